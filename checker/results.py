@@ -1,0 +1,188 @@
+"""Plain, frozen result types shared by the engine, the sources and the report writers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Any
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+# What a judged thing is: read from AWS or a document, an in-flight customization job,
+# a planned job request or Terraform plan (no ARN yet), or a Custom Model Import model.
+KINDS = ("model", "job", "planned", "imported")
+
+
+class Status(str, Enum):
+    """What one rule yields for one model."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    WAIVED = "waived"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """One model document as a source produced it, before it is judged.
+
+    ``enrichment_errors`` maps an added key (``tags``, ``job``, ``kmsKey``) whose fetch
+    failed to (error code, message); rules that need that key become ``error`` with it.
+    """
+
+    document: Mapping[str, Any]
+    kind: str = "model"
+    origin: str = "aws"
+    enrichment_errors: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Who a result is about."""
+
+    arn: str | None
+    name: str | None
+    account_id: str | None
+    region: str | None
+    kind: str = "model"
+    origin: str = "aws"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.arn or "(unnamed model)"
+
+    @property
+    def fingerprint_key(self) -> str:
+        """A stable identity: the ARN, or kind and name for a model that has none."""
+        return self.arn or f"{self.kind}:{self.name or ''}"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A loaded rule's description, as reports show it."""
+
+    policy: str
+    id: str
+    severity: str
+    title: str
+    labels: tuple[str, ...]
+    kind: str
+    file: str
+    line: int
+    description: str | None = None
+    remediation: str | None = None
+    link: str | None = None
+
+    @property
+    def qualified_id(self) -> str:
+        return f"{self.policy}/{self.id}"
+
+
+@dataclass(frozen=True)
+class WaiverInfo:
+    reason: str
+    expires: date
+    policy: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that failed (a violation) or a failure a waiver covers."""
+
+    model: ModelRef
+    rule: RuleInfo
+    field: str | None
+    expected: str | None
+    actual: Any
+    message: str
+    waiver: WaiverInfo | None = None
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    model: ModelRef
+    result: str  # pass | fail | error | not_applicable
+    results: Mapping[str, Status]  # qualified rule id -> status, in rule order
+
+
+@dataclass(frozen=True)
+class ReportError:
+    """Something that could not be read or judged: a region, a model, a rule, an enrichment."""
+
+    code: str
+    message: str
+    model_arn: str | None = None
+    model_name: str | None = None
+    region: str | None = None
+    rule: str | None = None  # qualified policy/rule id
+    account_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportWarning:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    name: str
+    file: str
+    sha256: str
+    rules: tuple[RuleInfo, ...]
+
+
+@dataclass(frozen=True)
+class Scanned:
+    sources: tuple[str, ...]
+    accounts: tuple[str, ...]
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    models: int
+    policies: int
+    rules: int
+    violations: int
+    waived: int
+    errors: int
+    not_evaluated: int
+    result: str  # pass | fail | error
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    generated_at: str  # ISO-8601, UTC, "Z"
+    scanned: Scanned
+    policies: tuple[PolicyInfo, ...]
+    models: tuple[ModelResult, ...]
+    violations: tuple[Finding, ...]
+    waived: tuple[Finding, ...]
+    warnings: tuple[ReportWarning, ...]
+    errors: tuple[ReportError, ...]
+    summary: Summary
+    fail_on: str = "info"
+
+    @property
+    def rules(self) -> tuple[RuleInfo, ...]:
+        return tuple(rule for policy in self.policies for rule in policy.rules)
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1}.get(self.summary.result, 2)
+
+    def gating_violations(self) -> tuple[Finding, ...]:
+        """The violations at or above ``fail_on``: the ones that decide the exit code."""
+        floor = SEVERITY_RANK[self.fail_on]
+        return tuple(v for v in self.violations if SEVERITY_RANK[v.rule.severity] >= floor)
