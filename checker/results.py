@@ -105,6 +105,9 @@ class Finding:
     actual: Any
     message: str
     waiver: WaiverInfo | None = None
+    # True when a --baseline report already held this violation: still reported, but it
+    # does not decide the exit code.
+    known: bool = False
 
 
 @dataclass(frozen=True)
