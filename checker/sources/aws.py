@@ -353,7 +353,9 @@ def fetch_models(
         wanted_regions = regions
 
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        # total_max_attempts counts the first call too (botocore's max_attempts counts only
+        # the retries), so --max-attempts 10 means ten calls at most, as AWS_MAX_ATTEMPTS does.
+        retries={"mode": "adaptive", "total_max_attempts": max_attempts},
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         max_pool_connections=max(workers, 10),
