@@ -92,12 +92,13 @@ class _Builder:
             result: dict[str, Any] = {}
             for key_node, value_node in self._pairs(node):
                 key = self._key(key_node)
+                child: Path = (*path, key)
                 if key in result:
-                    first = self.located.keys[(*path, key)]
+                    first = self.located.keys[child]
                     raise self.fail(key_node, f"duplicate key {key!r} (first at line {first[0]}); "
                                               "YAML would silently keep only the last one")
-                self.located.keys[(*path, key)] = _position(key_node.start_mark)
-                result[key] = self.build(value_node, (*path, key))
+                self.located.keys[child] = _position(key_node.start_mark)
+                result[key] = self.build(value_node, child)
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":

@@ -9,7 +9,6 @@ from checker.reports.json_report import render_json
 from checker.reports.text import render_text
 from checker.results import Report
 
-
 # render_x(report, *, color=False) -> str; only the text writer uses colour.
 RenderFunction = Callable[..., str]
 
