@@ -261,8 +261,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
             here += "[]"
         node = child
         walked = here
-    if node.type == "list":
-        return f"'{walked}' is a list: write '{walked}[]' to look at every element"
+    # A path may end on a list: `contains` and `exists` judge the list as a whole.
     return None
 
 
