@@ -137,7 +137,7 @@ def test_all_problems_are_reported_not_only_the_first() -> None:
 
 def test_alias_bomb_is_refused_quickly() -> None:
     levels = ["a: &a [" + ",".join(['"lol"'] * 9) + "]"]
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     start = time.monotonic()
     errors = problems_of("\n".join(levels) + "\n")
