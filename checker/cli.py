@@ -6,7 +6,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,7 +21,7 @@ from checker.policy import Policy, load_policies, needed_enrichments
 from checker.reports import RENDERERS, render
 from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.schema import policy_schema
-from checker.sources import SourceResult
+from checker.sources import SourceResult, aws
 from checker.sources.files import load_documents
 
 DEFAULT_POLICY_PATH = "policies"
@@ -88,12 +89,54 @@ def _load(policy_paths: Sequence[str]) -> list[Policy]:
     return policies
 
 
-def read_source(from_paths: Sequence[str], policies: Sequence[Policy]) -> SourceResult:
-    """Read the models: from files when --from is given."""
+@dataclass(frozen=True)
+class LiveOptions:
+    """Where and how to read live AWS (ignored when models come from --from)."""
+
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    model_ids: tuple[str, ...] = ()
+    workers: int = aws.DEFAULT_WORKERS
+    max_attempts: int = aws.DEFAULT_MAX_ATTEMPTS
+
+    def given(self) -> list[str]:
+        """The live-AWS options set on the command line, by name."""
+        return [name for name, value in (
+            ("--region", self.regions), ("--profile", self.profile),
+            ("--model", self.model_ids)) if value]
+
+
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the live AWS source, shared by every command that reads it."""
+    for option in reversed((
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="AWS region to read (repeatable; default: the profile's region)."),
+        click.option("--profile", metavar="PROFILE", help="AWS profile to use."),
+        click.option("--model", "model_ids", multiple=True, metavar="NAME|ARN",
+                     help="Read only this custom model (repeatable); a missing one is an "
+                     "error."),
+        click.option("--workers", type=click.IntRange(min=1), default=aws.DEFAULT_WORKERS,
+                     show_default=True, help="AWS requests in flight at once."),
+        click.option("--max-attempts", type=click.IntRange(min=1),
+                     default=aws.DEFAULT_MAX_ATTEMPTS, show_default=True,
+                     help="Attempts per AWS request (adaptive retry mode)."),
+    )):
+        command = option(command)
+    return command
+
+
+def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
+                live: LiveOptions = LiveOptions()) -> SourceResult:
+    """Read the models: from files when --from is given, else from live AWS."""
     if from_paths:
+        if live.given():
+            raise UsageError(f"{', '.join(live.given())} read live AWS and cannot be combined "
+                             "with --from")
         return load_documents(list(from_paths))
-    raise UsageError("give the models to check with --from FILE|DIR (reading live AWS "
-                     "accounts is not available in this build)")
+    return aws.fetch_models(aws.default_session_factory, profile=live.profile,
+                            regions=live.regions, model_ids=live.model_ids,
+                            needs=needed_enrichments(policies), workers=live.workers,
+                            max_attempts=live.max_attempts)
 
 
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
@@ -110,6 +153,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               help="Policy file or directory (repeatable; default ./policies).")
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Read model documents from files instead of AWS (repeatable).")
+@live_options
 @click.option("--rule", "rules", multiple=True, metavar="ID",
               help="Run only rules whose policy/rule id matches this glob (repeatable).")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
@@ -122,12 +166,14 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
           skip_rules: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
-          debug: bool) -> None:
+          debug: bool, regions: tuple[str, ...], profile: str | None,
+          model_ids: tuple[str, ...], workers: int, max_attempts: int) -> None:
     """Judge every model against the policies and report what drifted."""
     policies = select_rules(_load(policy_paths), rules, skip_rules)
     if not policies:
         raise UsageError("no rules left to run after --rule/--skip-rule")
-    source = read_source(from_paths, policies)
+    live = LiveOptions(regions, profile, model_ids, workers, max_attempts)
+    source = read_source(from_paths, policies, live)
     report = run_check(policies, source, fail_on)
     color = fmt == "text" and output is None and _use_color(sys.stdout)
     _write_output(render(report, fmt, color=color), output)
