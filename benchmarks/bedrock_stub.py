@@ -77,7 +77,8 @@ class BedrockStub:
         time.sleep(self.latency)
         method = environ["REQUEST_METHOD"]
         path = unquote(environ.get("PATH_INFO", ""))
-        status, body = "404 Not Found", {"message": f"no route for {method} {path}"}
+        body: dict[str, Any] = {"message": f"no route for {method} {path}"}
+        status = "404 Not Found"
         error = "ResourceNotFoundException"
         if method == "GET" and path == "/custom-models":
             self._count("ListCustomModels")
