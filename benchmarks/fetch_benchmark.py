@@ -49,9 +49,13 @@ rules:
   - id: learning-rate-cap
     hyperparameter: {name: learningRate, max: 0.0001}
 """
+TAG_RULE = """\
+  - id: team-tag
+    require: {field: tags.team, exists: true}
+"""
 
 
-def bare_loop(workers: int, max_attempts: int) -> int:
+def bare_loop(workers: int, max_attempts: int, tags: bool) -> int:
     """The floor: the same Bedrock calls with the same concurrency, nothing else."""
     import boto3
     from botocore.config import Config
@@ -64,17 +68,25 @@ def bare_loop(workers: int, max_attempts: int) -> int:
             for page in client.get_paginator("list_custom_models").paginate(
                 PaginationConfig={"PageSize": 1000})
             for summary in page["modelSummaries"]]
+
+    def one(arn: str) -> Any:
+        doc = client.get_custom_model(modelIdentifier=arn)
+        if tags:
+            doc["tags"] = client.list_tags_for_resource(resourceARN=arn)["tags"]
+        return doc
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        docs = list(pool.map(lambda arn: client.get_custom_model(modelIdentifier=arn), arns))
+        docs = list(pool.map(one, arns))
     return len(docs)
 
 
-def fetch_only(workers: int) -> int:
+def fetch_only(workers: int, tags: bool) -> int:
     """fetch_models with its defaults (but ``workers``), and nothing after it."""
     from checker.sources.aws import default_session_factory, fetch_models
 
     result = fetch_models(default_session_factory, profile=None, regions=["us-east-1"],
-                          model_ids=(), needs=frozenset(), workers=workers)
+                          model_ids=(), needs=frozenset({"tags"} if tags else ()),
+                          workers=workers)
     if result.errors:
         raise SystemExit(f"errors: {result.errors[:3]}")
     return len(result.models)
@@ -106,6 +118,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=None,
                         help="passed to check as --workers (default: the tool's default)")
+    parser.add_argument("--tags", action="store_true",
+                        help="add a rule on tags, so every model also needs ListTagsForResource")
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--fetch-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -114,17 +128,17 @@ def main() -> None:
 
     workers = args.workers or DEFAULT_WORKERS
     if args.bare:
-        print(bare_loop(workers, DEFAULT_MAX_ATTEMPTS))
+        print(bare_loop(workers, DEFAULT_MAX_ATTEMPTS, args.tags))
         return
     if args.fetch_only:
-        print(fetch_only(workers))
+        print(fetch_only(workers, args.tags))
         return
 
     command = shutil.which("bedrock-drift", path=str(Path(sys.executable).parent))
     stub, url = start_stub(args.models, args.latency)
     workdir = Path(tempfile.mkdtemp(prefix="bedrock-drift-bench-"))
     policy = workdir / "bench.yaml"
-    policy.write_text(POLICY)
+    policy.write_text(POLICY + (TAG_RULE if args.tags else ""))
     env = {**os.environ,
            "AWS_ENDPOINT_URL_BEDROCK": url, "AWS_ACCESS_KEY_ID": "bench",
            "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
@@ -133,9 +147,10 @@ def main() -> None:
            "AWS_EC2_METADATA_DISABLED": "true"}
     env.pop("AWS_PROFILE", None)
     workers_option = ["--workers", str(args.workers)] if args.workers else []
+    tags_option = ["--tags"] if args.tags else []
     variants: dict[str, list[str]] = {
-        "bare": [sys.executable, __file__, "--bare", *workers_option],
-        "fetch": [sys.executable, __file__, "--fetch-only", *workers_option],
+        "bare": [sys.executable, __file__, "--bare", *workers_option, *tags_option],
+        "fetch": [sys.executable, __file__, "--fetch-only", *workers_option, *tags_option],
     }
     if command and importlib.util.find_spec("checker.cli") is not None:
         variants["check"] = [command, "check", "--region", "us-east-1", "-f", "json",
@@ -156,8 +171,11 @@ def main() -> None:
           f"{platform.python_version()}, {platform.system()}")
     print(f"models: {args.models}, latency per request: {args.latency * 1000:.0f} ms, "
           f"workers: {workers}, repeats: {args.repeat} (median shown)")
-    floor = (1 + args.models / workers) * args.latency
-    print(f"latency floor (list + gets / workers x latency): {floor:.2f} s")
+    calls_per_model = 2 if args.tags else 1
+    print(f"API calls: 1 list page + {args.models * calls_per_model} "
+          f"({'GetCustomModel + ListTagsForResource' if args.tags else 'GetCustomModel'})")
+    floor = (1 + args.models / workers * calls_per_model) * args.latency
+    print(f"latency floor ((list pages + calls / workers) x latency): {floor:.2f} s")
     print(f"{'variant':<8} {'median s':>9} {'min s':>7} {'x bare':>7}")
     for name in ("check", "fetch", "bare"):
         if name in times:
