@@ -392,6 +392,16 @@ def test_unreachable_region(moto: None) -> None:
     assert "is it offered there?" in error.message
 
 
+def test_invalid_region_name(moto: None) -> None:
+    seed_model("east", "us-east-1")
+    result = fetch(Recorder(), regions=["us east 1", "us-east-1"])
+    assert names(result) == ["east"]
+    (error,) = result.errors
+    assert (error.code, error.region) == ("InvalidRegionError", "us east 1")
+    assert error.message.startswith("us east 1: InvalidRegionError: ")
+    assert result.regions == ("us-east-1",)
+
+
 def test_throttled_past_the_retries(moto: None) -> None:
     seed_model("calm")
     seed_model("busy")

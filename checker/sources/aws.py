@@ -379,20 +379,22 @@ def fetch_models(
     except (BotoCoreError, ValueError):
         known = frozenset()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock") as executor:
-        fetcher = _Fetcher(clients, executor, needs, known)
-        try:
-            if targets:
-                for seq, (region, ident) in enumerate(targets):
-                    if region in clients:
-                        fetcher.submit(fetcher.fetch_named, region, (0, seq), ident)
-            else:
-                for region in clients:
-                    fetcher.submit(fetcher.list_region, region)
-            fetcher.wait()
-        except BaseException:
-            executor.shutdown(wait=True, cancel_futures=True)
-            raise
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock")
+    fetcher = _Fetcher(clients, executor, needs, known)
+    try:
+        if targets:
+            for seq, (region, ident) in enumerate(targets):
+                if region in clients:
+                    fetcher.submit(fetcher.fetch_named, region, (0, seq), ident)
+        else:
+            for region in clients:
+                fetcher.submit(fetcher.list_region, region)
+        fetcher.wait()
+    except BaseException:
+        # Ctrl-C (or a bug in a worker): drop the queued requests instead of sending them.
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
 
     out = fetcher.out
     if targets:
