@@ -481,9 +481,11 @@ def test_model_id_owner_account_when_needed(moto: None) -> None:
         session.events.register("after-call.bedrock.ListCustomModels", add_owner)
         return session
 
-    result = fetch_models(factory, profile=None, regions=(), model_ids=[arn],
+    other = seed_model("b")
+    result = fetch_models(factory, profile=None, regions=(), model_ids=[arn, other],
                           needs=frozenset({"ownerAccountId"}), workers=2, max_attempts=1)
-    assert result.models[0].document["ownerAccountId"] == ACCOUNT
+    assert [m.document["ownerAccountId"] for m in result.models] == [ACCOUNT, ACCOUNT]
+    assert recorder.calls["ListCustomModels"] == 1  # once per region, not per model
     # Without the summary field (moto as is) the key stays absent and says why.
     result = fetch(Recorder(), model_ids=[arn], needs=frozenset({"ownerAccountId"}))
     assert "ownerAccountId" not in result.models[0].document

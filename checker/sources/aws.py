@@ -103,6 +103,8 @@ class _Fetcher:
         self.known_regions = known_regions
         self.out = _Collected()
         self.region_pos = {region: i for i, region in enumerate(clients)}
+        self.owners: dict[str, dict[str, str] | tuple[str, str]] = {}
+        self.owner_locks: dict[str, threading.Lock] = {}
 
     # -- scheduling -------------------------------------------------------------------
 
@@ -162,7 +164,18 @@ class _Fetcher:
             self.out.regions_read.add(region)
 
     def owner_accounts(self, region: str) -> dict[str, str] | tuple[str, str]:
-        """modelArn -> ownerAccountId for a region, or (code, message) if listing failed."""
+        """modelArn -> ownerAccountId for a region, or (code, message) if listing failed.
+
+        Listed once per region, however many --model names it serves.
+        """
+        with self.out.lock:
+            region_lock = self.owner_locks.setdefault(region, threading.Lock())
+        with region_lock:
+            if region not in self.owners:
+                self.owners[region] = self._list_owners(region)
+            return self.owners[region]
+
+    def _list_owners(self, region: str) -> dict[str, str] | tuple[str, str]:
         owners: dict[str, str] = {}
         try:
             paginator = self.clients[region].get_paginator("list_custom_models")
