@@ -16,6 +16,7 @@ import click
 from checker import TOOL_NAME, __version__
 from checker.engine import evaluate, select_rules
 from checker.errors import CheckerError, UsageError
+from checker.permissions import iam_policy
 from checker.policy import Policy, load_policies, needed_enrichments
 from checker.reports import RENDERERS, render
 from checker.results import SEVERITIES, Report, ReportWarning, Scanned
@@ -147,6 +148,16 @@ def validate(paths: tuple[str, ...], debug: bool) -> None:
     extra = f"; fetches {', '.join(needs)}" if needs else ""
     click.echo(f"{len(policies)} {'policy' if len(policies) == 1 else 'policies'} valid "
                f"({rules} rules{extra})")
+
+
+@cli.command()
+@click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
+              help="Policy file or directory (repeatable; default ./policies).")
+@debug_option
+def permissions(policy_paths: tuple[str, ...], debug: bool) -> None:
+    """Print the least-privilege, read-only IAM policy the loaded policies need."""
+    policies = _load(policy_paths)
+    click.echo(json.dumps(iam_policy(needed_enrichments(policies)), indent=2))
 
 
 @cli.command()
