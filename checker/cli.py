@@ -14,15 +14,16 @@ from typing import Any, NoReturn
 import click
 
 from checker import TOOL_NAME, __version__
-from checker.engine import evaluate, select_rules
+from checker.engine import evaluate, select_rules, utc_now
 from checker.errors import CheckerError, UsageError
+from checker.merge import merge_reports, report_from_dict
 from checker.permissions import iam_policy
 from checker.policy import Policy, load_policies, needed_enrichments
 from checker.reports import RENDERERS, render
 from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.sources import SourceResult
-from checker.sources.files import load_documents
+from checker.sources.files import load_documents, read_data
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -158,6 +159,24 @@ def permissions(policy_paths: tuple[str, ...], debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
     policies = _load(policy_paths)
     click.echo(json.dumps(iam_policy(needed_enrichments(policies)), indent=2))
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT.json...")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+              show_default=True, help="Format of the combined report.")
+@click.option("-o", "--output", metavar="FILE", help="Write the combined report to FILE.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Gate of the combined result (default: the reports' own, if they agree).")
+@debug_option
+def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+          debug: bool) -> None:
+    """Combine JSON reports of sharded runs into one report, with its exit code."""
+    loaded = [report_from_dict(read_data(path), path) for path in reports]
+    report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
+    color = fmt == "text" and output is None and _use_color(sys.stdout)
+    _write_output(render(report, fmt, color=color), output)
+    sys.exit(report.exit_code)
 
 
 @cli.command()
