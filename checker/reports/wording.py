@@ -19,9 +19,6 @@ SEVERITIES_DESCENDING = tuple(reversed(SEVERITIES))
 
 NO_MODELS = "No models were read: nothing was judged."
 
-# Warnings about waivers that every format must surface (and --strict-waivers promotes).
-WAIVER_WARNING_CODES = ("waiver-expired", "waiver-stale")
-
 
 def plural(count: int, noun: str) -> str:
     """``1 model``, ``2 models``."""
