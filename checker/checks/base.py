@@ -1,0 +1,113 @@
+"""What every check kind provides, and how its options are validated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from checker.context import LoadContext, did_you_mean
+from checker.results import Status
+from checker.values import show
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check says about one document."""
+
+    status: Status
+    field: str | None = None
+    expected: str | None = None
+    actual: Any = None
+    message: str = ""
+
+
+PASSED = Outcome(Status.PASS)
+NOT_APPLICABLE = Outcome(Status.NOT_APPLICABLE)
+
+
+def failed(field: str | None, expected: str, actual: Any, message: str) -> Outcome:
+    return Outcome(Status.FAIL, field, expected, actual, message)
+
+
+class Check:
+    """A compiled check: judges one document."""
+
+    def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
+        raise NotImplementedError
+
+
+Compiler = Callable[[Any, LoadContext, tuple[Any, ...]], "Check | None"]
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    """One check kind: its name, docs, options schema and compiler, declared side by side."""
+
+    name: str
+    summary: str
+    semantics: str
+    schema: JSON
+    example: str  # a YAML rule (a list item) that the docs print and a test loads
+    compile: Compiler
+    not_supported_yet: Mapping[str, str] = field(default_factory=dict)
+    validate_with_schema: bool = True
+    empty_ok: bool = False  # `kms_key:` with no options means the defaults
+
+
+def glob_list(description: str) -> JSON:
+    return {"type": "array", "items": {"type": "string"}, "minItems": 1,
+            "description": description}
+
+
+NUMBER_SCHEMA: JSON = {
+    "oneOf": [
+        {"type": "number"},
+        {"type": "string", "pattern": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"},
+    ]
+}
+
+
+def validate_options(kind: CheckKind, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> bool:
+    """Check a rule's options against the kind's JSON Schema; record problems, say if clean."""
+    if isinstance(raw, dict):
+        for key, why in kind.not_supported_yet.items():
+            if key in raw:
+                ctx.error((*path, key), f"{kind.name}.{key} is not supported yet: {why}",
+                          key=True)
+                return False
+    if not kind.validate_with_schema:
+        return True
+    validator = Draft202012Validator(kind.schema)
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        where = (*path, *error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed:
+                    ctx.error((*where, key), f"unknown option '{key}' for {kind.name}"
+                              + did_you_mean(key, allowed)
+                              + "; options: " + ", ".join(allowed), key=True)
+        elif error.validator == "type" and not error.absolute_path:
+            ctx.error(where, f"{kind.name} takes a mapping of options, not {show(raw)}")
+        elif error.validator == "required":
+            ctx.error(where, f"{kind.name}: {error.message}")
+        else:
+            name = ".".join(map(str, error.absolute_path)) or kind.name
+            ctx.error(where, f"{name}: {_plain(error)}")
+    return not errors
+
+
+def _plain(error: Any) -> str:
+    if error.validator == "oneOf" and error.schema is NUMBER_SCHEMA:
+        return f"must be a number (e.g. 0.0001 or \"1e-4\"), not {show(error.instance)}"
+    if error.validator == "type":
+        return f"must be {error.validator_value}, not {show(error.instance)}"
+    if error.validator == "minItems":
+        return "must not be empty"
+    return str(error.message)

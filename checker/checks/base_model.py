@@ -1,0 +1,77 @@
+"""base_model: the model was built from an approved base model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.checks.base import Check, CheckKind, Outcome, failed, validate_options
+from checker.checks.model_lists import LIST_SCHEMA_PROPERTIES, ModelList, check_list_options
+from checker.context import LoadContext
+from checker.values import show
+
+FIELD = "baseModelArn"
+
+
+def base_model_names(arn: str) -> list[str]:
+    """The names a base-model glob is matched against.
+
+    The full ARN; the model id after ``foundation-model/``; and, when the base is itself a
+    custom model (``...:custom-model/<foundation id>/<id>``), that foundation id. A bare id (as
+    a planned job may give) is itself.
+    """
+    names = [arn]
+    if "foundation-model/" in arn:
+        names.append(arn.split("foundation-model/", 1)[1])
+    elif ":custom-model/" in arn:
+        rest = arn.split(":custom-model/", 1)[1]
+        if "/" in rest:
+            names.append(rest.rsplit("/", 1)[0])
+    return names
+
+
+class BaseModelCheck(Check):
+    def __init__(self, models: ModelList) -> None:
+        self.models = models
+
+    def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
+        arn = doc.get(FIELD)
+        if arn is None:
+            return failed(FIELD, self.models.expected, None,
+                          f"{FIELD} missing: the base model cannot be judged (exempt models "
+                          "without one, such as IMPORTED ones, with `when`)")
+        if not isinstance(arn, str):
+            return failed(FIELD, self.models.expected, arn, f"{FIELD}: not a string: {show(arn)}")
+        return self.models.judge(FIELD, arn, base_model_names(arn))
+
+
+def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:
+    if not validate_options(KIND, raw, ctx, path) or not check_list_options(
+            "base_model", raw, ctx, path):
+        return None
+    return BaseModelCheck(ModelList(raw.get("allowed"), raw.get("denied")))
+
+
+KIND = CheckKind(
+    name="base_model",
+    summary="The model was built from an approved base model.",
+    semantics=(
+        "A glob matches if it matches any of: the full baseModelArn; the model id after "
+        "`foundation-model/` (e.g. amazon.titan-text-express-v1:0:8k, so write "
+        "amazon.titan-text-express-v1* to allow every version); and, when the base is itself "
+        "a custom model (...:custom-model/<foundation id>/<id>), that foundation id. Where "
+        "`allowed` and `denied` both match, `denied` wins. No baseModelArn (an IMPORTED model, "
+        "say) is a violation: exempt such models with `when`."
+    ),
+    schema={"type": "object", "additionalProperties": False,
+            "properties": LIST_SCHEMA_PROPERTIES},
+    example="""\
+- id: approved-base-models
+  severity: high
+  when: {field: customizationType, not_equals: IMPORTED}
+  base_model:
+    allowed: ["amazon.titan-text-express-v1*", "amazon.nova-*"]
+    denied: ["amazon.nova-micro*"]
+""",
+    compile=compile_check,
+)

@@ -1,0 +1,137 @@
+"""hyperparameter: a training hyperparameter stays within bounds or an allowed set."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.checks.base import (
+    NUMBER_SCHEMA,
+    PASSED,
+    Check,
+    CheckKind,
+    Outcome,
+    failed,
+    validate_options,
+)
+from checker.context import LoadContext
+from checker.values import Literal, as_number, show
+
+# Fine-tuning style jobs keep hyperparameters as strings; RFT keeps them as numbers.
+MAPS = (("hyperParameters",), ("customizationConfig", "rftConfig", "hyperParameters"))
+
+
+def _text(literal: Literal) -> str:
+    return literal.value if isinstance(literal.value, str) else show(literal.value)
+
+
+class HyperparameterCheck(Check):
+    def __init__(self, name: str, minimum: Literal | None, maximum: Literal | None,
+                 allowed: list[Literal] | None, required: bool) -> None:
+        self.name = name
+        self.min = minimum
+        self.max = maximum
+        self.allowed = allowed
+        self.required = required
+        parts = []
+        if minimum is not None:
+            parts.append(f">= {_text(minimum)}")
+        if maximum is not None:
+            parts.append(f"<= {_text(maximum)}")
+        if allowed is not None:
+            parts.append("one of [" + ", ".join(show(a.value) for a in allowed) + "]")
+        self.expected = " and ".join(parts) or "set"
+
+    def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
+        found = False
+        for keys in MAPS:
+            container: Any = doc
+            for key in keys:
+                container = container.get(key) if isinstance(container, Mapping) else None
+            if container is None:
+                continue
+            field = ".".join((*keys, self.name))
+            if not isinstance(container, Mapping):
+                return failed(field, self.expected, None,
+                              f"{'.'.join(keys)} is not an object: {show(container)}")
+            value = container.get(self.name)
+            if value is None:
+                continue
+            found = True
+            outcome = self._judge(field, value)
+            if outcome is not PASSED:
+                return outcome
+        if not found and self.required:
+            field = f"hyperParameters.{self.name}"
+            return failed(field, self.expected, None,
+                          f"hyperparameter {self.name} is not set (AWS would apply its default)")
+        return PASSED
+
+    def _judge(self, field: str, value: Any) -> Outcome:
+        if self.min is not None or self.max is not None:
+            number = as_number(value)
+            if number is None:
+                return failed(field, self.expected, value,
+                              f"{field}: not a number: {show(value)}; expected {self.expected}")
+            if (self.min is not None and number < self.min.number) or (
+                    self.max is not None and number > self.max.number):
+                return failed(field, self.expected, value,
+                              f"{field} is {show(value)}; expected {self.expected}")
+        if self.allowed is not None and not any(a.equals(value) for a in self.allowed):
+            return failed(field, self.expected, value,
+                          f"{field} is {show(value)}; expected {self.expected}")
+        return PASSED
+
+
+def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:
+    if not validate_options(KIND, raw, ctx, path):
+        return None
+    if not any(k in raw for k in ("min", "max", "allowed")) and not raw.get("required"):
+        ctx.error(path, "hyperparameter needs 'min', 'max', 'allowed' or 'required: true'")
+        return None
+    minimum = Literal(raw["min"]) if "min" in raw else None
+    maximum = Literal(raw["max"]) if "max" in raw else None
+    if minimum is not None and maximum is not None and minimum.number is not None \
+            and maximum.number is not None and minimum.number > maximum.number:
+        ctx.error((*path, "min"), f"min {show(raw['min'])} is greater than max "
+                                  f"{show(raw['max'])}: no value can pass")
+        return None
+    allowed = [Literal(v) for v in raw["allowed"]] if "allowed" in raw else None
+    return HyperparameterCheck(raw["name"], minimum, maximum, allowed,
+                               bool(raw.get("required", False)))
+
+
+KIND = CheckKind(
+    name="hyperparameter",
+    summary="A training hyperparameter is within bounds or one of an allowed set.",
+    semantics=(
+        "Looks in hyperParameters (strings, for fine-tuning, continued pre-training and "
+        "distillation) and customizationConfig.rftConfig.hyperParameters (numbers, for "
+        "reinforcement fine-tuning). Present in both means both must hold. Absent from both "
+        "passes unless `required: true`, because AWS then applies its documented default. "
+        "Numeric strings such as \"0.0001\" and \"1e-4\" are numbers; \"fast\", \"NaN\", "
+        "booleans and non-ASCII digits are not, and fail `min`/`max`. `allowed` compares "
+        "numerically when both sides are numbers, else as exact, case-sensitive strings."
+    ),
+    schema={
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1,
+                     "description": "The hyperparameter, e.g. learningRate, epochCount."},
+            "min": {**NUMBER_SCHEMA, "description": "Lowest value allowed (inclusive)."},
+            "max": {**NUMBER_SCHEMA, "description": "Highest value allowed (inclusive)."},
+            "allowed": {"type": "array", "minItems": 1,
+                        "items": {"type": ["string", "number", "boolean"]},
+                        "description": "The values allowed."},
+            "required": {"type": "boolean", "default": False,
+                         "description": "Fail when the hyperparameter is not set at all."},
+        },
+    },
+    example="""\
+- id: learning-rate-cap
+  hyperparameter: {name: learningRate, max: 0.0001}
+""",
+    compile=compile_check,
+)

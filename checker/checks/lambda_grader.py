@@ -1,0 +1,117 @@
+"""lambda_grader: a reinforcement fine-tuning grader Lambda is approved and pinned."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from checker.checks.base import (
+    NOT_APPLICABLE,
+    PASSED,
+    Check,
+    CheckKind,
+    Outcome,
+    failed,
+    glob_list,
+    validate_options,
+)
+from checker.conditions import compile_pattern
+from checker.context import LoadContext
+from checker.values import compile_globs, show
+
+FIELD = "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn"
+_PINNED = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+:[0-9]+")
+
+
+def _get(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
+class LambdaGraderCheck(Check):
+    def __init__(self, pattern: tuple[str, Callable[[str], Any]] | None,
+                 allowed: list[str] | None, pinned: bool) -> None:
+        self.pattern = pattern
+        self.allowed = allowed
+        self.match_allowed = compile_globs(allowed) if allowed else None
+        self.pinned = pinned
+        parts = []
+        if pattern is not None:
+            parts.append(f"matching /{pattern[0]}/")
+        if allowed:
+            parts.append(f"one of {show(allowed)}")
+        if pinned:
+            parts.append("pinned to a published version (:<digits>)")
+        self.expected = " and ".join(parts) or "a Lambda grader"
+
+    def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
+        rft = _get(doc, "customizationConfig", "rftConfig")
+        if rft is None and doc.get("customizationType") != "REINFORCEMENT_FINE_TUNING":
+            return NOT_APPLICABLE
+        arn = _get(rft, "graderConfig", "lambdaGrader", "lambdaArn")
+        if arn is None:
+            return failed(FIELD, self.expected, None,
+                          "reinforcement fine-tuning without a Lambda grader "
+                          f"({FIELD} missing)")
+        if not isinstance(arn, str):
+            return failed(FIELD, self.expected, arn, f"{FIELD}: not a string: {show(arn)}")
+        if self.pattern is not None and self.pattern[1](arn) is None:
+            return failed(FIELD, self.expected, arn,
+                          f"grader {show(arn)} does not match /{self.pattern[0]}/ in full")
+        if self.match_allowed is not None and not self.match_allowed(arn):
+            return failed(FIELD, self.expected, arn,
+                          f"grader {show(arn)} is not one of {show(self.allowed)}")
+        if self.pinned and _PINNED.fullmatch(arn) is None:
+            return failed(FIELD, self.expected, arn,
+                          f"grader {show(arn)} is not pinned to a published version: an "
+                          "unqualified, $LATEST or alias ARN can change the code under the model")
+        return PASSED
+
+
+def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:
+    if raw is None:
+        raw = {}
+    if not validate_options(KIND, raw, ctx, path):
+        return None
+    pattern = None
+    if "arn_pattern" in raw:
+        pattern = compile_pattern(raw["arn_pattern"], ctx, (*path, "arn_pattern"), "arn_pattern")
+        if pattern is None:
+            return None
+    return LambdaGraderCheck(pattern, raw.get("allowed"), bool(raw.get("pinned", False)))
+
+
+KIND = CheckKind(
+    name="lambda_grader",
+    summary="A reinforcement fine-tuning grader Lambda is approved (and pinned to a version).",
+    semantics=(
+        "Applies to models whose customizationType is REINFORCEMENT_FINE_TUNING or that have "
+        "customizationConfig.rftConfig (else not applicable). A missing grader is a violation. "
+        "`arn_pattern` is a regex that must match the whole ARN, qualifier included; "
+        "`allowed` globs see the whole ARN too. `pinned: true` demands a published version "
+        "qualifier (:<digits>), since an unqualified, $LATEST or alias ARN can change code "
+        "under the model."
+    ),
+    schema={
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "arn_pattern": {"type": "string",
+                            "description": "Regex the whole grader Lambda ARN must match."},
+            "allowed": glob_list("Globs on the whole grader Lambda ARN."),
+            "pinned": {"type": "boolean", "default": False,
+                       "description": "Require a published version qualifier (:<digits>)."},
+        },
+    },
+    example="""\
+- id: rft-grader
+  severity: high
+  lambda_grader:
+    arn_pattern: 'arn:aws:lambda:[a-z0-9-]+:111122223333:function:approved-grader-[A-Za-z0-9-]+:[0-9]+'
+    pinned: true
+""",
+    compile=compile_check,
+    empty_ok=True,
+)

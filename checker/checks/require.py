@@ -1,0 +1,46 @@
+"""require: any condition on the model document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.checks.base import PASSED, Check, CheckKind, Outcome, failed
+from checker.conditions import OPERATORS, Condition, compile_condition
+from checker.context import LoadContext
+
+
+class RequireCheck(Check):
+    def __init__(self, condition: Condition) -> None:
+        self.condition = condition
+
+    def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
+        if self.condition.test(doc) is True:
+            return PASSED
+        why = self.condition.why(doc)
+        return failed(why.field, why.expected, why.actual, why.message)
+
+
+def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:
+    condition = compile_condition(raw, ctx, path)
+    return None if condition is None else RequireCheck(condition)
+
+
+KIND = CheckKind(
+    name="require",
+    summary="Any condition on the model document must hold.",
+    semantics=(
+        "A condition is {field: PATH, OP: VALUE} with OP one of " + ", ".join(OPERATORS)
+        + ", or {all_of: [...]}, {any_of: [...]}, {not: CONDITION}. It is true, false or "
+        "unknown (a value of the wrong type for the operator). Only true passes; false and "
+        "unknown are violations that say why (\"field missing\", \"not a number: 'fast'\")."
+    ),
+    schema={"$ref": "#/$defs/condition"},
+    example="""\
+- id: training-data-bucket
+  when: {field: customizationType, in: [FINE_TUNING, CONTINUED_PRE_TRAINING]}
+  require: {field: trainingDataConfig.s3Uri, glob: "s3://ml-approved-data/*"}
+""",
+    compile=compile_check,
+    validate_with_schema=False,
+)

@@ -1,0 +1,182 @@
+"""The command line. All I/O and exit codes live here; the work is done by the pure core."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from checker import TOOL_NAME, __version__
+from checker.engine import evaluate, select_rules
+from checker.errors import CheckerError, UsageError
+from checker.policy import Policy, load_policies, needed_enrichments
+from checker.reports import RENDERERS, render
+from checker.results import SEVERITIES, Report, ReportWarning, Scanned
+from checker.schema import policy_schema
+from checker.sources import SourceResult
+from checker.sources.files import load_documents
+
+DEFAULT_POLICY_PATH = "policies"
+
+
+def _debug_requested(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get("BEDROCK_DRIFT_DEBUG") == "1"
+
+
+def _fail(lines: Sequence[str], code: int = 2) -> NoReturn:
+    for line in lines:
+        click.echo(f"{TOOL_NAME}: error: {line}" if ":" not in line.split(" ")[0] else line,
+                   err=True)
+    sys.exit(code)
+
+
+def _use_color(stream: Any) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    path = Path(output)
+    try:
+        if path.parent != Path():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
+            from None
+
+
+def _print_warnings(problems: Sequence[Any]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+debug_option = click.option("--debug", is_flag=True, hidden=False,
+                            help="Show a traceback for unexpected errors.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"],
+                               "max_content_width": 100})
+@click.version_option(__version__, prog_name=TOOL_NAME)
+@debug_option
+def cli(debug: bool) -> None:
+    """Policy engine and drift checker for Amazon Bedrock custom models.
+
+    Exit codes: 0 every model was read and judged and nothing failed; 1 a violation at or
+    above --fail-on; 2 the run cannot be trusted (bad usage, a policy or input error, or
+    anything that could not be read or judged).
+    """
+
+
+def _load(policy_paths: Sequence[str]) -> list[Policy]:
+    policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH])
+    _print_warnings(warnings)
+    return policies
+
+
+def read_source(from_paths: Sequence[str], policies: Sequence[Policy]) -> SourceResult:
+    """Read the models: from files when --from is given."""
+    if from_paths:
+        return load_documents(list(from_paths))
+    raise UsageError("give the models to check with --from FILE|DIR (reading live AWS "
+                     "accounts is not available in this build)")
+
+
+def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
+              extra_warnings: Sequence[ReportWarning] = ()) -> Report:
+    scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
+    return evaluate(policies, source.models, scanned=scanned, source_errors=source.errors,
+                    extra_warnings=extra_warnings, fail_on=fail_on)
+
+
+@cli.command()
+@click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
+              help="Policy file or directory (repeatable; default ./policies).")
+@click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
+              help="Read model documents from files instead of AWS (repeatable).")
+@click.option("--rule", "rules", multiple=True, metavar="ID",
+              help="Run only rules whose policy/rule id matches this glob (repeatable).")
+@click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
+              help="Skip rules whose policy/rule id matches this glob (repeatable).")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+              show_default=True, help="Report format on stdout (or -o).")
+@click.option("-o", "--output", metavar="FILE", help="Write the report to FILE.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
+              help="Lowest severity whose violations make the exit code 1.")
+@debug_option
+def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
+          skip_rules: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
+          debug: bool) -> None:
+    """Judge every model against the policies and report what drifted."""
+    policies = select_rules(_load(policy_paths), rules, skip_rules)
+    if not policies:
+        raise UsageError("no rules left to run after --rule/--skip-rule")
+    source = read_source(from_paths, policies)
+    report = run_check(policies, source, fail_on)
+    color = fmt == "text" and output is None and _use_color(sys.stdout)
+    _write_output(render(report, fmt, color=color), output)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@debug_option
+def validate(paths: tuple[str, ...], debug: bool) -> None:
+    """Check policy files without reading any model: exit 0 if they are valid, else 2."""
+    policies, warnings = load_policies(list(paths))
+    for warning in warnings:
+        click.echo(str(warning))
+    rules = sum(len(p.rules) for p in policies)
+    needs = sorted(needed_enrichments(policies))
+    extra = f"; fetches {', '.join(needs)}" if needs else ""
+    click.echo(f"{len(policies)} {'policy' if len(policies) == 1 else 'policies'} valid "
+               f"({rules} rules{extra})")
+
+
+@cli.command()
+@debug_option
+def schema(debug: bool) -> None:
+    """Print the JSON Schema of policy files (for editors)."""
+    click.echo(json.dumps(policy_schema(), indent=2))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: one error line and exit code 2 for bad input, never a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    try:
+        cli.main(args=args, prog_name=TOOL_NAME, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo(f"{TOOL_NAME}: aborted", err=True)
+        sys.exit(2)
+    except CheckerError as exc:
+        if debug:
+            traceback.print_exc()
+        _fail(exc.lines(), exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo(f"{TOOL_NAME}: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        _fail([f"internal error: {type(exc).__name__}: {exc} (run with --debug for a "
+               "traceback)"])
+    sys.exit(0)

@@ -1,0 +1,407 @@
+"""Conditions: three-valued tests on a model document (true, false or unknown).
+
+A condition is unknown when a value has the wrong type for its operator ("fast" for ``max``).
+A missing field (absent or null) makes ``exists: false``, ``not_equals``, ``not_in`` and
+``not_matches`` true, ``exists: true`` false, and every other operator unknown. Checks and
+``require`` pass only on true; ``when`` and ``scope.when`` treat unknown as true, so doubt
+widens what is judged and never excuses a model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from checker.context import LoadContext, did_you_mean, type_name
+from checker.fields import MISSING, FieldPath, Resolver, compile_resolver
+from checker.values import Literal, as_number, as_text, compile_glob, compile_regex, show
+
+Tri = bool | None  # None is "unknown"
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a condition did not hold, for the report."""
+
+    field: str | None
+    expected: str
+    actual: Any
+    message: str
+
+
+class Condition:
+    """Base of compiled conditions."""
+
+    def describe_in_group(self) -> str:
+        """The description inside all_of/any_of/not, where each part names its field."""
+        return self.describe()
+
+    def test(self, doc: Mapping[str, Any]) -> Tri:
+        raise NotImplementedError
+
+    def why(self, doc: Mapping[str, Any]) -> Why:
+        """Explain a result that is not true (called on the slow path only)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+# --- operators ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    summary: str
+    arg: str  # what the operator takes, for docs and validation
+    example: Any
+    missing: Tri  # the result on a missing field
+
+
+def _op_table() -> dict[str, Operator]:
+    ops = [
+        Operator("equals", "the value equals this (numerically when both are numbers)",
+                 "scalar", "Active", None),
+        Operator("not_equals", "the value is missing or differs from this", "scalar",
+                 "Failed", True),
+        Operator("in", "the value equals one of these", "list", ["FINE_TUNING", "DISTILLATION"],
+                 None),
+        Operator("not_in", "the value is missing or equals none of these", "list",
+                 ["IMPORTED"], True),
+        Operator("matches", "a string the regex matches in full (re.fullmatch)", "regex",
+                 "arn:aws:iam::[0-9]{12}:role/ml-.*", None),
+        Operator("not_matches", "the value is missing or a string the regex does not match "
+                 "in full", "regex", "prod-.*", True),
+        Operator("glob", "a string the glob matches in full (case-sensitive; * crosses : and /)",
+                 "string", "s3://ml-approved-data/*", None),
+        Operator("min", "a number at least this", "number", 1, None),
+        Operator("max", "a number at most this", "number", 0.0001, None),
+        Operator("exists", "true: the field is present and not null; false: it is missing",
+                 "boolean", True, None),
+        Operator("contains", "a string containing this substring, or a list with this element",
+                 "scalar", "summar", None),
+    ]
+    return {op.name: op for op in ops}
+
+
+OPERATORS = _op_table()
+LOGICAL = ("all_of", "any_of", "not")
+NEGATED = {"not_equals": "equals", "not_in": "in", "not_matches": "matches"}
+
+
+def _number_text(literal: Literal) -> str:
+    value = literal.value
+    return value if isinstance(value, str) else show(value)
+
+
+def _describe(op: str, arg: Any) -> str:
+    if op == "equals":
+        return show(arg.value)
+    if op == "not_equals":
+        return f"not {show(arg.value)}"
+    if op in ("in", "not_in"):
+        items = ", ".join(show(a.value) for a in arg)
+        return ("one of " if op == "in" else "none of ") + f"[{items}]"
+    if op == "matches":
+        return f"matching /{arg[0]}/"
+    if op == "not_matches":
+        return f"not matching /{arg[0]}/"
+    if op == "glob":
+        return f"like {show(arg[0])}"
+    if op == "min":
+        return f">= {_number_text(arg)}"
+    if op == "max":
+        return f"<= {_number_text(arg)}"
+    if op == "exists":
+        return "present" if arg else "absent"
+    return f"containing {show(arg.value)}"
+
+
+def _apply(op: str, arg: Any, value: Any) -> Tri:
+    """One operator on one value that is not missing."""
+    if op == "equals":
+        return arg.equals(value)  # type: ignore[no-any-return]
+    if op == "in" or op == "not_in":
+        seen_unknown = False
+        for item in arg:
+            result = item.equals(value)
+            if result:
+                return op == "in"
+            if result is None:
+                seen_unknown = True
+        return None if seen_unknown else op != "in"
+    if op == "not_equals":
+        result = arg.equals(value)
+        return None if result is None else not result
+    if op == "matches" or op == "not_matches":
+        if not isinstance(value, str):
+            return None
+        hit = arg[1](value) is not None
+        return hit if op == "matches" else not hit
+    if op == "glob":
+        return arg[1](value) is not None if isinstance(value, str) else None
+    if op == "min" or op == "max":
+        number = as_number(value)
+        if number is None:
+            return None
+        return number >= arg.number if op == "min" else number <= arg.number
+    if op == "exists":
+        return bool(arg)
+    if op == "contains":
+        if isinstance(value, str):
+            text = as_text(arg.value)
+            return None if text is None else text in value
+        if isinstance(value, list):
+            return any(arg.equals(item) for item in value)
+        return None
+    raise AssertionError(op)
+
+
+class FieldCondition(Condition):
+    """``{field: PATH, OP: VALUE}``: the operator must hold for every selected value."""
+
+    def __init__(self, path: FieldPath, op: str, arg: Any) -> None:
+        self.path = path
+        self.op = op
+        self.arg = arg
+        self.resolve: Resolver = compile_resolver(path)
+        self.on_missing: Tri = (not arg) if op == "exists" else OPERATORS[op].missing
+
+    def _one(self, value: Any) -> Tri:
+        if value is MISSING:
+            return self.on_missing
+        return _apply(self.op, self.arg, value)
+
+    def test(self, doc: Mapping[str, Any]) -> Tri:
+        values = self.resolve(doc)
+        if len(values) == 1:
+            return self._one(values[0])
+        result: Tri = True
+        for value in values:
+            one = self._one(value)
+            if one is False:
+                return False
+            if one is None:
+                result = None
+        return result
+
+    def describe(self) -> str:
+        return _describe(self.op, self.arg)
+
+    def describe_in_group(self) -> str:
+        return f"{self.path.text} {self.describe()}"
+
+    def why(self, doc: Mapping[str, Any]) -> Why:
+        values = self.resolve(doc)
+        culprit = next((v for v in values if self._one(v) is False),
+                       next((v for v in values if self._one(v) is not True), values[0]))
+        expected = self.describe()
+        field = self.path.text
+        if culprit is MISSING:
+            return Why(field, expected, None, f"{field}: field missing; expected {expected}")
+        actual = culprit
+        if self._one(culprit) is None:
+            if self.op in ("min", "max"):
+                reason = f"not a number: {show(actual)}"
+            elif self.op in ("matches", "not_matches", "glob"):
+                reason = f"not a string: {show(actual)}"
+            else:
+                reason = f"cannot compare {type_name(actual)} {show(actual)}"
+            return Why(field, expected, actual, f"{field}: {reason}; expected {expected}")
+        return Why(field, expected, actual,
+                   f"{field} is {show(actual)}; expected {expected}")
+
+
+class AllOf(Condition):
+    def __init__(self, parts: list[Condition]) -> None:
+        self.parts = parts
+
+    def test(self, doc: Mapping[str, Any]) -> Tri:
+        result: Tri = True
+        for part in self.parts:
+            one = part.test(doc)
+            if one is False:
+                return False
+            if one is None:
+                result = None
+        return result
+
+    def describe(self) -> str:
+        return "all of (" + "; ".join(p.describe_in_group() for p in self.parts) + ")"
+
+    def why(self, doc: Mapping[str, Any]) -> Why:
+        results = [(p, p.test(doc)) for p in self.parts]
+        culprit = next((p for p, r in results if r is False),
+                       next(p for p, r in results if r is not True))
+        return culprit.why(doc)
+
+
+class AnyOf(Condition):
+    def __init__(self, parts: list[Condition]) -> None:
+        self.parts = parts
+
+    def test(self, doc: Mapping[str, Any]) -> Tri:
+        result: Tri = False
+        for part in self.parts:
+            one = part.test(doc)
+            if one:
+                return True
+            if one is None:
+                result = None
+        return result
+
+    def describe(self) -> str:
+        return "any of (" + "; ".join(p.describe_in_group() for p in self.parts) + ")"
+
+    def why(self, doc: Mapping[str, Any]) -> Why:
+        reasons = [p.why(doc) for p in self.parts]
+        # The first alternative is the one a reader looks for first: report its field.
+        return Why(reasons[0].field, self.describe(), reasons[0].actual,
+                   "none of the alternatives holds: " + "; ".join(r.message for r in reasons))
+
+
+class Not(Condition):
+    def __init__(self, part: Condition) -> None:
+        self.part = part
+
+    def test(self, doc: Mapping[str, Any]) -> Tri:
+        one = self.part.test(doc)
+        return None if one is None else not one
+
+    def describe(self) -> str:
+        return f"not ({self.part.describe_in_group()})"
+
+    def why(self, doc: Mapping[str, Any]) -> Why:
+        inner = self.part.why(doc) if self.part.test(doc) is None else None
+        if inner is not None:
+            return Why(inner.field, self.describe(), inner.actual, inner.message)
+        fields = _fields_of(self.part)
+        field = fields[0] if len(fields) == 1 else None
+        actual = None
+        if field is not None and isinstance(self.part, FieldCondition):
+            values = self.part.resolve(doc)
+            actual = None if values[0] is MISSING else values[0]
+        shown = f" ({field} is {show(actual)})" if field else ""
+        return Why(field, self.describe(), actual,
+                   f"expected {self.describe()}, but it holds{shown}")
+
+
+def _fields_of(condition: Condition) -> list[str]:
+    if isinstance(condition, FieldCondition):
+        return [condition.path.text]
+    if isinstance(condition, (AllOf, AnyOf)):
+        return sorted({f for p in condition.parts for f in _fields_of(p)})
+    if isinstance(condition, Not):
+        return _fields_of(condition.part)
+    return []
+
+
+# --- compiling from policy data ------------------------------------------------------------
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
+
+
+def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Any:
+    """Check an operator's argument and pre-compute what evaluation needs; None if invalid."""
+    if op in ("equals", "not_equals", "contains"):
+        if not _is_scalar(raw):
+            ctx.error(path, f"'{op}' takes a string, number or boolean, not {type_name(raw)}")
+            return None
+        return Literal(raw)
+    if op in ("in", "not_in"):
+        if not isinstance(raw, list) or not raw:
+            ctx.error(path, f"'{op}' takes a non-empty list, not {type_name(raw)}")
+            return None
+        bad = [i for i, item in enumerate(raw) if not _is_scalar(item)]
+        for i in bad:
+            ctx.error((*path, i), f"'{op}' items must be strings, numbers or booleans")
+        return None if bad else [Literal(item) for item in raw]
+    if op in ("matches", "not_matches"):
+        return compile_pattern(raw, ctx, path, op)
+    if op == "glob":
+        if not isinstance(raw, str):
+            ctx.error(path, f"'glob' takes a string, not {type_name(raw)}")
+            return None
+        return (raw, compile_glob(raw))
+    if op in ("min", "max"):
+        literal = Literal(raw)
+        if literal.number is None:
+            ctx.error(path, f"'{op}' takes a number (e.g. 0.0001 or \"1e-4\"), not {show(raw)}")
+            return None
+        return literal
+    if op == "exists":
+        if not isinstance(raw, bool):
+            ctx.error(path, f"'exists' takes true or false, not {show(raw)}")
+            return None
+        return raw
+    raise AssertionError(op)
+
+
+def compile_pattern(raw: Any, ctx: LoadContext, path: tuple[Any, ...],
+                    what: str) -> tuple[str, Callable[[str], Any]] | None:
+    """A whole-value regex from policy data, or None after recording the problem."""
+    if not isinstance(raw, str):
+        ctx.error(path, f"'{what}' takes a regular expression string, not {type_name(raw)}")
+        return None
+    try:
+        return (raw, compile_regex(raw))
+    except re.error as exc:
+        ctx.error(path, f"invalid regular expression for '{what}': {exc}")
+        return None
+
+
+def compile_condition(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Condition | None:
+    """Compile a CONDITION from policy data; record problems in ``ctx`` and return None if bad."""
+    if not isinstance(raw, dict):
+        ctx.error(path, f"a condition must be a mapping ({{field: ..., equals: ...}} or "
+                        f"all_of/any_of/not), not {type_name(raw)}")
+        return None
+    logical = [k for k in raw if k in LOGICAL]
+    if logical:
+        if len(raw) != 1:
+            extra = next(k for k in raw if k != logical[0])
+            ctx.error((*path, extra), f"'{logical[0]}' must stand alone in its mapping; "
+                                      f"move '{extra}' into a condition of its own", key=True)
+            return None
+        key = logical[0]
+        value = raw[key]
+        if key == "not":
+            inner = compile_condition(value, ctx, (*path, key))
+            return None if inner is None else Not(inner)
+        if not isinstance(value, list) or not value:
+            ctx.error((*path, key), f"'{key}' takes a non-empty list of conditions")
+            return None
+        parts = [compile_condition(item, ctx, (*path, key, i)) for i, item in enumerate(value)]
+        if any(p is None for p in parts):
+            return None
+        clean = [p for p in parts if p is not None]
+        return AllOf(clean) if key == "all_of" else AnyOf(clean)
+    known = ["field", *OPERATORS, *LOGICAL]
+    ok = True
+    for key in raw:
+        if key not in known:
+            ctx.error((*path, key), f"unknown operator '{key}'" + did_you_mean(key, known)
+                      + "; operators: " + ", ".join(OPERATORS), key=True)
+            ok = False
+    if "field" not in raw:
+        ctx.error(path, "a condition needs 'field' (or all_of/any_of/not)")
+        return None
+    field = ctx.field_path(raw["field"], (*path, "field"))
+    ops = [k for k in raw if k in OPERATORS]
+    if not ops:
+        if ok:
+            ctx.error(path, "a condition needs an operator: " + ", ".join(OPERATORS))
+        return None
+    conditions: list[Condition] = []
+    for op in ops:
+        arg = _compile_arg(op, raw[op], ctx, (*path, op))
+        if arg is None or field is None:
+            ok = False
+            continue
+        conditions.append(FieldCondition(field, op, arg))
+    if not ok or field is None:
+        return None
+    return conditions[0] if len(conditions) == 1 else AllOf(conditions)

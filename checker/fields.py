@@ -1,0 +1,287 @@
+"""Field paths: parsing, resolving against a model document, and checking against AWS's shapes.
+
+A path is dotted keys (``hyperParameters.learningRate``); ``[]`` after a key means every
+element of that list (``validationDataConfig.validators[].s3Uri``); a key with dots or spaces
+is quoted (``tags."cost.center"``). Paths are checked when a policy is loaded, against
+botocore's own Bedrock service model, so a typo cannot silently make a rule never match.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from checker.documents import ENRICHMENT_KEYS
+
+
+class PathSyntaxError(ValueError):
+    """A field path that cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    each: bool = False  # followed by []
+
+    def __str__(self) -> str:
+        plain = self.key and all(c not in self.key for c in '.[]" ')
+        text = self.key if plain else '"' + self.key.replace('"', '\\"') + '"'
+        return text + ("[]" if self.each else "")
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    text: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def root(self) -> str:
+        return self.segments[0].key
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_path(text: str) -> FieldPath:
+    """Parse a dotted field path; raise PathSyntaxError with a reason if it is malformed."""
+    if not isinstance(text, str) or not text:
+        raise PathSyntaxError("a field path must be a non-empty string")
+    segments: list[Segment] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            j = i + 1
+            key_chars: list[str] = []
+            while j < n and text[j] != '"':
+                if text[j] == "\\" and j + 1 < n:
+                    j += 1
+                key_chars.append(text[j])
+                j += 1
+            if j >= n:
+                raise PathSyntaxError(f"unclosed quote in field path {text!r}")
+            key = "".join(key_chars)
+            i = j + 1
+        else:
+            j = i
+            while j < n and text[j] not in '.[]"':
+                j += 1
+            key = text[i:j]
+            if not key.strip() or key != key.strip():
+                raise PathSyntaxError(f"empty or padded key in field path {text!r}"
+                                      " (quote keys with spaces: tags.\"my key\")")
+            i = j
+        each = False
+        if text.startswith("[]", i):
+            each = True
+            i += 2
+        segments.append(Segment(key, each))
+        if i == n:
+            break
+        if text[i] != ".":
+            raise PathSyntaxError(f"unexpected {text[i]!r} at position {i + 1} of field path "
+                                  f"{text!r}")
+        i += 1
+        if i == n:
+            raise PathSyntaxError(f"field path {text!r} ends with a dot")
+    return FieldPath(text, tuple(segments))
+
+
+class _Missing:
+    """The value of a field that is absent or null."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+
+Resolver = Callable[[Mapping[str, Any]], list[Any]]
+
+
+def compile_resolver(path: FieldPath) -> Resolver:
+    """A function returning the values a path selects in a document.
+
+    Without ``[]`` that is one value (MISSING when absent or null). With ``[]`` it is one value
+    per element; an empty or missing list yields a single MISSING, since "every element holds"
+    must not be vacuously true.
+    """
+    segments = path.segments
+    if not any(s.each for s in segments):
+        keys = tuple(s.key for s in segments)
+
+        def resolve_plain(doc: Mapping[str, Any]) -> list[Any]:
+            value: Any = doc
+            for key in keys:
+                if not isinstance(value, Mapping):
+                    return [MISSING]
+                value = value.get(key)
+                if value is None:
+                    return [MISSING]
+            return [value]
+
+        return resolve_plain
+
+    def resolve_each(doc: Mapping[str, Any]) -> list[Any]:
+        values: list[Any] = [doc]
+        for segment in segments:
+            next_values: list[Any] = []
+            for value in values:
+                if value is MISSING or not isinstance(value, Mapping):
+                    next_values.append(MISSING)
+                    continue
+                child = value.get(segment.key)
+                if child is None:
+                    next_values.append(MISSING)
+                elif segment.each:
+                    if isinstance(child, list) and child:
+                        next_values.extend(MISSING if c is None else c for c in child)
+                    else:
+                        next_values.append(MISSING)
+                else:
+                    next_values.append(child)
+            values = next_values
+        return values
+
+    return resolve_each
+
+
+# --- the catalogue of real field paths -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shape:
+    """A node of the field catalogue: a structure (members), a list, a map (free keys) or a leaf."""
+
+    type: str  # structure | list | map | leaf
+    members: Mapping[str, Shape] | None = None
+    item: Shape | None = None
+
+    def child(self, key: str) -> Shape | None:
+        if self.type == "structure" and self.members is not None:
+            return self.members.get(key)
+        if self.type == "map":
+            return self.item
+        return None
+
+
+_LEAF = Shape("leaf")
+_FREE = Shape("map", item=_LEAF)
+
+
+def _from_botocore(shape: Any, depth: int = 0) -> Shape:
+    if depth > 20:
+        return _LEAF
+    if shape.type_name == "structure":
+        return Shape("structure", members={k: _from_botocore(v, depth + 1)
+                                           for k, v in shape.members.items()})
+    if shape.type_name == "list":
+        return Shape("list", item=_from_botocore(shape.member, depth + 1))
+    if shape.type_name == "map":
+        return Shape("map", item=_from_botocore(shape.value, depth + 1))
+    return _LEAF
+
+
+@lru_cache(maxsize=None)
+def _bedrock_output(operation: str) -> Shape:
+    # botocore's loader reads the service model from its data files; no client, no network.
+    from botocore.loaders import create_loader
+    from botocore.model import ServiceModel
+
+    model = ServiceModel(create_loader().load_service_model("bedrock", "service-2"), "bedrock")
+    return _from_botocore(model.operation_model(operation).output_shape)
+
+
+# Added keys that later features will make checkable; until then a path into them is refused.
+NOT_SUPPORTED_YET = {
+    "job": "rules on 'job' (GetModelCustomizationJob) are not supported yet",
+    "kmsKey": "rules on 'kmsKey' (KMS DescribeKey) are not supported yet",
+}
+
+
+@lru_cache(maxsize=None)
+def model_shape() -> Shape:
+    """The shape of a model document: GetCustomModel's output plus the engine's added keys."""
+    base = _bedrock_output("GetCustomModel")
+    assert base.members is not None
+    members = dict(base.members)
+    members.update({
+        "region": _LEAF,
+        "accountId": _LEAF,
+        "ownerAccountId": _LEAF,
+        "tags": _FREE,
+    })
+    return Shape("structure", members=members)
+
+
+def known_paths(shape: Shape | None = None, prefix: str = "") -> list[str]:
+    """Every path in the catalogue, maps shown as ``name.*``; for suggestions."""
+    shape = shape or model_shape()
+    out: list[str] = []
+    if shape.type == "structure" and shape.members:
+        for key, child in shape.members.items():
+            path = f"{prefix}.{key}" if prefix else key
+            out.append(path)
+            out.extend(known_paths(child, path))
+    elif shape.type == "list" and shape.item is not None:
+        out.extend(known_paths(shape.item, prefix + "[]"))
+    return out
+
+
+def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
+    """Why a path names no real field (with a suggestion), or None if it is fine."""
+    if path.root in NOT_SUPPORTED_YET:
+        return NOT_SUPPORTED_YET[path.root]
+    node = shape or model_shape()
+    walked = ""
+    for index, segment in enumerate(path.segments):
+        if node.type == "list":
+            return f"'{walked}' is a list: write '{walked}[]' to look at every element"
+        child = node.child(segment.key)
+        if child is None:
+            if node.type == "leaf":
+                return f"'{walked}' is a single value and has no field '{segment.key}'"
+            return f"unknown field '{path.text}'" + _suggest(path, index, node)
+        here = str(Segment(segment.key)) if not walked else f"{walked}.{Segment(segment.key)}"
+        if segment.each:
+            if child.type != "list":
+                return f"'{here}' is not a list: remove '[]'"
+            child = child.item or _LEAF
+            here += "[]"
+        node = child
+        walked = here
+    if node.type == "list":
+        return f"'{walked}' is a list: write '{walked}[]' to look at every element"
+    return None
+
+
+def _suggest(path: FieldPath, index: int, node: Shape) -> str:
+    """A " (did you mean ...?)" for a path whose segment ``index`` is not a member of ``node``."""
+    options = list(node.members or {})
+    key = path.segments[index].key
+    close = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
+    if not close:
+        by_case = {o.lower(): o for o in options}
+        close = [by_case[key.lower()]] if key.lower() in by_case else []
+    if close:
+        fixed = list(path.segments)
+        fixed[index] = Segment(close[0], fixed[index].each)
+        return " (did you mean '" + ".".join(str(s) for s in fixed) + "'?)"
+    full = difflib.get_close_matches(path.text, known_paths(), n=1, cutoff=0.6)
+    return f" (did you mean '{full[0]}'?)" if full else ""
+
+
+def enrichments_of(path: FieldPath) -> frozenset[str]:
+    """The added keys (fetched by extra calls) that a path needs."""
+    return frozenset({path.root}) & frozenset(ENRICHMENT_KEYS)

@@ -1,0 +1,402 @@
+"""Loading policy files: YAML with positions in, compiled policies or located problems out."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from checker.checks import CHECKS, Check
+from checker.conditions import Condition, compile_condition
+from checker.context import LoadContext, did_you_mean, type_name
+from checker.errors import CheckerError, PolicyError, Problem
+from checker.results import SEVERITIES, RuleInfo, WaiverInfo
+from checker.values import compile_glob_nocase, compile_globs
+from checker.yamlload import Located, YamlError, load_yaml
+
+POLICY_KEYS = ("version", "name", "description", "scope", "rules", "waivers")
+SCOPE_KEYS = ("names", "when")
+RULE_META_KEYS = ("id", "title", "description", "severity", "labels", "remediation", "link",
+                  "when")
+WAIVER_KEYS = ("rules", "models", "accounts", "reason", "expires")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class Rule:
+    info: RuleInfo
+    check: Check
+    when: Condition | None
+    needs: frozenset[str]  # added keys (tags, job, ...) this rule or its policy's scope reads
+
+    @property
+    def qualified_id(self) -> str:
+        return self.info.qualified_id
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rules: tuple[str, ...]
+    models: tuple[str, ...]
+    accounts: tuple[str, ...] | None
+    info: WaiverInfo
+    match_model: Callable[[str], Any]
+
+    def covers(self, rule_id: str, name: str | None, arn: str | None,
+               account: str | None) -> bool:
+        if "*" not in self.rules and rule_id not in self.rules:
+            return False
+        if self.accounts is not None and account not in self.accounts:
+            return False
+        return bool((name is not None and self.match_model(name))
+                    or (arn is not None and self.match_model(arn)))
+
+    def expired(self, today: date) -> bool:
+        """A waiver applies through the end of its ``expires`` day, UTC."""
+        return today > self.info.expires
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str | None
+    file: str
+    sha256: str
+    scope_names: tuple[str, ...] | None
+    scope_when: Condition | None
+    rules: tuple[Rule, ...]
+    waivers: tuple[Waiver, ...]
+    scope_match: Callable[[str], Any] | None = None
+
+    def in_scope(self, doc: Mapping[str, Any]) -> bool:
+        """Scope names ignore case; an unknown scope ``when`` counts as in scope."""
+        if self.scope_match is not None:
+            name = doc.get("modelName")
+            if isinstance(name, str) and not self.scope_match(name):
+                return False
+        return not (self.scope_when is not None and self.scope_when.test(doc) is False)
+
+
+# --- files -----------------------------------------------------------------------------------
+
+def policy_files(paths: Iterable[str]) -> list[str]:
+    """The policy files a list of files and directories names (directories: *.yaml, *.yml
+    in them, sorted, except *_test.yaml)."""
+    files: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file()
+                           and p.suffix in (".yaml", ".yml")
+                           and not p.stem.endswith("_test"))
+            if not found:
+                raise CheckerError(f"{raw}: no policy files (*.yaml, *.yml) in this directory")
+            files.extend(str(p) for p in found)
+        elif path.is_file():
+            files.append(str(path))
+        else:
+            raise CheckerError(f"{raw}: no such policy file or directory")
+    return files
+
+
+def load_policies(paths: Sequence[str]) -> tuple[list[Policy], list[Problem]]:
+    """Load and compile every policy; raise PolicyError with every problem found.
+
+    Returns the policies and the warnings (problems that do not stop a run).
+    """
+    policies: list[Policy] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for file in policy_files(paths):
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            raise CheckerError(f"{file}: cannot read: {exc.strerror or exc}") from None
+        policy, found = load_policy_text(data, file)
+        problems.extend(found)
+        if policy is not None:
+            if policy.name in seen:
+                problems.append(Problem(file, 1, 1, f"policy name '{policy.name}' is already "
+                                                    f"used by {seen[policy.name]}"))
+            else:
+                seen[policy.name] = file
+                policies.append(policy)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise PolicyError(problems)
+    return policies, problems
+
+
+def load_policy_text(data: bytes, file: str) -> tuple[Policy | None, list[Problem]]:
+    """Compile one policy file's bytes; the policy (None if it has errors) and its problems."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(file, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
+    try:
+        located = load_yaml(text, file)
+    except YamlError as exc:
+        return None, [exc.problem]
+    ctx = LoadContext(located)
+    policy = _compile_policy(located, ctx, hashlib.sha256(data).hexdigest())
+    if any(not p.warning for p in ctx.problems):
+        return None, ctx.problems
+    return policy, ctx.problems
+
+
+# --- compiling -------------------------------------------------------------------------------
+
+def _string(raw: Mapping[str, Any], key: str, ctx: LoadContext, path: tuple[Any, ...],
+            required: bool = False) -> str | None:
+    if key not in raw or raw[key] is None:
+        if required:
+            ctx.error(path, f"missing required key '{key}'")
+        return None
+    value = raw[key]
+    if not isinstance(value, str) or not value.strip():
+        ctx.error((*path, key), f"'{key}' must be a non-empty string, not {type_name(value)}")
+        return None
+    return value
+
+
+def _string_list(raw: Mapping[str, Any], key: str, ctx: LoadContext,
+                 path: tuple[Any, ...]) -> list[str] | None:
+    value = raw.get(key)
+    if not isinstance(value, list) or not value:
+        ctx.error((*path, key) if key in raw else path,
+                  f"'{key}' must be a non-empty list of strings")
+        return None
+    good = True
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            hint = " (quote account ids and numbers)" if isinstance(item, (int, float)) else ""
+            ctx.error((*path, key, i), f"'{key}' items must be strings, not "
+                                       f"{type_name(item)}{hint}")
+            good = False
+    return value if good else None
+
+
+def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy | None:
+    raw = located.data
+    if not isinstance(raw, dict):
+        ctx.error((), f"a policy file must be a mapping with version, name and rules, not "
+                      f"{type_name(raw)}")
+        return None
+    ctx.unknown_keys(raw, (), POLICY_KEYS, "the policy")
+    if "version" not in raw:
+        ctx.error((), "missing required key 'version' (write 'version: 1')")
+    elif raw["version"] != 1 or isinstance(raw["version"], bool):
+        ctx.error(("version",), f"unsupported policy version {raw['version']!r}; this tool "
+                               "reads version 1")
+    name = _string(raw, "name", ctx, (), required=True)
+    if name is not None and not NAME_PATTERN.fullmatch(name):
+        ctx.error(("name",), f"policy name {name!r} may hold only letters, digits, '.', '_' and "
+                             "'-', and must start with a letter or digit")
+    description = _string(raw, "description", ctx, ())
+
+    scope_names, scope_when, scope_needs = _compile_scope(raw.get("scope"), ctx)
+    policy_name = name or "?"
+    rules = _compile_rules(raw, ctx, policy_name, scope_needs)
+    waivers = _compile_waivers(raw.get("waivers"), ctx, policy_name, {r.info.id for r in rules})
+    if name is None:
+        return None
+    return Policy(
+        name=name,
+        description=description,
+        file=ctx.file,
+        sha256=sha256,
+        scope_names=tuple(scope_names) if scope_names is not None else None,
+        scope_when=scope_when,
+        rules=tuple(rules),
+        waivers=tuple(waivers),
+        scope_match=_scope_matcher(scope_names),
+    )
+
+
+def _scope_matcher(names: list[str] | None) -> Callable[[str], Any] | None:
+    if names is None:
+        return None
+    matchers = [compile_glob_nocase(n) for n in names]
+    return lambda value: any(m(value) for m in matchers)
+
+
+def _compile_scope(raw: Any, ctx: LoadContext) -> tuple[list[str] | None, Condition | None,
+                                                        set[str]]:
+    if raw is None:
+        return None, None, set()
+    if not isinstance(raw, dict):
+        ctx.error(("scope",), f"'scope' must be a mapping with 'names' and/or 'when', not "
+                              f"{type_name(raw)}")
+        return None, None, set()
+    ctx.unknown_keys(raw, ("scope",), SCOPE_KEYS, "scope")
+    names = _string_list(raw, "names", ctx, ("scope",)) if "names" in raw else None
+    before = set(ctx.needs)
+    ctx.needs.clear()
+    when = compile_condition(raw["when"], ctx, ("scope", "when")) if "when" in raw else None
+    needs = set(ctx.needs)
+    ctx.needs = before | needs
+    return names, when, needs
+
+
+def _compile_rules(raw: Mapping[str, Any], ctx: LoadContext, policy: str,
+                   scope_needs: set[str]) -> list[Rule]:
+    rules_raw = raw.get("rules")
+    if "rules" not in raw:
+        ctx.error((), "missing required key 'rules' (a list of rules)")
+        return []
+    if not isinstance(rules_raw, list) or not rules_raw:
+        ctx.error(("rules",), "'rules' must be a non-empty list of rules")
+        return []
+    rules: list[Rule] = []
+    ids: dict[str, int] = {}
+    for index, item in enumerate(rules_raw):
+        rule = _compile_rule(item, ctx, ("rules", index), policy, scope_needs)
+        if rule is None:
+            continue
+        if rule.info.id in ids:
+            ctx.error(("rules", index, "id"), f"duplicate rule id '{rule.info.id}' (first at "
+                                              f"line {ids[rule.info.id]})")
+            continue
+        ids[rule.info.id] = rule.info.line
+        rules.append(rule)
+    return rules
+
+
+def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str,
+                  scope_needs: set[str]) -> Rule | None:
+    if not isinstance(raw, dict):
+        ctx.error(path, f"a rule must be a mapping with 'id' and one check, not "
+                        f"{type_name(raw)}")
+        return None
+    known = (*RULE_META_KEYS, *CHECKS)
+    kinds = [k for k in raw if k in CHECKS]
+    for key in raw:
+        if key not in known:
+            ctx.error((*path, key), f"unknown key '{key}' in rule" + did_you_mean(key, known)
+                      + ("" if kinds else "; checks: " + ", ".join(CHECKS)), key=True)
+    rule_id = _string(raw, "id", ctx, path, required=True)
+    if rule_id is not None and not NAME_PATTERN.fullmatch(rule_id):
+        ctx.error((*path, "id"), f"rule id {rule_id!r} may hold only letters, digits, '.', '_' "
+                                 "and '-', and must start with a letter or digit")
+        rule_id = None
+    if not kinds:
+        if all(k in known for k in raw):
+            ctx.error(path, "rule has no check: add exactly one of " + ", ".join(CHECKS))
+        return None
+    if len(kinds) > 1:
+        ctx.error((*path, kinds[1]), f"a rule has exactly one check, but this one has "
+                                     f"{' and '.join(kinds)}: split it into rules", key=True)
+        return None
+    kind = kinds[0]
+    severity = raw.get("severity", "medium")
+    if severity not in SEVERITIES:
+        ctx.error((*path, "severity"), f"unknown severity {severity!r}"
+                  + did_you_mean(str(severity), SEVERITIES) + "; one of " + ", ".join(SEVERITIES))
+    labels = raw.get("labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, (str, int, float)) for x in labels):
+        ctx.error((*path, "labels"), "'labels' must be a list of strings")
+        labels = []
+    title = _string(raw, "title", ctx, path)
+    description = _string(raw, "description", ctx, path)
+    remediation = _string(raw, "remediation", ctx, path)
+    link = _string(raw, "link", ctx, path)
+
+    saved = set(ctx.needs)
+    ctx.needs.clear()
+    when = compile_condition(raw["when"], ctx, (*path, "when")) if "when" in raw else None
+    check = CHECKS[kind].compile(raw[kind], ctx, (*path, kind))
+    needs = frozenset(ctx.needs | scope_needs)
+    ctx.needs = saved | set(needs)
+    if rule_id is None or check is None or severity not in SEVERITIES:
+        return None
+    line, _ = ctx.located.where(path)
+    info = RuleInfo(
+        policy=policy,
+        id=rule_id,
+        severity=severity,
+        title=title or rule_id,
+        labels=tuple(str(x) for x in labels),
+        kind=kind,
+        file=ctx.file,
+        line=line,
+        description=description,
+        remediation=remediation,
+        link=link,
+    )
+    return Rule(info=info, check=check, when=when, needs=needs)
+
+
+def _parse_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _compile_waivers(raw: Any, ctx: LoadContext, policy: str,
+                     rule_ids: set[str]) -> list[Waiver]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        ctx.error(("waivers",), "'waivers' must be a list")
+        return []
+    waivers: list[Waiver] = []
+    for index, item in enumerate(raw):
+        waiver = compile_waiver(item, ctx, ("waivers", index), policy, rule_ids)
+        if waiver is not None:
+            waivers.append(waiver)
+    return waivers
+
+
+def compile_waiver(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str,
+                   rule_ids: set[str]) -> Waiver | None:
+    """Compile one waiver of ``policy``, whose rule ids are ``rule_ids``."""
+    if not isinstance(raw, dict):
+        ctx.error(path, f"a waiver must be a mapping, not {type_name(raw)}")
+        return None
+    ctx.unknown_keys(raw, path, WAIVER_KEYS, "waiver")
+    rules = _string_list(raw, "rules", ctx, path)
+    models = _string_list(raw, "models", ctx, path)
+    accounts = _string_list(raw, "accounts", ctx, path) if "accounts" in raw else None
+    reason = _string(raw, "reason", ctx, path, required=True)
+    expires = None
+    if "expires" not in raw:
+        ctx.error(path, "missing required key 'expires' (a date, YYYY-MM-DD): every waiver "
+                        "must end")
+    else:
+        expires = _parse_date(raw["expires"])
+        if expires is None:
+            ctx.error((*path, "expires"), f"'expires' must be a date (YYYY-MM-DD), not "
+                                          f"{raw['expires']!r}")
+    for i, rule in enumerate(rules or []):
+        if rule != "*" and rule not in rule_ids:
+            ctx.error((*path, "rules", i), f"waiver names rule '{rule}', which policy "
+                                           f"'{policy}' does not have"
+                      + did_you_mean(rule, rule_ids))
+    if rules is None or models is None or reason is None or expires is None or (
+            "accounts" in raw and accounts is None):
+        return None
+    line, _ = ctx.located.where(path)
+    return Waiver(
+        rules=tuple(rules),
+        models=tuple(models),
+        accounts=tuple(accounts) if accounts is not None else None,
+        info=WaiverInfo(reason=reason, expires=expires, policy=policy, file=ctx.file, line=line),
+        match_model=compile_globs(models),
+    )
+
+
+def needed_enrichments(policies: Iterable[Policy]) -> frozenset[str]:
+    """The added keys any loaded rule or scope reads, so sources fetch only those."""
+    return frozenset(key for policy in policies for rule in policy.rules for key in rule.needs)
+

@@ -1,0 +1,97 @@
+"""The JSON report (schema_version 1): a stable interface and an audit record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker import TOOL_NAME
+from checker.results import Finding, Report, ReportError
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    model, rule = finding.model, finding.rule
+    data: dict[str, Any] = {
+        "model_arn": model.arn,
+        "model_name": model.name,
+        "account_id": model.account_id,
+        "region": model.region,
+        "kind": model.kind,
+        "policy": rule.policy,
+        "rule": rule.id,
+        "severity": rule.severity,
+        "title": rule.title,
+        "labels": list(rule.labels),
+        "field": finding.field,
+        "expected": finding.expected,
+        "actual": finding.actual,
+        "message": finding.message,
+    }
+    if rule.remediation:
+        data["remediation"] = rule.remediation
+    if finding.known:
+        data["known"] = True
+    if finding.waiver is not None:
+        data["waiver"] = {"reason": finding.waiver.reason,
+                          "expires": finding.waiver.expires.isoformat()}
+    return data
+
+
+def error_dict(error: ReportError) -> dict[str, Any]:
+    return {
+        "model_arn": error.model_arn,
+        "model_name": error.model_name,
+        "account_id": error.account_id,
+        "region": error.region,
+        "rule": error.rule,
+        "code": error.code,
+        "message": error.message,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as JSON data, keys in the documented order."""
+    summary = report.summary
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "generated_at": report.generated_at,
+        "scanned": {"sources": list(report.scanned.sources),
+                    "accounts": list(report.scanned.accounts),
+                    "regions": list(report.scanned.regions)},
+        "fail_on": report.fail_on,
+        "policies": [
+            {"name": p.name, "file": p.file, "sha256": p.sha256,
+             "rules": [{"id": r.id, "severity": r.severity, "title": r.title,
+                        "labels": list(r.labels), "kind": r.kind, "line": r.line}
+                       for r in p.rules]}
+            for p in report.policies
+        ],
+        "summary": {
+            "models": summary.models,
+            "policies": summary.policies,
+            "rules": summary.rules,
+            "violations": summary.violations,
+            "waived": summary.waived,
+            "errors": summary.errors,
+            "not_evaluated": summary.not_evaluated,
+            "result": summary.result,
+        },
+        "models": [
+            {"model_arn": m.model.arn, "model_name": m.model.name,
+             "account_id": m.model.account_id, "region": m.model.region,
+             "kind": m.model.kind, "result": m.result,
+             "results": {rule: status.value for rule, status in m.results.items()}}
+            for m in report.models
+        ],
+        "violations": [finding_dict(v) for v in report.violations],
+        "waived": [finding_dict(w) for w in report.waived],
+        "warnings": [{"code": w.code, "message": w.message} for w in report.warnings],
+        "errors": [error_dict(e) for e in report.errors],
+    }
+
+
+def render_json(report: Report, *, color: bool = False) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"

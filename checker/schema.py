@@ -1,0 +1,131 @@
+"""The JSON Schema of policy files, built from the check kinds so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.checks import CHECKS
+from checker.checks.base import NUMBER_SCHEMA
+from checker.conditions import OPERATORS
+from checker.results import SEVERITIES
+
+SCHEMA_ID = "https://bedrock-drift.dev/schemas/policy-v1.json"
+
+_SCALAR = {"type": ["string", "number", "boolean"]}
+_OPERATOR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "scalar": _SCALAR,
+    "list": {"type": "array", "minItems": 1, "items": _SCALAR},
+    "regex": {"type": "string", "format": "regex"},
+    "string": {"type": "string"},
+    "number": NUMBER_SCHEMA,
+    "boolean": {"type": "boolean"},
+}
+
+
+def _condition_defs() -> dict[str, Any]:
+    field_condition = {
+        "type": "object",
+        "description": "{field: PATH, OP: VALUE}; several operators in one mapping must all hold.",
+        "required": ["field"],
+        "minProperties": 2,
+        "additionalProperties": False,
+        "properties": {
+            "field": {"type": "string", "description": "Dotted field path; [] for every "
+                                                       "element; quote keys with dots."},
+            **{name: {**_OPERATOR_SCHEMAS[op.arg], "description": op.summary}
+               for name, op in OPERATORS.items()},
+        },
+    }
+    ref = {"$ref": "#/$defs/condition"}
+    return {
+        "condition": {
+            "description": "A condition: true, false or unknown (a value of the wrong type).",
+            "oneOf": [
+                field_condition,
+                {"type": "object", "additionalProperties": False, "required": ["all_of"],
+                 "properties": {"all_of": {"type": "array", "minItems": 1, "items": ref,
+                                           "description": "Every part holds."}}},
+                {"type": "object", "additionalProperties": False, "required": ["any_of"],
+                 "properties": {"any_of": {"type": "array", "minItems": 1, "items": ref,
+                                           "description": "At least one part holds."}}},
+                {"type": "object", "additionalProperties": False, "required": ["not"],
+                 "properties": {"not": {**ref, "description": "The part does not hold "
+                                                              "(unknown stays unknown)."}}},
+            ],
+        }
+    }
+
+
+def _check_property(name: str) -> dict[str, Any]:
+    kind = CHECKS[name]
+    schema = {**kind.schema, "description": f"{kind.summary} {kind.semantics}"}
+    if kind.empty_ok:
+        return {"description": schema["description"], "anyOf": [{"type": "null"}, schema]}
+    return schema
+
+
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one policy file."""
+    text = {"type": "string", "minLength": 1}
+    name = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
+    rule = {
+        "type": "object",
+        "required": ["id"],
+        "additionalProperties": False,
+        "oneOf": [{"required": [kind]} for kind in CHECKS],
+        "properties": {
+            "id": {**name, "description": "Unique within the policy; reported as policy/id."},
+            "title": {**text, "description": "One line, shown in every report."},
+            "description": text,
+            "severity": {"enum": list(SEVERITIES), "default": "medium"},
+            "labels": {"type": "array", "items": {"type": "string"},
+                       "description": "Free-form (e.g. CIS-3.1); carried into every report."},
+            "remediation": {**text, "description": "How to fix a violation."},
+            "link": {"type": "string", "description": "A page that explains the rule."},
+            "when": {"$ref": "#/$defs/condition",
+                     "description": "The rule applies only where this holds (unknown counts "
+                                    "as true)."},
+            **{kind: _check_property(kind) for kind in CHECKS},
+        },
+    }
+    waiver = {
+        "type": "object",
+        "required": ["rules", "models", "reason", "expires"],
+        "additionalProperties": False,
+        "properties": {
+            "rules": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                      "description": "Rule ids of this policy, or [\"*\"]."},
+            "models": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                       "description": "Globs on modelName or modelArn (exact case)."},
+            "accounts": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                         "description": "Account ids (quoted)."},
+            "reason": {**text, "description": "Why, and who approved it."},
+            "expires": {"type": "string", "format": "date",
+                        "description": "YYYY-MM-DD; applies through the end of that day, UTC."},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "bedrock-drift policy",
+        "type": "object",
+        "required": ["version", "name", "rules"],
+        "additionalProperties": False,
+        "properties": {
+            "version": {"const": 1},
+            "name": {**name, "description": "Unique across loaded policies."},
+            "description": text,
+            "scope": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "names": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                              "description": "Globs on modelName, matched ignoring case."},
+                    "when": {"$ref": "#/$defs/condition"},
+                },
+            },
+            "rules": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/rule"}},
+            "waivers": {"type": "array", "items": {"$ref": "#/$defs/waiver"}},
+        },
+        "$defs": {**_condition_defs(), "rule": rule, "waiver": waiver},
+    }

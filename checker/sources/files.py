@@ -1,0 +1,171 @@
+"""The ``--from`` source: model documents read from JSON or YAML files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checker.documents import normalize_document
+from checker.errors import InputError
+from checker.results import ModelInput
+from checker.sources import SourceResult
+from checker.yamlload import YamlError, load_yaml
+
+SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def document_files(paths: Iterable[str]) -> list[str]:
+    """The files a list of files and directories names (directories: *.json, *.yaml, *.yml
+    in them, sorted)."""
+    files: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in SUFFIXES)
+            if not found:
+                raise InputError(f"{raw}: no model documents (*.json, *.yaml, *.yml) in this "
+                                 "directory")
+            files.extend(str(p) for p in found)
+        elif path.is_file():
+            files.append(str(path))
+        else:
+            raise InputError(f"{raw}: no such file or directory")
+    return files
+
+
+def read_data(file: str) -> Any:
+    """Parse a JSON or YAML file into plain data; InputError naming the file (and line)."""
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if file.endswith(".json"):
+                raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
+                                 f"{exc.msg}") from None
+    try:
+        return load_yaml(text, file).data
+    except YamlError as exc:
+        raise InputError(str(exc.problem)) from None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A kind of file ``--from`` accepts: how to recognise it and turn it into model inputs."""
+
+    name: str
+    detect: Callable[[Any], bool]
+    convert: Callable[[Any, str], list[ModelInput]]
+
+
+def _is_model_document(data: Any) -> bool:
+    return isinstance(data, Mapping) and ("modelArn" in data or "modelName" in data)
+
+
+def _kind_of(doc: Mapping[str, Any]) -> str:
+    arn = doc.get("modelArn")
+    return "imported" if isinstance(arn, str) and ":imported-model/" in arn else "model"
+
+
+def _tags_as_object(doc: dict[str, Any], file: str) -> None:
+    """Accept tags as ListTagsForResource prints them ([{key, value}]) as well as an object."""
+    tags = doc.get("tags")
+    if isinstance(tags, list):
+        converted: dict[str, Any] = {}
+        for item in tags:
+            if not (isinstance(item, Mapping) and isinstance(item.get("key"), str)):
+                raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an "
+                                 "object or a list of {key, value}")
+            converted[item["key"]] = item.get("value")
+        doc["tags"] = converted
+    elif tags is not None and not isinstance(tags, Mapping):
+        raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an object")
+
+
+def model_input(doc: Mapping[str, Any], file: str) -> ModelInput:
+    normalized = normalize_document(doc)
+    _tags_as_object(normalized, file)
+    return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file)
+
+
+def _one(data: Any, file: str) -> list[ModelInput]:
+    return [model_input(data, file)]
+
+
+def _documents(items: Sequence[Any], file: str, where: str) -> list[ModelInput]:
+    models = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise InputError(f"{file}: {where}item {index + 1} is not an object (a model "
+                             "document)")
+        if not _is_model_document(item):
+            raise InputError(f"{file}: {where}item {index + 1} is not a GetCustomModel "
+                             "document (it has neither modelArn nor modelName)")
+        models.append(model_input(item, file))
+    return models
+
+
+def _is_list_of_documents(data: Any) -> bool:
+    return isinstance(data, list) and bool(data)
+
+
+def _is_snapshot(data: Any) -> bool:
+    return isinstance(data, Mapping) and "schema_version" in data and isinstance(
+        data.get("models"), list)
+
+
+def _snapshot(data: Any, file: str) -> list[ModelInput]:
+    models = []
+    for item in _documents(data["models"], file, "models: "):
+        kind = item.document.get("kind") if isinstance(item.document.get("kind"), str) else None
+        models.append(item if kind is None else ModelInput(
+            document=item.document, kind=kind, origin=file,
+            enrichment_errors=item.enrichment_errors))
+    return models
+
+
+# Recognised in order; the first whose ``detect`` holds converts the file.
+SHAPES: list[Shape] = [
+    Shape("a snapshot (bedrock-drift snapshot)", _is_snapshot, _snapshot),
+    Shape("a GetCustomModel document (aws bedrock get-custom-model)", _is_model_document, _one),
+    Shape("a list of GetCustomModel documents", _is_list_of_documents,
+          lambda data, file: _documents(data, file, "")),
+]
+
+
+def convert(data: Any, file: str) -> list[ModelInput]:
+    """Turn one file's data into model inputs, or say which shapes are accepted."""
+    if isinstance(data, list) and not data:
+        raise InputError(f"{file}: no model documents (the list is empty)")
+    for shape in SHAPES:
+        if shape.detect(data):
+            return shape.convert(data, file)
+    if data is None:
+        raise InputError(f"{file}: no model documents (the file is empty)")
+    hint = ""
+    if isinstance(data, Mapping) and "modelSummaries" in data:
+        hint = (" This looks like ListCustomModels output, which holds summaries only; give "
+                "the GetCustomModel document of each model.")
+    accepted = "; ".join(s.name for s in SHAPES)
+    raise InputError(f"{file}: not a model document.{hint} Accepted: {accepted}")
+
+
+def load_documents(paths: Sequence[str]) -> SourceResult:
+    """Read every model document the paths name."""
+    models: list[ModelInput] = []
+    for file in document_files(paths):
+        models.extend(convert(read_data(file), file))
+    accounts = sorted({a for m in models if isinstance(a := m.document.get("accountId"), str)})
+    regions = sorted({r for m in models if isinstance(r := m.document.get("region"), str)})
+    return SourceResult(models=tuple(models), sources=tuple(paths), accounts=tuple(accounts),
+                        regions=tuple(regions))

@@ -1,0 +1,154 @@
+"""Safe YAML loading that remembers where every value stood.
+
+PyYAML's own loaders forget line numbers, silently keep the last of two equal keys (which can
+hide a rule) and expand aliases without bound. This loader composes the node graph with the
+safe resolver, then builds plain Python data itself: duplicate keys are errors, aliases are
+expanded under a budget, and every mapping key and value is given a (line, column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from checker.errors import Problem
+
+# More nodes than this after alias expansion is refused: a policy file has hundreds, an alias
+# bomb ("billion laughs") has billions.
+MAX_NODES = 200_000
+
+Path = tuple[str | int, ...]
+
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
+                         for name in ("str", "int", "float", "bool", "null", "timestamp"))
+
+
+@dataclass
+class Located:
+    """A loaded YAML document and the (line, column), 1-based, of each value by its path.
+
+    ``keys`` holds the position of each mapping key; ``values`` the position of each value.
+    """
+
+    data: Any
+    file: str
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """The position of ``path``, or of its closest located parent."""
+        table = self.keys if key else self.values
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if not key and probe in self.keys:
+                return self.keys[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def problem(self, path: Path, message: str, *, key: bool = False,
+                warning: bool = False) -> Problem:
+        line, col = self.where(path, key=key)
+        return Problem(self.file, line, col, message, warning)
+
+
+class YamlError(Exception):
+    """The text is not YAML this loader accepts; carries a located problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _position(mark: yaml.Mark | None) -> tuple[int, int]:
+    if mark is None:
+        return (1, 1)
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.count = 0
+        self.loader = yaml.SafeLoader("")
+        self.located = Located(None, file)
+
+    def fail(self, node: yaml.Node | None, message: str) -> YamlError:
+        line, col = _position(node.start_mark if node is not None else None)
+        return YamlError(Problem(self.file, line, col, message))
+
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(node, f"document expands to more than {MAX_NODES:,} values "
+                                  "(an alias bomb?); refused")
+        self.located.values[path] = _position(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
+            result: dict[str, Any] = {}
+            for key_node, value_node in self._pairs(node):
+                key = self._key(key_node)
+                if key in result:
+                    first = self.located.keys[(*path, key)]
+                    raise self.fail(key_node, f"duplicate key {key!r} (first at line {first[0]}); "
+                                              "YAML would silently keep only the last one")
+                self.located.keys[(*path, key)] = _position(key_node.start_mark)
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag not in _SCALAR_TAGS:
+            raise self.fail(node, f"unsupported YAML tag {node.tag!r}: only plain data "
+                                  "(strings, numbers, booleans, null, dates) is allowed")
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise self.fail(node, f"invalid value: {_first_line(exc)}") from None
+
+    def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self.fail(key_node, "YAML merge keys ('<<') are not supported; "
+                                          "write the keys out")
+            pairs.append((key_node, value_node))
+        return pairs
+
+    def _key(self, node: yaml.Node) -> str:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, "mapping keys must be plain strings")
+        value = self.loader.construct_object(node)
+        if isinstance(value, bool) or value is None:
+            # `on`, `yes`, `null` as keys: keep the text the author wrote.
+            return str(node.value)
+        return str(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+def load_yaml(text: str, file: str) -> Located:
+    """Parse one YAML document into plain data with positions; raise YamlError if it is bad."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _position(mark)
+        message = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(Problem(file, line, col, f"invalid YAML: {message}")) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(Problem(file, 1, 1, f"invalid YAML: {_first_line(exc)}")) from None
+    builder = _Builder(file)
+    if node is None:
+        builder.located.data = None
+        return builder.located
+    builder.located.data = builder.build(node, ())
+    return builder.located

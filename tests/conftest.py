@@ -1,0 +1,47 @@
+"""Shared test helpers: build a policy from plain data and judge documents with it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from checker.engine import evaluate
+from checker.policy import Policy, load_policy_text
+from checker.results import ModelInput, Report, Scanned, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXED_NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def policy_from(data: Mapping[str, Any], file: str = "test-policy.yaml") -> Policy:
+    """Compile a policy given as plain data; fail the test with its problems if it is bad."""
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
+    policy, problems = load_policy_text(text.encode(), file)
+    errors = [str(p) for p in problems if not p.warning]
+    assert policy is not None and not errors, errors
+    return policy
+
+
+def single_rule_policy(rule: Mapping[str, Any]) -> Policy:
+    return policy_from({"version": 1, "name": "t", "rules": [{"id": "r", **rule}]})
+
+
+def judge(policy: Policy, *docs: Mapping[str, Any], now: datetime = FIXED_NOW) -> Report:
+    inputs = [ModelInput(document=doc, origin="test") for doc in docs]
+    return evaluate([policy], inputs, scanned=Scanned(("test",), (), ()), now=now)
+
+
+def status_of(rule: Mapping[str, Any], doc: Mapping[str, Any]) -> Status:
+    """The status one rule yields for one document."""
+    report = judge(single_rule_policy(rule), doc)
+    return report.models[0].results["t/r"]
+
+
+@pytest.fixture
+def fixed_now() -> datetime:
+    return FIXED_NOW
