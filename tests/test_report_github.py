@@ -115,7 +115,9 @@ def test_rich_report_annotations() -> None:
     last = found[-1]
     assert last[0] == "error"
     assert last[1] == {"title": "bedrock-drift"}
-    assert "6 models read." in last[2]
+    assert last[2] == (
+        "ERROR: 6 models read, 3 violations, 1 waived, 2 errors, 1 not evaluated"
+    )
 
 
 def test_known_violations_are_notices_marked_known() -> None:

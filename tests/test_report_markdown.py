@@ -152,7 +152,13 @@ def test_hostile_values_cannot_break_tables_or_inject_html() -> None:
     ],
 )
 def test_md_text(raw: str, expected: str) -> None:
-    assert md_text(raw) == expected
+    assert md_text(raw, starts_line=True) == expected
+
+
+def test_block_markers_are_left_alone_inside_a_line() -> None:
+    assert md_text("0.1.0") == "0.1.0"
+    assert md_text("- x") == "- x"
+    assert md_text("0.1.0", starts_line=True) == "0\\.1.0"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from checker.reports.wording import (
     error_sentence,
     finding_sentence,
     headline,
-    models_read,
     relative_path,
 )
 from checker.results import Finding, Report
@@ -67,9 +66,7 @@ def render_github(report: Report, *, color: bool = False, root: str | None = Non
     if report.summary.models == 0:
         lines.append(command("warning", NO_MODELS, title=f"{TOOL_NAME}: no models"))
     summary_level = {"pass": "notice", "fail": "error"}.get(report.summary.result, "error")
-    lines.append(
-        command(summary_level, f"{headline(report)}. {models_read(report)}", title=TOOL_NAME)
-    )
+    lines.append(command(summary_level, headline(report), title=TOOL_NAME))
     return "\n".join(lines) + "\n"
 
 

@@ -30,8 +30,8 @@ MAX_CELL = 300
 
 # Characters with a meaning inside a line of GFM: emphasis, links, code, tables,
 # strikethrough, @mentions and #references. `&`, `<` and `>` become entities instead
-# (raw HTML). A value always follows some prefix on its line, so only its first character
-# could start a block (a list item, a quote); that one is escaped too.
+# (raw HTML). A value that opens a list item's text could start a nested block with its
+# first characters; those are escaped too.
 _MARKUP = re.compile(r"([\\`*_\[\]|~@#])")
 _BLOCK_START = re.compile(r"^(?:[-+=]|\d+[.)])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -39,12 +39,16 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def md_text(value: object) -> str:
-    """``value`` as inline Markdown text that renders literally, on one line."""
+def md_text(value: object, *, starts_line: bool = False) -> str:
+    """``value`` as inline Markdown text that renders literally, on one line.
+
+    ``starts_line``: the value opens a line's content (a list item's text), where a
+    leading ``-`` or ``1.`` would start a nested block.
+    """
     text = _CONTROLS.sub("\ufffd", _NEWLINES.sub(" ", str(value)))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKUP.sub(r"\\\1", text)
-    match = _BLOCK_START.match(text)
+    match = _BLOCK_START.match(text) if starts_line else None
     if match is not None:
         # "- x" becomes "\- x", "1. x" becomes "1\. x": the marker's last character.
         cut = match.end() - 1
@@ -267,7 +271,7 @@ def _model_heading(ref: ModelRef) -> list[str]:
 
 
 def _model_line(ref: ModelRef) -> str:
-    line = md_text(ref.display_name)
+    line = md_text(ref.display_name, starts_line=True)
     if ref.arn and ref.arn != ref.display_name:
         line += f" ({md_code(ref.arn)})"
     elif ref.kind != "model":
