@@ -242,7 +242,7 @@ def test_known_violations_are_marked_with_baseline_state() -> None:
     }
     assert states[("baseline/kms-required", "prod-summarizer")] == "unchanged"
     assert states[("baseline/approved-base-models", "prod-summarizer")] == "new"
-    known = [r for r in results if r["properties"]["known"]]
+    known = [r for r in results if r["properties"].get("known")]
     assert len(known) == 1
     assert "known" in known[0]["message"]["text"]
 
@@ -257,3 +257,11 @@ def test_hostile_values_survive_as_json() -> None:
     (result,) = log["runs"][0]["results"]
     assert fx.HOSTILE in result["message"]["text"]
     assert result["properties"]["actual"] == {"nested": fx.HOSTILE + "\x1b[31m"}
+
+
+def test_golden_examples_are_valid(sarif_validator: Any) -> None:
+    """The SARIF of the shipped examples (as reviewed in tests/golden) is valid too."""
+    golden = Path(__file__).parent / "golden" / "examples.sarif"
+    log = json.loads(golden.read_text(encoding="utf-8"))
+    assert [e.message for e in sarif_validator.iter_errors(log)] == []
+    assert len(log["runs"][0]["results"]) == 9

@@ -181,7 +181,8 @@ def _violations(report: Report) -> list[str]:
             "| Severity | Rule | Field | Expected | Actual |",
             "|---|---|---|---|---|",
         ]
-        for finding in sorted(findings, key=_severity_order):
+        findings = sorted(findings, key=_severity_order)
+        for finding in findings:
             rule = finding.rule
             severity = f"**{rule.severity}**" if rule.severity in ("critical", "high") else (
                 rule.severity

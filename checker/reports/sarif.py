@@ -150,9 +150,10 @@ def _result(
             "field": finding.field,
             "expected": finding.expected,
             "actual": finding.actual,
-            "known": finding.known,
         },
     }
+    if finding.known:
+        result["properties"]["known"] = True
     if baseline_used:
         # SARIF's own marker for "already present in the baseline run".
         result["baselineState"] = "unchanged" if finding.known else "new"
