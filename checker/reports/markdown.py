@@ -64,7 +64,8 @@ def md_code(value: object) -> str:
     # A fence longer than any backtick run inside; a pipe still needs escaping in GFM tables.
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    text = text.replace("|", "\\|")
+    # GFM splits cells on a pipe after an even run of backslashes; keep every run odd.
+    text = re.sub(r"(\\*)\|", lambda m: m.group(1) * 2 + "\\|", text)
     if text.startswith("`") or text.endswith("`"):
         text = f" {text} "
     return f"{fence}{text}{fence}"
