@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from checker.context import LoadContext, did_you_mean, type_name
@@ -146,7 +147,8 @@ def _apply(op: str, arg: Any, value: Any) -> Tri:
         number = as_number(value)
         if number is None:
             return None
-        return number >= arg.number if op == "min" else number <= arg.number
+        bound: Decimal = arg.number
+        return number >= bound if op == "min" else number <= bound
     if op == "exists":
         return bool(arg)
     if op == "contains":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from checker.documents import ENRICHMENT_KEYS
@@ -193,7 +193,7 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
     return _LEAF
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bedrock_output(operation: str) -> Shape:
     # botocore's loader reads the service model from its data files; no client, no network.
     from botocore.loaders import create_loader
@@ -210,7 +210,7 @@ NOT_SUPPORTED_YET = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_shape() -> Shape:
     """The shape of a model document: GetCustomModel's output plus the engine's added keys."""
     base = _bedrock_output("GetCustomModel")
@@ -261,8 +261,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
             here += "[]"
         node = child
         walked = here
-    if node.type == "list":
-        return f"'{walked}' is a list: write '{walked}[]' to look at every element"
+    # A path may end on a list: `contains` and `exists` judge the list as a whole.
     return None
 
 

@@ -73,8 +73,9 @@ class HyperparameterCheck(Check):
             if number is None:
                 return failed(field, self.expected, value,
                               f"{field}: not a number: {show(value)}; expected {self.expected}")
-            if (self.min is not None and number < self.min.number) or (
-                    self.max is not None and number > self.max.number):
+            low = self.min.number if self.min is not None else None
+            high = self.max.number if self.max is not None else None
+            if (low is not None and number < low) or (high is not None and number > high):
                 return failed(field, self.expected, value,
                               f"{field} is {show(value)}; expected {self.expected}")
         if self.allowed is not None and not any(a.equals(value) for a in self.allowed):

@@ -109,7 +109,7 @@ KIND = CheckKind(
 - id: rft-grader
   severity: high
   lambda_grader:
-    arn_pattern: 'arn:aws:lambda:[a-z0-9-]+:111122223333:function:approved-grader-[A-Za-z0-9-]+:[0-9]+'
+    arn_pattern: 'arn:aws:lambda:[a-z0-9-]+:111122223333:function:approved-grader-[a-z-]+:[0-9]+'
     pinned: true
 """,
     compile=compile_check,
