@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,21 @@ def test_pre_commit_hook_validates_the_shipped_policies(
         main([*args, *policies])
     assert caught.value.code == 0
     assert "valid" in capsys.readouterr().out
+
+
+def test_ci_guide_yaml_blocks_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every YAML block of examples/ci.md is a waivers file that loads against the policies."""
+    from checker.policy import load_policies
+    from checker.waiver_file import load_waiver_file
+
+    text = (ROOT / "examples" / "ci.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert blocks
+    monkeypatch.chdir(ROOT)
+    policies, _ = load_policies(["policies"])
+    for number, block in enumerate(blocks):
+        path = tmp_path / f"block{number}.yaml"
+        path.write_text(block, encoding="utf-8")
+        loaded = load_waiver_file(str(path), policies)
+        added = sum(len(p.waivers) for p in loaded) - sum(len(p.waivers) for p in policies)
+        assert added == len(yaml.safe_load(block)["waivers"])

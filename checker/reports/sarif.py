@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
+from checker.reports.markdown import md_text
 from checker.reports.wording import (
     NO_MODELS,
     error_sentence,
@@ -88,9 +89,9 @@ def fingerprint(finding: Finding) -> str:
 def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
     title = rule.title or rule.qualified_id
     remediation = rule.remediation or "No remediation is given for this rule."
-    help_markdown = f"**{title}**\n\nRemediation: {remediation}"
+    help_markdown = f"**{md_text(title)}**\n\nRemediation: {md_text(remediation)}"
     if rule.link:
-        help_markdown += f"\n\nMore: <{rule.link}>"
+        help_markdown += f"\n\nMore: {md_text(rule.link)}"
     entry: dict[str, Any] = {
         "id": rule.qualified_id,
         "name": rule.id,
