@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -119,10 +120,12 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy]) -> Source
 
 
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
-              extra_warnings: Sequence[ReportWarning] = ()) -> Report:
+              extra_warnings: Sequence[ReportWarning] = (),
+              now: datetime | None = None) -> Report:
+    """Judge what a source read; the report."""
     scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
     return evaluate(policies, source.models, scanned=scanned, source_errors=source.errors,
-                    extra_warnings=extra_warnings, fail_on=fail_on)
+                    extra_warnings=extra_warnings, fail_on=fail_on, now=now)
 
 
 @cli.command()

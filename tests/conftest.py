@@ -45,3 +45,14 @@ def status_of(rule: Mapping[str, Any], doc: Mapping[str, Any]) -> Status:
 @pytest.fixture
 def fixed_now() -> datetime:
     return FIXED_NOW
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the command in-process; its exit code, stdout and stderr."""
+    from checker.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out, err = capsys.readouterr()
+    code = info.value.code
+    return (code if isinstance(code, int) else 2), out, err

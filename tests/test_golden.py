@@ -1,25 +1,24 @@
-"""The shipped examples, rendered in every format, match the reviewed golden files."""
+"""Golden reports for the shipped examples (regenerate with python tests/golden/regen.py)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from checker.reports import RENDERERS
-from tests.golden.regen import EXTENSIONS, GOLDEN, golden_outputs
+from tests.golden.cases import GOLDEN_CASES, GoldenCase, render_case
 
-OUTPUTS = golden_outputs()
-
-
-def test_every_format_has_a_golden_file() -> None:
-    assert set(EXTENSIONS) == set(RENDERERS)
-    expected = {f"examples.{EXTENSIONS[fmt]}" for fmt in RENDERERS}
-    assert expected <= set(OUTPUTS)
+GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.mark.parametrize("file_name", sorted(OUTPUTS))
-def test_matches_golden(file_name: str) -> None:
-    path = GOLDEN / file_name
-    assert path.exists(), f"missing {path}: run python tests/golden/regen.py"
-    assert OUTPUTS[file_name] == path.read_bytes().decode("utf-8"), (
-        f"{file_name} changed: run python tests/golden/regen.py and review the diff"
-    )
+def test_every_format_has_a_golden_case() -> None:
+    assert {case.fmt for case in GOLDEN_CASES} == set(RENDERERS)
+
+
+@pytest.mark.parametrize("case", GOLDEN_CASES, ids=[c.file for c in GOLDEN_CASES])
+def test_golden(case: GoldenCase) -> None:
+    expected = (GOLDEN / case.file).read_text(encoding="utf-8")
+    assert render_case(case) == expected, (
+        f"{case.file} changed; if that is intended, run python tests/golden/regen.py and "
+        "review the diff")

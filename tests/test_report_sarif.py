@@ -261,8 +261,8 @@ def test_hostile_values_survive_as_json() -> None:
 
 def test_golden_examples_are_valid(sarif_validator: Any) -> None:
     """The SARIF of the shipped examples (as reviewed in tests/golden) is valid too."""
-    golden = Path(__file__).parent / "golden" / "examples.sarif"
+    golden = Path(__file__).parent / "golden" / "baseline.sarif"
     log = json.loads(golden.read_text(encoding="utf-8"))
     assert [e.message for e in sarif_validator.iter_errors(log)] == []
-    report = json.loads((golden.parent / "examples.json").read_text(encoding="utf-8"))
+    report = json.loads((golden.parent / "baseline.json").read_text(encoding="utf-8"))
     assert len(log["runs"][0]["results"]) == len(report["violations"]) + len(report["waived"])
