@@ -173,6 +173,10 @@ def test_fingerprints_are_stable_and_distinct() -> None:
     assert prints == [r["partialFingerprints"][FINGERPRINT_KEY] for r in second]
     assert len(set(prints)) == len(prints)
     assert all(len(p) == 64 for p in prints)
+    assert all(
+        r["partialFingerprints"]["primaryLocationLineHash"] == r["partialFingerprints"][
+            FINGERPRINT_KEY] for r in first
+    )
 
 
 def test_planned_model_without_arn_is_keyed_by_kind_and_name() -> None:

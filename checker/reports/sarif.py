@@ -140,7 +140,13 @@ def _result(
                 "logicalLocations": [logical],
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
+        # GitHub's upload action computes primaryLocationLineHash from the policy line when
+        # it is absent; every model broken by one rule shares that line, so their alerts
+        # would merge. Give it the per-(rule, model) hash instead.
+        "partialFingerprints": {
+            FINGERPRINT_KEY: fingerprint(finding),
+            "primaryLocationLineHash": fingerprint(finding),
+        },
         "properties": {
             "severity": rule.severity,
             "modelArn": model.arn,
