@@ -22,7 +22,7 @@ from checker.permissions import iam_policy
 from checker.policy import Policy, load_policies, needed_enrichments
 from checker.reports import RENDERERS, render
 from checker.reports.atomic import write_atomic
-from checker.results import SEVERITIES, Report, ReportWarning, Scanned
+from checker.results import SEVERITIES, Report, ReportError, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.sources import SourceResult
 from checker.sources.files import load_documents, read_data
@@ -123,10 +123,17 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy]) -> Source
 
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               extra_warnings: Sequence[ReportWarning] = (),
-              now: datetime | None = None) -> Report:
-    """Judge what a source read; the report."""
+              now: datetime | None = None, min_models: int = 0) -> Report:
+    """Judge what a source read; the report. Fewer models than ``min_models`` is an error
+    (a wrong region or account often reads none)."""
     scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
-    return evaluate(policies, source.models, scanned=scanned, source_errors=source.errors,
+    errors = list(source.errors)
+    if len(source.models) < min_models:
+        errors.append(ReportError(
+            code="TooFewModels",
+            message=f"{len(source.models)} models read, fewer than --min-models {min_models}: "
+                    "check the regions, accounts or --from paths"))
+    return evaluate(policies, source.models, scanned=scanned, source_errors=errors,
                     extra_warnings=extra_warnings, fail_on=fail_on, now=now)
 
 
@@ -145,6 +152,8 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
               callback=_parse_report_option,
               help="Also write a report in FORMAT to FILE (repeatable; folders are created).")
+@click.option("--min-models", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Fewer than N models read is an error (exit 2).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
               help="Lowest severity whose violations make the exit code 1.")
 @click.option("--baseline", "baseline_path", metavar="REPORT.json",
@@ -158,8 +167,9 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
           skip_rules: tuple[str, ...], fmt: str, output: str | None,
-          reports: list[tuple[str, str]], fail_on: str, baseline_path: str | None,
-          waivers_path: str | None, strict_waivers: bool, debug: bool) -> None:
+          reports: list[tuple[str, str]], min_models: int, fail_on: str,
+          baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
+          debug: bool) -> None:
     """Judge every model against the policies and report what drifted."""
     loaded = _load(policy_paths)
     if waivers_path is not None:
@@ -170,7 +180,7 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     # Read the baseline before any model, so a bad path fails fast.
     baseline = _read_baseline(baseline_path) if baseline_path is not None else None
     source = read_source(from_paths, policies)
-    report = run_check(policies, source, fail_on)
+    report = run_check(policies, source, fail_on, min_models=min_models)
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:
