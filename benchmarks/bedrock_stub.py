@@ -2,32 +2,50 @@
 
 Answers ``ListCustomModels``, ``GetCustomModel`` and ``ListTagsForResource`` for N
 generated models, after sleeping ``--latency`` seconds on every request (the round trip
-to a real AWS endpoint). It exists for the fetch benchmark: moto's server spends several
+to a real AWS endpoint). It exists for the benchmarks: moto's server spends several
 milliseconds of CPU per request, which on a small machine would measure moto instead of
 the client. Not for tests; those use moto.
 
     python benchmarks/bedrock_stub.py --models 1000 --latency 0.1 --port 0
 
 prints ``listening on http://127.0.0.1:PORT`` once it accepts requests.
+
+Built to serve thousands of requests per second on one core: the standard library's
+threaded HTTP server (one thread per keep-alive connection, so the latency sleeps
+overlap), every response body encoded once up front, and each response sent in one
+write (no Nagle/delayed-ACK stalls between headers and body).
+
+``--quota RATE`` simulates an account's request quota: a token bucket shared by every
+operation (``RATE`` tokens a second, ``--burst`` deep, full at start) admits a request
+when it holds a token; any other request is answered, after the same latency, the way
+Bedrock answers a throttled request (the ``ThrottlingException`` error shape of the
+rest-json protocol, which botocore reads from the ``x-amzn-ErrorType`` header first and
+the body's ``__type`` otherwise).
+
+Two extra routes, never counted: ``GET /__stats`` (calls and throttled calls per
+operation, the server's CPU seconds so far, its uptime) and ``POST /__reset`` (zero the
+counters and refill the bucket), so one server can serve several timed runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote
-
-from werkzeug.serving import make_server
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+THROTTLE_MESSAGE = "Too many requests, please wait before trying again."
+# The status Bedrock's service model gives ThrottlingException. botocore decides that a
+# response is a throttle from the error code, so 400 behaves the same (--throttle-status).
+THROTTLE_STATUS = 429
+SUMMARY_KEYS = ("modelArn", "modelName", "creationTime", "baseModelArn", "customizationType",
+                "modelStatus")
 
 
 def make_models(count: int, region: str = REGION) -> list[dict[str, Any]]:
@@ -59,80 +77,197 @@ def make_models(count: int, region: str = REGION) -> list[dict[str, Any]]:
     return models
 
 
-class BedrockStub:
-    """The WSGI app. Counts the requests it answers, per operation."""
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` held; starts full."""
 
-    def __init__(self, models: list[dict[str, Any]], latency: float) -> None:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.lock = threading.Lock()
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def refill(self) -> None:
+        """Start full again (between timed runs)."""
+        with self.lock:
+            self.tokens = self.burst
+            self.stamp = time.monotonic()
+
+    def admit(self) -> bool:
+        """Take a token if there is one; never waits."""
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+
+class Stub:
+    """The models, their encoded responses and the counters."""
+
+    def __init__(self, models: list[dict[str, Any]], latency: float,
+                 bucket: TokenBucket | None, throttle_status: int = THROTTLE_STATUS) -> None:
         self.models = models
-        self.by_id = {m["modelArn"]: m for m in models} | {m["modelName"]: m for m in models}
         self.latency = latency
+        self.bucket = bucket
+        self.throttle_status = throttle_status
+        # Encoded once: a request then costs a dict lookup and a socket write.
+        self.bodies: dict[str, bytes] = {}
+        for model in models:
+            body = json.dumps(model).encode()
+            self.bodies[model["modelArn"]] = body
+            self.bodies[model["modelName"]] = body
+        self.tags = json.dumps({"tags": [{"key": "team", "value": "ml"}]}).encode()
+        self.throttle_body = json.dumps(
+            {"__type": "ThrottlingException", "message": THROTTLE_MESSAGE}).encode()
+        self.pages: dict[tuple[int, int], bytes] = {}
         self.lock = threading.Lock()
         self.calls: dict[str, int] = {}
+        self.throttled: dict[str, int] = {}
+        self.started = time.monotonic()
 
-    def _count(self, operation: str) -> None:
+    def reset(self) -> None:
+        with self.lock:
+            self.calls = {}
+            self.throttled = {}
+        if self.bucket is not None:
+            self.bucket.refill()
+
+    def stats(self) -> bytes:
+        with self.lock:
+            data = {"calls": dict(self.calls), "throttled": dict(self.throttled),
+                    "cpu_seconds": time.process_time(),
+                    "uptime_seconds": time.monotonic() - self.started}
+        return json.dumps(data).encode()
+
+    def count(self, operation: str, throttled: bool) -> None:
         with self.lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
+            if throttled:
+                self.throttled[operation] = self.throttled.get(operation, 0) + 1
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        time.sleep(self.latency)
-        method = environ["REQUEST_METHOD"]
-        path = unquote(environ.get("PATH_INFO", ""))
-        body: dict[str, Any] = {"message": f"no route for {method} {path}"}
-        status = "404 Not Found"
-        error = "ResourceNotFoundException"
-        if method == "GET" and path == "/custom-models":
-            self._count("ListCustomModels")
-            status, body = "200 OK", self.list_page(parse_qs(environ.get("QUERY_STRING", "")))
-        elif method == "GET" and path.startswith("/custom-models/"):
-            self._count("GetCustomModel")
-            model = self.by_id.get(path[len("/custom-models/"):])
-            if model is not None:
-                status, body = "200 OK", model
-        elif method == "POST" and path == "/listTagsForResource":
-            self._count("ListTagsForResource")
-            status, body = "200 OK", {"tags": [{"key": "team", "value": "ml"}]}
-        headers = [("Content-Type", "application/json")]
-        if not status.startswith("200"):
-            headers.append(("x-amzn-ErrorType", error))
-        data = json.dumps(body).encode()
-        headers.append(("Content-Length", str(len(data))))
-        start_response(status, headers)
-        return [data]
-
-    def list_page(self, query: dict[str, list[str]]) -> dict[str, Any]:
+    def list_page(self, query: dict[str, list[str]]) -> bytes:
         size = min(int(query.get("maxResults", ["100"])[0]), 1000)
         start = int(query.get("nextToken", ["0"])[0])
+        with self.lock:
+            cached = self.pages.get((start, size))
+        if cached is not None:
+            return cached
         page = self.models[start:start + size]
         result: dict[str, Any] = {"modelSummaries": [
-            {key: m[key] for key in ("modelArn", "modelName", "creationTime", "baseModelArn",
-                                     "customizationType", "modelStatus")}
-            | {"ownerAccountId": ACCOUNT}
-            for m in page
+            {key: m[key] for key in SUMMARY_KEYS} | {"ownerAccountId": ACCOUNT} for m in page
         ]}
         if start + size < len(self.models):
             result["nextToken"] = str(start + size)
-        return result
+        body = json.dumps(result).encode()
+        with self.lock:
+            self.pages[(start, size)] = body
+        return body
+
+    def route(self, method: str, target: str) -> tuple[str | None, int, bytes, str | None]:
+        """(operation, status, body, error type) for a request; operation None: not counted."""
+        parts = urlsplit(target)
+        path = unquote(parts.path)
+        if method == "GET" and path == "/custom-models":
+            return "ListCustomModels", 200, self.list_page(parse_qs(parts.query)), None
+        if method == "GET" and path.startswith("/custom-models/"):
+            body = self.bodies.get(path[len("/custom-models/"):])
+            if body is None:
+                return "GetCustomModel", 404, json.dumps(
+                    {"message": f"no model {path}"}).encode(), "ResourceNotFoundException"
+            return "GetCustomModel", 200, body, None
+        if method == "POST" and path == "/listTagsForResource":
+            return "ListTagsForResource", 200, self.tags, None
+        return None, 404, json.dumps({"message": f"no route for {method} {path}"}).encode(), \
+            "ResourceNotFoundException"
+
+
+class Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive: botocore's pool reuses its connections."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: Server
+
+    def do_GET(self) -> None:
+        self.answer("GET")
+
+    def do_POST(self) -> None:
+        self.answer("POST")
+
+    def answer(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)  # keep the connection in step with the client
+        stub = self.server.stub
+        if self.path == "/__stats":
+            self.send(200, stub.stats(), None)
+            return
+        if self.path == "/__reset" and method == "POST":
+            stub.reset()
+            self.send(200, b"{}", None)
+            return
+        admitted = stub.bucket is None or stub.bucket.admit()
+        operation, status, body, error = stub.route(method, self.path)
+        time.sleep(stub.latency)
+        if operation is not None:
+            stub.count(operation, throttled=not admitted)
+            if not admitted:
+                status, body, error = stub.throttle_status, stub.throttle_body, \
+                    "ThrottlingException"
+        self.send(status, body, error)
+
+    def send(self, status: int, body: bytes, error: str | None) -> None:
+        head = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}",
+                "Content-Type: application/json",
+                f"Content-Length: {len(body)}",
+                "x-amzn-RequestId: 00000000-0000-0000-0000-000000000000"]
+        if error is not None:
+            head.append(f"x-amzn-ErrorType: {error}")
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """One log line per request would cost the server CPU and could fill a pipe."""
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Enough backlog for every client connection opening at once.
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], stub: Stub) -> None:
+        super().__init__(address, Handler)
+        self.stub = stub
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--models", type=int, default=1000)
-    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--latency", type=float, default=0.1,
+                        help="seconds added to every request (default 0.1)")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--quota", type=float, default=None,
+                        help="requests a second admitted (token bucket); others throttled")
+    parser.add_argument("--burst", type=float, default=None,
+                        help="token bucket depth (default: one second of --quota)")
+    parser.add_argument("--throttle-status", type=int, default=THROTTLE_STATUS)
     args = parser.parse_args(argv)
-    # One log line per request would cost the server CPU and could fill a pipe.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = BedrockStub(make_models(args.models), args.latency)
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
-    # Enough backlog for every client connection opening at once.
-    server.socket.listen(256)
-    print(f"listening on http://127.0.0.1:{server.port}", flush=True)
+    bucket = None
+    if args.quota is not None:
+        bucket = TokenBucket(args.quota, args.burst if args.burst is not None else args.quota)
+    stub = Stub(make_models(args.models), args.latency, bucket, args.throttle_status)
+    server = Server(("127.0.0.1", args.port), stub)
+    print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        print(json.dumps(app.calls), file=sys.stderr, flush=True)
+        print(json.dumps({"calls": stub.calls, "throttled": stub.throttled}), file=sys.stderr,
+              flush=True)
 
 
 if __name__ == "__main__":
