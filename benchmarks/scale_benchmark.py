@@ -35,6 +35,7 @@ import math
 import os
 import platform
 import resource
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -320,12 +321,16 @@ def environment(url: str, workdir: Path) -> dict[str, str]:
     return env
 
 
-def check_command(policy: Path, options: list[str]) -> list[str]:
-    command = shutil.which("bedrock-drift", path=str(Path(sys.executable).parent))
-    if command is None:
-        raise SystemExit("bedrock-drift is not installed next to this Python")
-    return [command, "check", "--region", "us-east-1", "-f", "json", "-p", str(policy),
-            *options]
+def check_command(policy: Path, options: list[str], command: str | None = None) -> list[str]:
+    """The check command line; ``command`` replaces the installed ``bedrock-drift``."""
+    if command:
+        base = shlex.split(command)
+    else:
+        found = shutil.which("bedrock-drift", path=str(Path(sys.executable).parent))
+        if found is None:
+            raise SystemExit("bedrock-drift is not installed next to this Python")
+        base = [found]
+    return [*base, "check", "--region", "us-east-1", "-f", "json", "-p", str(policy), *options]
 
 
 def bare_command(workers: int, attempts: int, tags: bool) -> list[str]:
@@ -350,9 +355,11 @@ def run_speed(args: argparse.Namespace, workdir: Path) -> None:
         stub = StubServer(models, args.latency, None)
         env = environment(stub.url, workdir)
         variants = [Variant("bare", bare_command(workers, attempts, False), False, False),
-                    Variant("check", check_command(plain, options), False, True),
+                    Variant("check", check_command(plain, options, args.check_command),
+                            False, True),
                     Variant("bare+tags", bare_command(workers, attempts, True), True, False),
-                    Variant("check+tags", check_command(tagged, options), True, True)]
+                    Variant("check+tags", check_command(tagged, options, args.check_command),
+                            True, True)]
         try:
             for _ in range(args.repeat):
                 for variant in variants:
@@ -387,7 +394,8 @@ def run_quota(args: argparse.Namespace, workdir: Path) -> None:
     rows = []
     try:
         for label, options in settings:
-            variant = Variant(label, check_command(policy, options), args.tags, True)
+            variant = Variant(label, check_command(policy, options, args.check_command),
+                              args.tags, True)
             for _ in range(args.repeat):
                 run = timed_run(variant, env, stub)
                 variant.runs.append(run)
@@ -411,12 +419,16 @@ def main() -> None:
     speed.add_argument("--workers", type=int, default=None,
                        help="passed to check as --workers (default: the tool's default)")
     speed.add_argument("--max-attempts", type=int, default=None)
+    speed.add_argument("--check-command", default=None, metavar="CMD",
+                       help="run CMD instead of the installed bedrock-drift (a candidate build)")
     quota = sub.add_parser("quota", help="a request quota: every model judged, how fast")
     quota.add_argument("--models", type=int, default=1000)
     quota.add_argument("--latency", type=float, default=0.1)
     quota.add_argument("--quota", type=float, default=20.0)
     quota.add_argument("--repeat", type=int, default=1)
     quota.add_argument("--tags", action="store_true", help="add a rule on tags")
+    quota.add_argument("--check-command", default=None, metavar="CMD",
+                       help="run CMD instead of the installed bedrock-drift (a candidate build)")
     quota.add_argument("--throttle-status", type=int, default=429,
                        help="HTTP status of a throttled answer (Bedrock's model says 429)")
     quota.add_argument("--setting", action="append", default=[],
