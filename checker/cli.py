@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -21,11 +22,20 @@ from checker.errors import CheckerError, InputError, UsageError
 from checker.merge import merge_reports, report_from_dict
 from checker.permissions import iam_policy
 from checker.policy import Policy, load_policies, needed_enrichments
+from checker.progress import ProgressLine
 from checker.reports import RENDERERS, render
 from checker.reports.atomic import write_atomic
 from checker.results import SEVERITIES, Report, ReportError, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.sources import SourceResult, aws
+from checker.sources.aws_accounts import (
+    DEFAULT_ROLE_SESSION_NAME,
+    AccountSpec,
+    accounts_from_roles,
+    external_id_problem,
+    load_accounts_file,
+    session_name_problem,
+)
 from checker.sources.files import load_documents, read_data
 from checker.waiver_file import load_waiver_file
 
@@ -108,9 +118,10 @@ def cli(debug: bool) -> None:
     """
 
 
-def _load(policy_paths: Sequence[str]) -> list[Policy]:
+def _load(policy_paths: Sequence[str], quiet: bool = False) -> list[Policy]:
     policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH])
-    _print_warnings(warnings)
+    if not quiet:
+        _print_warnings(warnings)
     return policies
 
 
@@ -123,16 +134,63 @@ class LiveOptions:
     model_ids: tuple[str, ...] = ()
     workers: int = aws.DEFAULT_WORKERS
     max_attempts: int = aws.DEFAULT_MAX_ATTEMPTS
+    all_regions: bool = False
+    strict_regions: bool = False
+    assume_roles: tuple[str, ...] = ()
+    external_id: str | None = None
+    role_session_name: str = DEFAULT_ROLE_SESSION_NAME
+    accounts_file: str | None = None
+    include_imported: bool = False
+    quiet: bool = False
 
     def given(self) -> list[str]:
         """The live-AWS options set on the command line, by name."""
         return [name for name, value in (
             ("--region", self.regions), ("--profile", self.profile),
-            ("--model", self.model_ids)) if value]
+            ("--model", self.model_ids), ("--all-regions", self.all_regions),
+            ("--strict-regions", self.strict_regions), ("--assume-role", self.assume_roles),
+            ("--external-id", self.external_id),
+            ("--role-session-name", self.role_session_name != DEFAULT_ROLE_SESSION_NAME),
+            ("--accounts", self.accounts_file),
+            ("--include-imported", self.include_imported)) if value]
+
+    def accounts(self) -> list[AccountSpec]:
+        """The accounts to read (none: the credentials' own account); UsageError for
+        options that do not fit together, PolicyError for a bad accounts file."""
+        if self.all_regions and self.regions:
+            raise UsageError("--all-regions reads every Bedrock region: leave out --region")
+        if self.strict_regions and not self.all_regions:
+            raise UsageError("--strict-regions applies to --all-regions only")
+        if self.assume_roles and self.accounts_file:
+            raise UsageError("give the roles either with --assume-role or in --accounts, "
+                             "not both")
+        roles = self.assume_roles or self.accounts_file
+        if not roles and (self.external_id is not None
+                          or self.role_session_name != DEFAULT_ROLE_SESSION_NAME):
+            raise UsageError("--external-id and --role-session-name apply to --assume-role "
+                             "and --accounts only")
+        if self.external_id is not None and (problem := external_id_problem(self.external_id)):
+            raise UsageError(f"--external-id: {problem}")
+        if problem := session_name_problem(self.role_session_name):
+            raise UsageError(f"--role-session-name: {problem}")
+        if self.accounts_file:
+            return load_accounts_file(self.accounts_file, external_id=self.external_id)
+        return accounts_from_roles(self.assume_roles, self.external_id)
+
+
+LIVE_OPTION_NAMES = tuple(LiveOptions.__dataclass_fields__)
 
 
 def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of the live AWS source, shared by every command that reads it."""
+    """The options of the live AWS source, shared by every command that reads it; the
+    command receives them as one ``live: LiveOptions`` argument."""
+
+    @functools.wraps(command)
+    def with_live(*args: Any, **kwargs: Any) -> Any:
+        live = LiveOptions(**{name: kwargs.pop(name) for name in LIVE_OPTION_NAMES})
+        return command(*args, live=live, **kwargs)
+
+    wrapped: Callable[..., Any] = with_live
     for option in reversed((
         click.option("--region", "regions", multiple=True, metavar="REGION",
                      help="AWS region to read (repeatable; default: the profile's region)."),
@@ -145,9 +203,42 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-attempts", type=click.IntRange(min=1),
                      default=aws.DEFAULT_MAX_ATTEMPTS, show_default=True,
                      help="Attempts per AWS request (adaptive retry mode)."),
+        click.option("--all-regions", is_flag=True,
+                     help="Read every region where Bedrock is offered; regions not enabled "
+                     "for the account are skipped with a warning."),
+        click.option("--strict-regions", is_flag=True,
+                     help="With --all-regions: a region not enabled is an error (exit 2)."),
+        click.option("--assume-role", "assume_roles", multiple=True, metavar="ROLE_ARN",
+                     help="Read the account of this role, assumed with the current "
+                     "credentials (repeatable: one account each)."),
+        click.option("--external-id", metavar="ID",
+                     help="External id for --assume-role (and --accounts roles without one)."),
+        click.option("--role-session-name", default=DEFAULT_ROLE_SESSION_NAME,
+                     show_default=True, metavar="NAME",
+                     help="Session name of the assumed roles (shows in CloudTrail)."),
+        click.option("--accounts", "accounts_file", metavar="FILE",
+                     help="YAML list of accounts to read (role_arn or profile, optional "
+                     "regions and external_id)."),
+        click.option("--include-imported", is_flag=True,
+                     help="Also judge Custom Model Import models (kind imported)."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No progress line and no warnings on stderr."),
     )):
-        command = option(command)
-    return command
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def _progress_line(live: LiveOptions) -> ProgressLine | None:
+    """A progress line on stderr, only for a person watching a terminal."""
+    stream = sys.stderr
+    if live.quiet or not _is_tty(stream):
+        return None
+    return ProgressLine(stream)
+
+
+def _is_tty(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
@@ -158,10 +249,20 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
             raise UsageError(f"{', '.join(live.given())} read live AWS and cannot be combined "
                              "with --from")
         return load_documents(list(from_paths))
-    return aws.fetch_models(aws.default_session_factory, profile=live.profile,
-                            regions=live.regions, model_ids=live.model_ids,
-                            needs=needed_enrichments(policies), workers=live.workers,
-                            max_attempts=live.max_attempts)
+    accounts = live.accounts()
+    progress = _progress_line(live)
+    try:
+        return aws.fetch_models(
+            aws.default_session_factory, profile=live.profile, regions=live.regions,
+            model_ids=live.model_ids, needs=needed_enrichments(policies),
+            workers=live.workers, max_attempts=live.max_attempts, accounts=accounts,
+            all_regions=live.all_regions, strict_regions=live.strict_regions,
+            role_session_name=live.role_session_name,
+            include_imported=live.include_imported,
+            progress=progress.update if progress is not None else None)
+    finally:
+        if progress is not None:
+            progress.clear()
 
 
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
@@ -170,6 +271,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
     """Judge what a source read; the report. Fewer models than ``min_models`` is an error
     (a wrong region or account often reads none)."""
     scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
+    extra_warnings = (*source.warnings, *extra_warnings)
     errors = list(source.errors)
     if len(source.models) < min_models:
         errors.append(ReportError(
@@ -213,10 +315,9 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
           skip_rules: tuple[str, ...], fmt: str, output: str | None,
           reports: list[tuple[str, str]], min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
-          debug: bool, regions: tuple[str, ...], profile: str | None,
-          model_ids: tuple[str, ...], workers: int, max_attempts: int) -> None:
+          debug: bool, live: LiveOptions) -> None:
     """Judge every model against the policies and report what drifted."""
-    loaded = _load(policy_paths)
+    loaded = _load(policy_paths, quiet=live.quiet)
     if waivers_path is not None:
         loaded = load_waiver_file(waivers_path, loaded)
     policies = select_rules(loaded, rules, skip_rules)
@@ -224,7 +325,6 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         raise UsageError("no rules left to run after --rule/--skip-rule")
     # Read the baseline before any model, so a bad path fails fast.
     baseline = _read_baseline(baseline_path) if baseline_path is not None else None
-    live = LiveOptions(regions, profile, model_ids, workers, max_attempts)
     source = read_source(from_paths, policies, live)
     report = run_check(policies, source, fail_on, min_models=min_models)
     if baseline is not None:
@@ -256,11 +356,14 @@ def validate(paths: tuple[str, ...], debug: bool) -> None:
 @cli.command()
 @click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
               help="Policy file or directory (repeatable; default ./policies).")
+@click.option("--include-imported", is_flag=True,
+              help="Add what --include-imported reads (Custom Model Import models).")
 @debug_option
-def permissions(policy_paths: tuple[str, ...], debug: bool) -> None:
+def permissions(policy_paths: tuple[str, ...], include_imported: bool, debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
     policies = _load(policy_paths)
-    click.echo(json.dumps(iam_policy(needed_enrichments(policies)), indent=2))
+    options = ("include_imported",) if include_imported else ()
+    click.echo(json.dumps(iam_policy(needed_enrichments(policies), options), indent=2))
 
 
 @cli.command()

@@ -29,6 +29,10 @@ from checker.results import (
 
 _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE,
                                       Status.WAIVED, Status.ERROR)
+# Check kinds that judge how a model was trained: a Custom Model Import model has no base
+# model, hyperparameters, grader or teacher, so they do not apply to it (kms_key and
+# require do).
+NOT_FOR_IMPORTED = frozenset({"base_model", "hyperparameter", "lambda_grader", "teacher_model"})
 
 
 def select_rules(policies: Sequence[Policy], include: Sequence[str] = (),
@@ -106,7 +110,9 @@ class _Judge:
             in_scope: bool | None = None
             for rule in policy.rules:
                 missing = _not_fetched(rule, item, ref) if rule.needs else None
-                if missing is not None:
+                if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
+                    status = _NA  # before the fetch check: nothing is missing that applies
+                elif missing is not None:
                     self.errors.append(missing)
                     status = _ERROR
                 else:

@@ -219,10 +219,14 @@ def kms_key_shape() -> Shape:
 
 @cache
 def model_shape() -> Shape:
-    """The shape of a model document: GetCustomModel's output plus the engine's added keys."""
+    """The shape of a model document: GetCustomModel's output (and GetImportedModel's) plus
+    the engine's added keys."""
     base = _output_shape("bedrock", "GetCustomModel")
-    assert base.members is not None
-    members = dict(base.members)
+    imported = _output_shape("bedrock", "GetImportedModel")
+    assert base.members is not None and imported.members is not None
+    # A Custom Model Import model's document is the GetImportedModel output: its fields
+    # (modelArchitecture, modelDataSource, ...) are valid paths too.
+    members = {**imported.members, **base.members}
     members.update({
         "region": _LEAF,
         "accountId": _LEAF,
