@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -26,6 +26,7 @@ from checker.results import (
     Status,
     Summary,
 )
+from checker.unknowns import Path, show_paths, tracked
 
 _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE,
                                       Status.WAIVED, Status.ERROR)
@@ -74,6 +75,10 @@ def _not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | N
             continue
         if key in item.enrichment_errors:
             code, message = item.enrichment_errors[key]
+        elif (key,) in item.unknown_fields:
+            code = "UnknownUntilApply"
+            message = (f"the rule reads {key}, known only after apply: it cannot be judged "
+                       "before deployment")
         else:
             code = "NotFetched"
             message = (f"rule needs '{key}', which was not fetched for this model "
@@ -112,8 +117,9 @@ class _Judge:
                 else:
                     try:
                         if in_scope is None:
-                            in_scope = policy.in_scope(doc)
-                        status = self._judge_rule(policy, rule, ref, doc, in_scope)
+                            in_scope = _holds(policy.in_scope, doc, item.unknown_fields)
+                        status = self._judge_rule(policy, rule, ref, doc, in_scope,
+                                                  item.unknown_fields)
                     except Exception as exc:  # a malformed document must never pass a gate
                         self.errors.append(ReportError(
                             code="EvaluationError",
@@ -132,12 +138,28 @@ class _Judge:
         return ModelResult(model=ref, result=worst.value, results=results)
 
     def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, doc: Mapping[str, Any],
-                    in_scope: bool) -> Status:
+                    in_scope: bool, unknown: Sequence[Path] = ()) -> Status:
         if not in_scope:
             return _NA
-        if rule.when is not None and rule.when.test(doc) is False:
+        if rule.check.kinds is not None and ref.kind not in rule.check.kinds:
             return _NA
-        outcome = rule.check.evaluate(doc)
+        when = rule.when
+        if when is not None and not _holds(lambda d: when.test(d) is not False, doc, unknown):
+            return _NA
+        if unknown:
+            view, log = tracked(doc)
+            outcome = rule.check.evaluate(view)
+            hits = log.touches(unknown)
+            if hits:
+                self.errors.append(ReportError(
+                    code="UnknownUntilApply",
+                    message=f"the rule reads {show_paths(hits)}, known only after apply: "
+                            "it cannot be judged before deployment",
+                    model_arn=ref.arn, model_name=ref.name, region=ref.region,
+                    rule=rule.qualified_id, account_id=ref.account_id))
+                return _ERROR
+        else:
+            outcome = rule.check.evaluate(doc)
         status = outcome.status
         if status is not _FAIL:
             return status
@@ -174,6 +196,16 @@ class _Judge:
                         f"{where}: waiver for {policy.name} rules [{rules}] matched no "
                         "violation; remove it or fix its rules/models"))
         return warnings
+
+
+def _holds(test: Callable[[Mapping[str, Any]], bool], doc: Mapping[str, Any],
+           unknown: Sequence[Path]) -> bool:
+    """A scope or ``when`` test; when it reads a field known only after apply, the doubt
+    counts as "applies" (doubt widens what is judged, it never excuses a model)."""
+    if not unknown:
+        return test(doc)
+    view, log = tracked(doc)
+    return test(view) or bool(log.touches(unknown))
 
 
 def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None) -> Finding:
