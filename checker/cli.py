@@ -14,14 +14,16 @@ from typing import Any, NoReturn
 import click
 
 from checker import TOOL_NAME, __version__
-from checker.engine import evaluate, select_rules
+from checker.diff import diff_models, render_plan_json, render_plan_text
+from checker.engine import evaluate, select_rules, utc_now
 from checker.errors import CheckerError, UsageError
 from checker.policy import Policy, load_policies, needed_enrichments
 from checker.reports import RENDERERS, render
 from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.schema import policy_schema
+from checker.snapshot import build_snapshot, render_snapshot
 from checker.sources import SourceResult
-from checker.sources.files import load_documents
+from checker.sources.files import convert, load_documents, read_data
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -88,8 +90,12 @@ def _load(policy_paths: Sequence[str]) -> list[Policy]:
     return policies
 
 
-def read_source(from_paths: Sequence[str], policies: Sequence[Policy]) -> SourceResult:
-    """Read the models: from files when --from is given."""
+def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
+                needs: frozenset[str] | None = None) -> SourceResult:
+    """Read the models: from files when --from is given.
+
+    ``needs`` names the added keys to fetch; by default those the policies refer to.
+    """
     if from_paths:
         return load_documents(list(from_paths))
     raise UsageError("give the models to check with --from FILE|DIR (reading live AWS "
@@ -154,6 +160,100 @@ def validate(paths: tuple[str, ...], debug: bool) -> None:
 def schema(debug: bool) -> None:
     """Print the JSON Schema of policy files (for editors)."""
     click.echo(json.dumps(policy_schema(), indent=2))
+
+
+# A snapshot records every model as a reviewer would want to compare it: tags included.
+SNAPSHOT_NEEDS = frozenset({"tags"})
+
+
+def _unread(source: SourceResult) -> list[str]:
+    """What a source could not read: regions, models, and per-model enrichments."""
+    lines = [f"{e.code}: {e.message}" + (f" [{e.model_name or e.model_arn or e.region}]"
+                                         if (e.model_name or e.model_arn or e.region) else "")
+             for e in source.errors]
+    for item in source.models:
+        for key, (code, message) in sorted(item.enrichment_errors.items()):
+            name = item.document.get("modelName") or item.document.get("modelArn")
+            lines.append(f"{code}: {key} of {name}: {message}")
+    return lines
+
+
+def _describe_source(source: SourceResult) -> str:
+    where = ", ".join(source.sources) or "nothing"
+    regions = f" in {', '.join(source.regions)}" if source.regions else ""
+    return f"{where}{regions} ({len(source.models):,} " \
+           f"{'model' if len(source.models) == 1 else 'models'})"
+
+
+@cli.command()
+@click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
+              help="Read model documents from files instead of AWS (repeatable).")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="The state file to write (atomically).")
+@debug_option
+def snapshot(from_paths: tuple[str, ...], output: str, debug: bool) -> None:
+    """Record every model document, tags included, in a deterministic state file.
+
+    Two snapshots of unchanged models differ only in captured_at. Nothing is written when
+    any region, model or tag list could not be read (exit 2).
+    """
+    source = read_source(from_paths, (), needs=SNAPSHOT_NEEDS)
+    unread = _unread(source)
+    if unread:
+        for line in unread:
+            click.echo(f"{TOOL_NAME}: error: {line}", err=True)
+        raise CheckerError(f"snapshot not written to {output}: {len(unread)} "
+                           f"{'thing' if len(unread) == 1 else 'things'} could not be read, "
+                           "and an incomplete snapshot would show them as removed later")
+    data = build_snapshot(source, captured_at=utc_now())
+    _write_output(render_snapshot(data), output)
+    click.echo(f"Snapshot of {_describe_source(source)} written to {output}.", err=True)
+
+
+@cli.command()
+@click.argument("baseline", metavar="BASELINE")
+@click.option("--against", "against", multiple=True, metavar="FILE|DIR",
+              help="Compare with these files instead of live AWS (repeatable).")
+@click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
+              help="Same as --against.")
+@click.option("--ignore", "ignore", multiple=True, metavar="FIELD_GLOB",
+              help="Leave fields out of the comparison, e.g. 'trainingMetrics.*' "
+                   "(repeatable).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@debug_option
+def diff(baseline: str, against: tuple[str, ...], from_paths: tuple[str, ...],
+         ignore: tuple[str, ...], fmt: str, debug: bool) -> None:
+    """Show what changed since BASELINE (a snapshot or model documents), like terraform plan.
+
+    Exit codes: 0 no drift, 1 drift, 2 error (including anything that could not be read).
+    """
+    base_data = read_data(baseline)
+    base_models = convert(base_data, baseline)
+    captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
+    source = read_source((*against, *from_paths), (), needs=SNAPSHOT_NEEDS)
+    plan = diff_models(base_models, source.models, ignore)
+    base_label = (f"{baseline} ("
+                  + (f"captured {captured}, " if isinstance(captured, str) else "")
+                  + f"{len(base_models):,} {'model' if len(base_models) == 1 else 'models'})")
+    current_label = _describe_source(source)
+    if fmt == "json":
+        click.echo(render_plan_json(
+            plan,
+            baseline={"source": baseline, "captured_at": captured, "models": len(base_models)},
+            current={"sources": list(source.sources), "regions": list(source.regions),
+                     "accounts": list(source.accounts), "models": len(source.models)}),
+            nl=False)
+    else:
+        click.echo(render_plan_text(plan, baseline=base_label, current=current_label,
+                                    color=_use_color(sys.stdout)), nl=False)
+    unread = _unread(source)
+    if unread:
+        for line in unread:
+            click.echo(f"{TOOL_NAME}: error: {line}", err=True)
+        raise CheckerError("the current state could not be read completely, so this plan "
+                           "cannot be trusted")
+    sys.exit(1 if plan.has_drift else 0)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
