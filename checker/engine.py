@@ -11,6 +11,7 @@ from typing import Any
 from checker import __version__
 from checker.checks.base import Outcome
 from checker.errors import UsageError
+from checker.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.policy import Policy, Rule, Waiver
 from checker.results import (
     SEVERITY_RANK,
@@ -98,6 +99,7 @@ class _Judge:
         self.waived: list[Finding] = []
         self.errors: list[ReportError] = []
         self.used_waivers: set[int] = set()
+        self.warnings: list[ReportWarning] = []
         self.live_waivers = {
             id(p): [w for w in p.waivers if not w.expired(today)] for p in policies
         }
@@ -170,6 +172,34 @@ class _Judge:
             return _WAIVED
         self.violations.append(finding)
         return _FAIL
+
+    def judge_missing(self, models: Sequence[ModelResult]) -> None:
+        """Inventory ``required`` over the whole set: a name that no judged model matches
+        is a violation whose model is that name."""
+        existing = [m for m in models if m.model.kind in EXISTING_KINDS]
+        for policy in self.policies:
+            for rule in policy.rules:
+                if not isinstance(rule.check, RequiredCheck):
+                    continue
+                if models and not existing:
+                    # A plan or a job request is not an inventory: nothing says what exists.
+                    self.warnings.append(ReportWarning(
+                        "inventory-not-judged",
+                        f"{rule.qualified_id}: only planned models or jobs were read, so "
+                        "whether the required models exist was not judged"))
+                    continue
+                judged = [m.model.name for m in existing
+                          if m.results.get(rule.qualified_id, _NA) is not _NA]
+                for missing in missing_required(rule.info, rule.check, judged):
+                    ref = missing.model
+                    waiver = self._waiver_for(policy, rule, ref)
+                    finding = Finding(
+                        model=ref, rule=rule.info, field="modelName", expected="present",
+                        actual=None,
+                        message=f"required model {missing.name!r} was not found among the "
+                                f"{len(existing):,} models read",
+                        waiver=waiver.info if waiver is not None else None)
+                    (self.waived if waiver is not None else self.violations).append(finding)
 
     def _waiver_for(self, policy: Policy, rule: Rule, ref: ModelRef) -> Waiver | None:
         for waiver in self.live_waivers[id(policy)]:
@@ -252,8 +282,9 @@ def evaluate(
     now = now or utc_now()
     judge = _Judge(policies, now.astimezone(timezone.utc).date())
     models = tuple(judge.judge(item) for item in inputs)
+    judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
-    warnings = (*extra_warnings, *judge.waiver_warnings())
+    warnings = (*extra_warnings, *judge.warnings, *judge.waiver_warnings())
     rules = sum(len(p.rules) for p in policies)
     summary = summarize(models, judge.violations, judge.waived, errors, len(policies), rules,
                         fail_on)

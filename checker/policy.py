@@ -14,11 +14,12 @@ from checker.checks import CHECKS, Check
 from checker.conditions import Condition, compile_condition
 from checker.context import LoadContext, did_you_mean, type_name
 from checker.errors import CheckerError, PolicyError, Problem
+from checker.inventory import RESERVED_IDS, compile_inventory
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs
 from checker.yamlload import Located, YamlError, load_yaml
 
-POLICY_KEYS = ("version", "name", "description", "scope", "rules", "waivers")
+POLICY_KEYS = ("version", "name", "description", "scope", "rules", "inventory", "waivers")
 SCOPE_KEYS = ("names", "when")
 RULE_META_KEYS = ("id", "title", "description", "severity", "labels", "remediation", "link",
                   "when")
@@ -201,6 +202,9 @@ def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy |
     scope_names, scope_when, scope_needs = _compile_scope(raw.get("scope"), ctx)
     policy_name = name or "?"
     rules = _compile_rules(raw, ctx, policy_name, scope_needs)
+    if "inventory" in raw:
+        rules.extend(Rule(info=info, check=check, when=None, needs=frozenset(scope_needs))
+                     for info, check in compile_inventory(raw["inventory"], ctx, policy_name))
     waivers = _compile_waivers(raw.get("waivers"), ctx, policy_name, {r.info.id for r in rules})
     if name is None:
         return None
@@ -246,7 +250,8 @@ def _compile_rules(raw: Mapping[str, Any], ctx: LoadContext, policy: str,
                    scope_needs: set[str]) -> list[Rule]:
     rules_raw = raw.get("rules")
     if "rules" not in raw:
-        ctx.error((), "missing required key 'rules' (a list of rules)")
+        if "inventory" not in raw:
+            ctx.error((), "missing required key 'rules' (a list of rules)")
         return []
     if not isinstance(rules_raw, list) or not rules_raw:
         ctx.error(("rules",), "'rules' must be a non-empty list of rules")
@@ -256,6 +261,10 @@ def _compile_rules(raw: Mapping[str, Any], ctx: LoadContext, policy: str,
     for index, item in enumerate(rules_raw):
         rule = _compile_rule(item, ctx, ("rules", index), policy, scope_needs)
         if rule is None:
+            continue
+        if rule.info.id in RESERVED_IDS:
+            ctx.error(("rules", index, "id"), f"rule id '{rule.info.id}' is reserved for the "
+                                               "policy's inventory section")
             continue
         if rule.info.id in ids:
             ctx.error(("rules", index, "id"), f"duplicate rule id '{rule.info.id}' (first at "

@@ -7,6 +7,7 @@ from typing import Any
 from checker.checks import CHECKS
 from checker.checks.base import NUMBER_SCHEMA
 from checker.conditions import OPERATORS
+from checker.inventory import INVENTORY_SCHEMA
 from checker.results import SEVERITIES
 
 SCHEMA_ID = "https://bedrock-drift.dev/schemas/policy-v1.json"
@@ -109,7 +110,8 @@ def policy_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         "title": "bedrock-drift policy",
         "type": "object",
-        "required": ["version", "name", "rules"],
+        "required": ["version", "name"],
+        "anyOf": [{"required": ["rules"]}, {"required": ["inventory"]}],
         "additionalProperties": False,
         "properties": {
             "version": {"const": 1},
@@ -125,6 +127,7 @@ def policy_schema() -> dict[str, Any]:
                 },
             },
             "rules": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/rule"}},
+            "inventory": INVENTORY_SCHEMA,
             "waivers": {"type": "array", "items": {"$ref": "#/$defs/waiver"}},
         },
         "$defs": {**_condition_defs(), "rule": rule, "waiver": waiver},
