@@ -14,16 +14,21 @@ from typing import Any, NoReturn
 import click
 
 from checker import TOOL_NAME, __version__
+from checker.baseline import apply_baseline, apply_strict_waivers
 from checker.diff import diff_models, render_plan_json, render_plan_text
 from checker.engine import evaluate, select_rules, utc_now
-from checker.errors import CheckerError, UsageError
+from checker.errors import CheckerError, InputError, UsageError
+from checker.merge import merge_reports, report_from_dict
+from checker.permissions import iam_policy
 from checker.policy import Policy, load_policies, needed_enrichments
 from checker.reports import RENDERERS, render
-from checker.results import SEVERITIES, Report, ReportWarning, Scanned
+from checker.reports.atomic import write_atomic
+from checker.results import SEVERITIES, Report, ReportError, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.snapshot import build_snapshot, render_snapshot
 from checker.sources import SourceResult
 from checker.sources.files import convert, load_documents, read_data
+from checker.waiver_file import load_waiver_file
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -50,16 +55,36 @@ def _write_output(text: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    path = Path(output)
     try:
-        if path.parent != Path():
-            path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(output, text)
     except OSError as exc:
         raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
             from None
+
+
+def _parse_report_option(ctx: click.Context, param: click.Parameter,
+                         values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``--report FORMAT:FILE`` values as (format, file) pairs."""
+    pairs = []
+    for value in values:
+        fmt, sep, file = value.partition(":")
+        if not sep or not file:
+            raise click.BadParameter(f"{value!r}: expected FORMAT:FILE, e.g. "
+                                     "sarif:out/results.sarif")
+        if fmt not in RENDERERS:
+            raise click.BadParameter(f"{value!r}: unknown format {fmt!r} (one of "
+                                     f"{', '.join(RENDERERS)})")
+        pairs.append((fmt, file))
+    return pairs
+
+
+def _read_baseline(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: the baseline is not a JSON report: {exc}") from None
 
 
 def _print_warnings(problems: Sequence[Any]) -> None:
@@ -104,10 +129,17 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
 
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               extra_warnings: Sequence[ReportWarning] = (),
-              now: datetime | None = None) -> Report:
-    """Judge what a source read; the report."""
+              now: datetime | None = None, min_models: int = 0) -> Report:
+    """Judge what a source read; the report. Fewer models than ``min_models`` is an error
+    (a wrong region or account often reads none)."""
     scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
-    return evaluate(policies, source.models, scanned=scanned, source_errors=source.errors,
+    errors = list(source.errors)
+    if len(source.models) < min_models:
+        errors.append(ReportError(
+            code="TooFewModels",
+            message=f"{len(source.models)} models read, fewer than --min-models {min_models}: "
+                    "check the regions, accounts or --from paths"))
+    return evaluate(policies, source.models, scanned=scanned, source_errors=errors,
                     extra_warnings=extra_warnings, fail_on=fail_on, now=now)
 
 
@@ -123,18 +155,44 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
               show_default=True, help="Report format on stdout (or -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
+              callback=_parse_report_option,
+              help="Also write a report in FORMAT to FILE (repeatable; folders are created).")
+@click.option("--min-models", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Fewer than N models read is an error (exit 2).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
               help="Lowest severity whose violations make the exit code 1.")
+@click.option("--baseline", "baseline_path", metavar="REPORT.json",
+              help="A JSON report of an earlier run: its violations are marked known and "
+                   "only new ones decide the exit code.")
+@click.option("--waivers", "waivers_path", metavar="FILE",
+              help="A YAML file of waivers (rules as policy/rule ids), kept apart from the "
+                   "policies.")
+@click.option("--strict-waivers", is_flag=True,
+              help="Expired waivers and waivers that match nothing are errors (exit 2).")
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
-          skip_rules: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
+          skip_rules: tuple[str, ...], fmt: str, output: str | None,
+          reports: list[tuple[str, str]], min_models: int, fail_on: str,
+          baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
           debug: bool) -> None:
     """Judge every model against the policies and report what drifted."""
-    policies = select_rules(_load(policy_paths), rules, skip_rules)
+    loaded = _load(policy_paths)
+    if waivers_path is not None:
+        loaded = load_waiver_file(waivers_path, loaded)
+    policies = select_rules(loaded, rules, skip_rules)
     if not policies:
         raise UsageError("no rules left to run after --rule/--skip-rule")
+    # Read the baseline before any model, so a bad path fails fast.
+    baseline = _read_baseline(baseline_path) if baseline_path is not None else None
     source = read_source(from_paths, policies)
-    report = run_check(policies, source, fail_on)
+    report = run_check(policies, source, fail_on, min_models=min_models)
+    if baseline is not None:
+        report = apply_baseline(report, baseline)
+    if strict_waivers:
+        report = apply_strict_waivers(report)
+    for report_fmt, file in reports:
+        _write_output(render(report, report_fmt), file)
     color = fmt == "text" and output is None and _use_color(sys.stdout)
     _write_output(render(report, fmt, color=color), output)
     sys.exit(report.exit_code)
@@ -153,6 +211,34 @@ def validate(paths: tuple[str, ...], debug: bool) -> None:
     extra = f"; fetches {', '.join(needs)}" if needs else ""
     click.echo(f"{len(policies)} {'policy' if len(policies) == 1 else 'policies'} valid "
                f"({rules} rules{extra})")
+
+
+@cli.command()
+@click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
+              help="Policy file or directory (repeatable; default ./policies).")
+@debug_option
+def permissions(policy_paths: tuple[str, ...], debug: bool) -> None:
+    """Print the least-privilege, read-only IAM policy the loaded policies need."""
+    policies = _load(policy_paths)
+    click.echo(json.dumps(iam_policy(needed_enrichments(policies)), indent=2))
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT.json...")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+              show_default=True, help="Format of the combined report.")
+@click.option("-o", "--output", metavar="FILE", help="Write the combined report to FILE.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Gate of the combined result (default: the reports' own, if they agree).")
+@debug_option
+def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+          debug: bool) -> None:
+    """Combine JSON reports of sharded runs into one report, with its exit code."""
+    loaded = [report_from_dict(read_data(path), path) for path in reports]
+    report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
+    color = fmt == "text" and output is None and _use_color(sys.stdout)
+    _write_output(render(report, fmt, color=color), output)
+    sys.exit(report.exit_code)
 
 
 @cli.command()

@@ -249,3 +249,35 @@ def test_require_missing_field_message() -> None:
     (violation,) = report.violations
     assert violation.message == 'modelStatus: field missing; expected "Active"'
     assert violation.actual is None
+
+
+KEY = "arn:aws:kms:us-east-1:111122223333:key/k1"
+DEEP_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
+    ("customer-managed key", {"modelKmsKeyArn": KEY, "kmsKey": {"KeyManager": "CUSTOMER"}},
+     {"kms_key": {"customer_managed": True}}, "pass"),
+    ("AWS-managed key", {"modelKmsKeyArn": KEY, "kmsKey": {"KeyManager": "AWS"}},
+     {"kms_key": {"customer_managed": True}}, "fail"),
+    ("alias matches", {"modelKmsKeyArn": KEY, "kmsKey": {"aliases": ["alias/ml-platform"]}},
+     {"kms_key": {"aliases": ["alias/ml-*"]}}, "pass"),
+    ("no alias", {"modelKmsKeyArn": KEY, "kmsKey": {"aliases": []}},
+     {"kms_key": {"aliases": ["alias/ml-platform"]}}, "fail"),
+    ("key metadata not fetched", {"modelKmsKeyArn": KEY},
+     {"kms_key": {"customer_managed": True}}, "error"),
+    ("no key at all, metadata fetched as null", {"kmsKey": None},
+     {"kms_key": {"customer_managed": True}}, "fail"),
+    ("no key, not required", {"kmsKey": None},
+     {"kms_key": {"customer_managed": True, "required": False}}, "pass"),
+    ("job role pattern", {"job": {"roleArn": "arn:aws:iam::111122223333:role/ml-train"}},
+     {"require": {"field": "job.roleArn", "matches": "arn:aws:iam::111122223333:role/ml-.*"}},
+     "pass"),
+    ("job VPC required, model without a job", {"job": None},
+     {"require": {"field": "job.vpcConfig.subnetIds", "exists": True}}, "fail"),
+    ("job not fetched", {"modelName": "m"},
+     {"require": {"field": "job.vpcConfig.subnetIds", "exists": True}}, "error"),
+]
+
+
+@pytest.mark.parametrize(("doc", "rule", "expected"), [c[1:] for c in DEEP_CASES],
+                         ids=[c[0] for c in DEEP_CASES])
+def test_deep_checks(doc: dict[str, Any], rule: dict[str, Any], expected: str) -> None:
+    assert status_of(rule, doc).value == expected

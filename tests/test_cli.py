@@ -142,3 +142,12 @@ def test_debug_shows_a_traceback_for_input_errors(capsys: pytest.CaptureFixture[
     code, _, err = run_cli(["check", "--debug", "-p", BASELINE, "--from", "/nonexistent"], capsys)
     assert code == 2
     assert "Traceback" in err
+
+
+@pytest.mark.parametrize(("minimum", "code"), [(8, 1), (9, 2)])
+def test_min_models(minimum: int, code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    result, out, _ = run_cli(["check", "-p", BASELINE, "--from", EXAMPLES, "-f", "json",
+                              "--min-models", str(minimum)], capsys)
+    assert result == code
+    errors = json.loads(out)["errors"]
+    assert [e["code"] for e in errors] == ([] if code == 1 else ["TooFewModels"])

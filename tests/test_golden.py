@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from checker.reports import RENDERERS
 from tests.golden.cases import GOLDEN_CASES, GoldenCase, render_case
 
 GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_every_format_has_a_golden_case() -> None:
+    assert {case.fmt for case in GOLDEN_CASES} == set(RENDERERS)
 
 
 @pytest.mark.parametrize("case", GOLDEN_CASES, ids=[c.file for c in GOLDEN_CASES])

@@ -44,7 +44,7 @@ ERROR_CASES = [
     ("misspelled option",
      GOOD_HEAD + "  - id: a\n    kms_key: {alowed: [x]}\n",
      ["p.yaml:5:15: unknown option 'alowed' for kms_key (did you mean 'allowed'?); "
-      "options: required, allowed"]),
+      "options: required, allowed, aliases, customer_managed"]),
     ("misspelled severity",
      GOOD_HEAD + "  - id: a\n    severity: critcal\n    kms_key: {}\n",
      ["p.yaml:5:15: unknown severity 'critcal' (did you mean 'critical'?); one of info, low, "
@@ -83,13 +83,12 @@ ERROR_CASES = [
      "version: 1\nname: !!python/object/apply:os.system [echo]\nrules: []\n",
      ["p.yaml:2:7: unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:os.system': "
       "only plain data (strings, numbers, booleans, null, dates) is allowed"]),
-    ("not yet supported kms option",
-     GOOD_HEAD + "  - id: a\n    kms_key: {aliases: [alias/x]}\n",
-     ["p.yaml:5:15: kms_key.aliases is not supported yet: matching key aliases needs KMS "
-      "lookups that are not implemented yet"]),
-    ("rule on job not supported yet",
-     GOOD_HEAD + "  - id: a\n    require: {field: job.roleArn, exists: true}\n",
-     ["p.yaml:5:22: rules on 'job' (GetModelCustomizationJob) are not supported yet"]),
+    ("misspelled job field",
+     GOOD_HEAD + "  - id: a\n    require: {field: job.rolArn, exists: true}\n",
+     ["p.yaml:5:22: unknown field 'job.rolArn' (did you mean 'job.roleArn'?)"]),
+    ("misspelled kms metadata field",
+     GOOD_HEAD + "  - id: a\n    require: {field: kmsKey.KeyManger, equals: CUSTOMER}\n",
+     ["p.yaml:5:22: unknown field 'kmsKey.KeyManger' (did you mean 'kmsKey.KeyManager'?)"]),
     ("waiver without reason and expiry",
      GOOD_HEAD + "  - id: a\n    kms_key: {}\nwaivers:\n  - rules: [a]\n    models: ['*']\n",
      ["p.yaml:7:5: missing required key 'expires' (a date, YYYY-MM-DD): every waiver must end",

@@ -27,6 +27,10 @@ class GoldenCase:
 GOLDEN_CASES = [
     GoldenCase("baseline.txt", "text"),
     GoldenCase("baseline.json", "json"),
+    GoldenCase("baseline.sarif", "sarif"),
+    GoldenCase("baseline.xml", "junit"),
+    GoldenCase("baseline.md", "markdown"),
+    GoldenCase("baseline.github.txt", "github"),
 ]
 
 
