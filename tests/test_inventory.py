@@ -232,3 +232,12 @@ def test_validate_counts_inventory_rules(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["validate", write_policy(tmp_path)], capsys)
     assert (code, out.strip()) == (0, "1 policy valid (2 rules)")
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif", "markdown", "github"])
+def test_every_format_shows_a_missing_required_model(
+        fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["check", "-p", write_policy(tmp_path), "--from", EXAMPLES, "-f", fmt],
+                           capsys)
+    assert code == 1
+    assert "prod-classifier" in out
