@@ -314,9 +314,13 @@ def diff(baseline: str, against: tuple[str, ...], from_paths: tuple[str, ...],
 
     Exit codes: 0 no drift, 1 drift, 2 error (including anything that could not be read).
     """
-    base_data = read_data(baseline)
-    base_models = convert(base_data, baseline)
-    captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
+    captured: Any = None
+    if Path(baseline).is_dir():
+        base_models = list(load_documents([baseline]).models)
+    else:
+        base_data = read_data(baseline)
+        base_models = convert(base_data, baseline)
+        captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
     source = read_source((*against, *from_paths), (), needs=SNAPSHOT_NEEDS)
     plan = diff_models(base_models, source.models, ignore)
     base_label = (f"{baseline} ("

@@ -201,3 +201,9 @@ def test_diff_ignore_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                             "trainingMetrics.*"], capsys)
     assert code == 0
     assert "Ignoring fields: trainingMetrics.*" in out
+
+
+def test_baseline_may_be_a_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["diff", str(EXAMPLES), "--against", str(EXAMPLES)], capsys)
+    assert code == 0
+    assert "No drift: 8 models unchanged." in out
