@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.documents import normalize_document, parse_arn
-from checker.results import ModelInput
+from checker.results import ModelInput, ReportError
+from checker.sources import SourceResult
 
 JOB = "job"
 # GetModelCustomizationJob fields and the model document keys the finished model will have.
@@ -50,3 +51,60 @@ def job_input(response: Mapping[str, Any], *, origin: str = "aws",
     doc["job"] = job
     errors = {"tags": TAGS_NOT_AVAILABLE} if "tags" in needs else {}
     return ModelInput(document=doc, kind=JOB, origin=origin, enrichment_errors=errors)
+
+
+def _error(exc: Exception) -> tuple[str, str]:
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        error = response.get("Error", {})
+        code = str(error.get("Code") or type(exc).__name__)
+        return code, " ".join(str(error.get("Message") or exc).split())
+    return type(exc).__name__, " ".join(str(exc).split())
+
+
+def fetch_jobs(clients: Mapping[str, Any], *, needs: frozenset[str] = frozenset(),
+               skip_models: frozenset[str] = frozenset()) -> SourceResult:
+    """The jobs still ``InProgress`` in each region, as the models they will produce.
+
+    ``clients`` maps a region to its Bedrock client. Calls ``ListModelCustomizationJobs``
+    (``statusEquals=InProgress``) and ``GetModelCustomizationJob`` only. A job whose output
+    model is already among ``skip_models`` (ARNs read as models) is judged as that model, not
+    twice. A region or job that cannot be read is an error in the result, never a pass.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    models: list[ModelInput] = []
+    errors: list[ReportError] = []
+    for region, client in clients.items():
+        try:
+            summaries = [summary
+                         for page in client.get_paginator("list_model_customization_jobs")
+                         .paginate(statusEquals="InProgress")
+                         for summary in page.get("modelCustomizationJobSummaries", [])]
+        except (ClientError, BotoCoreError) as exc:
+            code, message = _error(exc)
+            errors.append(ReportError(code=code, region=region, message=(
+                f"{region}: ListModelCustomizationJobs: {code}: {message}")))
+            continue
+        for summary in summaries:
+            arn = summary.get("jobArn")
+            # A job name is unique in its account and region, and every endpoint takes it
+            # as it is (an ARN must survive URL encoding in the request path).
+            ident = summary.get("jobName") or arn
+            try:
+                response = client.get_model_customization_job(jobIdentifier=ident)
+            except (ClientError, BotoCoreError) as exc:
+                code, message = _error(exc)
+                errors.append(ReportError(
+                    code=code, region=region, model_name=summary.get("customModelName"),
+                    message=f"{region}: GetModelCustomizationJob {arn}: {code}: {message}"))
+                continue
+            if response.get("status") != "InProgress":
+                continue  # finished between the listing and now: it is a model (or nothing)
+            if response.get("outputModelArn") in skip_models:
+                continue
+            models.append(job_input(response, origin=f"aws:{region}", needs=needs))
+    accounts = sorted({a for m in models if isinstance(a := m.document.get("accountId"), str)})
+    return SourceResult(models=tuple(models), errors=tuple(errors), sources=("aws",),
+                        accounts=tuple(accounts),
+                        regions=tuple(sorted(clients)))
