@@ -6,7 +6,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,7 +27,7 @@ from checker.reports.atomic import write_atomic
 from checker.results import SEVERITIES, Report, ReportError, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.snapshot import build_snapshot, render_snapshot
-from checker.sources import SourceResult
+from checker.sources import SourceResult, aws
 from checker.sources.files import convert, load_documents, read_data
 from checker.waiver_file import load_waiver_file
 
@@ -115,16 +116,59 @@ def _load(policy_paths: Sequence[str]) -> list[Policy]:
     return policies
 
 
+@dataclass(frozen=True)
+class LiveOptions:
+    """Where and how to read live AWS (ignored when models come from --from)."""
+
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    model_ids: tuple[str, ...] = ()
+    workers: int = aws.DEFAULT_WORKERS
+    max_attempts: int = aws.DEFAULT_MAX_ATTEMPTS
+
+    def given(self) -> list[str]:
+        """The live-AWS options set on the command line, by name."""
+        return [name for name, value in (
+            ("--region", self.regions), ("--profile", self.profile),
+            ("--model", self.model_ids)) if value]
+
+
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the live AWS source, shared by every command that reads it."""
+    for option in reversed((
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="AWS region to read (repeatable; default: the profile's region)."),
+        click.option("--profile", metavar="PROFILE", help="AWS profile to use."),
+        click.option("--model", "model_ids", multiple=True, metavar="NAME|ARN",
+                     help="Read only this custom model (repeatable); a missing one is an "
+                     "error."),
+        click.option("--workers", type=click.IntRange(min=1), default=aws.DEFAULT_WORKERS,
+                     show_default=True, help="AWS requests in flight at once."),
+        click.option("--max-attempts", type=click.IntRange(min=1),
+                     default=aws.DEFAULT_MAX_ATTEMPTS, show_default=True,
+                     help="Attempts per AWS request (adaptive retry mode)."),
+    )):
+        command = option(command)
+    return command
+
+
 def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
+                live: LiveOptions = LiveOptions(),
                 needs: frozenset[str] | None = None) -> SourceResult:
-    """Read the models: from files when --from is given.
+    """Read the models: from files when --from is given, else from live AWS.
 
     ``needs`` names the added keys to fetch; by default those the policies refer to.
     """
     if from_paths:
+        if live.given():
+            raise UsageError(f"{', '.join(live.given())} read live AWS and cannot be combined "
+                             "with --from")
         return load_documents(list(from_paths))
-    raise UsageError("give the models to check with --from FILE|DIR (reading live AWS "
-                     "accounts is not available in this build)")
+    return aws.fetch_models(aws.default_session_factory, profile=live.profile,
+                            regions=live.regions, model_ids=live.model_ids,
+                            needs=needed_enrichments(policies) if needs is None else needs,
+                            workers=live.workers,
+                            max_attempts=live.max_attempts)
 
 
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
@@ -148,6 +192,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               help="Policy file or directory (repeatable; default ./policies).")
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Read model documents from files instead of AWS (repeatable).")
+@live_options
 @click.option("--rule", "rules", multiple=True, metavar="ID",
               help="Run only rules whose policy/rule id matches this glob (repeatable).")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
@@ -175,7 +220,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
           skip_rules: tuple[str, ...], fmt: str, output: str | None,
           reports: list[tuple[str, str]], min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
-          debug: bool) -> None:
+          debug: bool, regions: tuple[str, ...], profile: str | None,
+          model_ids: tuple[str, ...], workers: int, max_attempts: int) -> None:
     """Judge every model against the policies and report what drifted."""
     loaded = _load(policy_paths)
     if waivers_path is not None:
@@ -185,7 +231,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         raise UsageError("no rules left to run after --rule/--skip-rule")
     # Read the baseline before any model, so a bad path fails fast.
     baseline = _read_baseline(baseline_path) if baseline_path is not None else None
-    source = read_source(from_paths, policies)
+    live = LiveOptions(regions, profile, model_ids, workers, max_attempts)
+    source = read_source(from_paths, policies, live)
     report = run_check(policies, source, fail_on, min_models=min_models)
     if baseline is not None:
         report = apply_baseline(report, baseline)
@@ -274,16 +321,20 @@ def _describe_source(source: SourceResult) -> str:
 @cli.command()
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Read model documents from files instead of AWS (repeatable).")
+@live_options
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="The state file to write (atomically).")
 @debug_option
-def snapshot(from_paths: tuple[str, ...], output: str, debug: bool) -> None:
+def snapshot(from_paths: tuple[str, ...], output: str, debug: bool, regions: tuple[str, ...],
+             profile: str | None, model_ids: tuple[str, ...], workers: int,
+             max_attempts: int) -> None:
     """Record every model document, tags included, in a deterministic state file.
 
     Two snapshots of unchanged models differ only in captured_at. Nothing is written when
     any region, model or tag list could not be read (exit 2).
     """
-    source = read_source(from_paths, (), needs=SNAPSHOT_NEEDS)
+    live = LiveOptions(regions, profile, model_ids, workers, max_attempts)
+    source = read_source(from_paths, (), live, needs=SNAPSHOT_NEEDS)
     unread = _unread(source)
     if unread:
         for line in unread:
@@ -302,6 +353,7 @@ def snapshot(from_paths: tuple[str, ...], output: str, debug: bool) -> None:
               help="Compare with these files instead of live AWS (repeatable).")
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Same as --against.")
+@live_options
 @click.option("--ignore", "ignore", multiple=True, metavar="FIELD_GLOB",
               help="Leave fields out of the comparison, e.g. 'trainingMetrics.*' "
                    "(repeatable).")
@@ -309,7 +361,9 @@ def snapshot(from_paths: tuple[str, ...], output: str, debug: bool) -> None:
               show_default=True, help="Output format.")
 @debug_option
 def diff(baseline: str, against: tuple[str, ...], from_paths: tuple[str, ...],
-         ignore: tuple[str, ...], fmt: str, debug: bool) -> None:
+         ignore: tuple[str, ...], fmt: str, debug: bool, regions: tuple[str, ...],
+         profile: str | None, model_ids: tuple[str, ...], workers: int,
+         max_attempts: int) -> None:
     """Show what changed since BASELINE (a snapshot or model documents), like terraform plan.
 
     Exit codes: 0 no drift, 1 drift, 2 error (including anything that could not be read).
@@ -321,7 +375,8 @@ def diff(baseline: str, against: tuple[str, ...], from_paths: tuple[str, ...],
         base_data = read_data(baseline)
         base_models = convert(base_data, baseline)
         captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
-    source = read_source((*against, *from_paths), (), needs=SNAPSHOT_NEEDS)
+    live = LiveOptions(regions, profile, model_ids, workers, max_attempts)
+    source = read_source((*against, *from_paths), (), live, needs=SNAPSHOT_NEEDS)
     plan = diff_models(base_models, source.models, ignore)
     base_label = (f"{baseline} ("
                   + (f"captured {captured}, " if isinstance(captured, str) else "")
