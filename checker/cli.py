@@ -27,7 +27,7 @@ from checker.reports.atomic import write_atomic
 from checker.results import SEVERITIES, Report, ReportError, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.snapshot import build_snapshot, render_snapshot
-from checker.sources import SourceResult, aws
+from checker.sources import SourceResult, aws, jobs
 from checker.sources.files import convert, load_documents, read_data
 from checker.waiver_file import load_waiver_file
 
@@ -171,6 +171,20 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
                             max_attempts=live.max_attempts)
 
 
+def with_jobs(source: SourceResult, policies: Sequence[Policy],
+              live: LiveOptions) -> SourceResult:
+    """The source plus the customization jobs still InProgress in the regions it read."""
+    existing = frozenset(arn for m in source.models
+                         if isinstance(arn := m.document.get("modelArn"), str))
+    found = jobs.fetch_live_jobs(aws.default_session_factory, profile=live.profile,
+                                 regions=source.regions, needs=needed_enrichments(policies),
+                                 skip_models=existing, max_attempts=live.max_attempts)
+    return SourceResult(models=(*source.models, *found.models),
+                        errors=(*source.errors, *found.errors), sources=source.sources,
+                        accounts=tuple(sorted({*source.accounts, *found.accounts})),
+                        regions=source.regions)
+
+
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               extra_warnings: Sequence[ReportWarning] = (),
               now: datetime | None = None, min_models: int = 0) -> Report:
@@ -215,12 +229,15 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
                    "policies.")
 @click.option("--strict-waivers", is_flag=True,
               help="Expired waivers and waivers that match nothing are errors (exit 2).")
+@click.option("--include-jobs", is_flag=True,
+              help="Also judge customization jobs still InProgress, as the models they will "
+                   "produce (live AWS only).")
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
           skip_rules: tuple[str, ...], fmt: str, output: str | None,
           reports: list[tuple[str, str]], min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
-          debug: bool, regions: tuple[str, ...], profile: str | None,
+          include_jobs: bool, debug: bool, regions: tuple[str, ...], profile: str | None,
           model_ids: tuple[str, ...], workers: int, max_attempts: int) -> None:
     """Judge every model against the policies and report what drifted."""
     loaded = _load(policy_paths)
@@ -232,7 +249,12 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     # Read the baseline before any model, so a bad path fails fast.
     baseline = _read_baseline(baseline_path) if baseline_path is not None else None
     live = LiveOptions(regions, profile, model_ids, workers, max_attempts)
+    if include_jobs and (from_paths or model_ids):
+        raise UsageError("--include-jobs reads every in-flight job of the regions from live "
+                         "AWS; it cannot be combined with --from or --model")
     source = read_source(from_paths, policies, live)
+    if include_jobs:
+        source = with_jobs(source, policies, live)
     report = run_check(policies, source, fail_on, min_models=min_models)
     if baseline is not None:
         report = apply_baseline(report, baseline)
@@ -263,11 +285,14 @@ def validate(paths: tuple[str, ...], debug: bool) -> None:
 @cli.command()
 @click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
               help="Policy file or directory (repeatable; default ./policies).")
+@click.option("--include-jobs", is_flag=True,
+              help="Also the calls check --include-jobs makes.")
 @debug_option
-def permissions(policy_paths: tuple[str, ...], debug: bool) -> None:
+def permissions(policy_paths: tuple[str, ...], include_jobs: bool, debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
     policies = _load(policy_paths)
-    click.echo(json.dumps(iam_policy(needed_enrichments(policies)), indent=2))
+    options = ("include_jobs",) if include_jobs else ()
+    click.echo(json.dumps(iam_policy(needed_enrichments(policies), options), indent=2))
 
 
 @cli.command()

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from checker.documents import normalize_document, parse_arn
@@ -108,3 +108,31 @@ def fetch_jobs(clients: Mapping[str, Any], *, needs: frozenset[str] = frozenset(
     return SourceResult(models=tuple(models), errors=tuple(errors), sources=("aws",),
                         accounts=tuple(accounts),
                         regions=tuple(sorted(clients)))
+
+
+def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: str | None,
+                    regions: Sequence[str], needs: frozenset[str],
+                    skip_models: frozenset[str],
+                    max_attempts: int = 10, connect_timeout: float = 5,
+                    read_timeout: float = 30) -> SourceResult:
+    """:func:`fetch_jobs` for ``regions``, with clients made like the live model source's
+    (adaptive retries, connect and read timeouts), so a run always ends."""
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    config = Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
+                    connect_timeout=connect_timeout, read_timeout=read_timeout)
+    session = session_factory(profile)
+    clients: dict[str, Any] = {}
+    errors: list[ReportError] = []
+    for region in regions:
+        try:
+            clients[region] = session.client("bedrock", region_name=region, config=config)
+        except (BotoCoreError, ValueError) as exc:
+            code, message = _error(exc)
+            errors.append(ReportError(code=code, region=region,
+                                      message=f"{region}: {code}: {message}"))
+    result = fetch_jobs(clients, needs=needs, skip_models=skip_models)
+    return SourceResult(models=result.models, errors=(*errors, *result.errors),
+                        sources=result.sources, accounts=result.accounts,
+                        regions=result.regions)
