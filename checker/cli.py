@@ -337,7 +337,8 @@ def _unread(source: SourceResult) -> list[str]:
 
 
 def _describe_source(source: SourceResult) -> str:
-    where = ", ".join(source.sources) or "nothing"
+    where = "live AWS" if tuple(source.sources) == ("aws",) else ", ".join(source.sources) \
+        or "nothing"
     regions = f" in {', '.join(source.regions)}" if source.regions else ""
     return f"{where}{regions} ({len(source.models):,} " \
            f"{'model' if len(source.models) == 1 else 'models'})"
