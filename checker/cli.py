@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -14,13 +15,14 @@ import click
 
 from checker import TOOL_NAME, __version__
 from checker.engine import evaluate, select_rules
-from checker.errors import CheckerError, UsageError
+from checker.errors import CheckerError, PolicyError, Problem, UsageError
 from checker.policy import Policy, load_policies, needed_enrichments
 from checker.reports import RENDERERS, render
 from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.sources import SourceResult
 from checker.sources.files import load_documents
+from checker.variables import VariableError, load_var_file, parse_var_option, unused_overrides
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -81,10 +83,74 @@ def cli(debug: bool) -> None:
     """
 
 
-def _load(policy_paths: Sequence[str]) -> list[Policy]:
-    policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH])
-    _print_warnings(warnings)
-    return policies
+var_options = [
+    click.option("--var", "var_items", multiple=True, metavar="NAME=VALUE",
+                 help="Set a policy variable (a string; repeatable; wins over --var-file)."),
+    click.option("--var-file", "var_files", multiple=True, metavar="FILE",
+                 help="YAML mapping of policy variables (repeatable; later files win)."),
+]
+
+
+def with_var_options(func: Any) -> Any:
+    for option in reversed(var_options):
+        func = option(func)
+    return func
+
+
+@dataclass(frozen=True)
+class Variables:
+    """Variable values from the command line, and where each came from."""
+
+    values: dict[str, Any]
+    from_option: frozenset[str]  # names given with --var (an unknown one is an error)
+
+
+def read_variables(var_items: Sequence[str], var_files: Sequence[str]) -> Variables:
+    """Merge --var-file files (in order) and then --var options."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for file in var_files:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--var-file {file}: cannot read: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from None
+        found, file_problems = load_var_file(text, file)
+        problems.extend(file_problems)
+        values.update(found)
+    if problems:
+        raise PolicyError(problems)
+    given: set[str] = set()
+    for item in var_items:
+        try:
+            name, value = parse_var_option(item)
+        except VariableError as exc:
+            raise UsageError(str(exc)) from None
+        values[name] = value
+        given.add(name)
+    return Variables(values, frozenset(given))
+
+
+def check_unused_variables(variables: Variables, policies: Sequence[Policy]) -> list[str]:
+    """Warnings for --var-file names no loaded policy declares; an error for such a --var."""
+    declared = {name for policy in policies for name in policy.variables}
+    errors = unused_overrides(sorted(variables.from_option), declared)
+    if errors:
+        raise UsageError("; ".join(f"{e} (given with --var)" for e in errors))
+    file_only = sorted(set(variables.values) - variables.from_option)
+    return [f"warning: {m} (given in a --var-file)"
+            for m in unused_overrides(file_only, declared)]
+
+
+def _load(policy_paths: Sequence[str], variables: Variables | None = None,
+          *, lint: bool = False) -> tuple[list[Policy], list[str]]:
+    """Load the policies; return them and the warnings to print."""
+    variables = variables or Variables({}, frozenset())
+    policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH],
+                                       variables.values, lint=lint)
+    lines = [str(w) for w in warnings]
+    lines.extend(check_unused_variables(variables, policies))
+    return policies, lines
 
 
 def read_source(from_paths: Sequence[str], policies: Sequence[Policy]) -> SourceResult:
@@ -116,12 +182,15 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
               help="Lowest severity whose violations make the exit code 1.")
+@with_var_options
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
           skip_rules: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
-          debug: bool) -> None:
+          var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
     """Judge every model against the policies and report what drifted."""
-    policies = select_rules(_load(policy_paths), rules, skip_rules)
+    loaded, warnings = _load(policy_paths, read_variables(var_items, var_files))
+    _print_warnings(warnings)
+    policies = select_rules(loaded, rules, skip_rules)
     if not policies:
         raise UsageError("no rules left to run after --rule/--skip-rule")
     source = read_source(from_paths, policies)
@@ -133,12 +202,19 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
+@with_var_options
 @debug_option
-def validate(paths: tuple[str, ...], debug: bool) -> None:
-    """Check policy files without reading any model: exit 0 if they are valid, else 2."""
-    policies, warnings = load_policies(list(paths))
+def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tuple[str, ...],
+             debug: bool) -> None:
+    """Check policy files without reading any model: exit 0 if they are valid, else 2.
+
+    Also runs cheap lints, printed as warnings: globs that cannot match any KMS key or Lambda
+    ARN, base-model globs that match no known foundation model, a rule `when` that repeats the
+    policy scope.
+    """
+    policies, warnings = _load(paths, read_variables(var_items, var_files), lint=True)
     for warning in warnings:
-        click.echo(str(warning))
+        click.echo(warning)
     rules = sum(len(p.rules) for p in policies)
     needs = sorted(needed_enrichments(policies))
     extra = f"; fetches {', '.join(needs)}" if needs else ""
