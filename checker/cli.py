@@ -17,6 +17,14 @@ from checker import TOOL_NAME, __version__
 from checker.engine import evaluate, select_rules
 from checker.errors import CheckerError, PolicyError, Problem, UsageError
 from checker.policy import Policy, load_policies, needed_enrichments
+from checker.policytest import RENDERERS as TEST_RENDERERS
+from checker.policytest import (
+    compile_test_file,
+    find_test_files,
+    render_text,
+    run_suite,
+)
+from checker.policytest import exit_code as test_exit_code
 from checker.reports import RENDERERS, render
 from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.schema import policy_schema
@@ -220,6 +228,44 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
     extra = f"; fetches {', '.join(needs)}" if needs else ""
     click.echo(f"{len(policies)} {'policy' if len(policies) == 1 else 'policies'} valid "
                f"({rules} rules{extra})")
+
+
+@cli.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(list(TEST_RENDERERS)), default="text",
+              show_default=True, help="Output format on stdout (or -o).")
+@click.option("-o", "--output", metavar="FILE", help="Write the results to FILE.")
+@click.option("-q", "--quiet", is_flag=True, help="Text output: show failed expectations only.")
+@with_var_options
+@debug_option
+def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool,
+                 var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
+    """Run policy unit tests: *_test.yaml files (a directory means every one in it).
+
+    Exit codes: 0 every expectation held; 1 one did not; 2 a malformed test file or policy.
+    """
+    variables = read_variables(var_items, var_files)
+    suites = []
+    problems: list[Problem] = []
+    for file in find_test_files(paths):
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CheckerError(f"{file}: cannot read: "
+                               f"{getattr(exc, 'strerror', None) or exc}") from None
+        try:
+            suites.append(compile_test_file(text, file, variables.values))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PolicyError(problems)
+    policies = [p for suite in suites for p in suite.policies]
+    _print_warnings(check_unused_variables(variables, policies))
+    results = [run_suite(suite) for suite in suites]
+    text = render_text(results, verbose=not quiet) if fmt == "text" \
+        else TEST_RENDERERS[fmt](results)
+    _write_output(text, output)
+    sys.exit(test_exit_code(results))
 
 
 @cli.command()
