@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+
 from checker.errors import PolicyError
 from checker.policytest import (
     DEFAULT_MODEL,
@@ -446,8 +447,8 @@ def test_cli_junit_and_var(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     default = run_main(capsys, "test", str(tmp_path))
     assert default.exit_code == 1
     out = tmp_path / "out" / "results.xml"
-    result = run_main(capsys, "test", str(tmp_path), "--var", "account_id=444455556666", "-f", "junit",
-                     "-o", str(out))
+    result = run_main(capsys, "test", str(tmp_path), "--var", "account_id=444455556666",
+                      "-f", "junit", "-o", str(out))
     assert result.exit_code == 0
     root = ElementTree.parse(out).getroot()
     assert (root.get("tests"), root.get("failures")) == ("1", "0")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.policytest import Suite, SuiteResult, compile_test_file, run_suite
 from checker.policy import policy_files
+from checker.policytest import Suite, SuiteResult, compile_test_file, run_suite
 from checker.variables import load_var_file
 from tests.conftest import run_main
 
