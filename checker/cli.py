@@ -26,6 +26,8 @@ from checker.policytest import (
 )
 from checker.policytest import exit_code as test_exit_code
 from checker.reports import RENDERERS, render
+from checker.ruledocs import describe as describe_rules
+from checker.ruledocs import markdown_reference
 from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.sources import SourceResult
@@ -266,6 +268,20 @@ def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bo
         else TEST_RENDERERS[fmt](results)
     _write_output(text, output)
     sys.exit(test_exit_code(results))
+
+
+@cli.command()
+@click.argument("name", required=False, metavar="[KIND|OPERATOR]")
+@click.option("--markdown", is_flag=True, help="Print the whole reference as Markdown.")
+@debug_option
+def rules(name: str | None, markdown: bool, debug: bool) -> None:
+    """List the check kinds and operators; with a name, its options, semantics and example."""
+    if markdown:
+        if name is not None:
+            raise UsageError("--markdown prints the whole reference; give no NAME with it")
+        click.echo(markdown_reference(), nl=False)
+        return
+    click.echo(describe_rules(name), nl=False)
 
 
 @cli.command()
