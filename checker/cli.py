@@ -26,9 +26,9 @@ from checker.policytest import (
 )
 from checker.policytest import exit_code as test_exit_code
 from checker.reports import RENDERERS, render
+from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.ruledocs import describe as describe_rules
 from checker.ruledocs import markdown_reference
-from checker.results import SEVERITIES, Report, ReportWarning, Scanned
 from checker.schema import policy_schema
 from checker.sources import SourceResult
 from checker.sources.files import load_documents

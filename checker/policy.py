@@ -14,6 +14,7 @@ from checker.checks import CHECKS, Check
 from checker.conditions import Condition, compile_condition
 from checker.context import LoadContext, did_you_mean, type_name
 from checker.errors import CheckerError, PolicyError, Problem
+from checker.lints import lint_policy
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs
 from checker.variables import resolve_variables
@@ -163,9 +164,7 @@ def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None
         return None, ctx.problems
     policy = replace(policy, variables=values)
     if lint:
-        from checker.lints import lint_policy  # the lints need the compiled policy's data
-
-        ctx.problems.extend(lint_policy(located, policy))
+        ctx.problems.extend(lint_policy(located))
     return policy, ctx.problems
 
 

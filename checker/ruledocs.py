@@ -359,7 +359,8 @@ def markdown_reference() -> str:
                 out.append(f"| `{option}` | {', '.join(notes)} | "
                            f"{_cell(schema.get('description', ''))} |")
             out.append("")
-        out += [_prose(kind.semantics), "", "```yaml", example_policy(kind.example).rstrip("\n"), "```",
+        out += [_prose(kind.semantics), "", "```yaml",
+                example_policy(kind.example).rstrip("\n"), "```",
                 "", "| model | result |", "|---|---|"]
         out += [f"| {_cell(s.label)} | `{s.status}` |" for s in KIND_SAMPLES[name]]
     return "\n".join(out) + "\n"
