@@ -6,16 +6,20 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from checker import TOOL_NAME, __version__
-from checker.engine import evaluate, select_rules
-from checker.errors import CheckerError, PolicyError, Problem, UsageError
+from checker.baseline import apply_baseline, apply_strict_waivers
+from checker.engine import evaluate, select_rules, utc_now
+from checker.errors import CheckerError, InputError, PolicyError, Problem, UsageError
+from checker.merge import merge_reports, report_from_dict
+from checker.permissions import iam_policy
 from checker.policy import Policy, load_policies, needed_enrichments
 from checker.policytest import RENDERERS as TEST_RENDERERS
 from checker.policytest import (
@@ -26,13 +30,15 @@ from checker.policytest import (
 )
 from checker.policytest import exit_code as test_exit_code
 from checker.reports import RENDERERS, render
-from checker.results import SEVERITIES, Report, ReportWarning, Scanned
+from checker.reports.atomic import write_atomic
+from checker.results import SEVERITIES, Report, ReportError, ReportWarning, Scanned
 from checker.ruledocs import describe as describe_rules
 from checker.ruledocs import markdown_reference
 from checker.schema import policy_schema
-from checker.sources import SourceResult
-from checker.sources.files import load_documents
+from checker.sources import SourceResult, aws
+from checker.sources.files import load_documents, read_data
 from checker.variables import VariableError, load_var_file, parse_var_option, unused_overrides
+from checker.waiver_file import load_waiver_file
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -59,16 +65,36 @@ def _write_output(text: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    path = Path(output)
     try:
-        if path.parent != Path():
-            path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(output, text)
     except OSError as exc:
         raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
             from None
+
+
+def _parse_report_option(ctx: click.Context, param: click.Parameter,
+                         values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``--report FORMAT:FILE`` values as (format, file) pairs."""
+    pairs = []
+    for value in values:
+        fmt, sep, file = value.partition(":")
+        if not sep or not file:
+            raise click.BadParameter(f"{value!r}: expected FORMAT:FILE, e.g. "
+                                     "sarif:out/results.sarif")
+        if fmt not in RENDERERS:
+            raise click.BadParameter(f"{value!r}: unknown format {fmt!r} (one of "
+                                     f"{', '.join(RENDERERS)})")
+        pairs.append((fmt, file))
+    return pairs
+
+
+def _read_baseline(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: the baseline is not a JSON report: {exc}") from None
 
 
 def _print_warnings(problems: Sequence[Any]) -> None:
@@ -101,10 +127,11 @@ var_options = [
 ]
 
 
-def with_var_options(func: Any) -> Any:
+def with_var_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The --var and --var-file options, shared by every command that loads policies."""
     for option in reversed(var_options):
-        func = option(func)
-    return func
+        command = option(command)
+    return command
 
 
 @dataclass(frozen=True)
@@ -152,8 +179,8 @@ def check_unused_variables(variables: Variables, policies: Sequence[Policy]) -> 
             for m in unused_overrides(file_only, declared)]
 
 
-def _load(policy_paths: Sequence[str], variables: Variables | None = None,
-          *, lint: bool = False) -> tuple[list[Policy], list[str]]:
+def _load_with_warnings(policy_paths: Sequence[str], variables: Variables | None = None,
+                        *, lint: bool = False) -> tuple[list[Policy], list[str]]:
     """Load the policies; return them and the warnings to print."""
     variables = variables or Variables({}, frozenset())
     policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH],
@@ -163,19 +190,76 @@ def _load(policy_paths: Sequence[str], variables: Variables | None = None,
     return policies, lines
 
 
-def read_source(from_paths: Sequence[str], policies: Sequence[Policy]) -> SourceResult:
-    """Read the models: from files when --from is given."""
+def _load(policy_paths: Sequence[str], variables: Variables | None = None) -> list[Policy]:
+    policies, warnings = _load_with_warnings(policy_paths, variables)
+    _print_warnings(warnings)
+    return policies
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Where and how to read live AWS (ignored when models come from --from)."""
+
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    model_ids: tuple[str, ...] = ()
+    workers: int = aws.DEFAULT_WORKERS
+    max_attempts: int = aws.DEFAULT_MAX_ATTEMPTS
+
+    def given(self) -> list[str]:
+        """The live-AWS options set on the command line, by name."""
+        return [name for name, value in (
+            ("--region", self.regions), ("--profile", self.profile),
+            ("--model", self.model_ids)) if value]
+
+
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the live AWS source, shared by every command that reads it."""
+    for option in reversed((
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="AWS region to read (repeatable; default: the profile's region)."),
+        click.option("--profile", metavar="PROFILE", help="AWS profile to use."),
+        click.option("--model", "model_ids", multiple=True, metavar="NAME|ARN",
+                     help="Read only this custom model (repeatable); a missing one is an "
+                     "error."),
+        click.option("--workers", type=click.IntRange(min=1), default=aws.DEFAULT_WORKERS,
+                     show_default=True, help="AWS requests in flight at once."),
+        click.option("--max-attempts", type=click.IntRange(min=1),
+                     default=aws.DEFAULT_MAX_ATTEMPTS, show_default=True,
+                     help="Attempts per AWS request (adaptive retry mode)."),
+    )):
+        command = option(command)
+    return command
+
+
+def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
+                live: LiveOptions = LiveOptions()) -> SourceResult:
+    """Read the models: from files when --from is given, else from live AWS."""
     if from_paths:
+        if live.given():
+            raise UsageError(f"{', '.join(live.given())} read live AWS and cannot be combined "
+                             "with --from")
         return load_documents(list(from_paths))
-    raise UsageError("give the models to check with --from FILE|DIR (reading live AWS "
-                     "accounts is not available in this build)")
+    return aws.fetch_models(aws.default_session_factory, profile=live.profile,
+                            regions=live.regions, model_ids=live.model_ids,
+                            needs=needed_enrichments(policies), workers=live.workers,
+                            max_attempts=live.max_attempts)
 
 
 def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
-              extra_warnings: Sequence[ReportWarning] = ()) -> Report:
+              extra_warnings: Sequence[ReportWarning] = (),
+              now: datetime | None = None, min_models: int = 0) -> Report:
+    """Judge what a source read; the report. Fewer models than ``min_models`` is an error
+    (a wrong region or account often reads none)."""
     scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
-    return evaluate(policies, source.models, scanned=scanned, source_errors=source.errors,
-                    extra_warnings=extra_warnings, fail_on=fail_on)
+    errors = list(source.errors)
+    if len(source.models) < min_models:
+        errors.append(ReportError(
+            code="TooFewModels",
+            message=f"{len(source.models)} models read, fewer than --min-models {min_models}: "
+                    "check the regions, accounts or --from paths"))
+    return evaluate(policies, source.models, scanned=scanned, source_errors=errors,
+                    extra_warnings=extra_warnings, fail_on=fail_on, now=now)
 
 
 @cli.command()
@@ -183,6 +267,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               help="Policy file or directory (repeatable; default ./policies).")
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Read model documents from files instead of AWS (repeatable).")
+@live_options
 @click.option("--rule", "rules", multiple=True, metavar="ID",
               help="Run only rules whose policy/rule id matches this glob (repeatable).")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
@@ -190,21 +275,48 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
               show_default=True, help="Report format on stdout (or -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
+              callback=_parse_report_option,
+              help="Also write a report in FORMAT to FILE (repeatable; folders are created).")
+@click.option("--min-models", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Fewer than N models read is an error (exit 2).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
               help="Lowest severity whose violations make the exit code 1.")
+@click.option("--baseline", "baseline_path", metavar="REPORT.json",
+              help="A JSON report of an earlier run: its violations are marked known and "
+                   "only new ones decide the exit code.")
+@click.option("--waivers", "waivers_path", metavar="FILE",
+              help="A YAML file of waivers (rules as policy/rule ids), kept apart from the "
+                   "policies.")
+@click.option("--strict-waivers", is_flag=True,
+              help="Expired waivers and waivers that match nothing are errors (exit 2).")
 @with_var_options
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
-          skip_rules: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
-          var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
+          skip_rules: tuple[str, ...], fmt: str, output: str | None,
+          reports: list[tuple[str, str]], min_models: int, fail_on: str,
+          baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
+          var_items: tuple[str, ...], var_files: tuple[str, ...],
+          debug: bool, regions: tuple[str, ...], profile: str | None,
+          model_ids: tuple[str, ...], workers: int, max_attempts: int) -> None:
     """Judge every model against the policies and report what drifted."""
-    loaded, warnings = _load(policy_paths, read_variables(var_items, var_files))
-    _print_warnings(warnings)
+    loaded = _load(policy_paths, read_variables(var_items, var_files))
+    if waivers_path is not None:
+        loaded = load_waiver_file(waivers_path, loaded)
     policies = select_rules(loaded, rules, skip_rules)
     if not policies:
         raise UsageError("no rules left to run after --rule/--skip-rule")
-    source = read_source(from_paths, policies)
-    report = run_check(policies, source, fail_on)
+    # Read the baseline before any model, so a bad path fails fast.
+    baseline = _read_baseline(baseline_path) if baseline_path is not None else None
+    live = LiveOptions(regions, profile, model_ids, workers, max_attempts)
+    source = read_source(from_paths, policies, live)
+    report = run_check(policies, source, fail_on, min_models=min_models)
+    if baseline is not None:
+        report = apply_baseline(report, baseline)
+    if strict_waivers:
+        report = apply_strict_waivers(report)
+    for report_fmt, file in reports:
+        _write_output(render(report, report_fmt), file)
     color = fmt == "text" and output is None and _use_color(sys.stdout)
     _write_output(render(report, fmt, color=color), output)
     sys.exit(report.exit_code)
@@ -222,7 +334,8 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
     ARN, base-model globs that match no known foundation model, a rule `when` that repeats the
     policy scope.
     """
-    policies, warnings = _load(paths, read_variables(var_items, var_files), lint=True)
+    policies, warnings = _load_with_warnings(paths, read_variables(var_items, var_files),
+                                             lint=True)
     for warning in warnings:
         click.echo(warning)
     rules = sum(len(p.rules) for p in policies)
@@ -230,6 +343,36 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
     extra = f"; fetches {', '.join(needs)}" if needs else ""
     click.echo(f"{len(policies)} {'policy' if len(policies) == 1 else 'policies'} valid "
                f"({rules} rules{extra})")
+
+
+@cli.command()
+@click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
+              help="Policy file or directory (repeatable; default ./policies).")
+@with_var_options
+@debug_option
+def permissions(policy_paths: tuple[str, ...], var_items: tuple[str, ...],
+                var_files: tuple[str, ...], debug: bool) -> None:
+    """Print the least-privilege, read-only IAM policy the loaded policies need."""
+    policies = _load(policy_paths, read_variables(var_items, var_files))
+    click.echo(json.dumps(iam_policy(needed_enrichments(policies)), indent=2))
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT.json...")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+              show_default=True, help="Format of the combined report.")
+@click.option("-o", "--output", metavar="FILE", help="Write the combined report to FILE.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Gate of the combined result (default: the reports' own, if they agree).")
+@debug_option
+def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+          debug: bool) -> None:
+    """Combine JSON reports of sharded runs into one report, with its exit code."""
+    loaded = [report_from_dict(read_data(path), path) for path in reports]
+    report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
+    color = fmt == "text" and output is None and _use_color(sys.stdout)
+    _write_output(render(report, fmt, color=color), output)
+    sys.exit(report.exit_code)
 
 
 @cli.command("test")

@@ -65,3 +65,14 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
     captured = capsys.readouterr()
     code = exit_info.value.code
     return CliResult(code if isinstance(code, int) else 1, captured.out, captured.err)
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the command in-process; its exit code, stdout and stderr."""
+    from checker.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out, err = capsys.readouterr()
+    code = info.value.code
+    return (code if isinstance(code, int) else 2), out, err

@@ -104,7 +104,6 @@ def validate_options(kind: CheckKind, raw: Any, ctx: LoadContext, path: tuple[An
 
 
 def _plain(error: Any) -> str:
-    # Kinds copy NUMBER_SCHEMA to add a description, so compare its alternatives, not identity.
     if error.validator == "oneOf" and error.schema.get("oneOf") == NUMBER_SCHEMA["oneOf"]:
         return f"must be a number (e.g. 0.0001 or \"1e-4\"), not {show(error.instance)}"
     if error.validator == "type":
