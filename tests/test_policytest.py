@@ -459,3 +459,24 @@ def test_cli_no_test_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     result = run_main(capsys, "test", str(tmp_path))
     assert result.exit_code == 2
     assert "no policy test files (*_test.yaml) in this directory" in result.stderr
+
+
+def test_rule_status_of_a_rule_on_the_whole_inventory(tmp_path: Path) -> None:
+    """A rule that judges the set rather than one model appears only in violations (naming a
+    model that may not be in the input) or nowhere: it failed, or it passed."""
+    from dataclasses import replace
+
+    from checker.engine import evaluate
+    from checker.policytest import rule_status
+    from checker.results import Finding, ModelRef, Scanned
+
+    suite = compile_file(tmp_path, PASSING)
+    report = evaluate(suite.policies, [], scanned=Scanned(("test",), (), ()), now=NOW)
+    info = report.rules[0]
+    assert rule_status(report, info.qualified_id) == (Status.PASS, "")
+    shadow = Finding(model=ModelRef(None, "shadow-model", None, None), rule=info, field=None,
+                     expected="an approved name", actual="shadow-model",
+                     message="shadow-model is not an approved model")
+    failed = replace(report, violations=(shadow,))
+    assert rule_status(failed, info.qualified_id) == (
+        Status.FAIL, "shadow-model is not an approved model")
