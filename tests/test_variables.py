@@ -279,3 +279,14 @@ def test_shipped_baseline_adopts_a_var_file(capsys: pytest.CaptureFixture[str]) 
                    str(root / "examples" / "vars.yaml"))
     assert run.exit_code == 0, run.stderr
     assert "warning" not in run.output
+
+
+def test_permissions_takes_variables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nname: p\nvars: {tag: null}\nrules:\n  - id: r\n"
+                      "    require: {field: 'tags.${var.tag}', exists: true}\n", encoding="utf-8")
+    missing = run_main(capsys, "permissions", "-p", str(policy))
+    assert missing.exit_code == 2 and "variable 'tag' has no value" in missing.stderr
+    given = run_main(capsys, "permissions", "-p", str(policy), "--var", "tag=owner")
+    assert given.exit_code == 0
+    assert "bedrock:ListTagsForResource" in given.output
