@@ -18,17 +18,28 @@ from checker import TOOL_NAME, __version__
 from checker.baseline import apply_baseline, apply_strict_waivers
 from checker.diff import diff_models, render_plan_json, render_plan_text
 from checker.engine import evaluate, select_rules, utc_now
-from checker.errors import CheckerError, InputError, UsageError
+from checker.errors import CheckerError, InputError, PolicyError, Problem, UsageError
 from checker.merge import merge_reports, report_from_dict
 from checker.permissions import iam_policy
 from checker.policy import Policy, load_policies, needed_enrichments
+from checker.policytest import RENDERERS as TEST_RENDERERS
+from checker.policytest import (
+    compile_test_file,
+    find_test_files,
+    render_text,
+    run_suite,
+)
+from checker.policytest import exit_code as test_exit_code
 from checker.reports import RENDERERS, render
 from checker.reports.atomic import write_atomic
 from checker.results import SEVERITIES, Report, ReportError, ReportWarning, Scanned
+from checker.ruledocs import describe as describe_rules
+from checker.ruledocs import markdown_reference
 from checker.schema import policy_schema
 from checker.snapshot import build_snapshot, render_snapshot
 from checker.sources import SourceResult, aws, jobs
 from checker.sources.files import convert, load_documents, read_data
+from checker.variables import VariableError, load_var_file, parse_var_option, unused_overrides
 from checker.waiver_file import load_waiver_file
 
 DEFAULT_POLICY_PATH = "policies"
@@ -110,8 +121,79 @@ def cli(debug: bool) -> None:
     """
 
 
-def _load(policy_paths: Sequence[str]) -> list[Policy]:
-    policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH])
+var_options = [
+    click.option("--var", "var_items", multiple=True, metavar="NAME=VALUE",
+                 help="Set a policy variable (a string; repeatable; wins over --var-file)."),
+    click.option("--var-file", "var_files", multiple=True, metavar="FILE",
+                 help="YAML mapping of policy variables (repeatable; later files win)."),
+]
+
+
+def with_var_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The --var and --var-file options, shared by every command that loads policies."""
+    for option in reversed(var_options):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class Variables:
+    """Variable values from the command line, and where each came from."""
+
+    values: dict[str, Any]
+    from_option: frozenset[str]  # names given with --var (an unknown one is an error)
+
+
+def read_variables(var_items: Sequence[str], var_files: Sequence[str]) -> Variables:
+    """Merge --var-file files (in order) and then --var options."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for file in var_files:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--var-file {file}: cannot read: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from None
+        found, file_problems = load_var_file(text, file)
+        problems.extend(file_problems)
+        values.update(found)
+    if problems:
+        raise PolicyError(problems)
+    given: set[str] = set()
+    for item in var_items:
+        try:
+            name, value = parse_var_option(item)
+        except VariableError as exc:
+            raise UsageError(str(exc)) from None
+        values[name] = value
+        given.add(name)
+    return Variables(values, frozenset(given))
+
+
+def check_unused_variables(variables: Variables, policies: Sequence[Policy]) -> list[str]:
+    """Warnings for --var-file names no loaded policy declares; an error for such a --var."""
+    declared = {name for policy in policies for name in policy.variables}
+    errors = unused_overrides(sorted(variables.from_option), declared)
+    if errors:
+        raise UsageError("; ".join(f"{e} (given with --var)" for e in errors))
+    file_only = sorted(set(variables.values) - variables.from_option)
+    return [f"warning: {m} (given in a --var-file)"
+            for m in unused_overrides(file_only, declared)]
+
+
+def _load_with_warnings(policy_paths: Sequence[str], variables: Variables | None = None,
+                        *, lint: bool = False) -> tuple[list[Policy], list[str]]:
+    """Load the policies; return them and the warnings to print."""
+    variables = variables or Variables({}, frozenset())
+    policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH],
+                                       variables.values, lint=lint)
+    lines = [str(w) for w in warnings]
+    lines.extend(check_unused_variables(variables, policies))
+    return policies, lines
+
+
+def _load(policy_paths: Sequence[str], variables: Variables | None = None) -> list[Policy]:
+    policies, warnings = _load_with_warnings(policy_paths, variables)
     _print_warnings(warnings)
     return policies
 
@@ -232,15 +314,17 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @click.option("--include-jobs", is_flag=True,
               help="Also judge customization jobs still InProgress, as the models they will "
                    "produce (live AWS only).")
+@with_var_options
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
           skip_rules: tuple[str, ...], fmt: str, output: str | None,
           reports: list[tuple[str, str]], min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
-          include_jobs: bool, debug: bool, regions: tuple[str, ...], profile: str | None,
+          include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
+          debug: bool, regions: tuple[str, ...], profile: str | None,
           model_ids: tuple[str, ...], workers: int, max_attempts: int) -> None:
     """Judge every model against the policies and report what drifted."""
-    loaded = _load(policy_paths)
+    loaded = _load(policy_paths, read_variables(var_items, var_files))
     if waivers_path is not None:
         loaded = load_waiver_file(waivers_path, loaded)
     policies = select_rules(loaded, rules, skip_rules)
@@ -269,12 +353,20 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
+@with_var_options
 @debug_option
-def validate(paths: tuple[str, ...], debug: bool) -> None:
-    """Check policy files without reading any model: exit 0 if they are valid, else 2."""
-    policies, warnings = load_policies(list(paths))
+def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tuple[str, ...],
+             debug: bool) -> None:
+    """Check policy files without reading any model: exit 0 if they are valid, else 2.
+
+    Also runs cheap lints, printed as warnings: globs that cannot match any KMS key or Lambda
+    ARN, base-model globs that match no known foundation model, a rule `when` that repeats the
+    policy scope.
+    """
+    policies, warnings = _load_with_warnings(paths, read_variables(var_items, var_files),
+                                             lint=True)
     for warning in warnings:
-        click.echo(str(warning))
+        click.echo(warning)
     rules = sum(len(p.rules) for p in policies)
     needs = sorted(needed_enrichments(policies))
     extra = f"; fetches {', '.join(needs)}" if needs else ""
@@ -287,10 +379,12 @@ def validate(paths: tuple[str, ...], debug: bool) -> None:
               help="Policy file or directory (repeatable; default ./policies).")
 @click.option("--include-jobs", is_flag=True,
               help="Also the calls check --include-jobs makes.")
+@with_var_options
 @debug_option
-def permissions(policy_paths: tuple[str, ...], include_jobs: bool, debug: bool) -> None:
+def permissions(policy_paths: tuple[str, ...], include_jobs: bool, var_items: tuple[str, ...],
+                var_files: tuple[str, ...], debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
-    policies = _load(policy_paths)
+    policies = _load(policy_paths, read_variables(var_items, var_files))
     options = ("include_jobs",) if include_jobs else ()
     click.echo(json.dumps(iam_policy(needed_enrichments(policies), options), indent=2))
 
@@ -311,6 +405,58 @@ def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str |
     color = fmt == "text" and output is None and _use_color(sys.stdout)
     _write_output(render(report, fmt, color=color), output)
     sys.exit(report.exit_code)
+
+
+@cli.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(list(TEST_RENDERERS)), default="text",
+              show_default=True, help="Output format on stdout (or -o).")
+@click.option("-o", "--output", metavar="FILE", help="Write the results to FILE.")
+@click.option("-q", "--quiet", is_flag=True, help="Text output: show failed expectations only.")
+@with_var_options
+@debug_option
+def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool,
+                 var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
+    """Run policy unit tests: *_test.yaml files (a directory means every one in it).
+
+    Exit codes: 0 every expectation held; 1 one did not; 2 a malformed test file or policy.
+    """
+    variables = read_variables(var_items, var_files)
+    suites = []
+    problems: list[Problem] = []
+    for file in find_test_files(paths):
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CheckerError(f"{file}: cannot read: "
+                               f"{getattr(exc, 'strerror', None) or exc}") from None
+        try:
+            suites.append(compile_test_file(text, file, variables.values))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PolicyError(problems)
+    policies = [p for suite in suites for p in suite.policies]
+    _print_warnings(check_unused_variables(variables, policies))
+    results = [run_suite(suite) for suite in suites]
+    text = render_text(results, verbose=not quiet) if fmt == "text" \
+        else TEST_RENDERERS[fmt](results)
+    _write_output(text, output)
+    sys.exit(test_exit_code(results))
+
+
+@cli.command()
+@click.argument("name", required=False, metavar="[KIND|OPERATOR]")
+@click.option("--markdown", is_flag=True, help="Print the whole reference as Markdown.")
+@debug_option
+def rules(name: str | None, markdown: bool, debug: bool) -> None:
+    """List the check kinds and operators; with a name, its options, semantics and example."""
+    if markdown:
+        if name is not None:
+            raise UsageError("--markdown prints the whole reference; give no NAME with it")
+        click.echo(markdown_reference(), nl=False)
+        return
+    click.echo(describe_rules(name), nl=False)
 
 
 @cli.command()

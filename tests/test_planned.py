@@ -185,8 +185,11 @@ def test_unknown_values_make_the_rules_that_read_them_errors() -> None:
         "bedrock-baseline/learning-rate-cap": Status.FAIL,     # known, over the cap
         "bedrock-baseline/rft-grader": Status.ERROR,           # customizationType unknown
         "bedrock-baseline/training-data-bucket": Status.PASS,
+        "bedrock-baseline/validation-data-bucket": Status.ERROR,  # validation data unknown
         "bedrock-baseline/output-data-bucket": Status.PASS,
         "bedrock-baseline/owner-tag": Status.ERROR,            # tags unknown
+        "bedrock-baseline/data-classification-tag": Status.ERROR,
+        "bedrock-baseline/model-active": Status.NOT_APPLICABLE,  # no ARN, no status yet
     }
     assert {e.code for e in report.errors} == {"UnknownUntilApply"}
     assert report.summary.result == "error"
