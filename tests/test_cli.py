@@ -116,7 +116,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: list[str], first_
 
 def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["validate", BASELINE], capsys)
-    assert (code, out) == (0, "1 policy valid (7 rules; fetches tags)\n")
+    assert (code, out) == (0, "1 policy valid (10 rules; fetches tags)\n")
 
 
 def test_schema_command(capsys: pytest.CaptureFixture[str]) -> None:
