@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from checker.errors import PolicyError, UsageError
+from checker.permissions import required_actions
 from checker.results import ReportWarning
 from checker.sources import SourceResult, aws
 from checker.sources.aws_accounts import AccountSpec, accounts_from_roles, load_accounts_file
@@ -230,3 +232,27 @@ def test_org_options_do_not_mix_with_from(calls: list[dict[str, Any]], policy: P
     code, _, err = run_cli(["check", "-p", str(policy), "--from", str(doc), *option], capsys)
     assert code == 2 and calls == []
     assert f"{option[0]} read live AWS and cannot be combined with --from" in err
+
+
+# -- the documentation's examples are real ----------------------------------------------
+
+DOCS = (Path(__file__).resolve().parent.parent / "docs" / "aws.md").read_text(encoding="utf-8")
+
+
+def test_documented_accounts_file_loads(tmp_path: Path) -> None:
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", DOCS, flags=re.DOTALL)
+                if "role_arn" in b]
+    text = "\n".join(line[2:] for line in block.splitlines())  # the list item's indent
+    accounts = load_accounts_file(write(tmp_path, text), external_id="from-option")
+    assert accounts == [
+        AccountSpec(role_arn="arn:aws:iam::111122223333:role/bedrock-drift-audit",
+                    regions=("us-east-1", "eu-west-1"), external_id="nightly-audit"),
+        AccountSpec(role_arn="arn:aws:iam::444455556666:role/bedrock-drift-audit",
+                    external_id="from-option"),
+        AccountSpec(profile="ml-sandbox")]
+
+
+def test_documented_iam_policy_is_every_action() -> None:
+    block = re.findall(r"```json\n(.*?)```", DOCS, flags=re.DOTALL)[0]
+    documented = json.loads(block)["Statement"][0]["Action"]
+    assert documented == required_actions({"tags", "job", "kmsKey"}, ["include_imported"])

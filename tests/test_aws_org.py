@@ -265,7 +265,7 @@ def test_failed_assume_role_is_an_error_for_that_account() -> None:
     (error,) = result.errors
     assert (error.code, error.account_id, error.region, error.model_arn) == (
         "AccessDenied", ACCOUNT_B, None, None)
-    assert error.message.startswith(f"{ROLE_B}: AssumeRole {ROLE_B}: AccessDenied: User:")
+    assert error.message.startswith(f"{ACCOUNT_B}: AssumeRole {ROLE_B}: AccessDenied: User:")
     assert error.message.endswith("(no model of this account was read)")
     assert result.accounts == (ACCOUNT_A,)
 

@@ -268,7 +268,7 @@ class _Fetcher:
                     params["ExternalId"] = spec.external_id
                 credentials = sts.assume_role(**params)["Credentials"]
             except (ClientError, BotoCoreError, ValueError) as exc:
-                self.account_failed(account, spec.role_arn, api, exc)
+                self.account_failed(account, account.account_id or spec.role_arn, api, exc)
                 return
             account.credentials = {
                 "aws_access_key_id": credentials["AccessKeyId"],
