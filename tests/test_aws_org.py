@@ -382,6 +382,19 @@ def test_strict_regions_makes_a_skipped_region_an_error() -> None:
     assert result.warnings == ()
 
 
+def test_model_name_in_every_region_skips_those_not_enabled() -> None:
+    seed_model("east")
+    recorder = Recorder(faults=[not_enabled("me-south-1")])
+    result = fetch(recorder, model_ids=["east", "ghost"], all_regions=True, workers=16)
+    assert names(result) == ["east"]
+    assert [w.message.split(":")[0] for w in result.warnings] == ["me-south-1"]
+    # "ghost" is nowhere: one error per region that answered, none for me-south-1.
+    assert {e.code for e in result.errors} == {"ResourceNotFoundException"}
+    assert "me-south-1" not in {e.region for e in result.errors}
+    assert len(result.errors) == len(boto3.session.Session().get_available_regions(
+        "bedrock")) - 1
+
+
 def test_explicit_region_not_enabled_is_an_error() -> None:
     result = fetch(Recorder(faults=[not_enabled("me-south-1")]), regions=["me-south-1"])
     assert [e.code for e in result.errors] == ["UnrecognizedClientException"]

@@ -338,14 +338,7 @@ class _Fetcher:
                        api: str, exc: Exception) -> None:
         code = error_code(exc)
         where = account.where(region)
-        if account.all_regions and not self.strict_regions and code in REGION_NOT_ENABLED:
-            with self.out.lock:
-                account.regions_skipped.add(region)
-                self.out.warnings.setdefault((account.index, region), ReportWarning(
-                    "region-skipped",
-                    f"{where}: skipped: {api} answered {code} ({error_message(exc)}); the "
-                    "region is probably not enabled for the account (--strict-regions makes "
-                    "this an error)"))
+        if self.skip_region(account, region, api, exc):
             return
         if isinstance(exc, _NoClient):
             code, message = exc.code, f"{where}: {exc.code}: {exc.message}"
@@ -354,6 +347,21 @@ class _Fetcher:
                        f"{self.region_hint(region, exc)}")
         self.add_error((account.index, pos, stream, seq), ReportError(
             code=code, message=message, region=region, account_id=account.account_id))
+
+    def skip_region(self, account: _Account, region: str, api: str, exc: Exception) -> bool:
+        """With --all-regions, a region that answers as not enabled is skipped with a
+        warning (unless --strict-regions); True if it was."""
+        code = error_code(exc)
+        if not account.all_regions or self.strict_regions or code not in REGION_NOT_ENABLED:
+            return False
+        with self.out.lock:
+            account.regions_skipped.add(region)
+            self.out.warnings.setdefault((account.index, region), ReportWarning(
+                "region-skipped",
+                f"{account.where(region)}: skipped: {api} answered {code} "
+                f"({error_message(exc)}); the region is probably not enabled for the account "
+                "(--strict-regions makes this an error)"))
+        return True
 
     # -- one model --------------------------------------------------------------------
 
@@ -392,6 +400,8 @@ class _Fetcher:
     def model_failed(self, account: _Account, region: str, key: tuple[int, ...],
                      summary: Mapping[str, Any] | None, identifier: str | None, api: str,
                      exc: Exception) -> None:
+        if identifier is not None and self.skip_region(account, region, api.split()[0], exc):
+            return  # a --model looked up in every region: not there, as far as we can tell
         arn = (summary or {}).get("modelArn")
         if arn is None and identifier is not None and parse_arn(identifier) is not None:
             arn = identifier
