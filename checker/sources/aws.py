@@ -148,6 +148,9 @@ class _Clients:
 
     def get(self, account: _Account, service: str, region: str) -> Any:
         key = (account.index, service, region)
+        client = self.cache.get(key)  # the common case, without waiting on a creation
+        if client is not None:
+            return client
         # boto3 sessions are not thread-safe (the clients they make are): make clients one
         # at a time.
         with self.lock:
