@@ -256,3 +256,25 @@ def test_documented_iam_policy_is_every_action() -> None:
     block = re.findall(r"```json\n(.*?)```", DOCS, flags=re.DOTALL)[0]
     documented = json.loads(block)["Statement"][0]["Action"]
     assert documented == required_actions({"tags", "job", "kmsKey"}, ["include_imported"])
+
+
+def test_snapshot_reads_the_accounts_too(calls: list[dict[str, Any]], tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "state.json"
+    code, _, err = run_cli(["snapshot", "-o", str(out), "--assume-role", ROLE,
+                            "--all-regions"], capsys)
+    assert code == 0, err
+    (kwargs,) = calls
+    assert kwargs["accounts"] == [AccountSpec(role_arn=ROLE)] and kwargs["all_regions"]
+    # The skipped region is said on stderr, where snapshot's messages go.
+    assert "bedrock-drift: warning: me-south-1: skipped: not enabled" in err
+    code, _, err = run_cli(["snapshot", "-o", str(out), "--assume-role", ROLE, "-q"], capsys)
+    assert code == 0 and "warning" not in err
+
+
+def test_include_jobs_stays_in_its_own_account(calls: list[dict[str, Any]], policy: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["check", "-p", str(policy), "--include-jobs", "--assume-role",
+                            ROLE], capsys)
+    assert code == 2 and calls == []
+    assert "--include-jobs reads the jobs of the credentials' own account only" in err
