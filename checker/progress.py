@@ -41,15 +41,24 @@ class ProgressLine:
                 return
             self.last_draw = now
             text = format_progress(progress)
-            # Pad over the rest of a longer earlier line instead of clearing first: no flicker.
-            self.stream.write("\r" + text.ljust(self.width))
-            self.stream.flush()
+            try:
+                # Pad over the rest of a longer earlier line instead of clearing first: no
+                # flicker.
+                self.stream.write("\r" + text.ljust(self.width))
+                self.stream.flush()
+            except (OSError, ValueError):
+                # A closed or broken terminal must not stop the run: stop drawing instead.
+                self.interval = float("inf")
+                return
             self.width = len(text)
 
     def clear(self) -> None:
         """Erase the line (if one was drawn)."""
         with self.lock:
             if self.width:
-                self.stream.write("\r" + " " * self.width + "\r")
-                self.stream.flush()
+                try:
+                    self.stream.write("\r" + " " * self.width + "\r")
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass  # the terminal is gone: nothing left to erase
             self.width = 0

@@ -525,3 +525,12 @@ def test_progress_is_reported() -> None:
     assert (last.accounts_done, last.accounts, last.regions_done, last.regions,
             last.models, last.listed, last.errors) == (2, 2, 4, 4, 7, 7, 0)
     assert all(p.models <= p.listed and p.regions_done <= p.regions for p in seen)
+
+
+def test_all_regions_follows_the_session_partition(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-gov-west-1")
+    recorder = Recorder()
+    result = fetch(recorder, all_regions=True)
+    gov = boto3.session.Session().get_available_regions("bedrock", "aws-us-gov")
+    assert gov and set(result.regions) == set(gov)
+    assert recorder.calls["ListCustomModels"] == len(gov)

@@ -140,3 +140,16 @@ def test_quiet_silences_warnings(fake_fetch: list[Any], policy: Path, tmp_path: 
     assert code == 0 and "warning:" in err and "nobody_declares_this" in err
     code, out, err = run_cli([*args, "--quiet"], capsys)
     assert code == 0 and err == "" and out
+
+
+class BrokenTerminal(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError("terminal gone")
+
+
+def test_a_broken_terminal_does_not_stop_the_run() -> None:
+    line = ProgressLine(BrokenTerminal(), interval=0)
+    line.update(progress(1))
+    line.update(progress(2))
+    line.clear()
+    assert line.interval == float("inf")

@@ -634,6 +634,15 @@ def _available_regions(session: Any, partition: str) -> list[str]:
         return []
 
 
+def _partition_of(session: Any) -> str:
+    """The partition of the session's region (aws-us-gov for us-gov-west-1, say), else aws."""
+    region = session.region_name
+    try:
+        return str(session.get_partition_for_region(region)) if region else "aws"
+    except (BotoCoreError, ValueError):
+        return "aws"
+
+
 def _name_regions(model_ids: Sequence[str], name_regions: list[str]) -> list[str]:
     """The regions --model names are looked up in; raise if a name has none."""
     for ident in model_ids:
@@ -762,10 +771,11 @@ def _set_regions(account: _Account, regions: Sequence[str], all_regions: bool,
     if spec.regions:
         chosen = list(spec.regions)
     elif all_regions:
-        chosen = _available_regions(account.session, spec.partition)
+        partition = spec.partition if spec.role_arn else _partition_of(account.session)
+        chosen = _available_regions(account.session, partition)
         if not chosen:
             raise SourceError(f"botocore lists no region offering Bedrock in partition "
-                              f"{spec.partition!r}")
+                              f"{partition!r}")
         account.all_regions = True
     elif model_ids:
         chosen = list(regions) or ([default_region] if default_region else [])
