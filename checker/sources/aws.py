@@ -494,9 +494,11 @@ class _Fetcher:
                 kind = "imported" if parts[4].startswith("imported-model/") else "model"
             else:
                 regions, kind = account.name_regions, "model"
+            with self.out.lock:
+                self.out.listed += 1  # for the progress line: one model asked for
             for region in regions:
-                key = (account.index, seq, len(self.out.targets))
                 with self.out.lock:
+                    key = (account.index, seq, len(self.out.targets))
                     self.out.targets[key] = (account.index, region, ident)
                 self.submit(self.fetch_named, account, region, key, ident, kind)
         with self.out.lock:
