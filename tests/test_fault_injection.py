@@ -143,7 +143,7 @@ def test_a_bad_night_ends_judges_the_rest_and_lists_every_failure(
     started = time.monotonic()
     code, out, err = run_cli(["check", "-p", str(policy), "-f", "json", "--region",
                               "us-east-1", "--region", "eu-west-1", "--region",
-                              "ap-southeast-2", "--max-attempts", "4", "--workers", "4"],
+                              "ap-southeast-2", "--max-attempts", "3", "--workers", "4"],
                              capsys)
     elapsed = time.monotonic() - started
 
@@ -161,11 +161,11 @@ def test_a_bad_night_ends_judges_the_rest_and_lists_every_failure(
     ])
     assert all("\n" not in e["message"] for e in report["errors"])
     assert report["scanned"]["regions"] == ["us-east-1", "ap-southeast-2"]
-    # Throttling was retried until it cleared; a lasting failure got its 4 attempts.
+    # Throttling was retried until it cleared; a lasting failure got its 3 attempts.
     for name in BadNight.THROTTLED:
         assert night.attempts[("GetCustomModel", name)] == 3
     assert night.attempts[("ListCustomModels", "us-east-1")] == 2
-    assert night.attempts[("GetCustomModel", "stalled")] == 4
+    assert night.attempts[("GetCustomModel", "stalled")] == 3
     assert night.attempts[("GetCustomModel", "locked")] == 1  # AccessDenied is not retried
     assert elapsed < 60
     assert not_read_only(OPERATIONS) == [] and OPERATIONS
