@@ -96,15 +96,17 @@ class _Judge:
         self.live_waivers = {
             id(p): [w for w in p.waivers if not w.expired(today)] for p in policies
         }
+        # Every model is judged by every rule: work the ids out once, not per model.
+        self.plan = [(p, [(r, r.qualified_id) for r in p.rules]) for p in policies]
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
         ref = model_ref(item)
         results: dict[str, Status] = {}
         worst = _NA
-        for policy in self.policies:
+        for policy, rules in self.plan:
             in_scope: bool | None = None
-            for rule in policy.rules:
+            for rule, rule_id in rules:
                 missing = _not_fetched(rule, item, ref) if rule.needs else None
                 if missing is not None:
                     self.errors.append(missing)
@@ -119,9 +121,9 @@ class _Judge:
                             code="EvaluationError",
                             message=f"could not judge: {type(exc).__name__}: {exc}",
                             model_arn=ref.arn, model_name=ref.name, region=ref.region,
-                            rule=rule.qualified_id, account_id=ref.account_id))
+                            rule=rule_id, account_id=ref.account_id))
                         status = _ERROR
-                results[rule.qualified_id] = status
+                results[rule_id] = status
                 if status is _ERROR:
                     worst = _ERROR
                 elif status is _FAIL:

@@ -8,10 +8,12 @@ digits; booleans, NaN and infinities never are. They are compared as decimals, s
 from __future__ import annotations
 
 import fnmatch
+import json
 import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -90,8 +92,12 @@ def compile_regex(pattern: str) -> Callable[[str], bool]:
 
 def show(value: Any) -> str:
     """A value as reports print it: JSON-like, strings quoted."""
-    import json
-
+    # Most values shown are strings: escape them as json.dumps would, without building an
+    # encoder per call (messages are made for every violation).
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
