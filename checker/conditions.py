@@ -213,6 +213,7 @@ class FieldCondition(Condition):
             None if any(s.each for s in path.segments) else compile_value_resolver(path))
         self.on_missing: Tri = (not arg) if op == "exists" else OPERATORS[op].missing
         self.apply = APPLY[op]
+        self.description = _describe(op, arg)  # for every failure message: worked out once
 
     def _one(self, value: Any) -> Tri:
         if value is MISSING:
@@ -236,7 +237,7 @@ class FieldCondition(Condition):
         return result
 
     def describe(self) -> str:
-        return _describe(self.op, self.arg)
+        return self.description
 
     def describe_in_group(self) -> str:
         return f"{self.path.text} {self.describe()}"

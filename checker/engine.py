@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -115,7 +115,14 @@ class _Judge:
                     try:
                         if in_scope is None:
                             in_scope = policy.in_scope(doc)
-                        status = self._judge_rule(policy, rule, ref, doc, in_scope)
+                        if not in_scope or (rule.when is not None
+                                            and rule.when.test(doc) is False):
+                            status = _NA
+                        else:
+                            outcome = rule.check.evaluate(doc)
+                            status = outcome.status
+                            if status is _FAIL:
+                                status = self._failed(policy, rule, ref, outcome)
                     except Exception as exc:  # a malformed document must never pass a gate
                         self.errors.append(ReportError(
                             code="EvaluationError",
@@ -133,16 +140,8 @@ class _Judge:
                     worst = _PASS
         return ModelResult(model=ref, result=worst.value, results=results)
 
-    def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, doc: Mapping[str, Any],
-                    in_scope: bool) -> Status:
-        if not in_scope:
-            return _NA
-        if rule.when is not None and rule.when.test(doc) is False:
-            return _NA
-        outcome = rule.check.evaluate(doc)
-        status = outcome.status
-        if status is not _FAIL:
-            return status
+    def _failed(self, policy: Policy, rule: Rule, ref: ModelRef, outcome: Outcome) -> Status:
+        """Record a failed check as a violation, or as waived when a live waiver covers it."""
         waiver = self._waiver_for(policy, rule, ref)
         finding = _finding(ref, rule, outcome, waiver)
         if waiver is not None:

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -27,7 +28,16 @@ def as_number(value: Any) -> Decimal | None:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value)) if math.isfinite(value) else None
-    if isinstance(value, str) and len(value) < 64 and _NUMBER.fullmatch(value):
+    if isinstance(value, str):
+        return _text_number(value)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _text_number(value: str) -> Decimal | None:
+    # The same few strings ("0.00001", "8", "fast") recur across thousands of models; a Decimal
+    # is immutable, so one parse can be shared.
+    if len(value) < 64 and _NUMBER.fullmatch(value):
         return Decimal(value)
     return None
 
@@ -59,7 +69,8 @@ class Literal:
             number = as_number(actual)
             if number is not None:
                 return number == self.number
-        text = as_text(actual)
+        # Strings are by far the most common value: compare them without converting.
+        text = actual if type(actual) is str else as_text(actual)
         if text is None or self.text is None:
             return None
         return text == self.text

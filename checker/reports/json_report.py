@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from functools import cache
 from json.encoder import encode_basestring
 from typing import Any
 
 from checker import TOOL_NAME
-from checker.results import Finding, Report, ReportError
+from checker.results import Finding, Report, ReportError, Status
 
 SCHEMA_VERSION = 1
+# Status.value through the enum machinery, once per model and rule, is measurably slow.
+_STATUS_TEXT = {status: status.value for status in Status}
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -84,7 +88,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             {"model_arn": m.model.arn, "model_name": m.model.name,
              "account_id": m.model.account_id, "region": m.model.region,
              "kind": m.model.kind, "result": m.result,
-             "results": {rule: status.value for rule, status in m.results.items()}}
+             "results": {rule: _STATUS_TEXT[status] for rule, status in m.results.items()}}
             for m in report.models
         ],
         "violations": [finding_dict(v) for v in report.violations],
@@ -103,7 +107,8 @@ def dumps_indented(value: Any) -> str:
 
     With ``indent`` the standard library leaves its C encoder for a pure-Python one, which
     made writing a large report (10,000 models) cost more than judging them. This writer
-    produces the same text with the C string escaper and no generators.
+    produces the same text with the C string escaper, no generators, and the C encoder for
+    mappings of strings (each model's ``results``).
     """
     parts: list[str] = []
     _write(value, parts.append, "")
@@ -141,6 +146,13 @@ def _key(key: Any) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
+@cache
+def _flat_encoder(inner: str) -> json.JSONEncoder:
+    """The C encoder, for a mapping of strings at this indentation: indent=None keeps it in C,
+    and its item separator supplies the newline and indentation that indent=2 would."""
+    return json.JSONEncoder(ensure_ascii=False, separators=(",\n" + inner, ": "))
+
+
 def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
     # The same type tests, in the same order, as json.encoder's _iterencode.
     if isinstance(value, str):
@@ -171,12 +183,20 @@ def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
             out("{}")
             return
         inner = indent + "  "
+        if all(type(item) is str for item in value.values()):  # a model's results, say
+            text = _flat_encoder(inner).encode(value)
+            out("{\n" + inner + text[1:-1] + "\n" + indent + "}")
+            return
         separator = "{\n" + inner
         for key, item in value.items():
-            if type(item) is str:  # most values: one piece instead of two calls
-                out(separator + encode_basestring(_key(key)) + ": " + encode_basestring(item))
+            name = encode_basestring(key if type(key) is str else _key(key))
+            # Most values are strings or null: one piece instead of a recursive call.
+            if type(item) is str:
+                out(f"{separator}{name}: {encode_basestring(item)}")
+            elif item is None:
+                out(f"{separator}{name}: null")
             else:
-                out(separator + encode_basestring(_key(key)) + ": ")
+                out(f"{separator}{name}: ")
                 _write(item, out, inner)
             separator = ",\n" + inner
         out("\n" + indent + "}")
