@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from functools import cache
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -107,8 +105,7 @@ def dumps_indented(value: Any) -> str:
 
     With ``indent`` the standard library leaves its C encoder for a pure-Python one, which
     made writing a large report (10,000 models) cost more than judging them. This writer
-    produces the same text with the C string escaper, no generators, and the C encoder for
-    mappings of strings (each model's ``results``).
+    produces the same text with the C string escaper and no generators.
     """
     parts: list[str] = []
     _write(value, parts.append, "")
@@ -146,13 +143,6 @@ def _key(key: Any) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
-@cache
-def _flat_encoder(inner: str) -> json.JSONEncoder:
-    """The C encoder, for a mapping of strings at this indentation: indent=None keeps it in C,
-    and its item separator supplies the newline and indentation that indent=2 would."""
-    return json.JSONEncoder(ensure_ascii=False, separators=(",\n" + inner, ": "))
-
-
 def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
     # The same type tests, in the same order, as json.encoder's _iterencode.
     if isinstance(value, str):
@@ -174,8 +164,11 @@ def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
         inner = indent + "  "
         separator = "[\n" + inner
         for item in value:
-            out(separator)
-            _write(item, out, inner)
+            if type(item) is str:  # labels, say
+                out(separator + encode_basestring(item))
+            else:
+                out(separator)
+                _write(item, out, inner)
             separator = ",\n" + inner
         out("\n" + indent + "]")
     elif isinstance(value, dict):
@@ -184,8 +177,10 @@ def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
             return
         inner = indent + "  "
         if all(type(item) is str for item in value.values()):  # a model's results, say
-            text = _flat_encoder(inner).encode(value)
-            out("{\n" + inner + text[1:-1] + "\n" + indent + "}")
+            lines = (",\n" + inner).join([
+                f"{encode_basestring(_key(key))}: {encode_basestring(item)}"
+                for key, item in value.items()])
+            out(f"{{\n{inner}{lines}\n{indent}}}")
             return
         separator = "{\n" + inner
         for key, item in value.items():
