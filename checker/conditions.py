@@ -244,8 +244,11 @@ class FieldCondition(Condition):
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         values = self.resolve(doc)
-        culprit = next((v for v in values if self._one(v) is False),
-                       next((v for v in values if self._one(v) is not True), values[0]))
+        if len(values) == 1:
+            culprit = values[0]
+        else:
+            culprit = next((v for v in values if self._one(v) is False),
+                           next((v for v in values if self._one(v) is not True), values[0]))
         expected = self.describe()
         field = self.path.text
         if culprit is MISSING:
@@ -266,6 +269,7 @@ class FieldCondition(Condition):
 class AllOf(Condition):
     def __init__(self, parts: list[Condition]) -> None:
         self.parts = parts
+        self.description = "all of (" + "; ".join(p.describe_in_group() for p in parts) + ")"
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
         result: Tri = True
@@ -278,7 +282,7 @@ class AllOf(Condition):
         return result
 
     def describe(self) -> str:
-        return "all of (" + "; ".join(p.describe_in_group() for p in self.parts) + ")"
+        return self.description
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         results = [(p, p.test(doc)) for p in self.parts]
@@ -290,6 +294,7 @@ class AllOf(Condition):
 class AnyOf(Condition):
     def __init__(self, parts: list[Condition]) -> None:
         self.parts = parts
+        self.description = "any of (" + "; ".join(p.describe_in_group() for p in parts) + ")"
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
         result: Tri = False
@@ -302,7 +307,7 @@ class AnyOf(Condition):
         return result
 
     def describe(self) -> str:
-        return "any of (" + "; ".join(p.describe_in_group() for p in self.parts) + ")"
+        return self.description
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         reasons = [p.why(doc) for p in self.parts]
@@ -314,13 +319,14 @@ class AnyOf(Condition):
 class Not(Condition):
     def __init__(self, part: Condition) -> None:
         self.part = part
+        self.description = f"not ({part.describe_in_group()})"
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
         one = self.part.test(doc)
         return None if one is None else not one
 
     def describe(self) -> str:
-        return f"not ({self.part.describe_in_group()})"
+        return self.description
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         inner = self.part.why(doc) if self.part.test(doc) is None else None
