@@ -208,26 +208,33 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
 
 
 @cache
-def _bedrock_output(operation: str) -> Shape:
+def _output_shape(service: str, operation: str) -> Shape:
     # botocore's loader reads the service model from its data files; no client, no network.
     from botocore.loaders import create_loader
     from botocore.model import ServiceModel
 
-    model = ServiceModel(create_loader().load_service_model("bedrock", "service-2"), "bedrock")
+    model = ServiceModel(create_loader().load_service_model(service, "service-2"), service)
     return _from_botocore(model.operation_model(operation).output_shape)
 
 
-# Added keys that later features will make checkable; until then a path into them is refused.
-NOT_SUPPORTED_YET = {
-    "job": "rules on 'job' (GetModelCustomizationJob) are not supported yet",
-    "kmsKey": "rules on 'kmsKey' (KMS DescribeKey) are not supported yet",
-}
+def job_shape() -> Shape:
+    """What a rule sees under ``job``: the GetModelCustomizationJob response."""
+    return _output_shape("bedrock", "GetModelCustomizationJob")
+
+
+@cache
+def kms_key_shape() -> Shape:
+    """What a rule sees under ``kmsKey``: KMS DescribeKey's KeyMetadata plus ``aliases``."""
+    metadata = _output_shape("kms", "DescribeKey").child("KeyMetadata")
+    assert metadata is not None and metadata.members is not None
+    return Shape("structure", members={**metadata.members,
+                                       "aliases": Shape("list", item=_LEAF)})
 
 
 @cache
 def model_shape() -> Shape:
     """The shape of a model document: GetCustomModel's output plus the engine's added keys."""
-    base = _bedrock_output("GetCustomModel")
+    base = _output_shape("bedrock", "GetCustomModel")
     assert base.members is not None
     members = dict(base.members)
     members.update({
@@ -235,6 +242,8 @@ def model_shape() -> Shape:
         "accountId": _LEAF,
         "ownerAccountId": _LEAF,
         "tags": _FREE,
+        "job": job_shape(),
+        "kmsKey": kms_key_shape(),
     })
     return Shape("structure", members=members)
 
@@ -255,8 +264,6 @@ def known_paths(shape: Shape | None = None, prefix: str = "") -> list[str]:
 
 def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
     """Why a path names no real field (with a suggestion), or None if it is fine."""
-    if path.root in NOT_SUPPORTED_YET:
-        return NOT_SUPPORTED_YET[path.root]
     node = shape or model_shape()
     walked = ""
     for index, segment in enumerate(path.segments):
@@ -275,8 +282,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
             here += "[]"
         node = child
         walked = here
-    if node.type == "list":
-        return f"'{walked}' is a list: write '{walked}[]' to look at every element"
+    # A path may end on a list: `contains` and `exists` judge the list as a whole.
     return None
 
 

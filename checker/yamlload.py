@@ -88,7 +88,7 @@ class _Builder:
         self.located.values[path] = _position(node.start_mark)
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
-                raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
+                raise self.fail(node, _bad_tag(node.tag))
             result: dict[str, Any] = {}
             for key_node, value_node in self._pairs(node):
                 key = self._key(key_node)
@@ -102,11 +102,10 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
+                raise self.fail(node, _bad_tag(node.tag))
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         if node.tag not in _SCALAR_TAGS:
-            raise self.fail(node, f"unsupported YAML tag {node.tag!r}: only plain data "
-                                  "(strings, numbers, booleans, null, dates) is allowed")
+            raise self.fail(node, _bad_tag(node.tag))
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -129,6 +128,11 @@ class _Builder:
             # `on`, `yes`, `null` as keys: keep the text the author wrote.
             return str(node.value)
         return str(value)
+
+
+def _bad_tag(tag: str) -> str:
+    return (f"unsupported YAML tag {tag!r}: only plain data (strings, numbers, booleans, "
+            "null, dates) is allowed")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -35,7 +35,13 @@ def failed(field: str | None, expected: str, actual: Any, message: str) -> Outco
 
 
 class Check:
-    """A compiled check: judges one document."""
+    """A compiled check: judges one document.
+
+    ``kinds`` limits the check to models of those kinds (``model``, ``job``, ``planned``,
+    ``imported``); for the others it is not applicable. None means every kind.
+    """
+
+    kinds: frozenset[str] | None = None
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         raise NotImplementedError
@@ -104,7 +110,7 @@ def validate_options(kind: CheckKind, raw: Any, ctx: LoadContext, path: tuple[An
 
 
 def _plain(error: Any) -> str:
-    if error.validator == "oneOf" and error.schema is NUMBER_SCHEMA:
+    if error.validator == "oneOf" and error.schema.get("oneOf") == NUMBER_SCHEMA["oneOf"]:
         return f"must be a number (e.g. 0.0001 or \"1e-4\"), not {show(error.instance)}"
     if error.validator == "type":
         return f"must be {error.validator_value}, not {show(error.instance)}"

@@ -21,11 +21,23 @@ FIELD = "modelKmsKeyArn"
 
 
 class KmsKeyCheck(Check):
-    def __init__(self, required: bool, allowed: list[str] | None) -> None:
+    def __init__(self, required: bool, allowed: list[str] | None, aliases: list[str] | None,
+                 customer_managed: bool) -> None:
         self.required = required
         self.allowed = allowed
         self.match: Callable[[str], Any] | None = compile_globs(allowed) if allowed else None
-        self.expected = f"one of {show(allowed)}" if allowed else "a customer-managed KMS key"
+        self.aliases = aliases
+        self.match_alias: Callable[[str], Any] | None = compile_globs(aliases) if aliases \
+            else None
+        self.customer_managed = customer_managed
+        parts = []
+        if allowed:
+            parts.append(f"one of {show(allowed)}")
+        if aliases:
+            parts.append(f"a key with an alias in {show(aliases)}")
+        if customer_managed:
+            parts.append("a customer-managed key")
+        self.expected = " and ".join(parts) or "a customer-managed KMS key"
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         key = doc.get(FIELD)
@@ -36,16 +48,35 @@ class KmsKeyCheck(Check):
                           f"{FIELD} missing: the model is encrypted with an AWS-owned key")
         if not isinstance(key, str):
             return failed(FIELD, self.expected, key, f"{FIELD}: not a string: {show(key)}")
-        if self.match is None:
-            return PASSED
-        if not key.startswith("arn:"):
-            return failed(FIELD, self.expected, key,
-                          f"{FIELD} is {show(key)}, a key alias or id that cannot be matched "
-                          "against ARN globs offline; give the key ARN")
-        if self.match(key):
-            return PASSED
-        return failed(FIELD, self.expected, key, f"{FIELD} is {show(key)}; "
-                                                 f"expected {self.expected}")
+        if self.match is not None:
+            if not key.startswith("arn:"):
+                return failed(FIELD, self.expected, key,
+                              f"{FIELD} is {show(key)}, a key alias or id that cannot be "
+                              "matched against ARN globs offline; give the key ARN")
+            if not self.match(key):
+                return failed(FIELD, self.expected, key,
+                              f"{FIELD} is {show(key)}; expected {self.expected}")
+        if self.match_alias is not None or self.customer_managed:
+            return self._judge_key_metadata(doc.get("kmsKey"), key)
+        return PASSED
+
+    def _judge_key_metadata(self, metadata: Any, key: str) -> Outcome:
+        if not isinstance(metadata, Mapping):
+            return failed("kmsKey", self.expected, metadata,
+                          f"no KMS key metadata for {show(key)} (DescribeKey returned nothing)")
+        if self.customer_managed and metadata.get("KeyManager") != "CUSTOMER":
+            manager = metadata.get("KeyManager")
+            return failed("kmsKey.KeyManager", "CUSTOMER", manager,
+                          f"key {show(key)} is managed by {show(manager)}, not by the customer")
+        if self.match_alias is not None:
+            aliases = metadata.get("aliases")
+            names = [a for a in aliases if isinstance(a, str)] if isinstance(aliases, list) \
+                else []
+            if not any(self.match_alias(name) for name in names):
+                return failed("kmsKey.aliases", f"an alias in {show(self.aliases)}", aliases,
+                              f"key {show(key)} has aliases {show(names)}; expected one in "
+                              f"{show(self.aliases)}")
+        return PASSED
 
 
 def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:
@@ -53,7 +84,12 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
         raw = {}
     if not validate_options(KIND, raw, ctx, path):
         return None
-    return KmsKeyCheck(raw.get("required", True), raw.get("allowed"))
+    aliases = raw.get("aliases")
+    customer_managed = bool(raw.get("customer_managed", False))
+    if aliases or customer_managed:
+        # These read KMS DescribeKey and ListAliases: fetched only when a rule needs them.
+        ctx.needs.add("kmsKey")
+    return KmsKeyCheck(raw.get("required", True), raw.get("allowed"), aliases, customer_managed)
 
 
 KIND = CheckKind(
@@ -63,7 +99,9 @@ KIND = CheckKind(
         "Looks at modelKmsKeyArn. Absent means the model is encrypted with an AWS-owned key: "
         "a violation while `required` is true (the default). With `allowed`, the key ARN must "
         "match one of the globs. A key given as an alias or bare key id (as a planned job may "
-        "give it) cannot be matched against ARN globs offline: that is a violation saying so."
+        "give it) cannot be matched against ARN globs offline: that is a violation saying so. "
+        "`aliases` and `customer_managed` judge the key itself, from KMS DescribeKey and its "
+        "aliases (the `kmsKey` key, fetched only when such a rule is loaded)."
     ),
     schema={
         "type": "object",
@@ -72,6 +110,11 @@ KIND = CheckKind(
             "required": {"type": "boolean", "default": True,
                          "description": "A customer-managed key must be set (default true)."},
             "allowed": glob_list("Globs on the key ARN, e.g. arn:aws:kms:*:111122223333:key/*."),
+            "aliases": glob_list("Globs on the key's alias names (alias/ml-platform); the key "
+                                 "must have one. Reads KMS (DescribeKey, ListAliases)."),
+            "customer_managed": {"type": "boolean", "default": False,
+                                 "description": "The key's KeyManager must be CUSTOMER. Reads "
+                                                "KMS DescribeKey."},
         },
     },
     example="""\
@@ -83,9 +126,4 @@ KIND = CheckKind(
 """,
     compile=compile_check,
     empty_ok=True,
-    not_supported_yet={
-        "aliases": "matching key aliases needs KMS lookups that are not implemented yet",
-        "customer_managed": "checking the key manager needs KMS DescribeKey, not implemented "
-                            "yet",
-    },
 )

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
+from checker.reports.github import render_github
 from checker.reports.json_report import render_json
+from checker.reports.junit import render_junit
+from checker.reports.markdown import render_markdown
+from checker.reports.sarif import render_sarif
 from checker.reports.text import render_text
 from checker.results import Report
 
@@ -16,11 +20,19 @@ RenderFunction = Callable[..., str]
 class Format(str, Enum):
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
 
 
 RENDERERS: dict[str, RenderFunction] = {
     Format.TEXT.value: render_text,
     Format.JSON.value: render_json,
+    Format.SARIF.value: render_sarif,
+    Format.JUNIT.value: render_junit,
+    Format.MARKDOWN.value: render_markdown,
+    Format.GITHUB.value: render_github,
 }
 
 

@@ -111,6 +111,16 @@ def render_text(report: Report, *, color: bool = False) -> str:
                          f"{error.message}")
         lines.append("")
 
+    # Models an inventory requires but that were not read: findings with no model result.
+    listed = {_model_key(m.model) for m in report.models}
+    for key, findings in by_model.items():
+        if key not in listed:
+            lines.append(f"{paint('red', '-')} model \"{findings[0].model.display_name}\" "
+                         "(not found)")
+            for finding in findings:
+                lines.extend(_finding_lines(finding, paint))
+            lines.append("")
+
     if passing:
         shown = ", ".join(passing[:PASSING_SHOWN])
         more = f", and {len(passing) - PASSING_SHOWN:,} more" if len(passing) > PASSING_SHOWN \

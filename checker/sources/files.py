@@ -10,8 +10,9 @@ from typing import Any
 
 from checker.documents import normalize_document
 from checker.errors import InputError
-from checker.results import ModelInput
-from checker.sources import SourceResult
+from checker.results import KINDS, ModelInput
+from checker.snapshot import SNAPSHOT_SCHEMA_VERSION
+from checker.sources import SourceResult, planned
 from checker.yamlload import YamlError, load_yaml
 
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -125,18 +126,27 @@ def _is_snapshot(data: Any) -> bool:
 
 
 def _snapshot(data: Any, file: str) -> list[ModelInput]:
+    if data["schema_version"] != SNAPSHOT_SCHEMA_VERSION:
+        raise InputError(f"{file}: snapshot schema_version {data['schema_version']!r} is not "
+                         f"supported; this tool reads version {SNAPSHOT_SCHEMA_VERSION}")
     models = []
     for item in _documents(data["models"], file, "models: "):
-        kind = item.document.get("kind") if isinstance(item.document.get("kind"), str) else None
-        models.append(item if kind is None else ModelInput(
-            document=item.document, kind=kind, origin=file,
-            enrichment_errors=item.enrichment_errors))
+        # The snapshot stores each model's kind beside its fields; it is not a field.
+        document = dict(item.document)
+        kind = document.pop("kind", None)
+        models.append(ModelInput(document=document, kind=kind if kind in KINDS else item.kind,
+                                 origin=file, enrichment_errors=item.enrichment_errors))
     return models
 
 
 # Recognised in order; the first whose ``detect`` holds converts the file.
 SHAPES: list[Shape] = [
     Shape("a snapshot (bedrock-drift snapshot)", _is_snapshot, _snapshot),
+    Shape("a CreateModelCustomizationJob request (aws bedrock create-model-customization-job "
+          "--generate-cli-skeleton, filled in)", planned.is_job_request,
+          planned.request_to_inputs),
+    Shape("a Terraform plan (terraform show -json plan.out)", planned.is_terraform_plan,
+          planned.plan_to_inputs),
     Shape("a GetCustomModel document (aws bedrock get-custom-model)", _is_model_document, _one),
     Shape("a list of GetCustomModel documents", _is_list_of_documents,
           lambda data, file: _documents(data, file, "")),

@@ -1,0 +1,147 @@
+"""Combining JSON reports of sharded runs (one per account, say) into one report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from checker import __version__
+from checker.engine import summarize
+from checker.errors import InputError
+from checker.reports.json_report import SCHEMA_VERSION
+from checker.results import (
+    SEVERITIES,
+    Finding,
+    ModelRef,
+    ModelResult,
+    PolicyInfo,
+    Report,
+    ReportError,
+    ReportWarning,
+    RuleInfo,
+    Scanned,
+    Status,
+    WaiverInfo,
+)
+
+
+def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
+    infos: dict[tuple[str, str], RuleInfo] = {}
+    for policy in policies:
+        for rule in policy.get("rules", []):
+            infos[(policy["name"], rule["id"])] = RuleInfo(
+                policy=policy["name"], id=rule["id"], severity=rule["severity"],
+                title=rule.get("title") or rule["id"], labels=tuple(rule.get("labels", [])),
+                kind=rule.get("kind", "require"), file=policy.get("file", ""),
+                line=int(rule.get("line", 1)))
+    return infos
+
+
+def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo]) -> Finding:
+    key = (data["policy"], data["rule"])
+    rule = rules.get(key) or RuleInfo(
+        policy=data["policy"], id=data["rule"], severity=data["severity"], title=data["title"],
+        labels=tuple(data.get("labels", [])), kind="require", file="", line=1)
+    if data.get("remediation") and not rule.remediation:
+        rule = RuleInfo(**{**rule.__dict__, "remediation": data["remediation"]})
+    waiver = None
+    if data.get("waiver"):
+        waiver = WaiverInfo(reason=data["waiver"]["reason"],
+                            expires=date.fromisoformat(data["waiver"]["expires"]),
+                            policy=rule.policy, file=rule.file, line=rule.line)
+    return Finding(model=_ref(data), rule=rule, field=data.get("field"),
+                   expected=data.get("expected"), actual=data.get("actual"),
+                   message=data.get("message", ""), waiver=waiver,
+                   known=bool(data.get("known", False)))
+
+
+def _ref(data: Mapping[str, Any]) -> ModelRef:
+    return ModelRef(arn=data.get("model_arn"), name=data.get("model_name"),
+                    account_id=data.get("account_id"), region=data.get("region"),
+                    kind=data.get("kind", "model"))
+
+
+def report_from_dict(data: Any, name: str) -> Report:
+    """A JSON report read back; InputError naming ``name`` if it is not one."""
+    if not isinstance(data, Mapping) or data.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"{name}: not a bedrock-drift JSON report (schema_version "
+                         f"{SCHEMA_VERSION})")
+    try:
+        rules = _rule_infos(data["policies"])
+        models = tuple(ModelResult(model=_ref(m), result=m["result"],
+                                   results={k: Status(v) for k, v in m["results"].items()})
+                       for m in data["models"])
+        report = Report(
+            tool_version=data["tool"]["version"],
+            generated_at=data["generated_at"],
+            scanned=Scanned(tuple(data["scanned"]["sources"]),
+                            tuple(data["scanned"]["accounts"]),
+                            tuple(data["scanned"]["regions"])),
+            policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
+                                      tuple(r for (pol, _), r in rules.items()
+                                            if pol == p["name"]))
+                           for p in data["policies"]),
+            models=models,
+            violations=tuple(_finding(v, rules) for v in data["violations"]),
+            waived=tuple(_finding(w, rules) for w in data["waived"]),
+            warnings=tuple(ReportWarning(w["code"], w["message"]) for w in data["warnings"]),
+            errors=tuple(ReportError(code=e["code"], message=e["message"],
+                                     model_arn=e.get("model_arn"),
+                                     model_name=e.get("model_name"), region=e.get("region"),
+                                     rule=e.get("rule"), account_id=e.get("account_id"))
+                         for e in data["errors"]),
+            summary=summarize(models, (), (), (), 0, 0, "info"),
+            fail_on=data.get("fail_on", "info"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{name}: malformed bedrock-drift JSON report ({type(exc).__name__}: "
+                         f"{exc})") from None
+    return report
+
+
+def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: datetime) -> Report:
+    """One report from several: every model, finding, warning and error of each.
+
+    Reports made with different versions of the same policy (another sha256) cannot be
+    combined into one verdict: that is an error.
+    """
+    if not reports:
+        raise InputError("merge needs at least one report")
+    policies: dict[str, PolicyInfo] = {}
+    for report in reports:
+        for policy in report.policies:
+            seen = policies.setdefault(policy.name, policy)
+            if seen.sha256 != policy.sha256:
+                raise InputError(f"policy '{policy.name}' differs between the reports "
+                                 f"(sha256 {seen.sha256[:12]} and {policy.sha256[:12]}): run "
+                                 "every shard with the same policies")
+    gates = {r.fail_on for r in reports}
+    if fail_on is None:
+        if len(gates) > 1:
+            raise InputError("the reports were made with different --fail-on levels "
+                             f"({', '.join(sorted(gates))}); give --fail-on")
+        fail_on = gates.pop()
+    assert fail_on in SEVERITIES
+    models = tuple(m for r in reports for m in r.models)
+    violations = tuple(v for r in reports for v in r.violations)
+    waived = tuple(w for r in reports for w in r.waived)
+    errors = tuple(e for r in reports for e in r.errors)
+    warnings = tuple(dict.fromkeys(w for r in reports for w in r.warnings))
+    rules = sum(len(p.rules) for p in policies.values())
+    return Report(
+        tool_version=__version__,
+        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        scanned=Scanned(
+            sources=tuple(dict.fromkeys(s for r in reports for s in r.scanned.sources)),
+            accounts=tuple(sorted({a for r in reports for a in r.scanned.accounts})),
+            regions=tuple(sorted({g for r in reports for g in r.scanned.regions}))),
+        policies=tuple(policies.values()),
+        models=models,
+        violations=violations,
+        waived=waived,
+        warnings=warnings,
+        errors=errors,
+        summary=summarize(models, violations, waived, errors, len(policies), rules, fail_on),
+        fail_on=fail_on,
+    )

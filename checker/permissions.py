@@ -1,0 +1,45 @@
+"""The least-privilege, read-only IAM policy that a set of loaded policies needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+# Always: list the models, read each one.
+BASE_ACTIONS = ("bedrock:ListCustomModels", "bedrock:GetCustomModel")
+# Only when a loaded rule or scope reads the added key.
+ENRICHMENT_ACTIONS = {
+    "tags": ("bedrock:ListTagsForResource",),
+    "job": ("bedrock:GetModelCustomizationJob",),
+    "kmsKey": ("kms:DescribeKey", "kms:ListAliases"),
+}
+# Only with the options that read more than custom models.
+OPTION_ACTIONS = {
+    "include_jobs": ("bedrock:ListModelCustomizationJobs", "bedrock:GetModelCustomizationJob"),
+    "include_imported": ("bedrock:ListImportedModels", "bedrock:GetImportedModel"),
+}
+READ_ONLY_PREFIXES = ("List", "Get", "Describe")
+
+
+def required_actions(needs: Iterable[str], options: Iterable[str] = ()) -> list[str]:
+    """The IAM actions a run needs, sorted; every one is a List, Get or Describe call."""
+    actions = set(BASE_ACTIONS)
+    for key in needs:
+        actions.update(ENRICHMENT_ACTIONS.get(key, ()))
+    for option in options:
+        actions.update(OPTION_ACTIONS[option])
+    assert all(a.split(":", 1)[1].startswith(READ_ONLY_PREFIXES) for a in actions)
+    return sorted(actions)
+
+
+def iam_policy(needs: Iterable[str], options: Iterable[str] = ()) -> dict[str, Any]:
+    """An IAM policy document granting exactly those actions."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "BedrockDriftReadOnly",
+            "Effect": "Allow",
+            "Action": required_actions(needs, options),
+            "Resource": "*",
+        }],
+    }

@@ -1,0 +1,305 @@
+"""Markdown for people: a PR comment, a job summary, a security-review ticket.
+
+GitHub-flavoured: a headline, a summary table, then the violations grouped by model, the
+errors, the warnings and the waivers; passing models fold away in ``<details>``. Every
+value that came from a model or a policy is escaped, so it cannot break a table, inject
+markup or raw HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from checker import TOOL_NAME
+from checker.reports.wording import (
+    NO_MODELS,
+    SEVERITIES_DESCENDING,
+    error_subject,
+    format_value,
+    known_count,
+    plural,
+)
+from checker.results import Finding, ModelRef, Report
+
+RESULT_BADGES = {"pass": "✅ PASS", "fail": "❌ FAIL", "error": "⚠️ ERROR"}
+
+# Long values (a whole policy document, say) would make tables unreadable.
+MAX_CELL = 300
+
+# Characters with a meaning inside a line of GFM: emphasis, links, code, tables,
+# strikethrough, @mentions and #references. `&`, `<` and `>` become entities instead
+# (raw HTML). A value that opens a list item's text could start a nested block with its
+# first characters; those are escaped too.
+_MARKUP = re.compile(r"([\\`*_\[\]|~@#])")
+_BLOCK_START = re.compile(r"^(?:[-+=]|\d+[.)])")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+# C0 controls and DEL, which have no business in a document.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def md_text(value: object, *, starts_line: bool = False) -> str:
+    """``value`` as inline Markdown text that renders literally, on one line.
+
+    ``starts_line``: the value opens a line's content (a list item's text), where a
+    leading ``-`` or ``1.`` would start a nested block.
+    """
+    text = _CONTROLS.sub("\ufffd", _NEWLINES.sub(" ", str(value)))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKUP.sub(r"\\\1", text)
+    match = _BLOCK_START.match(text) if starts_line else None
+    if match is not None:
+        # "- x" becomes "\- x", "1. x" becomes "1\. x": the marker's last character.
+        cut = match.end() - 1
+        text = text[:cut] + "\\" + text[cut:]
+    return text
+
+
+def md_code(value: object) -> str:
+    """``value`` as an inline code span, safe inside a table cell."""
+    text = _truncate(_CONTROLS.sub("\ufffd", _NEWLINES.sub(" ", str(value))))
+    if not text.strip():
+        return "_(empty)_"
+    # A fence longer than any backtick run inside; a pipe still needs escaping in GFM tables.
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    # GFM splits cells on a pipe after an even run of backslashes; keep every run odd.
+    text = re.sub(r"(\\*)\|", lambda m: m.group(1) * 2 + "\\|", text)
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def render_markdown(report: Report, *, color: bool = False) -> str:
+    """The report as a GitHub-flavoured Markdown document. ``color`` is ignored."""
+    lines: list[str] = []
+    summary = report.summary
+    lines.append(f"## {TOOL_NAME}: {RESULT_BADGES.get(summary.result, summary.result.upper())}")
+    lines.append("")
+    if summary.models == 0:
+        lines += ["> [!WARNING]", f"> {NO_MODELS}", ""]
+    lines.append(_headline(report))
+    lines.append("")
+    lines += _summary_table(report)
+    lines.append("")
+    lines.append(_provenance(report))
+    lines.append("")
+    lines += _errors(report)
+    lines += _warnings(report)
+    lines += _violations(report)
+    lines += _waived(report)
+    lines += _not_evaluated(report)
+    lines += _passing(report)
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _headline(report: Report) -> str:
+    summary = report.summary
+    failing = len({f.model.fingerprint_key for f in report.violations})
+    if summary.models == 0:
+        read = "**No models were read**, so nothing was judged"
+    else:
+        read = f"**{plural(summary.models, 'model')} read**"
+    parts = [read]
+    if summary.violations:
+        text = f"{plural(summary.violations, 'violation')} in {plural(failing, 'model')}"
+        known = known_count(report)
+        if known:
+            text += f" ({known} known from the baseline, not gating)"
+        parts.append(text)
+    else:
+        parts.append("no violations")
+    parts.append(f"{summary.waived} waived")
+    parts.append(plural(summary.errors, "error"))
+    sentence = ", ".join(parts) + "."
+    if summary.errors:
+        sentence += " Errors mean some models or rules were not judged: the run cannot be trusted."
+    return sentence
+
+
+def _summary_table(report: Report) -> list[str]:
+    summary = report.summary
+    counts = {severity: 0 for severity in SEVERITIES_DESCENDING}
+    for finding in report.violations:
+        counts[finding.rule.severity] += 1
+    header = ["Models read", "Policies", "Rules", "Violations"]
+    header += [severity.capitalize() for severity in SEVERITIES_DESCENDING]
+    header += ["Known", "Waived", "Errors", "Not evaluated"]
+    row = [summary.models, summary.policies, summary.rules, summary.violations]
+    row += [counts[severity] for severity in SEVERITIES_DESCENDING]
+    row += [known_count(report), summary.waived, summary.errors, summary.not_evaluated]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---:|" * len(header),
+        "| " + " | ".join(str(value) for value in row) + " |",
+    ]
+
+
+def _provenance(report: Report) -> str:
+    scanned = report.scanned
+    parts = [f"{TOOL_NAME} {md_text(report.tool_version)}", md_text(report.generated_at)]
+    for label, values in (
+        ("sources", scanned.sources),
+        ("accounts", scanned.accounts),
+        ("regions", scanned.regions),
+    ):
+        if values:
+            parts.append(f"{label}: {md_text(', '.join(values))}")
+    parts.append(f"fails on: {report.fail_on} and above")
+    return "<sub>" + " · ".join(parts) + "</sub>"
+
+
+def _errors(report: Report) -> list[str]:
+    if not report.errors:
+        return []
+    lines = [f"### Errors ({len(report.errors)})", ""]
+    lines += ["| Code | About | Message |", "|---|---|---|"]
+    for error in report.errors:
+        about, message = md_text(error_subject(error)), md_text(error.message)
+        lines.append(f"| {md_code(error.code)} | {about} | {message} |")
+    return [*lines, ""]
+
+
+def _warnings(report: Report) -> list[str]:
+    if not report.warnings:
+        return []
+    lines = [f"### Warnings ({len(report.warnings)})", ""]
+    for warning in report.warnings:
+        lines.append(f"- **{md_text(warning.code)}**: {md_text(warning.message)}")
+    return [*lines, ""]
+
+
+def _violations(report: Report) -> list[str]:
+    if not report.violations:
+        return []
+    lines = [f"### Violations ({len(report.violations)})", ""]
+    for ref, findings in _grouped(report.violations):
+        lines += _model_heading(ref)
+        lines += [
+            "| Severity | Rule | Field | Expected | Actual |",
+            "|---|---|---|---|---|",
+        ]
+        findings = sorted(findings, key=_severity_order)
+        for finding in findings:
+            rule = finding.rule
+            severity = f"**{rule.severity}**" if rule.severity in ("critical", "high") else (
+                rule.severity
+            )
+            if finding.known:
+                severity += " (known)"
+            title = md_text(rule.title) + "<br>" if rule.title else ""
+            lines.append(
+                f"| {severity} | {title}{md_code(rule.qualified_id)} | "
+                f"{md_code(finding.field) if finding.field is not None else '—'} | "
+                f"{md_code(finding.expected) if finding.expected is not None else '—'} | "
+                f"{_actual(finding.actual)} |"
+            )
+        remediations = {
+            f.rule.qualified_id: f.rule.remediation for f in findings if f.rule.remediation
+        }
+        if remediations:
+            lines += ["", "Remediation:", ""]
+            lines += [
+                f"- {md_code(rule_id)}: {md_text(text)}" for rule_id, text in remediations.items()
+            ]
+        lines.append("")
+    return lines
+
+
+def _waived(report: Report) -> list[str]:
+    if not report.waived:
+        return []
+    lines = [
+        f"### Waived ({len(report.waived)})",
+        "",
+        "| Model | Rule | Reason | Expires |",
+        "|---|---|---|---|",
+    ]
+    for finding in report.waived:
+        waiver = finding.waiver
+        reason = md_text(waiver.reason) if waiver else "—"
+        expires = waiver.expires.isoformat() if waiver else "—"
+        lines.append(
+            f"| {md_text(finding.model.display_name)} | {md_code(finding.rule.qualified_id)} | "
+            f"{reason} | {expires} |"
+        )
+    return [*lines, ""]
+
+
+def _not_evaluated(report: Report) -> list[str]:
+    idle = [m.model for m in report.models if m.result == "not_applicable"]
+    if not idle:
+        return []
+    lines = [
+        f"### Not evaluated ({len(idle)})",
+        "",
+        "No loaded rule applied to these models, so nothing judged them:",
+        "",
+    ]
+    lines += [f"- {_model_line(ref)}" for ref in idle]
+    return [*lines, ""]
+
+
+def _passing(report: Report) -> list[str]:
+    passing = [m.model for m in report.models if m.result == "pass"]
+    if not passing:
+        return []
+    lines = [
+        "<details>",
+        f"<summary>Passing models ({len(passing)})</summary>",
+        "",
+    ]
+    lines += [f"- {_model_line(ref)}" for ref in passing]
+    return [*lines, "", "</details>", ""]
+
+
+def _model_heading(ref: ModelRef) -> list[str]:
+    heading = [f"#### {md_text(ref.display_name)}", ""]
+    facts = []
+    if ref.arn and ref.arn != ref.display_name:
+        facts.append(md_code(ref.arn))
+    if ref.kind != "model":
+        facts.append(f"kind: {md_text(ref.kind)}")
+    if ref.account_id:
+        facts.append(f"account {md_text(ref.account_id)}")
+    if ref.region:
+        facts.append(md_text(ref.region))
+    if facts:
+        heading += [" · ".join(facts), ""]
+    return heading
+
+
+def _model_line(ref: ModelRef) -> str:
+    line = md_text(ref.display_name, starts_line=True)
+    if ref.arn and ref.arn != ref.display_name:
+        line += f" ({md_code(ref.arn)})"
+    elif ref.kind != "model":
+        line += f" ({md_text(ref.kind)})"
+    return line
+
+
+def _actual(value: Any) -> str:
+    if value is None:
+        return "_(missing)_"
+    return md_code(format_value(value))
+
+
+def _grouped(findings: Iterable[Finding]) -> list[tuple[ModelRef, list[Finding]]]:
+    groups: dict[str, tuple[ModelRef, list[Finding]]] = {}
+    for finding in findings:
+        key = finding.model.fingerprint_key
+        groups.setdefault(key, (finding.model, []))[1].append(finding)
+    return list(groups.values())
+
+
+def _severity_order(finding: Finding) -> int:
+    return SEVERITIES_DESCENDING.index(finding.rule.severity)
+
+
+def _truncate(text: str) -> str:
+    if len(text) <= MAX_CELL:
+        return text
+    return text[: MAX_CELL - 1] + "…"

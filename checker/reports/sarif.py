@@ -1,0 +1,258 @@
+"""SARIF 2.1.0, as GitHub code scanning and other SARIF viewers read it.
+
+Each violation is a result located at the policy rule it broke (file and line), with the
+model as a logical location, so an alert points at the rule and names the model. Waived
+findings are results with an external suppression; models that could not be read are tool
+execution notifications, and the invocation is then marked unsuccessful.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from checker import INFORMATION_URI, TOOL_NAME
+from checker.reports.markdown import md_text
+from checker.reports.wording import (
+    NO_MODELS,
+    error_sentence,
+    file_uri,
+    finding_sentence,
+    headline,
+    models_read,
+)
+from checker.results import Finding, Report, ReportError, ReportWarning, RuleInfo
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+# SARIF has three levels; GitHub ranks security alerts by security-severity (CVSS-like).
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+
+# Bump the suffix only if the fingerprint recipe changes: it would reopen every alert.
+FINGERPRINT_KEY = "bedrockDriftFinding/v1"
+
+
+def render_sarif(report: Report, *, color: bool = False, root: str | None = None) -> str:
+    """The report as a SARIF 2.1.0 log with one run.
+
+    ``root`` is the folder policy paths are made relative to (default: the cwd), which
+    should be the repository root for code scanning. ``color`` is ignored.
+    """
+    rules = report.rules
+    index = {rule.qualified_id: i for i, rule in enumerate(rules)}
+    baseline_used = any(finding.known for finding in report.violations)
+    results = [
+        _result(finding, index, root, baseline_used=baseline_used)
+        for finding in (*report.violations, *report.waived)
+    ]
+    log = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL_NAME,
+                        "version": report.tool_version,
+                        "semanticVersion": report.tool_version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(rule, root) for rule in rules],
+                    }
+                },
+                "invocations": [_invocation(report, index)],
+                "results": results,
+                "properties": {
+                    "modelsRead": report.summary.models,
+                    "headline": headline(report),
+                    "summary": _summary(report),
+                    "failOn": report.fail_on,
+                    "scanned": {
+                        "sources": list(report.scanned.sources),
+                        "accounts": list(report.scanned.accounts),
+                        "regions": list(report.scanned.regions),
+                    },
+                },
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def fingerprint(finding: Finding) -> str:
+    """A hash that stays the same across runs for one rule and one model."""
+    key = f"{finding.rule.qualified_id}\0{finding.model.fingerprint_key}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
+    title = rule.title or rule.qualified_id
+    remediation = rule.remediation or "No remediation is given for this rule."
+    help_markdown = f"**{md_text(title)}**\n\nRemediation: {md_text(remediation)}"
+    if rule.link:
+        help_markdown += f"\n\nMore: {md_text(rule.link)}"
+    entry: dict[str, Any] = {
+        "id": rule.qualified_id,
+        "name": rule.id,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": rule.description or title},
+        "help": {"text": f"Remediation: {remediation}", "markdown": help_markdown},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            # GitHub only ranks alerts by security-severity on rules tagged "security".
+            "tags": ["security", *rule.labels],
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "severity": rule.severity,
+            "policy": rule.policy,
+            "policyFile": file_uri(rule.file, root),
+            "checkKind": rule.kind,
+        },
+    }
+    if rule.link:
+        entry["helpUri"] = rule.link
+    return entry
+
+
+def _result(
+    finding: Finding, index: dict[str, int], root: str | None, *, baseline_used: bool
+) -> dict[str, Any]:
+    rule = finding.rule
+    model = finding.model
+    logical: dict[str, Any] = {
+        "fullyQualifiedName": model.fingerprint_key,
+        "kind": "resource",
+    }
+    if model.name:
+        logical["name"] = model.name
+    result: dict[str, Any] = {"ruleId": rule.qualified_id}
+    if rule.qualified_id in index:
+        result["ruleIndex"] = index[rule.qualified_id]
+    result |= {
+        "level": LEVELS[rule.severity],
+        "message": {"text": finding_sentence(finding)},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": file_uri(rule.file, root)},
+                    "region": {"startLine": max(rule.line, 1)},
+                },
+                "logicalLocations": [logical],
+            }
+        ],
+        # GitHub's upload action computes primaryLocationLineHash from the policy line when
+        # it is absent; every model broken by one rule shares that line, so their alerts
+        # would merge. Give it the per-(rule, model) hash instead.
+        "partialFingerprints": {
+            FINGERPRINT_KEY: fingerprint(finding),
+            "primaryLocationLineHash": fingerprint(finding),
+        },
+        "properties": {
+            "severity": rule.severity,
+            "modelArn": model.arn,
+            "modelName": model.name,
+            "modelKind": model.kind,
+            "accountId": model.account_id,
+            "region": model.region,
+            "field": finding.field,
+            "expected": finding.expected,
+            "actual": finding.actual,
+        },
+    }
+    if finding.known:
+        result["properties"]["known"] = True
+    if baseline_used:
+        # SARIF's own marker for "already present in the baseline run".
+        result["baselineState"] = "unchanged" if finding.known else "new"
+    if finding.waiver is not None:
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": finding.waiver.reason,
+                "location": {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": file_uri(finding.waiver.file, root)},
+                        "region": {"startLine": max(finding.waiver.line, 1)},
+                    }
+                },
+                "properties": {"expires": finding.waiver.expires.isoformat()},
+            }
+        ]
+    return result
+
+
+def _invocation(report: Report, index: dict[str, int]) -> dict[str, Any]:
+    execution = [_error_notification(error, index) for error in report.errors]
+    if report.summary.models == 0:
+        execution.append(
+            {"level": "warning", "descriptor": {"id": "no-models"}, "message": {"text": NO_MODELS}}
+        )
+    else:
+        execution.append(
+            {
+                "level": "note",
+                "descriptor": {"id": "models-read"},
+                "message": {"text": models_read(report)},
+            }
+        )
+    invocation: dict[str, Any] = {
+        "executionSuccessful": not report.errors and report.summary.result != "error",
+        "endTimeUtc": report.generated_at,
+        "toolExecutionNotifications": execution,
+    }
+    if report.warnings:
+        # Waiver problems (expired, stale) are problems of the configuration, not the run.
+        invocation["toolConfigurationNotifications"] = [
+            _warning_notification(warning) for warning in report.warnings
+        ]
+    return invocation
+
+
+def _error_notification(error: ReportError, index: dict[str, int]) -> dict[str, Any]:
+    notification: dict[str, Any] = {
+        "level": "error",
+        "descriptor": {"id": error.code},
+        "message": {"text": error_sentence(error)},
+        "properties": {
+            "modelArn": error.model_arn,
+            "modelName": error.model_name,
+            "region": error.region,
+            "accountId": error.account_id,
+            "rule": error.rule,
+        },
+    }
+    if error.rule is not None and error.rule in index:
+        notification["associatedRule"] = {"id": error.rule, "index": index[error.rule]}
+    if error.model_arn or error.model_name:
+        notification["locations"] = [
+            {
+                "logicalLocations": [
+                    {"fullyQualifiedName": error.model_arn or error.model_name, "kind": "resource"}
+                ]
+            }
+        ]
+    return notification
+
+
+def _warning_notification(warning: ReportWarning) -> dict[str, Any]:
+    return {
+        "level": "warning",
+        "descriptor": {"id": warning.code},
+        "message": {"text": warning.message},
+    }
+
+
+def _summary(report: Report) -> dict[str, Any]:
+    summary = report.summary
+    return {
+        "models": summary.models,
+        "policies": summary.policies,
+        "rules": summary.rules,
+        "violations": summary.violations,
+        "knownViolations": sum(1 for finding in report.violations if finding.known),
+        "waived": summary.waived,
+        "errors": summary.errors,
+        "notEvaluated": summary.not_evaluated,
+        "result": summary.result,
+    }

@@ -1,0 +1,235 @@
+"""End to end: the installed ``bedrock-drift`` command against moto's Bedrock server.
+
+moto's server runs in a thread on a free port; models are created through boto3 against
+it (``CreateModelCustomizationJob`` creates the custom model in moto), and the command
+finds the server through the standard ``AWS_ENDPOINT_URL_BEDROCK`` setting. moto invents
+a KMS key ARN (``arn:aws:kms:<region>:<account>:key/<model>-<job>-kms-key``) for every
+model and leaves ``ownerAccountId`` out of its summaries; the policies below are written
+with that in mind. Denied calls are covered in-process in ``test_aws_fetch.py``, since
+moto's server does not enforce IAM for Bedrock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+ACCOUNT = "123456789012"
+COMMAND = Path(sys.executable).parent / "bedrock-drift"
+
+POLICY = """\
+version: 1
+name: e2e
+rules:
+  - id: kms-required
+    severity: critical
+    kms_key:
+      allowed: ["arn:aws:kms:*:123456789012:key/*"]
+  - id: base-model
+    base_model:
+      allowed: ["amazon.titan-text-express-v1*"]
+  - id: learning-rate-cap
+    severity: high
+    hyperparameter: {name: learningRate, max: 0.0001}
+"""
+
+TAG_POLICY = """\
+version: 1
+name: tagging
+rules:
+  - id: team-tag
+    require: {field: tags.team, exists: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        moto.stop()
+
+
+@pytest.fixture
+def endpoint(server: str) -> str:
+    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=10) as response:
+        assert response.status == 200
+    return server
+
+
+@pytest.fixture
+def env(endpoint: str, tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
+    return clean | {
+        "AWS_ENDPOINT_URL_BEDROCK": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_COLOR": "1",
+    }
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "policies"
+    path.mkdir()
+    (path / "e2e.yaml").write_text(POLICY)
+    return path
+
+
+def create_model(endpoint: str, name: str, region: str = "us-east-1", *,
+                 learning_rate: str = "0.00005", tags: dict[str, str] | None = None) -> str:
+    client = boto3.client("bedrock", region_name=region, endpoint_url=endpoint,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_model_customization_job(
+        jobName=f"job-{name}", customModelName=name,
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
+        baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
+        trainingDataConfig={"s3Uri": "s3://ml-approved-data/train.jsonl"},
+        outputDataConfig={"s3Uri": "s3://ml-approved-data/out/"},
+        hyperParameters={"learningRate": learning_rate, "epochCount": "2"},
+        customizationType="FINE_TUNING",
+        customModelTags=[{"key": k, "value": v} for k, v in (tags or {}).items()],
+    )
+    return f"arn:aws:bedrock:{region}:{ACCOUNT}:custom-model/{name}"
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, Any, str]:
+    assert COMMAND.exists(), f"{COMMAND} is not installed (pip install -e .)"
+    done = subprocess.run([str(COMMAND), "check", *args], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    try:
+        report = json.loads(done.stdout) if done.stdout.strip() else None
+    except ValueError:
+        report = done.stdout
+    return done.returncode, report, done.stderr
+
+
+def test_check_reads_every_model_and_reports_violations(
+        endpoint: str, env: dict[str, str], policy: Path) -> None:
+    good = create_model(endpoint, "prod-summarizer")
+    bad = create_model(endpoint, "prod-hot", learning_rate="0.001")
+    code, report, stderr = run(env, "--region", "us-east-1", "-f", "json", "-p", str(policy))
+    assert code == 1, stderr
+    assert report["scanned"] == {"sources": ["aws"], "accounts": [ACCOUNT],
+                                 "regions": ["us-east-1"]}
+    assert report["summary"]["models"] == 2
+    assert report["summary"]["errors"] == 0 and report["errors"] == []
+    assert report["summary"]["result"] == "fail"
+    results = {m["model_arn"]: (m["region"], m["account_id"], m["kind"], m["result"])
+               for m in report["models"]}
+    assert results == {good: ("us-east-1", ACCOUNT, "model", "pass"),
+                       bad: ("us-east-1", ACCOUNT, "model", "fail")}
+    assert [(v["model_arn"], v["rule"], v["actual"]) for v in report["violations"]] == [
+        (bad, "learning-rate-cap", "0.001")]
+    assert "Traceback" not in stderr
+
+
+def test_tags_are_fetched_for_a_tag_rule(endpoint: str, env: dict[str, str],
+                                         policy: Path) -> None:
+    (policy / "tagging.yaml").write_text(TAG_POLICY)
+    create_model(endpoint, "tagged", tags={"team": "ml"})
+    untagged = create_model(endpoint, "untagged")
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--rule", "tagging/*",
+                          "--region", "us-east-1")
+    assert code == 1, stderr
+    assert [(v["model_arn"], v["rule"]) for v in report["violations"]] == [
+        (untagged, "team-tag")]
+    assert report["errors"] == []
+
+
+def test_missing_model_is_an_error_and_others_are_judged(
+        endpoint: str, env: dict[str, str], policy: Path) -> None:
+    real = create_model(endpoint, "real")
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--region", "us-east-1",
+                               "--model", "real", "--model", "ghost")
+    assert code == 2, stderr
+    assert report["summary"]["result"] == "error"
+    assert [m["model_arn"] for m in report["models"]] == [real]
+    assert report["models"][0]["result"] == "pass"
+    (error,) = report["errors"]
+    assert error["code"] == "ResourceNotFoundException"
+    assert error["model_name"] == "ghost" and error["region"] == "us-east-1"
+    assert error["message"].startswith("us-east-1: GetCustomModel ghost:")
+
+
+def test_several_regions_and_an_empty_one(endpoint: str, env: dict[str, str],
+                                          policy: Path) -> None:
+    east = create_model(endpoint, "east")
+    west = create_model(endpoint, "west", "eu-west-1")
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--region", "us-east-1",
+                               "--region", "eu-west-1", "--region", "ap-southeast-2")
+    assert code == 0, stderr
+    assert report["scanned"]["regions"] == ["us-east-1", "eu-west-1", "ap-southeast-2"]
+    assert {m["model_arn"]: m["region"] for m in report["models"]} == {
+        east: "us-east-1", west: "eu-west-1"}
+
+
+def test_region_from_the_environment(endpoint: str, env: dict[str, str], policy: Path) -> None:
+    create_model(endpoint, "west", "eu-west-1")
+    code, report, stderr = run(env | {"AWS_DEFAULT_REGION": "eu-west-1"}, "-f", "json",
+                               "-p", str(policy))
+    assert code == 0, stderr
+    assert report["scanned"]["regions"] == ["eu-west-1"]
+    assert report["summary"]["models"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "args", "message"),
+    [
+        pytest.param({"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
+                     ["--region", "us-east-1"], "no AWS credentials found", id="no-credentials"),
+        pytest.param({}, ["--region", "us-east-1", "--profile", "nope"],
+                     "AWS profile 'nope' not found", id="unknown-profile"),
+        pytest.param({}, [], "no AWS region", id="no-region"),
+    ],
+)
+def test_whole_run_failures(env: dict[str, str], policy: Path, change: dict[str, str | None],
+                            args: list[str], message: str) -> None:
+    run_env = {k: v for k, v in (env | change).items() if v is not None}
+    code, report, stderr = run(run_env, "-f", "json", "-p", str(policy), *args)
+    assert code == 2
+    assert report is None  # no report that could be mistaken for a result
+    assert message in stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
+def test_unreachable_endpoint_ends_with_an_error(env: dict[str, str], policy: Path) -> None:
+    # Port 9 (discard) is closed here: every connection is refused.
+    code, report, stderr = run(env | {"AWS_ENDPOINT_URL_BEDROCK": "http://127.0.0.1:9"},
+                               "-f", "json", "-p", str(policy), "--region", "us-east-1",
+                               "--max-attempts", "2")
+    assert code == 2, stderr
+    (error,) = report["errors"]
+    assert error["code"] == "EndpointConnectionError"
+    assert error["region"] == "us-east-1"
+    assert error["message"].startswith("us-east-1: ListCustomModels: EndpointConnectionError:")
+    assert report["scanned"]["regions"] == []
+    assert report["summary"]["models"] == 0
+
+
+def test_live_options_do_not_mix_with_from(env: dict[str, str], policy: Path,
+                                          tmp_path: Path) -> None:
+    doc = tmp_path / "model.json"
+    doc.write_text(json.dumps({"modelName": "m"}))
+    code, _, stderr = run(env, "-p", str(policy), "--from", str(doc),
+                          "--region", "us-east-1")
+    assert code == 2
+    assert "--region read live AWS and cannot be combined with --from" in stderr

@@ -1,0 +1,39 @@
+"""The IAM policy printed by `permissions` asks for exactly what the loaded rules need."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checker.permissions import required_actions
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.mark.parametrize(("needs", "options", "actions"), [
+    ((), (), ["bedrock:GetCustomModel", "bedrock:ListCustomModels"]),
+    (("tags",), (), ["bedrock:GetCustomModel", "bedrock:ListCustomModels",
+                     "bedrock:ListTagsForResource"]),
+    (("kmsKey", "job"), (), ["bedrock:GetCustomModel", "bedrock:GetModelCustomizationJob",
+                             "bedrock:ListCustomModels", "kms:DescribeKey", "kms:ListAliases"]),
+    ((), ("include_imported",), ["bedrock:GetCustomModel", "bedrock:GetImportedModel",
+                                 "bedrock:ListCustomModels", "bedrock:ListImportedModels"]),
+], ids=["bare", "tags", "deep checks", "imported"])
+def test_required_actions(needs: tuple[str, ...], options: tuple[str, ...],
+                          actions: list[str]) -> None:
+    assert required_actions(needs, options) == actions
+
+
+def test_permissions_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["permissions", "-p", str(ROOT / "policies" / "baseline.yaml")],
+                           capsys)
+    statement = json.loads(out)["Statement"][0]
+    assert code == 0
+    assert statement["Action"] == ["bedrock:GetCustomModel", "bedrock:ListCustomModels",
+                                   "bedrock:ListTagsForResource"]
+    plain = tmp_path / "p.yaml"
+    plain.write_text("version: 1\nname: p\nrules: [{id: a, kms_key: {}}]\n")
+    code, out, _ = run_cli(["permissions", "-p", str(plain)], capsys)
+    assert json.loads(out)["Statement"][0]["Action"] == ["bedrock:GetCustomModel",
+                                                         "bedrock:ListCustomModels"]

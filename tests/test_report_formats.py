@@ -1,0 +1,66 @@
+"""What every report format must say, whatever its syntax."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.reports import RENDERERS, Format, render
+from tests import report_fixtures as fx
+
+FORMATS = [f.value for f in Format]
+
+
+def test_every_format_has_a_renderer() -> None:
+    assert sorted(RENDERERS) == sorted(FORMATS)
+    assert set(FORMATS) >= {"text", "json", "sarif", "junit", "markdown", "github"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_renders_text_that_ends_with_a_newline(fmt: str) -> None:
+    for report in (fx.rich_report(), fx.empty_report(), fx.hostile_report()):
+        out = render(report, fmt)
+        assert isinstance(out, str)
+        assert out.endswith("\n")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_waiver_warnings_show_in_every_format(fmt: str) -> None:
+    out = render(fx.rich_report(), fmt)
+    assert "waiver-expired" in out
+    assert "waiver-stale" in out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_known_violations_are_marked_in_every_format(fmt: str) -> None:
+    assert "known" in render(fx.rich_report(known=True), fmt)
+    assert "known" not in render(fx.rich_report(), fmt).replace("knownViolations", "")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "says"),
+    [
+        pytest.param("text", "No models were read", id="text"),
+        pytest.param("json", '"models": 0', id="json"),
+        pytest.param("sarif", "No models were read", id="sarif"),
+        pytest.param("junit", "No models were read", id="junit"),
+        pytest.param("markdown", "No models were read", id="markdown"),
+        pytest.param("github", "No models were read", id="github"),
+    ],
+)
+def test_zero_models_is_said_in_every_format(fmt: str, says: str) -> None:
+    assert says in render(fx.empty_report(), fmt)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "says"),
+    [
+        pytest.param("text", "6 models read", id="text"),
+        pytest.param("json", '"models": 6', id="json"),
+        pytest.param("sarif", "6 models read", id="sarif"),
+        pytest.param("junit", "6 models read", id="junit"),
+        pytest.param("markdown", "6 models read", id="markdown"),
+        pytest.param("github", "6 models read", id="github"),
+    ],
+)
+def test_models_read_is_said_in_every_format(fmt: str, says: str) -> None:
+    assert says in render(fx.rich_report(), fmt)

@@ -1,0 +1,202 @@
+"""JUnit XML: parsed back, its counts agree with its cases, and nothing is lost."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+
+from checker.reports.junit import render_junit, xml_text
+from checker.results import Report, ReportError, Status
+from tests import report_fixtures as fx
+
+
+def parse(report: Report) -> ET.Element:
+    return ET.fromstring(render_junit(report))
+
+
+def case(root: ET.Element, suite: str, classname: str, name: str) -> ET.Element:
+    matches = [
+        c
+        for s in root.iter("testsuite")
+        if s.get("name") == suite
+        for c in s.iter("testcase")
+        if c.get("classname") == classname and c.get("name") == name
+    ]
+    assert len(matches) == 1, (suite, classname, name)
+    return matches[0]
+
+
+def outcome(element: ET.Element) -> str:
+    for tag in ("failure", "error", "skipped"):
+        if element.find(tag) is not None:
+            return tag
+    return "passed"
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        pytest.param(fx.rich_report(), id="rich"),
+        pytest.param(fx.rich_report(known=True), id="with-baseline"),
+        pytest.param(fx.empty_report(), id="no-models"),
+        pytest.param(fx.clean_report(), id="clean"),
+        pytest.param(fx.hostile_report(), id="hostile"),
+    ],
+)
+def test_counts_agree_with_cases(report: Report) -> None:
+    root = parse(report)
+    assert root.tag == "testsuites"
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in root.findall("testsuite"):
+        cases = suite.findall("testcase")
+        outcomes = [outcome(c) for c in cases]
+        assert int(suite.get("tests", "-1")) == len(cases)
+        assert int(suite.get("failures", "-1")) == outcomes.count("failure")
+        assert int(suite.get("errors", "-1")) == outcomes.count("error")
+        assert int(suite.get("skipped", "-1")) == outcomes.count("skipped")
+        for name in totals:
+            totals[name] += int(suite.get(name, "0"))
+    assert {name: int(root.get(name, "-1")) for name in totals} == totals
+
+
+def test_a_suite_per_policy_and_a_case_per_model_and_rule() -> None:
+    root = parse(fx.rich_report())
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert list(suites) == ["baseline", "tagging", "bedrock-drift"]
+    # 5 judged models x 3 baseline rules; 5 x 1 tagging rule.
+    assert len(suites["baseline"].findall("testcase")) == 15
+    assert len(suites["tagging"].findall("testcase")) == 5
+
+
+@pytest.mark.parametrize(
+    ("suite", "classname", "name", "expected"),
+    [
+        pytest.param("baseline", "prod-summarizer", "baseline/kms-required", "failure",
+                     id="violation"),
+        pytest.param("baseline", "prod-summarizer", "baseline/learning-rate-cap", "passed",
+                     id="pass"),
+        pytest.param("baseline", "research-x", "baseline/learning-rate-cap", "skipped",
+                     id="waived"),
+        pytest.param("baseline", "idle-model", "baseline/kms-required", "skipped",
+                     id="not-applicable"),
+        pytest.param("tagging", "prod-summarizer", "tagging/owner-tag", "error",
+                     id="rule-error"),
+        pytest.param("baseline", "planned-job", "baseline/kms-required", "failure",
+                     id="planned-without-arn"),
+        pytest.param("bedrock-drift", "unread", "read model", "error", id="unread-model"),
+    ],
+)
+def test_case_outcomes(suite: str, classname: str, name: str, expected: str) -> None:
+    assert outcome(case(parse(fx.rich_report()), suite, classname, name)) == expected
+
+
+def test_failure_carries_expected_and_actual() -> None:
+    element = case(parse(fx.rich_report()), "baseline", "prod-summarizer",
+                   "baseline/approved-base-models")
+    failure = element.find("failure")
+    assert failure is not None
+    assert failure.get("type") == "high"
+    message = failure.get("message", "")
+    assert "expected one of amazon.nova-*" in message
+    assert "actual arn:aws:bedrock:us-east-1::foundation-model/meta.llama3" in message
+    assert "prod-summarizer" in (failure.text or "")
+    assert element.get("file") == "policies/baseline.yaml"
+    assert element.get("line") == "14"
+
+
+def test_waived_case_gives_reason_and_expiry() -> None:
+    element = case(parse(fx.rich_report()), "baseline", "research-x",
+                   "baseline/learning-rate-cap")
+    skipped = element.find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == (
+        "waived until 2027-01-31: Research sandbox, approved in SEC-1234"
+    )
+
+
+def test_known_violation_is_marked() -> None:
+    element = case(parse(fx.rich_report(known=True)), "baseline", "prod-summarizer",
+                   "baseline/kms-required")
+    failure = element.find("failure")
+    assert failure is not None
+    assert failure.get("message", "").startswith("[known] ")
+
+
+def test_every_error_lands_on_a_case() -> None:
+    """An error about a model whose rule status is not error still shows (fail closed)."""
+    info = fx.rule("p", "r")
+    ref = fx.model("m")
+    stray = ReportError(code="KMSAccessDenied", message="cannot describe key",
+                        model_arn=ref.arn, model_name="m", rule="p/other")
+    region = ReportError(code="EndpointConnectionError", message="no route",
+                         region="eu-west-9")
+    report = fx.build_report(rules=(info,), models={ref: {info.qualified_id: Status.PASS}},
+                             errors=(stray, region))
+    root = parse(report)
+    errors = [c for c in root.iter("testcase") if outcome(c) == "error"]
+    assert {(c.get("classname"), c.get("name")) for c in errors} == {
+        ("m", "p/other (not judged)"),
+        ("eu-west-9", "EndpointConnectionError"),
+    }
+    assert root.get("errors") == "2"
+
+
+def test_models_sharing_a_name_get_distinct_classnames() -> None:
+    info = fx.rule("p", "r")
+    east = fx.model("same")
+    west = replace(east, arn=east.arn.replace("us-east-1", "us-west-2") if east.arn else None)
+    report = fx.build_report(
+        rules=(info,),
+        models={east: {info.qualified_id: Status.PASS}, west: {info.qualified_id: Status.PASS}},
+    )
+    classnames = [c.get("classname") for c in parse(report).iter("testcase")]
+    assert classnames == [f"same ({east.arn})", f"same ({west.arn})"]
+
+
+def test_models_read_and_warnings_are_stated() -> None:
+    root = parse(fx.rich_report())
+    run = root.findall("testsuite")[-1]
+    assert "6 models read." in (run.findtext("system-out") or "")
+    err = run.findtext("system-err") or ""
+    assert "warning[waiver-expired]" in err
+    assert "warning[waiver-stale]" in err
+    props = {p.get("name"): p.get("value") for p in run.iter("property")}
+    assert props["models.read"] == "6"
+
+
+def test_zero_models_is_said_plainly() -> None:
+    root = parse(fx.empty_report())
+    assert root.get("tests") == "0"
+    for suite in root.findall("testsuite"):
+        assert "No models were read: nothing was judged." in (suite.findtext("system-out") or "")
+
+
+def test_hostile_values_round_trip() -> None:
+    root = parse(fx.hostile_report())
+    (element,) = list(root.iter("testcase"))
+    assert element.get("name") == "weird,policy/rule:one"
+    failure = element.find("failure")
+    assert failure is not None
+    # Attribute values keep their newlines (ElementTree writes them as character refs).
+    assert "percent\r\nnew line | pipe <b>bold</b>" in failure.get("message", "")
+    # NUL and backspace cannot be in XML 1.0 at all; they are replaced, the rest kept.
+    classname = element.get("classname", "")
+    assert "\ufffd\ufffd ☃ 模型" in classname
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("plain", "plain", id="plain"),
+        pytest.param("a\x00b", "a\ufffdb", id="nul"),
+        pytest.param("tab\tnl\ncr\r", "tab\tnl\ncr\r", id="allowed-controls"),
+        pytest.param("\x1b[31m", "\ufffd[31m", id="escape"),
+        pytest.param("\ufffe\uffff", "\ufffd\ufffd", id="non-characters"),
+        pytest.param("\ud800", "\ufffd", id="lone-surrogate"),
+        pytest.param("😀", "😀", id="astral"),
+    ],
+)
+def test_xml_text_strips_what_xml_forbids(raw: str, expected: str) -> None:
+    assert xml_text(raw) == expected
