@@ -113,6 +113,7 @@ def dumps_indented(value: Any) -> str:
 
 
 _INFINITY = float("inf")
+_ONLY_STRINGS = {str}
 
 
 def _float(value: float) -> str:
@@ -176,10 +177,10 @@ def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
             out("{}")
             return
         inner = indent + "  "
-        if all(type(item) is str for item in value.values()):  # a model's results, say
+        if set(map(type, value.values())) == _ONLY_STRINGS:  # a model's results, say
             lines = (",\n" + inner).join([
-                f"{encode_basestring(_key(key))}: {encode_basestring(item)}"
-                for key, item in value.items()])
+                f"{encode_basestring(key if type(key) is str else _key(key))}: "
+                f"{encode_basestring(item)}" for key, item in value.items()])
             out(f"{{\n{inner}{lines}\n{indent}}}")
             return
         separator = "{\n" + inner
