@@ -11,6 +11,7 @@ input shows how much of a run is only reading the file. The target: the 50-rule 
 most 1.5 s more than the trivial one (median of ``--repeat`` runs each).
 
     python benchmarks/engine_benchmark.py [--models 10000] [--repeat 3] [--profile] [--keep]
+                                          [--rates] [--command PATH]
 
 Standard library only (plus the installed ``bedrock-drift`` command, or the project itself
 for ``--profile``).
@@ -476,15 +477,24 @@ def trivial_policy() -> str:
 
 # --- running and timing ------------------------------------------------------------------
 
-def find_command() -> list[str]:
-    """The installed console script, preferring the one beside this interpreter (a venv)."""
+def default_command() -> str:
+    """The installed console script: the one beside this interpreter (a venv), else the one
+    on PATH."""
     beside = Path(sys.executable).parent / "bedrock-drift"
     if beside.is_file():
-        return [str(beside)]
+        return str(beside)
     found = shutil.which("bedrock-drift")
     if found is None:
         sys.exit("bedrock-drift is not installed: pip install -e . first")
-    return [found]
+    return found
+
+
+def label(command: str) -> str:
+    """A short column name for a command: the checkout of .../CHECKOUT/VENV/bin/bedrock-drift."""
+    path = Path(command).resolve()
+    if path.parent.name in ("bin", "Scripts") and len(path.parents) > 3:
+        return path.parents[2].name
+    return path.name
 
 
 def run(command: list[str],
@@ -548,6 +558,9 @@ def main() -> None:
                         help="keep the generated files and print where they are")
     parser.add_argument("--rates", action="store_true",
                         help="print every rule's failure rate")
+    parser.add_argument("--command", metavar="PATH", action="append",
+                        help="a bedrock-drift to time (default: the one beside this Python); "
+                             "repeat it to compare versions, e.g. another checkout's")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bedrock-drift-bench-"))
@@ -562,59 +575,68 @@ def main() -> None:
         trivial = workdir / "policy-1.yaml"
         trivial.write_text(trivial_policy(), encoding="utf-8")
 
-        command = find_command()
+        commands = args.command or [default_command()]
         for policy in (full, trivial):  # both are named "bench": validate one at a time
-            _, done = run([*command, "validate", str(policy)], expect=(0,))
+            _, done = run([commands[0], "validate", str(policy)], expect=(0,))
             print(f"validate {policy.name}: {done.stdout.strip()}")
         size = models.stat().st_size / 1e6
         print(f"input: {args.models} models, {size:.1f} MB JSON (generated in {generated:.1f} s)")
 
-        timings: dict[str, list[float]] = {"trivial": [], "full": []}
-        outputs = {"trivial": workdir / "out-1.json", "full": workdir / "out-50.json"}
         policies = {"trivial": trivial, "full": full}
-        for _ in range(args.repeat):  # interleaved, so drift of the machine hits both alike
-            for name in ("trivial", "full"):
-                elapsed, _ = run([*command, "check", "--from", str(models), "-p",
-                                  str(policies[name]), "-f", "json", "-o",
-                                  str(outputs[name])], expect=(0, 1))
-                timings[name].append(elapsed)
+        timings: dict[tuple[int, str], list[float]] = {}
+        # Interleaved, so that drift in the machine's load hits every command and policy alike.
+        for _ in range(args.repeat):
+            for index, command in enumerate(commands):
+                for name, policy in policies.items():
+                    output = workdir / f"out-{index}-{name}.json"
+                    elapsed, _ = run([command, "check", "--from", str(models), "-p",
+                                      str(policy), "-f", "json", "-o", str(output)],
+                                     expect=(0, 1))
+                    timings.setdefault((index, name), []).append(elapsed)
         loaded = time_json_load(models, args.repeat)
 
-        trivial_s = statistics.median(timings["trivial"])
-        full_s = statistics.median(timings["full"])
-        difference = full_s - trivial_s
-        summary, fails, applicable = failure_rates(outputs["full"])
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+              f"{platform.system()} {platform.machine()}, load average {load:.2f} (1 min)")
+        print(f"command: bedrock-drift check --from MODELS -p POLICY -f json -o OUT "
+              f"(median of {args.repeat})")
+        for index, command in enumerate(commands):
+            print(f"  [{index + 1}] {command}")
+        print()
+        medians = {key: statistics.median(times) for key, times in timings.items()}
+        differences = [medians[(i, "full")] - medians[(i, "trivial")]
+                       for i in range(len(commands))]
+        heading = "".join(f"{f'[{i + 1}] {label(c)}':>22}" for i, c in enumerate(commands))
+        print(f"{'seconds':<24}{heading}")
+        for title, key in (("trivial rule (1)", "trivial"), ("50 rules", "full")):
+            row = "".join(f"{medians[(i, key)]:>22.3f}" for i in range(len(commands)))
+            print(f"{title:<24}{row}")
+        print(f"{'difference':<24}" + "".join(f"{d:>22.3f}" for d in differences))
+        print(f"{'json.load of the input':<24}{loaded:>22.3f}")
+        print()
+        for index in range(len(commands)):
+            print(f"all runs [{index + 1}]: trivial "
+                  f"{', '.join(f'{t:.3f}' for t in timings[(index, 'trivial')])}; 50 rules "
+                  f"{', '.join(f'{t:.3f}' for t in timings[(index, 'full')])}")
+
+        summary, fails, applicable = failure_rates(workdir / "out-0-full.json")
         count = summary["models"]
         # The rate among the models a rule judged: an RFT-only rule can only fail RFT models.
         rates = sorted(fails.get(rule, 0) / applicable[rule] for rule in applicable)
         in_band = sum(1 for r in rates if 0.05 <= r <= 0.30)
-
-        print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-              f"{platform.system()} {platform.machine()}")
-        print(f"command: {' '.join(command)} check --from MODELS -p POLICY -f json -o OUT "
-              f"(median of {args.repeat})")
-        print()
-        print(f"{'run':<28}{'seconds':>10}")
-        print(f"{'trivial rule (1)':<28}{trivial_s:>10.3f}")
-        print(f"{'50 rules':<28}{full_s:>10.3f}")
-        print(f"{'difference':<28}{difference:>10.3f}")
-        print(f"{'json.load of the input':<28}{loaded:>10.3f}")
-        print()
-        print(f"all runs: trivial {', '.join(f'{t:.3f}' for t in timings['trivial'])}; "
-              f"50 rules {', '.join(f'{t:.3f}' for t in timings['full'])}")
         print(f"50-rule report: {summary['violations']} violations, {summary['waived']} "
               f"waived, {summary['errors']} errors over {count} models "
               f"({summary['rules']} rules); failure rate per rule, among the models it "
-              f"judged: min {rates[0]:.1%}, "
-              f"median {statistics.median(rates):.1%}, max {rates[-1]:.1%}; "
-              f"{in_band} of {len(rates)} rules within 5-30%")
+              f"judged: min {rates[0]:.1%}, median {statistics.median(rates):.1%}, "
+              f"max {rates[-1]:.1%}; {in_band} of {len(rates)} rules within 5-30%")
         if args.rates:
             for rule in sorted(applicable):
                 print(f"  {rule:<40} judged {applicable[rule] / count:6.1%} of models, "
                       f"fails {fails.get(rule, 0) / applicable[rule]:6.1%} of those")
-        holds = difference <= TARGET_SECONDS
-        print(f"target (50 rules at most {TARGET_SECONDS} s more than 1): "
-              f"{'HOLDS' if holds else 'MISSED'} ({difference:.3f} s)")
+        for index, difference in enumerate(differences):
+            verdict = "HOLDS" if difference <= TARGET_SECONDS else "MISSED"
+            print(f"target [{index + 1}] (50 rules at most {TARGET_SECONDS} s more than 1): "
+                  f"{verdict} ({difference:.3f} s)")
 
         if args.profile:
             print()
