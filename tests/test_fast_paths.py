@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from checker.reports.json_report import dumps_indented, render_json, report_dict
-from checker.results import Status
+from checker.results import Report, Status
 from checker.values import Literal, as_number, show
-from tests.conftest import judge, single_rule_policy, status_of
+from tests.conftest import judge, policy_from, single_rule_policy, status_of
 
 TRICKY_VALUES: list[tuple[str, Any]] = [
     ("empty-dict", {}),
@@ -56,13 +57,45 @@ def test_json_writer_refuses_what_json_refuses(value: Any) -> None:
         dumps_indented(value)
 
 
-def test_json_report_text_matches_json_dumps() -> None:
-    policy = single_rule_policy({"labels": ["a", "b"],
-                                 "require": {"field": "modelName", "glob": "prod-*"}})
-    report = judge(policy, {"modelName": "prod-ok"}, {"modelName": "dev-摘要"},
-                   {"modelArn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/x"})
+def _mixed_report() -> Report:
+    """Violations, a waived finding, an error, warnings, unicode, and a model in no list."""
+    policy = policy_from({
+        "version": 1, "name": "t",
+        "rules": [
+            {"id": "prod-name", "labels": ["a", "b"], "remediation": "Rename it.",
+             "require": {"field": "modelName", "glob": "prod-*"}},
+            {"id": "owner", "require": {"field": "tags.owner", "exists": True}},
+            {"id": "lr", "hyperparameter": {"name": "learningRate", "max": 0.0001}},
+        ],
+        "waivers": [
+            {"rules": ["lr"], "models": ["research-*"], "reason": "Sandbox.",
+             "expires": "2099-01-31"},
+            {"rules": ["owner"], "models": ["gone-*"], "reason": "Old.",
+             "expires": "2020-01-31"},
+        ],
+    })
+    return judge(policy,
+                 {"modelName": "prod-ok", "tags": {"owner": "me"}},
+                 {"modelName": "dev-摘要", "tags": {},
+                  "hyperParameters": {"learningRate": "fast"}},
+                 {"modelName": "research-x", "tags": {"owner": "lab"},
+                  "hyperParameters": {"learningRate": "0.01"}},
+                 {"modelArn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/x"})
+
+
+@pytest.mark.parametrize("make", [_mixed_report, lambda: judge(single_rule_policy(
+    {"require": {"field": "modelName", "exists": True}}), {"modelName": "only"})],
+                         ids=["mixed", "all-pass-empty-lists"])
+def test_json_report_text_matches_json_dumps(make: Callable[[], Report]) -> None:
+    report = make()
     assert render_json(report) == json.dumps(report_dict(report), indent=2,
                                              ensure_ascii=False) + "\n"
+
+
+def test_mixed_report_has_every_list() -> None:
+    data = report_dict(_mixed_report())
+    assert (len(data["violations"]), len(data["waived"]), len(data["errors"])) == (5, 1, 1)
+    assert [w["code"] for w in data["warnings"]] == ["waiver-expired"]
 
 
 @pytest.mark.parametrize("value", ["plain", 'say "hi"\n', "ünïcode", "", None, True, 3, 0.5,

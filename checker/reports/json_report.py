@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
 from checker import TOOL_NAME
-from checker.results import Finding, Report, ReportError, Status
+from checker.results import Finding, ModelResult, Report, ReportError, Status
 
 SCHEMA_VERSION = 1
 # Status.value through the enum machinery, once per model and rule, is measurably slow.
@@ -54,8 +54,44 @@ def error_dict(error: ReportError) -> dict[str, Any]:
     }
 
 
+def model_dict(result: ModelResult) -> dict[str, Any]:
+    model = result.model
+    return {"model_arn": model.arn, "model_name": model.name,
+            "account_id": model.account_id, "region": model.region,
+            "kind": model.kind, "result": result.result,
+            "results": {rule: _STATUS_TEXT[status] for rule, status in result.results.items()}}
+
+
+class _Each:
+    """A list of report entries made one at a time as the writer reaches them.
+
+    A report of 10,000 models holds some 100,000 small dicts and lists; building them all
+    before writing costs memory and a full garbage collection over everything in the
+    process. Made, written and dropped one by one, they cost neither.
+    """
+
+    def __init__(self, make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> None:
+        self.make = make
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self.make, self.items)
+
+
+def _eager(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> list[dict[str, Any]]:
+    return [make(item) for item in items]
+
+
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as JSON data, keys in the documented order."""
+    return _report_data(report, _eager)
+
+
+def _report_data(report: Report, entries: Callable[[Callable[[Any], dict[str, Any]],
+                                                    Sequence[Any]], Any]) -> dict[str, Any]:
     summary = report.summary
     return {
         "schema_version": SCHEMA_VERSION,
@@ -82,22 +118,17 @@ def report_dict(report: Report) -> dict[str, Any]:
             "not_evaluated": summary.not_evaluated,
             "result": summary.result,
         },
-        "models": [
-            {"model_arn": m.model.arn, "model_name": m.model.name,
-             "account_id": m.model.account_id, "region": m.model.region,
-             "kind": m.model.kind, "result": m.result,
-             "results": {rule: _STATUS_TEXT[status] for rule, status in m.results.items()}}
-            for m in report.models
-        ],
-        "violations": [finding_dict(v) for v in report.violations],
-        "waived": [finding_dict(w) for w in report.waived],
+        "models": entries(model_dict, report.models),
+        "violations": entries(finding_dict, report.violations),
+        "waived": entries(finding_dict, report.waived),
         "warnings": [{"code": w.code, "message": w.message} for w in report.warnings],
-        "errors": [error_dict(e) for e in report.errors],
+        "errors": entries(error_dict, report.errors),
     }
 
 
 def render_json(report: Report, *, color: bool = False) -> str:
-    return dumps_indented(report_dict(report)) + "\n"
+    # The same data as report_dict, with the long lists made entry by entry while written.
+    return dumps_indented(_report_data(report, _Each)) + "\n"
 
 
 def dumps_indented(value: Any) -> str:
@@ -158,7 +189,7 @@ def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
         out(int.__repr__(value))
     elif isinstance(value, float):
         out(_float(value))
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, (list, tuple, _Each)):
         if not value:
             out("[]")
             return
