@@ -28,7 +28,7 @@ def as_number(value: Any) -> Decimal | None:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value)) if math.isfinite(value) else None
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) < 64:
         return _text_number(value)
     return None
 
@@ -37,9 +37,7 @@ def as_number(value: Any) -> Decimal | None:
 def _text_number(value: str) -> Decimal | None:
     # The same few strings ("0.00001", "8", "fast") recur across thousands of models; a Decimal
     # is immutable, so one parse can be shared.
-    if len(value) < 64 and _NUMBER.fullmatch(value):
-        return Decimal(value)
-    return None
+    return Decimal(value) if _NUMBER.fullmatch(value) else None
 
 
 def as_text(value: Any) -> str | None:
