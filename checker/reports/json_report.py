@@ -85,13 +85,16 @@ def _eager(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> list[
     return [make(item) for item in items]
 
 
+# How a long list of entries is given: built now (_eager) or while written (_Each).
+Entries = Callable[[Callable[[Any], dict[str, Any]], Sequence[Any]], Any]
+
+
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as JSON data, keys in the documented order."""
     return _report_data(report, _eager)
 
 
-def _report_data(report: Report, entries: Callable[[Callable[[Any], dict[str, Any]],
-                                                    Sequence[Any]], Any]) -> dict[str, Any]:
+def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
     summary = report.summary
     return {
         "schema_version": SCHEMA_VERSION,
@@ -136,7 +139,8 @@ def dumps_indented(value: Any) -> str:
 
     With ``indent`` the standard library leaves its C encoder for a pure-Python one, which
     made writing a large report (10,000 models) cost more than judging them. This writer
-    produces the same text with the C string escaper and no generators.
+    produces the same text with the C string escaper and no generators. It also writes the
+    report's lazily made lists (``_Each``) as lists.
     """
     parts: list[str] = []
     _write(value, parts.append, "")
