@@ -107,15 +107,17 @@ class _Judge:
         self.live_waivers = {
             id(p): [w for w in p.waivers if not w.expired(today)] for p in policies
         }
+        # Every model is judged by every rule: work the ids out once, not per model.
+        self.plan = [(p, [(r, r.qualified_id) for r in p.rules]) for p in policies]
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
         ref = model_ref(item)
         results: dict[str, Status] = {}
         worst = _NA
-        for policy in self.policies:
+        for policy, rules in self.plan:
             in_scope: bool | None = None
-            for rule in policy.rules:
+            for rule, rule_id in rules:
                 missing = _not_fetched(rule, item, ref) if rule.needs else None
                 if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
                     status = _NA  # before the fetch check: nothing is missing that applies
@@ -133,9 +135,9 @@ class _Judge:
                             code="EvaluationError",
                             message=f"could not judge: {type(exc).__name__}: {exc}",
                             model_arn=ref.arn, model_name=ref.name, region=ref.region,
-                            rule=rule.qualified_id, account_id=ref.account_id))
+                            rule=rule_id, account_id=ref.account_id))
                         status = _ERROR
-                results[rule.qualified_id] = status
+                results[rule_id] = status
                 if status is _ERROR:
                     worst = _ERROR
                 elif status is _FAIL:
@@ -152,8 +154,12 @@ class _Judge:
         if rule.check.kinds is not None and ref.kind not in rule.check.kinds:
             return _NA
         when = rule.when
-        if when is not None and not _holds(lambda d: when.test(d) is not False, doc, unknown):
-            return _NA
+        if when is not None:
+            # Fields known only after apply are rare (plans): test plain documents directly.
+            applies = (_holds(lambda d: when.test(d) is not False, doc, unknown) if unknown
+                       else when.test(doc) is not False)
+            if not applies:
+                return _NA
         if unknown:
             view, log = tracked(doc)
             outcome = rule.check.evaluate(view)

@@ -111,6 +111,27 @@ MISSING: Any = _Missing()
 Resolver = Callable[[Mapping[str, Any]], list[Any]]
 
 
+def compile_value_resolver(path: FieldPath) -> Callable[[Mapping[str, Any]], Any]:
+    """A function returning the one value a path without ``[]`` selects (MISSING when absent
+    or null)."""
+    if any(s.each for s in path.segments):
+        raise ValueError(f"{path.text} selects every element of a list")
+    keys = tuple(s.key for s in path.segments)
+
+    def resolve_value(doc: Mapping[str, Any]) -> Any:
+        value: Any = doc
+        for key in keys:
+            # Documents are plain dicts: test that first, the ABC check costs several times more.
+            if type(value) is not dict and not isinstance(value, Mapping):
+                return MISSING
+            value = value.get(key)
+            if value is None:
+                return MISSING
+        return value
+
+    return resolve_value
+
+
 def compile_resolver(path: FieldPath) -> Resolver:
     """A function returning the values a path selects in a document.
 
@@ -120,17 +141,10 @@ def compile_resolver(path: FieldPath) -> Resolver:
     """
     segments = path.segments
     if not any(s.each for s in segments):
-        keys = tuple(s.key for s in segments)
+        resolve_value = compile_value_resolver(path)
 
         def resolve_plain(doc: Mapping[str, Any]) -> list[Any]:
-            value: Any = doc
-            for key in keys:
-                if not isinstance(value, Mapping):
-                    return [MISSING]
-                value = value.get(key)
-                if value is None:
-                    return [MISSING]
-            return [value]
+            return [resolve_value(doc)]
 
         return resolve_plain
 
