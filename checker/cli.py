@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import sys
@@ -449,6 +450,9 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         raise UsageError("--include-jobs reads the jobs of the credentials' own account "
                          "only; it cannot be combined with --assume-role or --accounts")
     source = read_source(from_paths, policies, live)
+    # The models stay alive for the whole run: keep the collector from walking them again
+    # and again while the report's many small objects are made.
+    gc.freeze()
     if include_jobs:
         source = with_jobs(source, policies, live)
     report = run_check(policies, source, fail_on, min_models=min_models)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.documents import normalize_document
+from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
 from checker.results import KINDS, ModelInput
 from checker.snapshot import SNAPSHOT_SCHEMA_VERSION
@@ -38,7 +38,8 @@ def document_files(paths: Iterable[str]) -> list[str]:
 
 
 def read_data(file: str) -> Any:
-    """Parse a JSON or YAML file into plain data; InputError naming the file (and line)."""
+    """Parse a JSON or YAML file into JSON data (YAML timestamps become ISO-8601 strings);
+    InputError naming the file (and line)."""
     try:
         raw = Path(file).read_bytes()
     except OSError as exc:
@@ -55,7 +56,7 @@ def read_data(file: str) -> Any:
                 raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
                                  f"{exc.msg}") from None
     try:
-        return load_yaml(text, file).data
+        return to_json_value(load_yaml(text, file).data)
     except YamlError as exc:
         raise InputError(str(exc.problem)) from None
 
@@ -93,14 +94,16 @@ def _tags_as_object(doc: dict[str, Any], file: str) -> None:
         raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an object")
 
 
-def model_input(doc: Mapping[str, Any], file: str) -> ModelInput:
-    normalized = normalize_document(doc)
+def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False) -> ModelInput:
+    """A model document as the engine sees it; ``json_values`` when it is JSON data already
+    (as everything read_data returns is)."""
+    normalized = normalize_document(doc, json_values=json_values)
     _tags_as_object(normalized, file)
     return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file)
 
 
 def _one(data: Any, file: str) -> list[ModelInput]:
-    return [model_input(data, file)]
+    return [model_input(data, file, json_values=True)]
 
 
 def _documents(items: Sequence[Any], file: str, where: str) -> list[ModelInput]:
@@ -112,7 +115,7 @@ def _documents(items: Sequence[Any], file: str, where: str) -> list[ModelInput]:
         if not _is_model_document(item):
             raise InputError(f"{file}: {where}item {index + 1} is not a GetCustomModel "
                              "document (it has neither modelArn nor modelName)")
-        models.append(model_input(item, file))
+        models.append(model_input(item, file, json_values=True))
     return models
 
 
@@ -154,7 +157,8 @@ SHAPES: list[Shape] = [
 
 
 def convert(data: Any, file: str) -> list[ModelInput]:
-    """Turn one file's data into model inputs, or say which shapes are accepted."""
+    """Turn one file's data (JSON data, as read_data returns it) into model inputs, or say
+    which shapes are accepted."""
     if isinstance(data, list) and not data:
         raise InputError(f"{file}: no model documents (the list is empty)")
     for shape in SHAPES:
