@@ -16,6 +16,7 @@ from checker.context import LoadContext, did_you_mean, type_name
 from checker.errors import CheckerError, PolicyError, Problem
 from checker.inventory import RESERVED_IDS, compile_inventory
 from checker.lints import lint_policy
+from checker.paths import expand_paths
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs
 from checker.variables import resolve_variables
@@ -93,21 +94,9 @@ class Policy:
 def policy_files(paths: Iterable[str]) -> list[str]:
     """The policy files a list of files and directories names (directories: *.yaml, *.yml
     in them, sorted, except *_test.yaml)."""
-    files: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file()
-                           and p.suffix in (".yaml", ".yml")
-                           and not p.stem.endswith("_test"))
-            if not found:
-                raise CheckerError(f"{raw}: no policy files (*.yaml, *.yml) in this directory")
-            files.extend(str(p) for p in found)
-        elif path.is_file():
-            files.append(str(path))
-        else:
-            raise CheckerError(f"{raw}: no such policy file or directory")
-    return files
+    return expand_paths(paths, lambda p: p.suffix in (".yaml", ".yml")
+                        and not p.stem.endswith("_test"),
+                        what="policy files (*.yaml, *.yml)", noun="policy file")
 
 
 def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = None,

@@ -31,7 +31,8 @@ from xml.etree import ElementTree
 
 from checker.context import LoadContext, did_you_mean, type_name
 from checker.engine import evaluate
-from checker.errors import CheckerError, InputError, PolicyError, Problem
+from checker.errors import InputError, PolicyError, Problem
+from checker.paths import expand_paths
 from checker.policy import Policy, load_policies
 from checker.results import ModelInput, Report, Scanned, Status
 from checker.sources.files import model_input
@@ -147,21 +148,8 @@ class SuiteResult:
 
 def find_test_files(paths: Sequence[str]) -> list[str]:
     """The test files the paths name: files as given, directories' ``*_test.yaml``/``.yml``."""
-    files: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir()
-                           if p.is_file() and p.name.endswith(TEST_SUFFIXES))
-            if not found:
-                raise CheckerError(f"{raw}: no policy test files (*_test.yaml) in this "
-                                   "directory")
-            files.extend(str(p) for p in found)
-        elif path.is_file():
-            files.append(str(path))
-        else:
-            raise CheckerError(f"{raw}: no such test file or directory")
-    return files
+    return expand_paths(paths, lambda p: p.name.endswith(TEST_SUFFIXES),
+                        what="policy test files (*_test.yaml)", noun="test file")
 
 
 def default_policy_file(test_file: str) -> Path:

@@ -15,12 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from checker.context import LoadContext, type_name
-from checker.errors import CheckerError, PolicyError, Problem, UsageError
-from checker.yamlload import YamlError, load_yaml
+from checker.errors import PolicyError, UsageError
+from checker.yamlload import load_yaml_file
 
 ACCOUNT_KEYS = ("role_arn", "profile", "regions", "external_id")
 DEFAULT_ROLE_SESSION_NAME = "bedrock-drift"
@@ -84,19 +83,7 @@ def load_accounts_file(path: str, *, external_id: str | None = None) -> list[Acc
 
     ``external_id`` is the default for role entries that give none (``--external-id``).
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CheckerError(f"{path}: cannot read the accounts file: {exc.strerror or exc}") \
-            from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError([Problem(path, 1, 1, f"not UTF-8 text: {exc.reason}")]) from None
-    try:
-        located = load_yaml(text, path)
-    except YamlError as exc:
-        raise PolicyError([exc.problem]) from None
+    located = load_yaml_file(path, "the accounts file")
     ctx = LoadContext(located)
     accounts = _compile(located.data, ctx, external_id)
     if ctx.problems:

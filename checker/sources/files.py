@@ -10,6 +10,7 @@ from typing import Any
 
 from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
+from checker.paths import expand_paths
 from checker.results import KINDS, ModelInput
 from checker.snapshot import SNAPSHOT_SCHEMA_VERSION
 from checker.sources import SourceResult, planned
@@ -21,20 +22,8 @@ SUFFIXES = (".json", ".yaml", ".yml")
 def document_files(paths: Iterable[str]) -> list[str]:
     """The files a list of files and directories names (directories: *.json, *.yaml, *.yml
     in them, sorted)."""
-    files: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in SUFFIXES)
-            if not found:
-                raise InputError(f"{raw}: no model documents (*.json, *.yaml, *.yml) in this "
-                                 "directory")
-            files.extend(str(p) for p in found)
-        elif path.is_file():
-            files.append(str(path))
-        else:
-            raise InputError(f"{raw}: no such file or directory")
-    return files
+    return expand_paths(paths, lambda p: p.suffix in SUFFIXES,
+                        what="model documents (*.json, *.yaml, *.yml)", error=InputError)
 
 
 def read_data(file: str) -> Any:
