@@ -117,3 +117,18 @@ def test_snapshot_and_diff_against_live(bedrock: Any, tmp_path: Path,
     assert code == 1
     assert '    ~ tags.owner: "ml" -> "someone"' in out
     assert out.splitlines()[-1] == "Drift: 1 added, 1 changed, 0 removed."
+
+
+def test_diff_compares_only_the_regions_read(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    with mock_aws():
+        for region, name in (("us-east-1", "east"), ("eu-west-1", "west")):
+            start_job(boto3.client("bedrock", region_name=region), name, "0.00001")
+        state = tmp_path / "state.json"
+        code, _, err = run_cli(["snapshot", "--region", "us-east-1", "--region", "eu-west-1",
+                                "-o", str(state)], capsys)
+        assert code == 0, err
+        code, out, err = run_cli(["diff", str(state), "--region", "us-east-1"], capsys)
+    # The eu-west-1 model was not read, so it has not disappeared.
+    assert (code, out.splitlines()[-1]) == (0, "Drift: 0 added, 0 changed, 0 removed.")
+    assert "1 baseline model is in regions this run did not read, and not compared" in err
