@@ -10,6 +10,7 @@ from typing import Any
 
 from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
+from checker.fields import document_problem
 from checker.paths import expand_paths
 from checker.results import KINDS, ModelInput
 from checker.snapshot import SNAPSHOT_SCHEMA_VERSION
@@ -26,6 +27,24 @@ def document_files(paths: Iterable[str]) -> list[str]:
                         what="model documents (*.json, *.yaml, *.yml)", error=InputError)
 
 
+class DuplicateKeyError(ValueError):
+    """A JSON object that repeats a key."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads silently keeps the last of two equal keys, which can hide a value (a
+    # foreign KMS key followed by an approved one, say): refuse such a file instead.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(f"duplicate key {key!r} in a JSON object; JSON readers "
+                                        "would silently keep only the last one")
+            seen.add(key)
+    return obj
+
+
 def read_data(file: str) -> Any:
     """Parse a JSON or YAML file into JSON data (YAML timestamps become ISO-8601 strings);
     InputError naming the file (and line)."""
@@ -39,7 +58,9 @@ def read_data(file: str) -> Any:
         raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
+        except DuplicateKeyError as exc:
+            raise InputError(f"{file}: {exc}") from None
         except json.JSONDecodeError as exc:
             if file.endswith(".json"):
                 raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
@@ -88,7 +109,16 @@ def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False)
     (as everything read_data returns is)."""
     normalized = normalize_document(doc, json_values=json_values)
     _tags_as_object(normalized, file)
+    problem = document_problem(normalized)
+    if problem is not None:
+        # Judging a malformed document could pass a gate it should fail: refuse it.
+        raise InputError(f"{file}: model {_name_of(normalized)}: {problem}")
     return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file)
+
+
+def _name_of(doc: Mapping[str, Any]) -> str:
+    name = doc.get("modelName") or doc.get("modelArn")
+    return repr(name) if isinstance(name, str) else "(unnamed)"
 
 
 def _one(data: Any, file: str) -> list[ModelInput]:
