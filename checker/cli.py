@@ -526,7 +526,7 @@ def permissions(policy_paths: tuple[str, ...], include_jobs: bool, include_impor
 def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
           debug: bool) -> None:
     """Combine JSON reports of sharded runs into one report, with its exit code."""
-    loaded = [report_from_dict(read_data(path), path) for path in reports]
+    loaded = [report_from_dict(read_data(path, json_only=True), path) for path in reports]
     report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
     color = fmt == "text" and output is None and _use_color(sys.stdout)
     _write_output(render(report, fmt, color=color), output)

@@ -220,10 +220,15 @@ class _Judge:
                 return waiver
         return None
 
-    def waiver_warnings(self) -> list[ReportWarning]:
+    def waiver_warnings(self, models_judged: int) -> list[ReportWarning]:
+        """Expired waivers; and stale ones, that matched nothing although the run judged
+        models with at least one of their rules (a waiver of a rule that --rule/--skip-rule
+        left out, or of a run that read no model, proves nothing either way)."""
         warnings: list[ReportWarning] = []
         for policy in self.policies:
+            loaded = {rule.info.id for rule in policy.rules}
             for waiver in policy.waivers:
+                ran = "*" in waiver.rules or any(r in loaded for r in waiver.rules)
                 where = f"{waiver.info.file}:{waiver.info.line}"
                 rules = ", ".join(waiver.rules)
                 if waiver.expired(self.today):
@@ -232,7 +237,7 @@ class _Judge:
                         f"{where}: waiver for {policy.name} rules [{rules}] expired on "
                         f"{waiver.info.expires.isoformat()} and no longer applies "
                         f"(reason was: {waiver.info.reason})"))
-                elif id(waiver) not in self.used_waivers:
+                elif id(waiver) not in self.used_waivers and ran and models_judged:
                     warnings.append(ReportWarning(
                         "waiver-stale",
                         f"{where}: waiver for {policy.name} rules [{rules}] matched no "
@@ -296,7 +301,7 @@ def evaluate(
     models = tuple(judge.judge(item) for item in inputs)
     judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
-    warnings = (*extra_warnings, *judge.warnings, *judge.waiver_warnings())
+    warnings = (*extra_warnings, *judge.warnings, *judge.waiver_warnings(len(models)))
     rules = sum(len(p.rules) for p in policies)
     summary = summarize(models, judge.violations, judge.waived, errors, len(policies), rules,
                         fail_on)

@@ -20,8 +20,9 @@ def _painter(color: bool) -> Callable[[str, str], str]:
     return lambda name, text: f"\033[{_COLORS[name]}m{text}\033[0m"
 
 
-def _model_key(ref: ModelRef) -> tuple[str | None, str | None, str]:
-    return (ref.arn, ref.name, ref.kind)
+def _model_key(ref: ModelRef) -> tuple[str | None, str | None, str, str]:
+    # The origin tells apart two planned models of one name (no ARN) from different files.
+    return (ref.arn, ref.name, ref.kind, ref.origin)
 
 
 def _header(ref: ModelRef) -> str:
@@ -80,7 +81,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
                                      "region, account or --from paths."))
     lines.append("")
 
-    by_model: dict[tuple[str | None, str | None, str], list[Finding]] = defaultdict(list)
+    by_model: dict[tuple[str | None, str | None, str, str], list[Finding]] = defaultdict(list)
     for finding in (*report.violations, *report.waived):
         by_model[_model_key(finding.model)].append(finding)
     errors_by_model: dict[tuple[str | None, str | None, str], list[ReportError]] = defaultdict(

@@ -19,6 +19,7 @@ region at all) raise :class:`SourceError`.
 from __future__ import annotations
 
 import copy
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -608,9 +609,12 @@ def _sts_region(base: _Account, account: _Account) -> str:
 def _open_session(session_factory: SessionFactory, profile: str | None) -> Any:
     try:
         session = session_factory(profile)
-    except ProfileNotFound:
+    except ProfileNotFound as exc:
+        # Without --profile the name comes from AWS_PROFILE: say which one it was.
+        name = profile or getattr(exc, "kwargs", {}).get("profile") or os.environ.get(
+            "AWS_PROFILE")
         raise SourceError(
-            f"AWS profile {profile!r} not found in the AWS config or credentials file"
+            f"AWS profile {name!r} not found in the AWS config or credentials file"
         ) from None
     except BotoCoreError as exc:
         raise SourceError(f"cannot open an AWS session: {one_line(exc)}") from None

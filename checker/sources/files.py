@@ -45,9 +45,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def read_data(file: str) -> Any:
+def read_data(file: str, *, json_only: bool = False) -> Any:
     """Parse a JSON or YAML file into JSON data (YAML timestamps become ISO-8601 strings);
-    InputError naming the file (and line)."""
+    InputError naming the file (and line). ``json_only`` for files that must be JSON."""
     try:
         raw = Path(file).read_bytes()
     except OSError as exc:
@@ -56,13 +56,13 @@ def read_data(file: str) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
+    if json_only or file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(text, object_pairs_hook=_unique_keys)
         except DuplicateKeyError as exc:
             raise InputError(f"{file}: {exc}") from None
         except json.JSONDecodeError as exc:
-            if file.endswith(".json"):
+            if json_only or file.endswith(".json"):
                 raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
                                  f"{exc.msg}") from None
     try:
