@@ -111,10 +111,10 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
     policies: dict[str, PolicyInfo] = {}
     for report in reports:
         for policy in report.policies:
-            seen = policies.setdefault(policy.name, policy)
-            if seen.sha256 != policy.sha256:
+            first = policies.setdefault(policy.name, policy)
+            if first.sha256 != policy.sha256:
                 raise InputError(f"policy '{policy.name}' differs between the reports "
-                                 f"(sha256 {seen.sha256[:12]} and {policy.sha256[:12]}): run "
+                                 f"(sha256 {first.sha256[:12]} and {policy.sha256[:12]}): run "
                                  "every shard with the same policies")
     gates = {r.fail_on for r in reports}
     if fail_on is None:
