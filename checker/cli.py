@@ -6,6 +6,7 @@ import functools
 import gc
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -67,10 +68,13 @@ def _debug_requested(argv: Sequence[str]) -> bool:
     return "--debug" in argv or os.environ.get("BEDROCK_DRIFT_DEBUG") == "1"
 
 
+_LOCATED = re.compile(r"^\S+:\d+:\d+: ")
+
+
 def _fail(lines: Sequence[str], code: int = 2) -> NoReturn:
     for line in lines:
-        click.echo(f"{TOOL_NAME}: error: {line}" if ":" not in line.split(" ")[0] else line,
-                   err=True)
+        # A located problem (FILE:LINE:COL: message) stands bare, as a compiler prints it.
+        click.echo(line if _LOCATED.match(line) else f"{TOOL_NAME}: error: {line}", err=True)
     sys.exit(code)
 
 
@@ -203,6 +207,9 @@ def _load_with_warnings(policy_paths: Sequence[str], variables: Variables | None
                         *, lint: bool = False) -> tuple[list[Policy], list[str]]:
     """Load the policies; return them and the warnings to print."""
     variables = variables or Variables({}, frozenset())
+    if not policy_paths and not Path(DEFAULT_POLICY_PATH).is_dir():
+        raise UsageError(f"no policies: give -p PATH (the default, ./{DEFAULT_POLICY_PATH}, is "
+                         "not a directory here)")
     policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH],
                                        variables.values, lint=lint)
     lines = [str(w) for w in warnings]
@@ -442,6 +449,11 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
           include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
           debug: bool, live: LiveOptions) -> None:
     """Judge every model against the policies and report what drifted."""
+    targets = [os.path.realpath(file) for _, file in reports]
+    if output is not None:
+        targets.append(os.path.realpath(output))
+    if len(set(targets)) != len(targets):
+        raise UsageError("two reports (-o, --report) would be written to the same file")
     loaded = _load(policy_paths, read_variables(var_items, var_files), quiet=live.quiet)
     if waivers_path is not None:
         loaded = load_waiver_file(waivers_path, loaded)

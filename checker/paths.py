@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -14,7 +15,8 @@ def expand_paths(paths: Iterable[str], accept: Callable[[Path], bool], *, what: 
 
     ``what`` names the files in messages ("policy files (*.yaml, *.yml)"), ``noun`` one of
     them ("policy file"). A directory with none of them, or a path that does not exist, is an
-    ``error``.
+    ``error``. A file named twice (or through a directory and by itself) is read once, so
+    nothing is judged or counted twice.
     """
     files: list[str] = []
     for raw in paths:
@@ -28,4 +30,7 @@ def expand_paths(paths: Iterable[str], accept: Callable[[Path], bool], *, what: 
             files.append(str(path))
         else:
             raise error(f"{raw}: no such {noun} or directory")
-    return files
+    unique: dict[str, str] = {}
+    for file in files:
+        unique.setdefault(os.path.realpath(file), file)
+    return list(unique.values())

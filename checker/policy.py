@@ -20,7 +20,7 @@ from checker.paths import expand_paths
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs
 from checker.variables import resolve_variables
-from checker.yamlload import Located, YamlError, load_yaml
+from checker.yamlload import Located, YamlError, load_yaml, not_utf8
 
 POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inventory",
                "waivers")
@@ -140,7 +140,7 @@ def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(file, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
+        return None, [not_utf8(data, exc, file)]
     try:
         located = load_yaml(text, file)
     except YamlError as exc:

@@ -160,6 +160,14 @@ def load_yaml(text: str, file: str) -> Located:
     return builder.located
 
 
+def not_utf8(data: bytes, exc: UnicodeDecodeError, file: str) -> Problem:
+    """The problem of a file that is not UTF-8, at the line and column of the bad byte."""
+    before = data[:exc.start]
+    line = before.count(b"\n") + 1
+    col = exc.start - (before.rfind(b"\n") + 1) + 1
+    return Problem(file, line, col, f"not UTF-8 text: {exc.reason} (byte 0x{data[exc.start]:02x})")
+
+
 def load_yaml_file(path: str, what: str) -> Located:
     """Read and parse a YAML file of the given kind (``"the accounts file"``, say).
 
@@ -175,7 +183,7 @@ def load_yaml_file(path: str, what: str) -> Located:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PolicyError([Problem(path, 1, 1, f"not UTF-8 text: {exc.reason}")]) from None
+        raise PolicyError([not_utf8(data, exc, path)]) from None
     try:
         return load_yaml(text, path)
     except YamlError as exc:

@@ -62,10 +62,17 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
+def _error_text(error: ReportError) -> str:
+    """The code and message, without saying the code twice (AWS messages carry it)."""
+    return error.message if error.code in error.message else f"{error.code}: {error.message}"
+
+
 def _error_line(error: ReportError) -> str:
     who = error.model_name or error.model_arn
-    where = ", ".join(x for x in (who, error.region, error.rule) if x)
-    return f"  {error.code}: {error.message}" + (f" [{where}]" if where else "")
+    # Only what the message does not already say.
+    where = ", ".join(x for x in (who, error.region, error.rule)
+                      if x and x not in error.message)
+    return f"  {_error_text(error)}" + (f" [{where}]" if where else "")
 
 
 def render_text(report: Report, *, color: bool = False) -> str:
@@ -108,8 +115,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
         for finding in findings:
             lines.extend(_finding_lines(finding, paint))
         for error in errors:
-            lines.append(f"    {paint('magenta', '[error]')} {error.rule}: {error.code}: "
-                         f"{error.message}")
+            lines.append(f"    {paint('magenta', '[error]')} {error.rule}: "
+                         f"{_error_text(error)}")
         lines.append("")
 
     # Models an inventory requires but that were not read: findings with no model result.
