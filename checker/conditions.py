@@ -12,11 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from checker.context import LoadContext, did_you_mean, type_name
-from checker.fields import MISSING, FieldPath, Resolver, compile_resolver
+from checker.fields import (
+    MISSING,
+    FieldPath,
+    Resolver,
+    compile_resolver,
+    compile_value_resolver,
+)
 from checker.values import Literal, as_number, as_text, compile_glob, compile_regex, show
 
 Tri = bool | None  # None is "unknown"
@@ -120,45 +125,79 @@ def _describe(op: str, arg: Any) -> str:
     return f"containing {show(arg.value)}"
 
 
-def _apply(op: str, arg: Any, value: Any) -> Tri:
-    """One operator on one value that is not missing."""
-    if op == "equals":
-        return arg.equals(value)  # type: ignore[no-any-return]
-    if op == "in" or op == "not_in":
-        seen_unknown = False
-        for item in arg:
-            result = item.equals(value)
-            if result:
-                return op == "in"
-            if result is None:
-                seen_unknown = True
-        return None if seen_unknown else op != "in"
-    if op == "not_equals":
-        result = arg.equals(value)
-        return None if result is None else not result
-    if op == "matches" or op == "not_matches":
-        if not isinstance(value, str):
-            return None
-        hit = arg[1](value) is not None
-        return hit if op == "matches" else not hit
-    if op == "glob":
-        return arg[1](value) is not None if isinstance(value, str) else None
-    if op == "min" or op == "max":
-        number = as_number(value)
-        if number is None:
-            return None
-        bound: Decimal = arg.number
-        return number >= bound if op == "min" else number <= bound
-    if op == "exists":
-        return bool(arg)
-    if op == "contains":
-        if isinstance(value, str):
-            text = as_text(arg.value)
-            return None if text is None else text in value
-        if isinstance(value, list):
-            return any(arg.equals(item) for item in value)
-        return None
-    raise AssertionError(op)
+def _equals(arg: Literal, value: Any) -> Tri:
+    return arg.equals(value)
+
+
+def _not_equals(arg: Literal, value: Any) -> Tri:
+    result = arg.equals(value)
+    return None if result is None else not result
+
+
+def _in(arg: list[Literal], value: Any) -> Tri:
+    seen_unknown = False
+    for item in arg:
+        result = item.equals(value)
+        if result:
+            return True
+        if result is None:
+            seen_unknown = True
+    return None if seen_unknown else False
+
+
+def _not_in(arg: list[Literal], value: Any) -> Tri:
+    result = _in(arg, value)
+    return None if result is None else not result
+
+
+def _matches(arg: tuple[str, Callable[[str], Any]], value: Any) -> Tri:
+    return arg[1](value) is not None if isinstance(value, str) else None
+
+
+def _not_matches(arg: tuple[str, Callable[[str], Any]], value: Any) -> Tri:
+    return arg[1](value) is None if isinstance(value, str) else None
+
+
+def _min(arg: Literal, value: Any) -> Tri:
+    number = as_number(value)
+    bound = arg.number  # never None: compiling the condition checked it
+    return None if number is None or bound is None else number >= bound
+
+
+def _max(arg: Literal, value: Any) -> Tri:
+    number = as_number(value)
+    bound = arg.number  # never None: compiling the condition checked it
+    return None if number is None or bound is None else number <= bound
+
+
+def _exists(arg: bool, value: Any) -> Tri:
+    return arg
+
+
+def _contains(arg: Literal, value: Any) -> Tri:
+    if isinstance(value, str):
+        text = as_text(arg.value)
+        return None if text is None else text in value
+    if isinstance(value, list):
+        return any(arg.equals(item) for item in value)
+    return None
+
+
+# Each operator on one value that is not missing (MISSING is handled by Operator.missing).
+# Looked up once when a condition is compiled, so judging a value is a single call.
+APPLY: dict[str, Callable[[Any, Any], Tri]] = {
+    "equals": _equals,
+    "not_equals": _not_equals,
+    "in": _in,
+    "not_in": _not_in,
+    "matches": _matches,
+    "not_matches": _not_matches,
+    "glob": _matches,  # a compiled glob is a whole-value regex too
+    "min": _min,
+    "max": _max,
+    "exists": _exists,
+    "contains": _contains,
+}
 
 
 class FieldCondition(Condition):
@@ -169,14 +208,22 @@ class FieldCondition(Condition):
         self.op = op
         self.arg = arg
         self.resolve: Resolver = compile_resolver(path)
+        # Without [] a path selects one value: skip building a list for it.
+        self.resolve_one: Callable[[Mapping[str, Any]], Any] | None = (
+            None if any(s.each for s in path.segments) else compile_value_resolver(path))
         self.on_missing: Tri = (not arg) if op == "exists" else OPERATORS[op].missing
+        self.apply = APPLY[op]
+        self.description = _describe(op, arg)  # for every failure message: worked out once
 
     def _one(self, value: Any) -> Tri:
         if value is MISSING:
             return self.on_missing
-        return _apply(self.op, self.arg, value)
+        return self.apply(self.arg, value)
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
+        if self.resolve_one is not None:
+            value = self.resolve_one(doc)
+            return self.on_missing if value is MISSING else self.apply(self.arg, value)
         values = self.resolve(doc)
         if len(values) == 1:
             return self._one(values[0])
@@ -190,15 +237,18 @@ class FieldCondition(Condition):
         return result
 
     def describe(self) -> str:
-        return _describe(self.op, self.arg)
+        return self.description
 
     def describe_in_group(self) -> str:
         return f"{self.path.text} {self.describe()}"
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         values = self.resolve(doc)
-        culprit = next((v for v in values if self._one(v) is False),
-                       next((v for v in values if self._one(v) is not True), values[0]))
+        if len(values) == 1:
+            culprit = values[0]
+        else:
+            culprit = next((v for v in values if self._one(v) is False),
+                           next((v for v in values if self._one(v) is not True), values[0]))
         expected = self.describe()
         field = self.path.text
         if culprit is MISSING:
@@ -219,6 +269,7 @@ class FieldCondition(Condition):
 class AllOf(Condition):
     def __init__(self, parts: list[Condition]) -> None:
         self.parts = parts
+        self.description = "all of (" + "; ".join(p.describe_in_group() for p in parts) + ")"
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
         result: Tri = True
@@ -231,7 +282,7 @@ class AllOf(Condition):
         return result
 
     def describe(self) -> str:
-        return "all of (" + "; ".join(p.describe_in_group() for p in self.parts) + ")"
+        return self.description
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         results = [(p, p.test(doc)) for p in self.parts]
@@ -243,6 +294,7 @@ class AllOf(Condition):
 class AnyOf(Condition):
     def __init__(self, parts: list[Condition]) -> None:
         self.parts = parts
+        self.description = "any of (" + "; ".join(p.describe_in_group() for p in parts) + ")"
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
         result: Tri = False
@@ -255,7 +307,7 @@ class AnyOf(Condition):
         return result
 
     def describe(self) -> str:
-        return "any of (" + "; ".join(p.describe_in_group() for p in self.parts) + ")"
+        return self.description
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         reasons = [p.why(doc) for p in self.parts]
@@ -267,13 +319,14 @@ class AnyOf(Condition):
 class Not(Condition):
     def __init__(self, part: Condition) -> None:
         self.part = part
+        self.description = f"not ({part.describe_in_group()})"
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
         one = self.part.test(doc)
         return None if one is None else not one
 
     def describe(self) -> str:
-        return f"not ({self.part.describe_in_group()})"
+        return self.description
 
     def why(self, doc: Mapping[str, Any]) -> Why:
         inner = self.part.why(doc) if self.part.test(doc) is None else None

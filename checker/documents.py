@@ -44,15 +44,18 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
-def normalize_document(raw: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_document(raw: Mapping[str, Any], *, json_values: bool = False) -> dict[str, Any]:
     """A GetCustomModel response (or a document of one) as the engine sees it.
 
     Drops ``ResponseMetadata``, turns timestamps into strings, and adds ``region`` and
-    ``accountId`` from ``modelArn`` unless the document already carries them.
+    ``accountId`` from ``modelArn`` unless the document already carries them. With
+    ``json_values`` the values are known to be JSON data already (parsed JSON holds no
+    timestamps), and the deep conversion is skipped.
     """
-    doc: dict[str, Any] = {
-        str(k): to_json_value(v) for k, v in raw.items() if k != "ResponseMetadata"
-    }
+    if json_values:
+        doc = {str(k): v for k, v in raw.items() if k != "ResponseMetadata"}
+    else:
+        doc = {str(k): to_json_value(v) for k, v in raw.items() if k != "ResponseMetadata"}
     parts = parse_arn(doc.get("modelArn"))
     if parts is not None:
         _, _, region, account, _ = parts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from checker import __version__
 from checker.checks.base import Outcome
 from checker.errors import UsageError
+from checker.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.policy import Policy, Rule, Waiver
 from checker.results import (
     SEVERITY_RANK,
@@ -26,9 +27,14 @@ from checker.results import (
     Status,
     Summary,
 )
+from checker.unknowns import Path, show_paths, tracked
 
 _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE,
                                       Status.WAIVED, Status.ERROR)
+# Check kinds that judge how a model was trained: a Custom Model Import model has no base
+# model, hyperparameters, grader or teacher, so they do not apply to it (kms_key and
+# require do).
+NOT_FOR_IMPORTED = frozenset({"base_model", "hyperparameter", "lambda_grader", "teacher_model"})
 
 
 def select_rules(policies: Sequence[Policy], include: Sequence[str] = (),
@@ -74,6 +80,10 @@ def _not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | N
             continue
         if key in item.enrichment_errors:
             code, message = item.enrichment_errors[key]
+        elif (key,) in item.unknown_fields:
+            code = "UnknownUntilApply"
+            message = (f"the rule reads {key}, known only after apply: it cannot be judged "
+                       "before deployment")
         else:
             code = "NotFetched"
             message = (f"rule needs '{key}', which was not fetched for this model "
@@ -93,35 +103,41 @@ class _Judge:
         self.waived: list[Finding] = []
         self.errors: list[ReportError] = []
         self.used_waivers: set[int] = set()
+        self.warnings: list[ReportWarning] = []
         self.live_waivers = {
             id(p): [w for w in p.waivers if not w.expired(today)] for p in policies
         }
+        # Every model is judged by every rule: work the ids out once, not per model.
+        self.plan = [(p, [(r, r.qualified_id) for r in p.rules]) for p in policies]
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
         ref = model_ref(item)
         results: dict[str, Status] = {}
         worst = _NA
-        for policy in self.policies:
+        for policy, rules in self.plan:
             in_scope: bool | None = None
-            for rule in policy.rules:
+            for rule, rule_id in rules:
                 missing = _not_fetched(rule, item, ref) if rule.needs else None
-                if missing is not None:
+                if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
+                    status = _NA  # before the fetch check: nothing is missing that applies
+                elif missing is not None:
                     self.errors.append(missing)
                     status = _ERROR
                 else:
                     try:
                         if in_scope is None:
-                            in_scope = policy.in_scope(doc)
-                        status = self._judge_rule(policy, rule, ref, doc, in_scope)
+                            in_scope = _holds(policy.in_scope, doc, item.unknown_fields)
+                        status = self._judge_rule(policy, rule, ref, doc, in_scope,
+                                                  item.unknown_fields)
                     except Exception as exc:  # a malformed document must never pass a gate
                         self.errors.append(ReportError(
                             code="EvaluationError",
                             message=f"could not judge: {type(exc).__name__}: {exc}",
                             model_arn=ref.arn, model_name=ref.name, region=ref.region,
-                            rule=rule.qualified_id, account_id=ref.account_id))
+                            rule=rule_id, account_id=ref.account_id))
                         status = _ERROR
-                results[rule.qualified_id] = status
+                results[rule_id] = status
                 if status is _ERROR:
                     worst = _ERROR
                 elif status is _FAIL:
@@ -132,12 +148,32 @@ class _Judge:
         return ModelResult(model=ref, result=worst.value, results=results)
 
     def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, doc: Mapping[str, Any],
-                    in_scope: bool) -> Status:
+                    in_scope: bool, unknown: Sequence[Path] = ()) -> Status:
         if not in_scope:
             return _NA
-        if rule.when is not None and rule.when.test(doc) is False:
+        if rule.check.kinds is not None and ref.kind not in rule.check.kinds:
             return _NA
-        outcome = rule.check.evaluate(doc)
+        when = rule.when
+        if when is not None:
+            # Fields known only after apply are rare (plans): test plain documents directly.
+            applies = (_holds(lambda d: when.test(d) is not False, doc, unknown) if unknown
+                       else when.test(doc) is not False)
+            if not applies:
+                return _NA
+        if unknown:
+            view, log = tracked(doc)
+            outcome = rule.check.evaluate(view)
+            hits = log.touches(unknown)
+            if hits:
+                self.errors.append(ReportError(
+                    code="UnknownUntilApply",
+                    message=f"the rule reads {show_paths(hits)}, known only after apply: "
+                            "it cannot be judged before deployment",
+                    model_arn=ref.arn, model_name=ref.name, region=ref.region,
+                    rule=rule.qualified_id, account_id=ref.account_id))
+                return _ERROR
+        else:
+            outcome = rule.check.evaluate(doc)
         status = outcome.status
         if status is not _FAIL:
             return status
@@ -149,6 +185,34 @@ class _Judge:
         self.violations.append(finding)
         return _FAIL
 
+    def judge_missing(self, models: Sequence[ModelResult]) -> None:
+        """Inventory ``required`` over the whole set: a name that no judged model matches
+        is a violation whose model is that name."""
+        existing = [m for m in models if m.model.kind in EXISTING_KINDS]
+        for policy in self.policies:
+            for rule in policy.rules:
+                if not isinstance(rule.check, RequiredCheck):
+                    continue
+                if models and not existing:
+                    # A plan or a job request is not an inventory: nothing says what exists.
+                    self.warnings.append(ReportWarning(
+                        "inventory-not-judged",
+                        f"{rule.qualified_id}: only planned models or jobs were read, so "
+                        "whether the required models exist was not judged"))
+                    continue
+                judged = [m.model.name for m in existing
+                          if m.results.get(rule.qualified_id, _NA) is not _NA]
+                for missing in missing_required(rule.info, rule.check, judged):
+                    ref = missing.model
+                    waiver = self._waiver_for(policy, rule, ref)
+                    finding = Finding(
+                        model=ref, rule=rule.info, field="modelName", expected="present",
+                        actual=None,
+                        message=f"required model {missing.name!r} was not found among the "
+                                f"{len(existing):,} models read",
+                        waiver=waiver.info if waiver is not None else None)
+                    (self.waived if waiver is not None else self.violations).append(finding)
+
     def _waiver_for(self, policy: Policy, rule: Rule, ref: ModelRef) -> Waiver | None:
         for waiver in self.live_waivers[id(policy)]:
             if waiver.covers(rule.info.id, ref.name, ref.arn, ref.account_id):
@@ -156,10 +220,15 @@ class _Judge:
                 return waiver
         return None
 
-    def waiver_warnings(self) -> list[ReportWarning]:
+    def waiver_warnings(self, models_judged: int) -> list[ReportWarning]:
+        """Expired waivers; and stale ones, that matched nothing although the run judged
+        models with at least one of their rules (a waiver of a rule that --rule/--skip-rule
+        left out, or of a run that read no model, proves nothing either way)."""
         warnings: list[ReportWarning] = []
         for policy in self.policies:
+            loaded = {rule.info.id for rule in policy.rules}
             for waiver in policy.waivers:
+                ran = "*" in waiver.rules or any(r in loaded for r in waiver.rules)
                 where = f"{waiver.info.file}:{waiver.info.line}"
                 rules = ", ".join(waiver.rules)
                 if waiver.expired(self.today):
@@ -168,12 +237,22 @@ class _Judge:
                         f"{where}: waiver for {policy.name} rules [{rules}] expired on "
                         f"{waiver.info.expires.isoformat()} and no longer applies "
                         f"(reason was: {waiver.info.reason})"))
-                elif id(waiver) not in self.used_waivers:
+                elif id(waiver) not in self.used_waivers and ran and models_judged:
                     warnings.append(ReportWarning(
                         "waiver-stale",
                         f"{where}: waiver for {policy.name} rules [{rules}] matched no "
                         "violation; remove it or fix its rules/models"))
         return warnings
+
+
+def _holds(test: Callable[[Mapping[str, Any]], bool], doc: Mapping[str, Any],
+           unknown: Sequence[Path]) -> bool:
+    """A scope or ``when`` test; when it reads a field known only after apply, the doubt
+    counts as "applies" (doubt widens what is judged, it never excuses a model)."""
+    if not unknown:
+        return test(doc)
+    view, log = tracked(doc)
+    return test(view) or bool(log.touches(unknown))
 
 
 def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None) -> Finding:
@@ -220,8 +299,9 @@ def evaluate(
     now = now or utc_now()
     judge = _Judge(policies, now.astimezone(timezone.utc).date())
     models = tuple(judge.judge(item) for item in inputs)
+    judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
-    warnings = (*extra_warnings, *judge.waiver_warnings())
+    warnings = (*extra_warnings, *judge.warnings, *judge.waiver_warnings(len(models)))
     rules = sum(len(p.rules) for p in policies)
     summary = summarize(models, judge.violations, judge.waived, errors, len(policies), rules,
                         fail_on)

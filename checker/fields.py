@@ -111,6 +111,27 @@ MISSING: Any = _Missing()
 Resolver = Callable[[Mapping[str, Any]], list[Any]]
 
 
+def compile_value_resolver(path: FieldPath) -> Callable[[Mapping[str, Any]], Any]:
+    """A function returning the one value a path without ``[]`` selects (MISSING when absent
+    or null)."""
+    if any(s.each for s in path.segments):
+        raise ValueError(f"{path.text} selects every element of a list")
+    keys = tuple(s.key for s in path.segments)
+
+    def resolve_value(doc: Mapping[str, Any]) -> Any:
+        value: Any = doc
+        for key in keys:
+            # Documents are plain dicts: test that first, the ABC check costs several times more.
+            if type(value) is not dict and not isinstance(value, Mapping):
+                return MISSING
+            value = value.get(key)
+            if value is None:
+                return MISSING
+        return value
+
+    return resolve_value
+
+
 def compile_resolver(path: FieldPath) -> Resolver:
     """A function returning the values a path selects in a document.
 
@@ -120,17 +141,10 @@ def compile_resolver(path: FieldPath) -> Resolver:
     """
     segments = path.segments
     if not any(s.each for s in segments):
-        keys = tuple(s.key for s in segments)
+        resolve_value = compile_value_resolver(path)
 
         def resolve_plain(doc: Mapping[str, Any]) -> list[Any]:
-            value: Any = doc
-            for key in keys:
-                if not isinstance(value, Mapping):
-                    return [MISSING]
-                value = value.get(key)
-                if value is None:
-                    return [MISSING]
-            return [value]
+            return [resolve_value(doc)]
 
         return resolve_plain
 
@@ -167,6 +181,7 @@ class Shape:
     type: str  # structure | list | map | leaf
     members: Mapping[str, Shape] | None = None
     item: Shape | None = None
+    scalar: str | None = None  # a leaf's botocore type (string, integer, ...); None: any
 
     def child(self, key: str) -> Shape | None:
         if self.type == "structure" and self.members is not None:
@@ -190,7 +205,7 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
         return Shape("list", item=_from_botocore(shape.member, depth + 1))
     if shape.type_name == "map":
         return Shape("map", item=_from_botocore(shape.value, depth + 1))
-    return _LEAF
+    return Shape("leaf", scalar=shape.type_name)
 
 
 @cache
@@ -219,15 +234,19 @@ def kms_key_shape() -> Shape:
 
 @cache
 def model_shape() -> Shape:
-    """The shape of a model document: GetCustomModel's output plus the engine's added keys."""
+    """The shape of a model document: GetCustomModel's output (and GetImportedModel's) plus
+    the engine's added keys."""
     base = _output_shape("bedrock", "GetCustomModel")
-    assert base.members is not None
-    members = dict(base.members)
+    imported = _output_shape("bedrock", "GetImportedModel")
+    assert base.members is not None and imported.members is not None
+    # A Custom Model Import model's document is the GetImportedModel output: its fields
+    # (modelArchitecture, modelDataSource, ...) are valid paths too.
+    members = {**imported.members, **base.members}
     members.update({
         "region": _LEAF,
         "accountId": _LEAF,
         "ownerAccountId": _LEAF,
-        "tags": _FREE,
+        "tags": Shape("map", item=Shape("leaf", scalar="string")),
         "job": job_shape(),
         "kmsKey": kms_key_shape(),
     })
@@ -291,3 +310,74 @@ def _suggest(path: FieldPath, index: int, node: Shape) -> str:
 def enrichments_of(path: FieldPath) -> frozenset[str]:
     """The added keys (fetched by extra calls) that a path needs."""
     return frozenset({path.root}) & frozenset(ENRICHMENT_KEYS)
+
+
+# --- documents that do not have the shape AWS gives them ----------------------------------
+
+_NUMERIC = frozenset({"integer", "long", "float", "double"})
+
+
+def _scalar_problem(value: Any, scalar: str | None, in_map: bool) -> str | None:
+    if scalar is None or value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        return f"must be a single value, not {'an object' if isinstance(value, dict) else 'a list'}"
+    if scalar in ("string", "timestamp"):
+        # Map values (hyperParameters, tags) are strings at AWS; a number written without
+        # quotes in a YAML document means the same.
+        if isinstance(value, str) or (in_map and isinstance(value, (int, float))
+                                      and not isinstance(value, bool)):
+            return None
+        return f"must be a string, not {value!r}"
+    if scalar in _NUMERIC:
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            return None  # a string that is not a number is judged (and fails) by the rules
+        return f"must be a number, not {value!r}"
+    if scalar == "boolean" and not isinstance(value, bool):
+        return f"must be true or false, not {value!r}"
+    return None
+
+
+def document_problem(doc: Mapping[str, Any], shape: Shape | None = None) -> str | None:
+    """Where a model document does not have the shape of AWS's response, or None.
+
+    Containers must be what AWS returns (an object where AWS gives an object, a list where it
+    gives a list) and single values of the right kind, so a malformed document is refused
+    instead of judged. Keys AWS does not know are left alone; null is allowed anywhere.
+    """
+    return _problem(doc, shape or model_shape(), "", in_map=False)
+
+
+def _problem(value: Any, shape: Shape, path: str, *, in_map: bool) -> str | None:
+    if value is None:
+        return None
+    if shape.type == "structure":
+        if not isinstance(value, Mapping):
+            return f"{path or 'the document'} must be an object, not {value!r}"
+        for key, child in (shape.members or {}).items():
+            if key in value:
+                found = _problem(value[key], child, f"{path}.{key}" if path else key,
+                                 in_map=False)
+                if found:
+                    return found
+        return None
+    if shape.type == "map":
+        if not isinstance(value, Mapping):
+            return f"{path} must be an object, not {value!r}"
+        item = shape.item or _LEAF
+        for key, child_value in value.items():
+            found = _problem(child_value, item, f"{path}.{key}", in_map=True)
+            if found:
+                return found
+        return None
+    if shape.type == "list":
+        if not isinstance(value, list):
+            return f"{path} must be a list, not {value!r}"
+        item = shape.item or _LEAF
+        for index, element in enumerate(value):
+            found = _problem(element, item, f"{path}[{index}]", in_map=False)
+            if found:
+                return found
+        return None
+    reason = _scalar_problem(value, shape.scalar, in_map)
+    return f"{path} {reason}" if reason else None

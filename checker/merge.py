@@ -111,10 +111,10 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
     policies: dict[str, PolicyInfo] = {}
     for report in reports:
         for policy in report.policies:
-            seen = policies.setdefault(policy.name, policy)
-            if seen.sha256 != policy.sha256:
+            first = policies.setdefault(policy.name, policy)
+            if first.sha256 != policy.sha256:
                 raise InputError(f"policy '{policy.name}' differs between the reports "
-                                 f"(sha256 {seen.sha256[:12]} and {policy.sha256[:12]}): run "
+                                 f"(sha256 {first.sha256[:12]} and {policy.sha256[:12]}): run "
                                  "every shard with the same policies")
     gates = {r.fail_on for r in reports}
     if fail_on is None:
@@ -124,10 +124,20 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
         fail_on = gates.pop()
     assert fail_on in SEVERITIES
     models = tuple(m for r in reports for m in r.models)
+    seen: set[str] = set()
+    for model in models:
+        key = model.model.fingerprint_key
+        if key in seen:
+            raise InputError(f"model {model.model.display_name!r} is in more than one report: "
+                             "merge combines shards that each read different models (the same "
+                             "report given twice?)")
+        seen.add(key)
     violations = tuple(v for r in reports for v in r.violations)
     waived = tuple(w for r in reports for w in r.waived)
     errors = tuple(e for r in reports for e in r.errors)
-    warnings = tuple(dict.fromkeys(w for r in reports for w in r.warnings))
+    # A waiver is stale only if no shard used it: keep that warning when every shard has it.
+    warnings = tuple(w for w in dict.fromkeys(w for r in reports for w in r.warnings)
+                     if w.code != "waiver-stale" or all(w in r.warnings for r in reports))
     rules = sum(len(p.rules) for p in policies.values())
     return Report(
         tool_version=__version__,

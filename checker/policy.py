@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,16 @@ from checker.checks import CHECKS, Check
 from checker.conditions import Condition, compile_condition
 from checker.context import LoadContext, did_you_mean, type_name
 from checker.errors import CheckerError, PolicyError, Problem
+from checker.inventory import RESERVED_IDS, compile_inventory
+from checker.lints import lint_policy
+from checker.paths import expand_paths
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs
-from checker.yamlload import Located, YamlError, load_yaml
+from checker.variables import resolve_variables
+from checker.yamlload import Located, YamlError, load_yaml, not_utf8
 
-POLICY_KEYS = ("version", "name", "description", "scope", "rules", "waivers")
+POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inventory",
+               "waivers")
 SCOPE_KEYS = ("names", "when")
 RULE_META_KEYS = ("id", "title", "description", "severity", "labels", "remediation", "link",
                   "when")
@@ -71,6 +76,9 @@ class Policy:
     rules: tuple[Rule, ...]
     waivers: tuple[Waiver, ...]
     scope_match: Callable[[str], Any] | None = None
+    # The value each declared variable had when the policy was loaded (defaults, overridden
+    # by --var and --var-file).
+    variables: Mapping[str, Any] = field(default_factory=dict)
 
     def in_scope(self, doc: Mapping[str, Any]) -> bool:
         """Scope names ignore case; an unknown scope ``when`` counts as in scope."""
@@ -86,27 +94,18 @@ class Policy:
 def policy_files(paths: Iterable[str]) -> list[str]:
     """The policy files a list of files and directories names (directories: *.yaml, *.yml
     in them, sorted, except *_test.yaml)."""
-    files: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file()
-                           and p.suffix in (".yaml", ".yml")
-                           and not p.stem.endswith("_test"))
-            if not found:
-                raise CheckerError(f"{raw}: no policy files (*.yaml, *.yml) in this directory")
-            files.extend(str(p) for p in found)
-        elif path.is_file():
-            files.append(str(path))
-        else:
-            raise CheckerError(f"{raw}: no such policy file or directory")
-    return files
+    return expand_paths(paths, lambda p: p.suffix in (".yaml", ".yml")
+                        and not p.stem.endswith("_test"),
+                        what="policy files (*.yaml, *.yml)", noun="policy file")
 
 
-def load_policies(paths: Sequence[str]) -> tuple[list[Policy], list[Problem]]:
+def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = None,
+                  *, lint: bool = False) -> tuple[list[Policy], list[Problem]]:
     """Load and compile every policy; raise PolicyError with every problem found.
 
-    Returns the policies and the warnings (problems that do not stop a run).
+    ``variables`` override the defaults of the variables a policy declares; ``lint`` adds
+    the cheap lints as warnings. Returns the policies and the warnings (problems that do not
+    stop a run).
     """
     policies: list[Policy] = []
     problems: list[Problem] = []
@@ -116,7 +115,7 @@ def load_policies(paths: Sequence[str]) -> tuple[list[Policy], list[Problem]]:
             data = Path(file).read_bytes()
         except OSError as exc:
             raise CheckerError(f"{file}: cannot read: {exc.strerror or exc}") from None
-        policy, found = load_policy_text(data, file)
+        policy, found = load_policy_text(data, file, variables, lint=lint)
         problems.extend(found)
         if policy is not None:
             if policy.name in seen:
@@ -131,20 +130,32 @@ def load_policies(paths: Sequence[str]) -> tuple[list[Policy], list[Problem]]:
     return policies, problems
 
 
-def load_policy_text(data: bytes, file: str) -> tuple[Policy | None, list[Problem]]:
-    """Compile one policy file's bytes; the policy (None if it has errors) and its problems."""
+def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None = None,
+                     *, lint: bool = False) -> tuple[Policy | None, list[Problem]]:
+    """Compile one policy file's bytes; the policy (None if it has errors) and its problems.
+
+    Variables are substituted before compiling (see checker.variables); ``lint`` adds the
+    cheap lints (see checker.lints) as warnings.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(file, 1, 1, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
+        return None, [not_utf8(data, exc, file)]
     try:
         located = load_yaml(text, file)
     except YamlError as exc:
         return None, [exc.problem]
     ctx = LoadContext(located)
-    policy = _compile_policy(located, ctx, hashlib.sha256(data).hexdigest())
+    values = resolve_variables(located, ctx, variables)
     if any(not p.warning for p in ctx.problems):
+        # A value that could not be substituted would only cause confusing follow-on errors.
         return None, ctx.problems
+    policy = _compile_policy(located, ctx, hashlib.sha256(data).hexdigest())
+    if any(not p.warning for p in ctx.problems) or policy is None:
+        return None, ctx.problems
+    policy = replace(policy, variables=values)
+    if lint:
+        ctx.problems.extend(lint_policy(located))
     return policy, ctx.problems
 
 
@@ -201,6 +212,9 @@ def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy |
     scope_names, scope_when, scope_needs = _compile_scope(raw.get("scope"), ctx)
     policy_name = name or "?"
     rules = _compile_rules(raw, ctx, policy_name, scope_needs)
+    if "inventory" in raw:
+        rules.extend(Rule(info=info, check=check, when=None, needs=frozenset(scope_needs))
+                     for info, check in compile_inventory(raw["inventory"], ctx, policy_name))
     waivers = _compile_waivers(raw.get("waivers"), ctx, policy_name, {r.info.id for r in rules})
     if name is None:
         return None
@@ -246,7 +260,8 @@ def _compile_rules(raw: Mapping[str, Any], ctx: LoadContext, policy: str,
                    scope_needs: set[str]) -> list[Rule]:
     rules_raw = raw.get("rules")
     if "rules" not in raw:
-        ctx.error((), "missing required key 'rules' (a list of rules)")
+        if "inventory" not in raw:
+            ctx.error((), "missing required key 'rules' (a list of rules)")
         return []
     if not isinstance(rules_raw, list) or not rules_raw:
         ctx.error(("rules",), "'rules' must be a non-empty list of rules")
@@ -256,6 +271,10 @@ def _compile_rules(raw: Mapping[str, Any], ctx: LoadContext, policy: str,
     for index, item in enumerate(rules_raw):
         rule = _compile_rule(item, ctx, ("rules", index), policy, scope_needs)
         if rule is None:
+            continue
+        if rule.info.id in RESERVED_IDS:
+            ctx.error(("rules", index, "id"), f"rule id '{rule.info.id}' is reserved for the "
+                                               "policy's inventory section")
             continue
         if rule.info.id in ids:
             ctx.error(("rules", index, "id"), f"duplicate rule id '{rule.info.id}' (first at "

@@ -35,12 +35,16 @@ class ModelInput:
 
     ``enrichment_errors`` maps an added key (``tags``, ``job``, ``kmsKey``) whose fetch
     failed to (error code, message); rules that need that key become ``error`` with it.
+    ``unknown_fields`` lists the field paths (as key tuples) of a planned model whose values
+    are known only after apply; they are absent from the document, and rules that read them
+    become ``error``.
     """
 
     document: Mapping[str, Any]
     kind: str = "model"
     origin: str = "aws"
     enrichment_errors: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    unknown_fields: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from checker.checks import CHECKS
 from checker.checks.base import NUMBER_SCHEMA
 from checker.conditions import OPERATORS
+from checker.inventory import INVENTORY_SCHEMA
 from checker.results import SEVERITIES
 
 SCHEMA_ID = "https://bedrock-drift.dev/schemas/policy-v1.json"
@@ -64,8 +65,81 @@ def _check_property(name: str) -> dict[str, Any]:
     return schema
 
 
+# A string that is one whole variable reference stands for any value the variable may hold;
+# editors must not flag `max: "${var.rate}"` or `allowed: "${var.keys}"`.
+VAR_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+VAR_REFERENCE = {
+    "type": "string",
+    "pattern": r"^\$\{\s*var\.[A-Za-z_][A-Za-z0-9_]*\s*\}$",
+    "description": "A variable reference standing for the whole value: \"${var.NAME}\".",
+}
+_VAR_VALUE = {"type": ["string", "number", "boolean"]}
+
+
+def _vars_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "Variables and their defaults, used as ${var.NAME} in any string value "
+                       "and overridden with --var NAME=VALUE or --var-file FILE. A null default "
+                       "must be given a value. Write $${ for a literal ${.",
+        "propertyNames": {"pattern": VAR_NAME_PATTERN},
+        "additionalProperties": {
+            "anyOf": [_VAR_VALUE, {"type": "null"},
+                      {"type": "array", "items": _VAR_VALUE}],
+        },
+    }
+
+
+def _is_leaf(schema: dict[str, Any]) -> bool:
+    """A schema for a value a variable could stand for (not a mapping of options)."""
+    if "$ref" in schema or schema.get("type") == "object" or "properties" in schema:
+        return False
+    if "anyOf" in schema or "oneOf" in schema:
+        return all(_is_leaf(s) for s in schema.get("anyOf", schema.get("oneOf", [])))
+    items = schema.get("items")
+    return not (isinstance(items, dict) and not _is_leaf(items))
+
+
+def _takes_any_string(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "string" and not ({"pattern", "enum", "format", "const"}
+                                                    & set(schema))
+
+
+def _allow_references(schema: dict[str, Any]) -> dict[str, Any]:
+    """Let every leaf value of ``schema`` also be a whole-value variable reference."""
+    out = dict(schema)
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {key: _reference_or(value)
+                             for key, value in out["properties"].items()}
+    for key in ("oneOf", "anyOf", "allOf"):
+        if isinstance(out.get(key), list):
+            out[key] = [_allow_references(s) for s in out[key]]
+    if isinstance(out.get("items"), dict):
+        out["items"] = _reference_or(out["items"])
+    if isinstance(out.get("$defs"), dict):
+        out["$defs"] = {key: _allow_references(value) for key, value in out["$defs"].items()}
+    return out
+
+
+def _reference_or(schema: dict[str, Any]) -> dict[str, Any]:
+    inner = _allow_references(schema)
+    if not _is_leaf(schema) or _takes_any_string(schema):
+        return inner
+    wrapped: dict[str, Any] = {"anyOf": [inner, {"$ref": "#/$defs/var_reference"}]}
+    if "description" in inner:
+        wrapped = {"description": inner["description"], **wrapped}
+    return wrapped
+
+
 def policy_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one policy file."""
+    """The JSON Schema (draft 2020-12) of one policy file.
+
+    Every leaf value may also be a whole-value variable reference ("${var.NAME}").
+    """
+    return _allow_references(_policy_schema())
+
+
+def _policy_schema() -> dict[str, Any]:
     text = {"type": "string", "minLength": 1}
     name = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
     rule = {
@@ -109,12 +183,14 @@ def policy_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         "title": "bedrock-drift policy",
         "type": "object",
-        "required": ["version", "name", "rules"],
+        "required": ["version", "name"],
+        "anyOf": [{"required": ["rules"]}, {"required": ["inventory"]}],
         "additionalProperties": False,
         "properties": {
             "version": {"const": 1},
             "name": {**name, "description": "Unique across loaded policies."},
             "description": text,
+            "vars": _vars_schema(),
             "scope": {
                 "type": "object",
                 "additionalProperties": False,
@@ -125,7 +201,9 @@ def policy_schema() -> dict[str, Any]:
                 },
             },
             "rules": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/rule"}},
+            "inventory": INVENTORY_SCHEMA,
             "waivers": {"type": "array", "items": {"$ref": "#/$defs/waiver"}},
         },
-        "$defs": {**_condition_defs(), "rule": rule, "waiver": waiver},
+        "$defs": {**_condition_defs(), "rule": rule, "waiver": waiver,
+                  "var_reference": VAR_REFERENCE},
     }

@@ -8,10 +8,13 @@ digits; booleans, NaN and infinities never are. They are compared as decimals, s
 from __future__ import annotations
 
 import fnmatch
+import json
 import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -25,9 +28,16 @@ def as_number(value: Any) -> Decimal | None:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value)) if math.isfinite(value) else None
-    if isinstance(value, str) and len(value) < 64 and _NUMBER.fullmatch(value):
-        return Decimal(value)
+    if isinstance(value, str) and len(value) < 64:
+        return _text_number(value)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _text_number(value: str) -> Decimal | None:
+    # The same few strings ("0.00001", "8", "fast") recur across thousands of models; a Decimal
+    # is immutable, so one parse can be shared.
+    return Decimal(value) if _NUMBER.fullmatch(value) else None
 
 
 def as_text(value: Any) -> str | None:
@@ -57,7 +67,8 @@ class Literal:
             number = as_number(actual)
             if number is not None:
                 return number == self.number
-        text = as_text(actual)
+        # Strings are by far the most common value: compare them without converting.
+        text = actual if type(actual) is str else as_text(actual)
         if text is None or self.text is None:
             return None
         return text == self.text
@@ -90,8 +101,12 @@ def compile_regex(pattern: str) -> Callable[[str], bool]:
 
 def show(value: Any) -> str:
     """A value as reports print it: JSON-like, strings quoted."""
-    import json
-
+    # Most values shown are strings: escape them as json.dumps would, without building an
+    # encoder per call (messages are made for every violation).
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):

@@ -19,32 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from checker.context import LoadContext, did_you_mean, type_name
-from checker.errors import CheckerError, PolicyError, Problem
+from checker.errors import PolicyError
 from checker.policy import Policy, Waiver, compile_waiver
-from checker.yamlload import YamlError, load_yaml
+from checker.yamlload import load_yaml_file
 
 FILE_KEYS = ("version", "waivers")
 
 
 def load_waiver_file(path: str, policies: Sequence[Policy]) -> list[Policy]:
     """The policies with the file's waivers added; PolicyError (exit 2) lists every problem."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CheckerError(f"{path}: cannot read the waivers file: {exc.strerror or exc}") \
-            from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError([Problem(path, 1, 1, f"not UTF-8 text: {exc.reason}")]) from None
-    try:
-        located = load_yaml(text, path)
-    except YamlError as exc:
-        raise PolicyError([exc.problem]) from None
+    located = load_yaml_file(path, "the waivers file")
     ctx = LoadContext(located)
     added = _compile(located.data, ctx, policies)
     errors = [p for p in ctx.problems if not p.warning]

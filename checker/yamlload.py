@@ -9,6 +9,7 @@ expanded under a budget, and every mapping key and value is given a (line, colum
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
@@ -157,3 +158,33 @@ def load_yaml(text: str, file: str) -> Located:
         return builder.located
     builder.located.data = builder.build(node, ())
     return builder.located
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError, file: str) -> Problem:
+    """The problem of a file that is not UTF-8, at the line and column of the bad byte."""
+    before = data[:exc.start]
+    line = before.count(b"\n") + 1
+    col = exc.start - (before.rfind(b"\n") + 1) + 1
+    return Problem(file, line, col, f"not UTF-8 text: {exc.reason} (byte 0x{data[exc.start]:02x})")
+
+
+def load_yaml_file(path: str, what: str) -> Located:
+    """Read and parse a YAML file of the given kind (``"the accounts file"``, say).
+
+    An unreadable file is a CheckerError naming it; a file that is not UTF-8 or not YAML is a
+    PolicyError with its location. Both exit 2.
+    """
+    from checker.errors import CheckerError, PolicyError
+
+    try:
+        data = FilePath(path).read_bytes()
+    except OSError as exc:
+        raise CheckerError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError([not_utf8(data, exc, path)]) from None
+    try:
+        return load_yaml(text, path)
+    except YamlError as exc:
+        raise PolicyError([exc.problem]) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,25 @@ def status_of(rule: Mapping[str, Any], doc: Mapping[str, Any]) -> Status:
 @pytest.fixture
 def fixed_now() -> datetime:
     return FIXED_NOW
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    output: str  # stdout
+    stderr: str
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
+    """Run the command line as a user would (errors become exit codes), capturing output."""
+    from checker.cli import main
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    code = exit_info.value.code
+    return CliResult(code if isinstance(code, int) else 1, captured.out, captured.err)
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

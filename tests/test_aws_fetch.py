@@ -7,6 +7,9 @@ and leaves ``ownerAccountId`` out of the ListCustomModels summaries. Failures AW
 return (AccessDenied, throttling, an unreachable endpoint) are injected with botocore
 ``before-send`` hooks registered ahead of moto's own, so they go through botocore's real
 parsing and retry logic.
+
+Every operation the source makes through a :class:`Recorder` session is checked to be a
+read (``read_only_operations``, applied to every test here and in ``test_aws_org.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,26 @@ from checker.sources.aws import fetch_models
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "444455556666"
 READ_ONLY_OPERATIONS = {"ListCustomModels", "GetCustomModel", "ListTagsForResource"}
+READ_ONLY_PREFIXES = ("List", "Get", "Describe")
+# The only calls that are not List/Get/Describe, both read-only: AssumeRole only obtains
+# credentials (it changes nothing in any account), GetCallerIdentity only names the caller.
+READ_ONLY_EXCEPTIONS = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
+# "service:Operation" of every call made through a Recorder session during one test.
+OPERATIONS: list[str] = []
+
+
+def not_read_only(operations: list[str]) -> list[str]:
+    """The operations that are neither List/Get/Describe nor a named read-only exception."""
+    return sorted({op for op in operations if op not in READ_ONLY_EXCEPTIONS
+                   and not op.split(":", 1)[1].startswith(READ_ONLY_PREFIXES)})
+
+
+@pytest.fixture(autouse=True)
+def read_only_operations() -> Iterator[list[str]]:
+    """Fail any test during which the source made a call that is not a read."""
+    OPERATIONS.clear()
+    yield OPERATIONS
+    assert not_read_only(OPERATIONS) == []
 
 
 @pytest.fixture(autouse=True)
@@ -63,15 +86,16 @@ def seed_model(
     tags: dict[str, str] | None = None,
     kms: str | None = "arn:aws:kms:us-east-1:123456789012:key/abc",
     extra: dict[str, Any] | None = None,
+    account: str = ACCOUNT,
 ) -> str:
     """Put one custom model straight into moto's backend; return its ARN."""
-    backend = bedrock_backends[ACCOUNT][region]
+    backend = bedrock_backends[account][region]
     model = CustomModel(
         name, f"job-{name}",
-        f"arn:aws:bedrock:{region}:{ACCOUNT}:model-customization-job/job-{name}",
+        f"arn:aws:bedrock:{region}:{account}:model-customization-job/job-{name}",
         f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1:0:8k",
         {"learningRate": "0.0001"}, {"s3Uri": "s3://out/"}, {"s3Uri": "s3://data/"},
-        {"trainingLoss": 0.5}, "amazon.titan-text-express-v1:0:8k", region, ACCOUNT,
+        {"trainingLoss": 0.5}, "amazon.titan-text-express-v1:0:8k", region, account,
         "FINE_TUNING", kms, None, None,
     )
     # moto's CustomModel has no customizationConfig or modelStatus: shadow its to_dict.
@@ -95,7 +119,8 @@ class _Body:
 
 def aws_error(url: str, status: int, code: str, message: str) -> AWSResponse:
     """An HTTP error response as Bedrock's REST-JSON protocol sends it."""
-    body = json.dumps({"message": message}).encode()
+    # "__type" for JSON protocols (KMS); REST-JSON (Bedrock) reads the header.
+    body = json.dumps({"__type": code, "message": message}).encode()
     headers = {"x-amzn-ErrorType": f"{code}:http://internal.amazon.com/",
                "Content-Type": "application/json"}
     return AWSResponse(url, status, headers, _Body(body))
@@ -106,11 +131,12 @@ Fault = Callable[[str, str, Any], "AWSResponse | None"]
 
 @dataclass
 class Recorder:
-    """A session factory that counts every Bedrock call and injects faults."""
+    """A session factory that counts every call (of any service) and injects faults."""
 
     faults: list[Fault] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    bodies: list[tuple[str, str]] = field(default_factory=list)
     configs: list[Any] = field(default_factory=list)
     profiles: list[str | None] = field(default_factory=list)
     delay: float = 0.0
@@ -121,13 +147,15 @@ class Recorder:
     def __call__(self, profile: str | None) -> boto3.session.Session:
         self.profiles.append(profile)
         session = boto3.session.Session(profile_name=profile)
-        session.events.register_first("before-send.bedrock", self._before_send)
-        session.events.register("before-call.bedrock", self._before_call)
-        session.events.register("after-call.bedrock", self._after_call)
+        session.events.register_first("before-send", self._before_send)
+        session.events.register("before-call", self._before_call)
+        session.events.register("after-call", self._after_call)
+        session.events.register("after-call-error", self._after_call)
         return session
 
     def _before_call(self, model: Any, params: Any, context: Any, **_: Any) -> None:
         with self.lock:
+            OPERATIONS.append(f"{model.service_model.service_name}:{model.name}")
             self.configs.append(context["client_config"])
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -144,6 +172,9 @@ class Recorder:
         with self.lock:
             self.calls[operation] += 1
             self.requests.append((operation, unquote(request.url)))
+            body = request.body
+            self.bodies.append((operation, body.decode() if isinstance(body, bytes)
+                                else str(body or "")))
         for fault in self.faults:
             response = fault(operation, region, request)
             if response is not None:

@@ -116,7 +116,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: list[str], first_
 
 def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["validate", BASELINE], capsys)
-    assert (code, out) == (0, "1 policy valid (7 rules; fetches tags)\n")
+    assert (code, out) == (0, "1 policy valid (10 rules; fetches tags)\n")
 
 
 def test_schema_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,3 +151,29 @@ def test_min_models(minimum: int, code: int, capsys: pytest.CaptureFixture[str])
     assert result == code
     errors = json.loads(out)["errors"]
     assert [e["code"] for e in errors] == ([] if code == 1 else ["TooFewModels"])
+
+
+def test_two_reports_to_one_file_is_a_usage_error(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "r.json")
+    code, _, err = run_cli(["check", "-p", BASELINE, "--from", EXAMPLES, "-o", out,
+                            "--report", f"json:{out}"], capsys)
+    assert code == 2
+    assert "two reports (-o, --report) would be written to the same file" in err
+
+
+def test_a_file_named_twice_is_read_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["check", "-p", BASELINE, "-p", BASELINE, "--from", EXAMPLES,
+                            "--from", EXAMPLES + "/prod-summarizer.json", "-f", "json"], capsys)
+    report = json.loads(out)
+    assert code == 1
+    assert (report["summary"]["policies"], report["summary"]["models"]) == (1, 8)
+
+
+def test_no_policies_here(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(["check", "--from", EXAMPLES], capsys)
+    assert code == 2
+    assert err == ("bedrock-drift: error: no policies: give -p PATH (the default, ./policies, "
+                   "is not a directory here)\n")

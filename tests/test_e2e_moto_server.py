@@ -7,6 +7,10 @@ a KMS key ARN (``arn:aws:kms:<region>:<account>:key/<model>-<job>-kms-key``) for
 model and leaves ``ownerAccountId`` out of its summaries; the policies below are written
 with that in mind. Denied calls are covered in-process in ``test_aws_fetch.py``, since
 moto's server does not enforce IAM for Bedrock.
+
+Every run records the AWS operations it makes (``BEDROCK_DRIFT_RECORD_CALLS``), and every
+test checks that they are all reads: List/Get/Describe, plus ``sts:AssumeRole`` and
+``sts:GetCallerIdentity``, which only obtain credentials or name the caller.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +27,10 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.bedrock.models import bedrock_backends
 from moto.server import ThreadedMotoServer
+
+from tests.test_aws_fetch import not_read_only
 
 ACCOUNT = "123456789012"
 COMMAND = Path(sys.executable).parent / "bedrock-drift"
@@ -72,11 +80,23 @@ def endpoint(server: str) -> str:
 
 
 @pytest.fixture
-def env(endpoint: str, tmp_path: Path) -> dict[str, str]:
+def calls_file(tmp_path: Path) -> Iterator[Path]:
+    """Where the runs of one test record their AWS operations; all must be reads."""
+    path = tmp_path / "aws-calls.txt"
+    yield path
+    operations = path.read_text().split() if path.exists() else []
+    assert not_read_only(operations) == []
+
+
+@pytest.fixture
+def env(endpoint: str, tmp_path: Path, calls_file: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
     return clean | {
+        "BEDROCK_DRIFT_RECORD_CALLS": str(calls_file),
         "AWS_ENDPOINT_URL_BEDROCK": endpoint,
+        # STS and KMS go to the same server.
+        "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
@@ -233,3 +253,167 @@ def test_live_options_do_not_mix_with_from(env: dict[str, str], policy: Path,
                           "--region", "us-east-1")
     assert code == 2
     assert "--region read live AWS and cannot be combined with --from" in stderr
+
+
+# -- a whole organisation: roles, deep checks, imported models ---------------------------
+
+ACCOUNT_A = "444455556666"
+ACCOUNT_B = "777788889999"
+ROLE = "arn:aws:iam::{}:role/bedrock-drift-audit"
+
+DEEP_POLICY = """\
+version: 1
+name: deep
+rules:
+  - id: platform-key
+    severity: critical
+    kms_key: {aliases: [alias/ml-platform], customer_managed: true}
+  - id: training-in-vpc
+    require: {field: job.vpcConfig.subnetIds, exists: true}
+  - id: team-tag
+    require: {field: tags.team, exists: true}
+  - id: base-model
+    base_model: {allowed: ["amazon.titan-text-express-v1*"]}
+"""
+
+
+def role_clients(endpoint: str, account: str, region: str = "us-east-1") -> tuple[Any, Any]:
+    """(bedrock, kms) clients of ``account``, through a role assumed on the server."""
+    sts = boto3.client("sts", region_name=region, endpoint_url=endpoint,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    creds = sts.assume_role(RoleArn=ROLE.format(account),
+                            RoleSessionName="setup")["Credentials"]
+    kwargs = {"region_name": region, "endpoint_url": endpoint,
+              "aws_access_key_id": creds["AccessKeyId"],
+              "aws_secret_access_key": creds["SecretAccessKey"],
+              "aws_session_token": creds["SessionToken"]}
+    return boto3.client("bedrock", **kwargs), boto3.client("kms", **kwargs)
+
+
+def org_model(endpoint: str, account: str, name: str, key_arn: str | None, *,
+              vpc: bool = True, tags: dict[str, str] | None = None) -> str:
+    """A model of ``account`` on the server, made by a job, encrypted with ``key_arn``."""
+    bedrock, _ = role_clients(endpoint, account)
+    extra: dict[str, Any] = {"vpcConfig": {"subnetIds": ["subnet-1"],
+                                           "securityGroupIds": ["sg-1"]}} if vpc else {}
+    job_arn = bedrock.create_model_customization_job(
+        jobName=f"job-{name}", customModelName=name,
+        roleArn=f"arn:aws:iam::{account}:role/bedrock-training",
+        baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
+        trainingDataConfig={"s3Uri": "s3://ml-approved-data/train.jsonl"},
+        outputDataConfig={"s3Uri": "s3://ml-approved-data/out/"},
+        hyperParameters={"learningRate": "0.00005"},
+        customModelTags=[{"key": k, "value": v} for k, v in (tags or {}).items()], **extra,
+    )["jobArn"]
+    backend = bedrock_backends[account]["us-east-1"]
+    # moto looks a job up by the last segment of the request path, still URL-encoded in
+    # the server, while AWS (and the tool) name a job by its ARN.
+    jobs = backend.model_customization_jobs
+    jobs[urllib.parse.quote(job_arn, safe="")] = jobs[f"job-{name}"]
+    # moto invents a key ARN for every model; AWS reports the key the model was made with.
+    backend.custom_models[name].model_kms_key_arn = key_arn
+    return f"arn:aws:bedrock:us-east-1:{account}:custom-model/{name}"
+
+
+def imported_models_on_server(monkeypatch: pytest.MonkeyPatch, account: str,
+                              key_arn: str) -> str:
+    """One Custom Model Import model in ``account`` (moto has none: taught here, in the
+    server's own process); its ARN."""
+    from moto.bedrock.responses import BedrockResponse
+
+    arn = f"arn:aws:bedrock:us-east-1:{account}:imported-model/llama0001"
+
+    def list_imported_models(self: BedrockResponse) -> str:
+        if self.current_account != account:
+            return json.dumps({"modelSummaries": []})
+        return json.dumps({"modelSummaries": [{"modelArn": arn, "modelName": "llama-import",
+                                               "creationTime": "2026-01-02T03:04:05Z"}]})
+
+    def get_imported_model(self: BedrockResponse) -> str:
+        return json.dumps({"modelArn": arn, "modelName": "llama-import",
+                           "modelArchitecture": "llama3", "modelKmsKeyArn": key_arn,
+                           "jobArn": f"arn:aws:bedrock:us-east-1:{account}:model-import-job/j",
+                           "creationTime": "2026-01-02T03:04:05Z"})
+
+    monkeypatch.setattr(BedrockResponse, "list_imported_models", list_imported_models,
+                        raising=False)
+    monkeypatch.setattr(BedrockResponse, "get_imported_model", get_imported_model,
+                        raising=False)
+    # ListTagsForResource answers only for ARNs moto knows.
+    backend = bedrock_backends[account]["us-east-1"]
+    known = backend._list_arns
+    monkeypatch.setattr(backend, "_list_arns", lambda: [*known(), arn])
+    return arn
+
+
+def test_organisation_with_deep_checks_reads_only(
+        endpoint: str, env: dict[str, str], tmp_path: Path, calls_file: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, kms_a = role_clients(endpoint, ACCOUNT_A)
+    platform = kms_a.create_key()["KeyMetadata"]["Arn"]
+    kms_a.create_alias(AliasName="alias/ml-platform", TargetKeyId=platform)
+    _, kms_b = role_clients(endpoint, ACCOUNT_B)
+    stray = kms_b.create_key()["KeyMetadata"]["Arn"]
+    good = [org_model(endpoint, ACCOUNT_A, f"a-{i}", platform, tags={"team": "ml"})
+            for i in range(4)]
+    no_vpc = org_model(endpoint, ACCOUNT_A, "a-no-vpc", platform, vpc=False,
+                       tags={"team": "ml"})
+    wrong_key = org_model(endpoint, ACCOUNT_B, "b-stray", stray, tags={"team": "ml"})
+    imported = imported_models_on_server(monkeypatch, ACCOUNT_B, stray)
+    policy = tmp_path / "deep.yaml"
+    policy.write_text(DEEP_POLICY)
+
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--region", "us-east-1",
+                               "--assume-role", ROLE.format(ACCOUNT_A),
+                               "--assume-role", ROLE.format(ACCOUNT_B),
+                               "--external-id", "nightly-audit", "--include-imported")
+    assert report["errors"] == []
+    assert code == 1, stderr
+    assert report["scanned"]["accounts"] == [ACCOUNT_A, ACCOUNT_B]
+    results = {m["model_arn"]: (m["account_id"], m["region"], m["kind"], m["result"])
+               for m in report["models"]}
+    assert results == {
+        **{arn: (ACCOUNT_A, "us-east-1", "model", "pass") for arn in good},
+        no_vpc: (ACCOUNT_A, "us-east-1", "model", "fail"),
+        wrong_key: (ACCOUNT_B, "us-east-1", "model", "fail"),
+        imported: (ACCOUNT_B, "us-east-1", "imported", "fail"),
+    }
+    assert sorted((v["model_arn"], v["rule"], v["account_id"])
+                  for v in report["violations"]) == sorted([
+        (no_vpc, "training-in-vpc", ACCOUNT_A),
+        (wrong_key, "platform-key", ACCOUNT_B),
+        (imported, "platform-key", ACCOUNT_B),
+        (imported, "team-tag", ACCOUNT_B),  # it has no tags
+        (imported, "training-in-vpc", ACCOUNT_B),  # job is null: no customization job
+    ])
+    by_model = {m["model_arn"]: m["results"] for m in report["models"]}
+    assert by_model[imported]["deep/base-model"] == "not_applicable"
+    assert by_model[imported]["deep/training-in-vpc"] == "fail"  # no customization job
+
+    operations = calls_file.read_text().split()
+    assert not_read_only(operations) == []
+    assert set(operations) == {
+        "sts:AssumeRole", "bedrock:ListCustomModels", "bedrock:GetCustomModel",
+        "bedrock:ListTagsForResource", "bedrock:GetModelCustomizationJob",
+        "kms:DescribeKey", "kms:ListAliases", "bedrock:ListImportedModels",
+        "bedrock:GetImportedModel"}
+    # One DescribeKey per distinct key and account, one job call per job, two roles.
+    assert operations.count("kms:DescribeKey") == 2
+    assert operations.count("bedrock:GetModelCustomizationJob") == 6
+    assert operations.count("sts:AssumeRole") == 2
+
+
+def test_all_regions_end_to_end(endpoint: str, env: dict[str, str], policy: Path,
+                                calls_file: Path) -> None:
+    east = create_model(endpoint, "east")
+    osaka = create_model(endpoint, "osaka", "ap-northeast-3")
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--all-regions",
+                               "--quiet")
+    assert code == 0, stderr
+    assert stderr == ""
+    assert {m["model_arn"]: m["region"] for m in report["models"]} == {
+        east: "us-east-1", osaka: "ap-northeast-3"}
+    regions = boto3.session.Session().get_available_regions("bedrock")
+    assert sorted(report["scanned"]["regions"]) == sorted(regions)
+    operations = calls_file.read_text().split()
+    assert operations.count("bedrock:ListCustomModels") == len(regions)

@@ -178,3 +178,15 @@ def test_select_rules() -> None:
     assert [r.info.id for r in select_rules([pol], [], ["p/kms-2"])[0].rules] == ["lr", "kms"]
     with pytest.raises(UsageError, match="matches no loaded rule"):
         select_rules([pol], ["kms"])
+
+
+def test_waiver_of_a_rule_that_did_not_run_is_not_stale() -> None:
+    pol = policy_from({"version": 1, "name": "p", "rules": [
+        LR_RULE, {"id": "kms", "kms_key": {}}], "waivers": [waiver(models=["nothing-*"])]})
+    only_kms = select_rules([pol], ["p/kms"])
+    assert judge(only_kms[0], model("a", **HIGH_LR)).warnings == ()
+    assert [w.code for w in judge(pol, model("a", **HIGH_LR)).warnings] == ["waiver-stale"]
+
+
+def test_no_stale_waiver_when_no_model_was_read() -> None:
+    assert judge(policy(waivers=[waiver(models=["nothing-*"])])).warnings == ()

@@ -147,7 +147,7 @@ def test_alias_bomb_is_refused_quickly() -> None:
 def test_not_utf8() -> None:
     policy, problems = load_policy_text(b"version: 1\nname: \xff\n", "p.yaml")
     assert policy is None
-    assert str(problems[0]).startswith("p.yaml:1:1: not UTF-8 text")
+    assert str(problems[0]) == ("p.yaml:2:7: not UTF-8 text: invalid start byte (byte 0xff)")
 
 
 def test_directory_loading_skips_test_files_and_sorts(tmp_path: Path) -> None:

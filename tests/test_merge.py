@@ -76,3 +76,21 @@ def test_merge_bad_input(tmp_path: Path, content: str,
     code, _, err = run_cli(["merge", str(bad)], capsys)
     assert code == 2
     assert "bad.json:" in err and "Traceback" not in err
+
+
+def test_merge_refuses_the_same_model_twice(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    a = shard(tmp_path, "a", ["prod-summarizer.json"], capsys)
+    code, out, err = run_cli(["merge", a, a], capsys)
+    assert (code, out) == (2, "")
+    assert "model 'prod-summarizer' is in more than one report" in err
+
+
+def test_merge_keeps_a_stale_waiver_only_when_every_shard_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # research-llama-ft uses the learning-rate waiver; prod-summarizer's shard does not.
+    a = shard(tmp_path, "a", ["prod-summarizer.json"], capsys)
+    b = shard(tmp_path, "b", ["research-llama.json"], capsys)
+    assert [w["code"] for w in json.loads(Path(a).read_text())["warnings"]] == ["waiver-stale"]
+    code, out, _ = run_cli(["merge", a, b, "-f", "json"], capsys)
+    assert (code, json.loads(out)["warnings"]) == (1, [])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from checker.policy import load_policy_text
+from checker.sources.aws_accounts import load_accounts_file
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -20,7 +23,13 @@ def test_readme_has_yaml_examples() -> None:
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block-{i}" for i in range(len(BLOCKS))])
-def test_yaml_example_loads(block: str) -> None:
+def test_yaml_example_loads(block: str, tmp_path: Path) -> None:
+    block = textwrap.dedent(block)
+    if block.startswith("# accounts.yaml"):
+        accounts = tmp_path / "accounts.yaml"
+        accounts.write_text(block, encoding="utf-8")
+        assert load_accounts_file(str(accounts))
+        return
     data: Any = yaml.safe_load(block)
     if isinstance(data, list):
         text = "version: 1\nname: readme\nrules:\n" + "".join(

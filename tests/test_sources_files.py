@@ -70,6 +70,20 @@ ERRORS = [
     ("dupe.yaml", "modelName: a\nmodelName: b\n", r"dupe\.yaml:2:1: duplicate key 'modelName'"),
     ("tags.json", {**DOC, "tags": "owner=me"}, r"'tags' must be an object"),
     ("latin1.json", None, r"latin1\.json: not UTF-8 text"),
+    ("dupe.json", '{"modelName": "a", "modelKmsKeyArn": "x", "modelKmsKeyArn": "y"}',
+     r"dupe\.json: duplicate key 'modelKmsKeyArn' in a JSON object"),
+    ("hp.json", {**DOC, "hyperParameters": "x"},
+     r"hp\.json: model 'ünïcode-模型': hyperParameters must be an object, not 'x'"),
+    ("key.json", {**DOC, "modelKmsKeyArn": 5},
+     r"key\.json: model 'ünïcode-模型': modelKmsKeyArn must be a string, not 5"),
+    ("lr.json", {**DOC, "hyperParameters": {"learningRate": ["0.1"]}},
+     r"hyperParameters\.learningRate must be a single value, not a list"),
+    ("validators.yaml", "modelName: a\nvalidationDataConfig: {validators: {s3Uri: x}}\n",
+     r"validationDataConfig\.validators must be a list"),
+    ("flag.json", {**DOC, "trainingDataConfig": {"invocationLogsConfig": {
+        "usePromptResponse": "yes"}}}, r"usePromptResponse must be true or false, not 'yes'"),
+    ("tagvalue.json", {**DOC, "tags": {"owner": {"name": "x"}}},
+     r"tags\.owner must be a single value, not an object"),
 ]
 
 

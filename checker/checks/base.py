@@ -35,7 +35,13 @@ def failed(field: str | None, expected: str, actual: Any, message: str) -> Outco
 
 
 class Check:
-    """A compiled check: judges one document."""
+    """A compiled check: judges one document.
+
+    ``kinds`` limits the check to models of those kinds (``model``, ``job``, ``planned``,
+    ``imported``); for the others it is not applicable. None means every kind.
+    """
+
+    kinds: frozenset[str] | None = None
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         raise NotImplementedError

@@ -41,29 +41,38 @@ class HyperparameterCheck(Check):
         if allowed is not None:
             parts.append("one of [" + ", ".join(show(a.value) for a in allowed) + "]")
         self.expected = " and ".join(parts) or "set"
+        self.fields = tuple(".".join((*keys, name)) for keys in MAPS)
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
+        # Written out rather than looped over MAPS: this runs once per model and rule.
         found = False
-        for keys in MAPS:
-            container: Any = doc
-            for key in keys:
-                container = container.get(key) if isinstance(container, Mapping) else None
-            if container is None:
-                continue
-            field = ".".join((*keys, self.name))
-            if not isinstance(container, Mapping):
-                return failed(field, self.expected, None,
-                              f"{'.'.join(keys)} is not an object: {show(container)}")
-            value = container.get(self.name)
-            if value is None:
-                continue
-            found = True
-            outcome = self._judge(field, value)
-            if outcome is not PASSED:
-                return outcome
+        plain = doc.get("hyperParameters")
+        if plain is not None:
+            if not isinstance(plain, Mapping):
+                return failed(self.fields[0], self.expected, None,
+                              f"hyperParameters is not an object: {show(plain)}")
+            value = plain.get(self.name)
+            if value is not None:
+                found = True
+                outcome = self._judge(self.fields[0], value)
+                if outcome is not PASSED:
+                    return outcome
+        config = doc.get("customizationConfig")
+        rft = config.get("rftConfig") if isinstance(config, Mapping) else None
+        numeric = rft.get("hyperParameters") if isinstance(rft, Mapping) else None
+        if numeric is not None:
+            if not isinstance(numeric, Mapping):
+                return failed(self.fields[1], self.expected, None,
+                              "customizationConfig.rftConfig.hyperParameters is not an "
+                              f"object: {show(numeric)}")
+            value = numeric.get(self.name)
+            if value is not None:
+                found = True
+                outcome = self._judge(self.fields[1], value)
+                if outcome is not PASSED:
+                    return outcome
         if not found and self.required:
-            field = f"hyperParameters.{self.name}"
-            return failed(field, self.expected, None,
+            return failed(self.fields[0], self.expected, None,
                           f"hyperparameter {self.name} is not set (AWS would apply its default)")
         return PASSED
 

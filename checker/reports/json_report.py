@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterator, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from checker import TOOL_NAME
-from checker.results import Finding, Report, ReportError
+from checker.results import Finding, ModelResult, Report, ReportError, Status
 
 SCHEMA_VERSION = 1
+# Status.value through the enum machinery, once per model and rule, is measurably slow.
+_STATUS_TEXT = {status: status.value for status in Status}
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -51,8 +54,47 @@ def error_dict(error: ReportError) -> dict[str, Any]:
     }
 
 
+def model_dict(result: ModelResult) -> dict[str, Any]:
+    model = result.model
+    return {"model_arn": model.arn, "model_name": model.name,
+            "account_id": model.account_id, "region": model.region,
+            "kind": model.kind, "result": result.result,
+            "results": {rule: _STATUS_TEXT[status] for rule, status in result.results.items()}}
+
+
+class _Each:
+    """A list of report entries made one at a time as the writer reaches them.
+
+    A report of 10,000 models holds some 100,000 small dicts and lists; building them all
+    before writing costs memory and a full garbage collection over everything in the
+    process. Made, written and dropped one by one, they cost neither.
+    """
+
+    def __init__(self, make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> None:
+        self.make = make
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self.make, self.items)
+
+
+def _eager(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> list[dict[str, Any]]:
+    return [make(item) for item in items]
+
+
+# How a long list of entries is given: built now (_eager) or while written (_Each).
+Entries = Callable[[Callable[[Any], dict[str, Any]], Sequence[Any]], Any]
+
+
 def report_dict(report: Report) -> dict[str, Any]:
     """The report as JSON data, keys in the documented order."""
+    return _report_data(report, _eager)
+
+
+def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
     summary = report.summary
     return {
         "schema_version": SCHEMA_VERSION,
@@ -79,19 +121,115 @@ def report_dict(report: Report) -> dict[str, Any]:
             "not_evaluated": summary.not_evaluated,
             "result": summary.result,
         },
-        "models": [
-            {"model_arn": m.model.arn, "model_name": m.model.name,
-             "account_id": m.model.account_id, "region": m.model.region,
-             "kind": m.model.kind, "result": m.result,
-             "results": {rule: status.value for rule, status in m.results.items()}}
-            for m in report.models
-        ],
-        "violations": [finding_dict(v) for v in report.violations],
-        "waived": [finding_dict(w) for w in report.waived],
+        "models": entries(model_dict, report.models),
+        "violations": entries(finding_dict, report.violations),
+        "waived": entries(finding_dict, report.waived),
         "warnings": [{"code": w.code, "message": w.message} for w in report.warnings],
-        "errors": [error_dict(e) for e in report.errors],
+        "errors": entries(error_dict, report.errors),
     }
 
 
 def render_json(report: Report, *, color: bool = False) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    # The same data as report_dict, with the long lists made entry by entry while written.
+    return dumps_indented(_report_data(report, _Each)) + "\n"
+
+
+def dumps_indented(value: Any) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, character for character.
+
+    With ``indent`` the standard library leaves its C encoder for a pure-Python one, which
+    made writing a large report (10,000 models) cost more than judging them. This writer
+    produces the same text with the C string escaper and no generators. It also writes the
+    report's lazily made lists (``_Each``) as lists.
+    """
+    parts: list[str] = []
+    _write(value, parts.append, "")
+    return "".join(parts)
+
+
+_INFINITY = float("inf")
+_ONLY_STRINGS = {str}
+
+
+def _float(value: float) -> str:
+    # As json.dumps writes floats (allow_nan=True).
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: Any) -> str:
+    # As json.dumps turns the keys it accepts into strings.
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _float(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
+    # The same type tests, in the same order, as json.encoder's _iterencode.
+    if isinstance(value, str):
+        out(encode_basestring(value))
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif isinstance(value, int):
+        out(int.__repr__(value))
+    elif isinstance(value, float):
+        out(_float(value))
+    elif isinstance(value, (list, tuple, _Each)):
+        if not value:
+            out("[]")
+            return
+        inner = indent + "  "
+        separator = "[\n" + inner
+        for item in value:
+            if type(item) is str:  # labels, say
+                out(separator + encode_basestring(item))
+            else:
+                out(separator)
+                _write(item, out, inner)
+            separator = ",\n" + inner
+        out("\n" + indent + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out("{}")
+            return
+        inner = indent + "  "
+        if set(map(type, value.values())) == _ONLY_STRINGS:  # a model's results, say
+            lines = (",\n" + inner).join([
+                f"{encode_basestring(key if type(key) is str else _key(key))}: "
+                f"{encode_basestring(item)}" for key, item in value.items()])
+            out(f"{{\n{inner}{lines}\n{indent}}}")
+            return
+        separator = "{\n" + inner
+        for key, item in value.items():
+            name = encode_basestring(key if type(key) is str else _key(key))
+            # Most values are strings or null: one piece instead of a recursive call.
+            if type(item) is str:
+                out(f"{separator}{name}: {encode_basestring(item)}")
+            elif item is None:
+                out(f"{separator}{name}: null")
+            else:
+                out(f"{separator}{name}: ")
+                _write(item, out, inner)
+            separator = ",\n" + inner
+        out("\n" + indent + "}")
+    else:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

@@ -72,6 +72,20 @@ def render_junit(report: Report, *, color: bool = False) -> str:
                     found = _pick(errors, model.model, rule_id) or _pick(errors, model.model, None)
                     placed.update(found)
                     _error(case, [errors[i] for i in found], f"{rule_id} could not be judged")
+        # Findings about models that were not read (an inventory's missing required model).
+        listed = {model.model.fingerprint_key for model in report.models}
+        for finding in (*report.violations, *report.waived):
+            rule_id = finding.rule.qualified_id
+            if rule_id not in owned or finding.model.fingerprint_key in listed:
+                continue
+            case = ET.SubElement(suite, "testcase", {
+                "classname": xml_text(finding.model.display_name), "name": xml_text(rule_id),
+                "file": xml_text(relative_path(owned[rule_id].file)),
+                "line": str(owned[rule_id].line)})
+            if finding.waiver is not None:
+                _skip_waived(case, [finding])
+            else:
+                _failure(case, [finding], rule_id)
         _system_out(suite, [models_read(report)])
 
     # What no policy case showed: unread models, failed regions, and the run's warnings.

@@ -20,8 +20,9 @@ def _painter(color: bool) -> Callable[[str, str], str]:
     return lambda name, text: f"\033[{_COLORS[name]}m{text}\033[0m"
 
 
-def _model_key(ref: ModelRef) -> tuple[str | None, str | None, str]:
-    return (ref.arn, ref.name, ref.kind)
+def _model_key(ref: ModelRef) -> tuple[str | None, str | None, str, str]:
+    # The origin tells apart two planned models of one name (no ARN) from different files.
+    return (ref.arn, ref.name, ref.kind, ref.origin)
 
 
 def _header(ref: ModelRef) -> str:
@@ -61,10 +62,17 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
+def _error_text(error: ReportError) -> str:
+    """The code and message, without saying the code twice (AWS messages carry it)."""
+    return error.message if error.code in error.message else f"{error.code}: {error.message}"
+
+
 def _error_line(error: ReportError) -> str:
     who = error.model_name or error.model_arn
-    where = ", ".join(x for x in (who, error.region, error.rule) if x)
-    return f"  {error.code}: {error.message}" + (f" [{where}]" if where else "")
+    # Only what the message does not already say.
+    where = ", ".join(x for x in (who, error.region, error.rule)
+                      if x and x not in error.message)
+    return f"  {_error_text(error)}" + (f" [{where}]" if where else "")
 
 
 def render_text(report: Report, *, color: bool = False) -> str:
@@ -80,7 +88,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
                                      "region, account or --from paths."))
     lines.append("")
 
-    by_model: dict[tuple[str | None, str | None, str], list[Finding]] = defaultdict(list)
+    by_model: dict[tuple[str | None, str | None, str, str], list[Finding]] = defaultdict(list)
     for finding in (*report.violations, *report.waived):
         by_model[_model_key(finding.model)].append(finding)
     errors_by_model: dict[tuple[str | None, str | None, str], list[ReportError]] = defaultdict(
@@ -107,9 +115,19 @@ def render_text(report: Report, *, color: bool = False) -> str:
         for finding in findings:
             lines.extend(_finding_lines(finding, paint))
         for error in errors:
-            lines.append(f"    {paint('magenta', '[error]')} {error.rule}: {error.code}: "
-                         f"{error.message}")
+            lines.append(f"    {paint('magenta', '[error]')} {error.rule}: "
+                         f"{_error_text(error)}")
         lines.append("")
+
+    # Models an inventory requires but that were not read: findings with no model result.
+    listed = {_model_key(m.model) for m in report.models}
+    for key, findings in by_model.items():
+        if key not in listed:
+            lines.append(f"{paint('red', '-')} model \"{findings[0].model.display_name}\" "
+                         "(not found)")
+            for finding in findings:
+                lines.extend(_finding_lines(finding, paint))
+            lines.append("")
 
     if passing:
         shown = ", ".join(passing[:PASSING_SHOWN])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.results import ModelInput, ReportError
+from checker.results import ModelInput, ReportError, ReportWarning
 
 
 @dataclass(frozen=True)
@@ -16,3 +16,5 @@ class SourceResult:
     sources: tuple[str, ...] = ()
     accounts: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    # Worth knowing, not errors: a region skipped as not enabled for the account, say.
+    warnings: tuple[ReportWarning, ...] = ()

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.documents import normalize_document
+from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
-from checker.results import ModelInput
-from checker.sources import SourceResult
+from checker.fields import document_problem
+from checker.paths import expand_paths
+from checker.results import KINDS, ModelInput
+from checker.snapshot import SNAPSHOT_SCHEMA_VERSION
+from checker.sources import SourceResult, planned
 from checker.yamlload import YamlError, load_yaml
 
 SUFFIXES = (".json", ".yaml", ".yml")
@@ -20,24 +23,31 @@ SUFFIXES = (".json", ".yaml", ".yml")
 def document_files(paths: Iterable[str]) -> list[str]:
     """The files a list of files and directories names (directories: *.json, *.yaml, *.yml
     in them, sorted)."""
-    files: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in SUFFIXES)
-            if not found:
-                raise InputError(f"{raw}: no model documents (*.json, *.yaml, *.yml) in this "
-                                 "directory")
-            files.extend(str(p) for p in found)
-        elif path.is_file():
-            files.append(str(path))
-        else:
-            raise InputError(f"{raw}: no such file or directory")
-    return files
+    return expand_paths(paths, lambda p: p.suffix in SUFFIXES,
+                        what="model documents (*.json, *.yaml, *.yml)", error=InputError)
 
 
-def read_data(file: str) -> Any:
-    """Parse a JSON or YAML file into plain data; InputError naming the file (and line)."""
+class DuplicateKeyError(ValueError):
+    """A JSON object that repeats a key."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads silently keeps the last of two equal keys, which can hide a value (a
+    # foreign KMS key followed by an approved one, say): refuse such a file instead.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(f"duplicate key {key!r} in a JSON object; JSON readers "
+                                        "would silently keep only the last one")
+            seen.add(key)
+    return obj
+
+
+def read_data(file: str, *, json_only: bool = False) -> Any:
+    """Parse a JSON or YAML file into JSON data (YAML timestamps become ISO-8601 strings);
+    InputError naming the file (and line). ``json_only`` for files that must be JSON."""
     try:
         raw = Path(file).read_bytes()
     except OSError as exc:
@@ -46,15 +56,17 @@ def read_data(file: str) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    if file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
+    if json_only or file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
+        except DuplicateKeyError as exc:
+            raise InputError(f"{file}: {exc}") from None
         except json.JSONDecodeError as exc:
-            if file.endswith(".json"):
+            if json_only or file.endswith(".json"):
                 raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
                                  f"{exc.msg}") from None
     try:
-        return load_yaml(text, file).data
+        return to_json_value(load_yaml(text, file).data)
     except YamlError as exc:
         raise InputError(str(exc.problem)) from None
 
@@ -92,14 +104,25 @@ def _tags_as_object(doc: dict[str, Any], file: str) -> None:
         raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an object")
 
 
-def model_input(doc: Mapping[str, Any], file: str) -> ModelInput:
-    normalized = normalize_document(doc)
+def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False) -> ModelInput:
+    """A model document as the engine sees it; ``json_values`` when it is JSON data already
+    (as everything read_data returns is)."""
+    normalized = normalize_document(doc, json_values=json_values)
     _tags_as_object(normalized, file)
+    problem = document_problem(normalized)
+    if problem is not None:
+        # Judging a malformed document could pass a gate it should fail: refuse it.
+        raise InputError(f"{file}: model {_name_of(normalized)}: {problem}")
     return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file)
 
 
+def _name_of(doc: Mapping[str, Any]) -> str:
+    name = doc.get("modelName") or doc.get("modelArn")
+    return repr(name) if isinstance(name, str) else "(unnamed)"
+
+
 def _one(data: Any, file: str) -> list[ModelInput]:
-    return [model_input(data, file)]
+    return [model_input(data, file, json_values=True)]
 
 
 def _documents(items: Sequence[Any], file: str, where: str) -> list[ModelInput]:
@@ -111,7 +134,7 @@ def _documents(items: Sequence[Any], file: str, where: str) -> list[ModelInput]:
         if not _is_model_document(item):
             raise InputError(f"{file}: {where}item {index + 1} is not a GetCustomModel "
                              "document (it has neither modelArn nor modelName)")
-        models.append(model_input(item, file))
+        models.append(model_input(item, file, json_values=True))
     return models
 
 
@@ -125,18 +148,27 @@ def _is_snapshot(data: Any) -> bool:
 
 
 def _snapshot(data: Any, file: str) -> list[ModelInput]:
+    if data["schema_version"] != SNAPSHOT_SCHEMA_VERSION:
+        raise InputError(f"{file}: snapshot schema_version {data['schema_version']!r} is not "
+                         f"supported; this tool reads version {SNAPSHOT_SCHEMA_VERSION}")
     models = []
     for item in _documents(data["models"], file, "models: "):
-        kind = item.document.get("kind") if isinstance(item.document.get("kind"), str) else None
-        models.append(item if kind is None else ModelInput(
-            document=item.document, kind=kind, origin=file,
-            enrichment_errors=item.enrichment_errors))
+        # The snapshot stores each model's kind beside its fields; it is not a field.
+        document = dict(item.document)
+        kind = document.pop("kind", None)
+        models.append(ModelInput(document=document, kind=kind if kind in KINDS else item.kind,
+                                 origin=file, enrichment_errors=item.enrichment_errors))
     return models
 
 
 # Recognised in order; the first whose ``detect`` holds converts the file.
 SHAPES: list[Shape] = [
     Shape("a snapshot (bedrock-drift snapshot)", _is_snapshot, _snapshot),
+    Shape("a CreateModelCustomizationJob request (aws bedrock create-model-customization-job "
+          "--generate-cli-skeleton, filled in)", planned.is_job_request,
+          planned.request_to_inputs),
+    Shape("a Terraform plan (terraform show -json plan.out)", planned.is_terraform_plan,
+          planned.plan_to_inputs),
     Shape("a GetCustomModel document (aws bedrock get-custom-model)", _is_model_document, _one),
     Shape("a list of GetCustomModel documents", _is_list_of_documents,
           lambda data, file: _documents(data, file, "")),
@@ -144,7 +176,8 @@ SHAPES: list[Shape] = [
 
 
 def convert(data: Any, file: str) -> list[ModelInput]:
-    """Turn one file's data into model inputs, or say which shapes are accepted."""
+    """Turn one file's data (JSON data, as read_data returns it) into model inputs, or say
+    which shapes are accepted."""
     if isinstance(data, list) and not data:
         raise InputError(f"{file}: no model documents (the list is empty)")
     for shape in SHAPES:

@@ -1,0 +1,154 @@
+"""Cheap lints `validate` runs after a policy compiles: mistakes that are valid syntax but
+make a rule fail (or apply) in a way its author cannot have meant. Each is a warning.
+
+- a ``kms_key.allowed`` glob no KMS key ARN can match (botocore's ``KmsKeyArn`` pattern);
+- a ``lambda_grader.arn_pattern`` or ``allowed`` glob no Lambda ARN can match (botocore's
+  ``LambdaArn`` pattern);
+- a ``base_model`` glob that matches no foundation model id of the documented families, in any
+  form a base model takes (bare id, foundation-model ARN, custom-model ARN);
+- a rule ``when`` (or a part of its ``all_of``) that repeats the policy's ``scope.when``.
+
+They work on the policy's data after variables are substituted, so a variable's value is
+linted where the reference stands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+import botocore.session
+
+from checker.errors import Problem
+from checker.foundation_models import FOUNDATION_MODEL_IDS, id_forms
+from checker.regexlang import Nfa, Unsupported, glob_nfa, intersects, regex_nfa
+from checker.yamlload import Located, Path
+
+# Used when botocore's service model has no pattern for the shape (it always has, today).
+KMS_KEY_ARN_SHAPE = r"arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}"
+LAMBDA_ARN_SHAPE = (r"arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\d{12}:function:"
+                    r"[a-zA-Z0-9-_\.]+(:(\$LATEST|[a-zA-Z0-9-_]+))?")
+
+
+@cache
+def botocore_pattern(shape: str, fallback: str) -> str:
+    """The ``pattern`` botocore's Bedrock service model gives a string shape."""
+    try:
+        model = botocore.session.get_session().get_service_model("bedrock")
+        pattern = model.shape_for(shape).metadata.get("pattern")
+    except Exception:  # an older botocore without the shape: the documented shape will do
+        return fallback
+    return pattern if isinstance(pattern, str) and pattern else fallback
+
+
+@cache
+def kms_key_arn_nfa() -> Nfa:
+    return regex_nfa(botocore_pattern("KmsKeyArn", KMS_KEY_ARN_SHAPE))
+
+
+@cache
+def lambda_arn_nfa() -> Nfa:
+    return regex_nfa(botocore_pattern("LambdaArn", LAMBDA_ARN_SHAPE))
+
+
+@cache
+def base_model_nfa() -> Nfa:
+    """Every known foundation model id, in each form a base model (or planned job) names it."""
+    ids = "|".join(re.escape(form) for model in FOUNDATION_MODEL_IDS for form in id_forms(model))
+    partition = r"arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}"
+    return regex_nfa(rf"({ids})|{partition}::foundation-model/({ids})"
+                     rf"|{partition}:[0-9]{{12}}:custom-model/({ids})/[a-z0-9]{{12}}")
+
+
+def _glob_can_match(glob: str, target: Callable[[], Nfa]) -> bool:
+    try:
+        return intersects(glob_nfa(glob), target())
+    except Unsupported:
+        return True
+
+
+def _regex_can_match(pattern: str, target: Callable[[], Nfa]) -> bool:
+    try:
+        return intersects(regex_nfa(pattern), target())
+    except Unsupported:  # lookarounds and the like: do not guess
+        return True
+
+
+class _Linter:
+    def __init__(self, located: Located) -> None:
+        self.located = located
+        self.problems: list[Problem] = []
+
+    def warn(self, path: Path, message: str) -> None:
+        self.problems.append(self.located.problem(path, message, warning=True))
+
+    def globs(self, rule: dict[str, Any], path: Path, kind: str,
+              keys: Iterable[str]) -> Iterable[tuple[Path, str]]:
+        options = rule.get(kind)
+        if not isinstance(options, dict):
+            return
+        for key in keys:
+            values = options.get(key)
+            if isinstance(values, list):
+                for index, value in enumerate(values):
+                    if isinstance(value, str):
+                        yield (*path, kind, key, index), value
+
+    def rule(self, rule: dict[str, Any], path: Path, scope_when: Any) -> None:
+        for where, glob in self.globs(rule, path, "kms_key", ["allowed"]):
+            if not _glob_can_match(glob, kms_key_arn_nfa):
+                self.warn(where, f"kms_key.allowed glob {glob!r} cannot match any KMS key ARN "
+                                 "(arn:<partition>:kms:<region>:<12-digit account>:key/<key "
+                                 "id>), so this rule fails every model with a key")
+        for where, glob in self.globs(rule, path, "lambda_grader", ["allowed"]):
+            if not _glob_can_match(glob, lambda_arn_nfa):
+                self.warn(where, f"lambda_grader.allowed glob {glob!r} cannot match any Lambda "
+                                 "ARN (arn:<partition>:lambda:<region>:<12-digit account>:"
+                                 "function:<name>[:<qualifier>])")
+        grader = rule.get("lambda_grader")
+        if isinstance(grader, dict) and isinstance(grader.get("arn_pattern"), str):
+            pattern = grader["arn_pattern"]
+            if not _regex_can_match(pattern, lambda_arn_nfa):
+                self.warn((*path, "lambda_grader", "arn_pattern"),
+                          f"lambda_grader.arn_pattern /{pattern}/ cannot match any Lambda ARN "
+                          "(arn:<partition>:lambda:<region>:<12-digit account>:function:<name>"
+                          "[:<qualifier>]), so this rule fails every RFT model")
+        for where, glob in self.globs(rule, path, "base_model", ["allowed", "denied"]):
+            if not _glob_can_match(glob, base_model_nfa):
+                self.warn(where, f"base_model.{where[-2]} glob {glob!r} matches no foundation "
+                                 "model of the documented families (as a model id, a "
+                                 "foundation-model ARN or a custom-model ARN); check the "
+                                 "spelling, or ignore this if it names a newer model")
+        if scope_when is not None and "when" in rule:
+            self.repeated_scope(rule["when"], (*path, "when"), scope_when)
+
+    def repeated_scope(self, when: Any, path: Path, scope_when: Any) -> None:
+        scope_parts = [scope_when]
+        if isinstance(scope_when, dict) and isinstance(scope_when.get("all_of"), list):
+            scope_parts += scope_when["all_of"]
+        if when in scope_parts:
+            self.warn(path, "this when repeats the policy's scope.when: every model the rule "
+                            "sees is already in scope; remove it")
+            return
+        if isinstance(when, dict) and isinstance(when.get("all_of"), list):
+            for index, part in enumerate(when["all_of"]):
+                if part in scope_parts:
+                    self.warn((*path, "all_of", index),
+                              "this part of the when repeats the policy's scope.when; "
+                              "remove it")
+
+
+def lint_policy(located: Located) -> list[Problem]:
+    """The lint warnings for one compiled policy's data (``located``, after substitution)."""
+    raw = located.data
+    linter = _Linter(located)
+    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
+        return []
+    scope = raw.get("scope")
+    scope_when = scope.get("when") if isinstance(scope, dict) else None
+    for index, rule in enumerate(raw["rules"]):
+        if isinstance(rule, dict):
+            linter.rule(rule, ("rules", index), scope_when)
+    return sorted(linter.problems, key=lambda p: (p.line, p.col))

@@ -1,0 +1,138 @@
+"""In-flight customization jobs, judged as the models they will produce (kind ``job``).
+
+``job_input`` is pure: a ``GetModelCustomizationJob`` response in, a model input out.
+``fetch_jobs`` reads the jobs still ``InProgress`` from live AWS (List/Get only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from checker.documents import normalize_document, parse_arn
+from checker.results import ModelInput, ReportError
+from checker.sources import SourceResult
+
+JOB = "job"
+# GetModelCustomizationJob fields and the model document keys the finished model will have.
+_MODEL_FIELDS = {
+    "outputModelName": "modelName",
+    "baseModelArn": "baseModelArn",
+    "outputModelKmsKeyArn": "modelKmsKeyArn",
+    "customizationType": "customizationType",
+    "hyperParameters": "hyperParameters",
+    "customizationConfig": "customizationConfig",
+    "trainingDataConfig": "trainingDataConfig",
+    "validationDataConfig": "validationDataConfig",
+    "outputDataConfig": "outputDataConfig",
+}
+TAGS_NOT_AVAILABLE = (
+    "NotAvailable",
+    "an in-flight job does not show the tags its model will get (GetModelCustomizationJob "
+    "has no customModelTags), so rules on tags cannot judge it until the model exists",
+)
+
+
+def job_input(response: Mapping[str, Any], *, origin: str = "aws",
+              needs: frozenset[str] = frozenset()) -> ModelInput:
+    """The model an in-flight job will produce: the job's output fields under the model
+    document's names, the whole response under ``job``, and region and account from the
+    job's ARN. It has no ``modelArn`` (the model does not exist yet) and no ``modelStatus``.
+    """
+    job = normalize_document(response)
+    doc: dict[str, Any] = {key: job[field] for field, key in _MODEL_FIELDS.items()
+                           if job.get(field) is not None}
+    parts = parse_arn(job.get("jobArn"))
+    if parts is not None:
+        if parts[2]:
+            doc["region"] = parts[2]
+        if parts[3]:
+            doc["accountId"] = parts[3]
+    doc["job"] = job
+    errors = {"tags": TAGS_NOT_AVAILABLE} if "tags" in needs else {}
+    return ModelInput(document=doc, kind=JOB, origin=origin, enrichment_errors=errors)
+
+
+def _error(exc: Exception) -> tuple[str, str]:
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        error = response.get("Error", {})
+        code = str(error.get("Code") or type(exc).__name__)
+        return code, " ".join(str(error.get("Message") or exc).split())
+    return type(exc).__name__, " ".join(str(exc).split())
+
+
+def fetch_jobs(clients: Mapping[str, Any], *, needs: frozenset[str] = frozenset(),
+               skip_models: frozenset[str] = frozenset()) -> SourceResult:
+    """The jobs still ``InProgress`` in each region, as the models they will produce.
+
+    ``clients`` maps a region to its Bedrock client. Calls ``ListModelCustomizationJobs``
+    (``statusEquals=InProgress``) and ``GetModelCustomizationJob`` only. A job whose output
+    model is already among ``skip_models`` (ARNs read as models) is judged as that model, not
+    twice. A region or job that cannot be read is an error in the result, never a pass.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    models: list[ModelInput] = []
+    errors: list[ReportError] = []
+    for region, client in clients.items():
+        try:
+            summaries = [summary
+                         for page in client.get_paginator("list_model_customization_jobs")
+                         .paginate(statusEquals="InProgress")
+                         for summary in page.get("modelCustomizationJobSummaries", [])]
+        except (ClientError, BotoCoreError) as exc:
+            code, message = _error(exc)
+            errors.append(ReportError(code=code, region=region, message=(
+                f"{region}: ListModelCustomizationJobs: {code}: {message}")))
+            continue
+        for summary in summaries:
+            arn = summary.get("jobArn")
+            # A job name is unique in its account and region, and every endpoint takes it
+            # as it is (an ARN must survive URL encoding in the request path).
+            ident = summary.get("jobName") or arn
+            try:
+                response = client.get_model_customization_job(jobIdentifier=ident)
+            except (ClientError, BotoCoreError) as exc:
+                code, message = _error(exc)
+                errors.append(ReportError(
+                    code=code, region=region, model_name=summary.get("customModelName"),
+                    message=f"{region}: GetModelCustomizationJob {arn}: {code}: {message}"))
+                continue
+            if response.get("status") != "InProgress":
+                continue  # finished between the listing and now: it is a model (or nothing)
+            if response.get("outputModelArn") in skip_models:
+                continue
+            models.append(job_input(response, origin=f"aws:{region}", needs=needs))
+    accounts = sorted({a for m in models if isinstance(a := m.document.get("accountId"), str)})
+    return SourceResult(models=tuple(models), errors=tuple(errors), sources=("aws",),
+                        accounts=tuple(accounts),
+                        regions=tuple(sorted(clients)))
+
+
+def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: str | None,
+                    regions: Sequence[str], needs: frozenset[str],
+                    skip_models: frozenset[str],
+                    max_attempts: int = 10, connect_timeout: float = 5,
+                    read_timeout: float = 30) -> SourceResult:
+    """:func:`fetch_jobs` for ``regions``, with clients made like the live model source's
+    (adaptive retries, connect and read timeouts), so a run always ends."""
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    config = Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
+                    connect_timeout=connect_timeout, read_timeout=read_timeout)
+    session = session_factory(profile)
+    clients: dict[str, Any] = {}
+    errors: list[ReportError] = []
+    for region in regions:
+        try:
+            clients[region] = session.client("bedrock", region_name=region, config=config)
+        except (BotoCoreError, ValueError) as exc:
+            code, message = _error(exc)
+            errors.append(ReportError(code=code, region=region,
+                                      message=f"{region}: {code}: {message}"))
+    result = fetch_jobs(clients, needs=needs, skip_models=skip_models)
+    return SourceResult(models=result.models, errors=(*errors, *result.errors),
+                        sources=result.sources, accounts=result.accounts,
+                        regions=result.regions)
