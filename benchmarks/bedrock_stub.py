@@ -1,10 +1,12 @@
 """A minimal Bedrock control plane served from memory, with a fixed delay per request.
 
-Answers ``ListCustomModels``, ``GetCustomModel`` and ``ListTagsForResource`` for N
-generated models, after sleeping ``--latency`` seconds on every request (the round trip
-to a real AWS endpoint). It exists for the benchmarks: moto's server spends several
-milliseconds of CPU per request, which on a small machine would measure moto instead of
-the client. Not for tests; those use moto.
+Answers ``ListCustomModels``, ``GetCustomModel``, ``ListTagsForResource`` and
+``GetModelCustomizationJob`` for N generated models, and KMS ``DescribeKey`` and
+``ListAliases`` for their keys (one of ``--keys`` distinct keys per model; point
+``AWS_ENDPOINT_URL_KMS`` at the same server), after sleeping ``--latency`` seconds on
+every request (the round trip to a real AWS endpoint). It exists for the benchmarks:
+moto's server spends several milliseconds of CPU per request, which on a small machine
+would measure moto instead of the client. Not for tests; those use moto.
 
     python benchmarks/bedrock_stub.py --models 1000 --latency 0.1 --port 0
 
@@ -48,8 +50,14 @@ SUMMARY_KEYS = ("modelArn", "modelName", "creationTime", "baseModelArn", "custom
                 "modelStatus")
 
 
-def make_models(count: int, region: str = REGION) -> list[dict[str, Any]]:
-    """``count`` GetCustomModel documents, as AWS returns them (without metadata)."""
+def key_arn(index: int, region: str = REGION) -> str:
+    """The ARN of the ``index``-th KMS key."""
+    return f"arn:aws:kms:{region}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-{index:012d}"
+
+
+def make_models(count: int, region: str = REGION, keys: int = 1) -> list[dict[str, Any]]:
+    """``count`` GetCustomModel documents, as AWS returns them (without metadata); model
+    ``i`` is encrypted with key ``i % keys``."""
     models = []
     for i in range(count):
         name = f"bench-model-{i:05d}"
@@ -63,8 +71,7 @@ def make_models(count: int, region: str = REGION) -> list[dict[str, Any]]:
             "baseModelArn": f"arn:aws:bedrock:{region}::foundation-model/"
                             "amazon.titan-text-express-v1:0:8k",
             "customizationType": "FINE_TUNING",
-            "modelKmsKeyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/"
-                              "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "modelKmsKeyArn": key_arn(i % keys, region),
             "hyperParameters": {"epochCount": "2", "batchSize": "1",
                                 "learningRate": "0.00001" if i % 10 else "0.001"},
             "trainingDataConfig": {"s3Uri": "s3://ml-approved-data/train.jsonl"},
@@ -121,6 +128,26 @@ class Stub:
             self.bodies[model["modelArn"]] = body
             self.bodies[model["modelName"]] = body
         self.tags = json.dumps({"tags": [{"key": "team", "value": "ml"}]}).encode()
+        self.jobs: dict[str, bytes] = {}
+        self.keys: dict[str, dict[str, Any]] = {}
+        for model in models:
+            job = {"jobArn": model["jobArn"], "jobName": model["jobName"],
+                   "outputModelName": model["modelName"], "outputModelArn": model["modelArn"],
+                   "roleArn": f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
+                   "status": "Completed", "baseModelArn": model["baseModelArn"],
+                   "customizationType": "FINE_TUNING",
+                   "creationTime": model["creationTime"],
+                   "trainingDataConfig": model["trainingDataConfig"],
+                   "outputDataConfig": model["outputDataConfig"],
+                   "hyperParameters": model["hyperParameters"],
+                   "vpcConfig": {"subnetIds": ["subnet-0123456789abcdef0"],
+                                 "securityGroupIds": ["sg-0123456789abcdef0"]}}
+            self.jobs[model["jobArn"]] = json.dumps(job).encode()
+            arn = model["modelKmsKeyArn"]
+            key_id = arn.rsplit("/", 1)[1]
+            self.keys[arn] = self.keys[key_id] = {
+                "KeyId": key_id, "Arn": arn, "KeyManager": "CUSTOMER", "KeyState": "Enabled",
+                "Enabled": True, "KeyUsage": "ENCRYPT_DECRYPT", "AWSAccountId": ACCOUNT}
         self.throttle_body = json.dumps(
             {"__type": "ThrottlingException", "message": THROTTLE_MESSAGE}).encode()
         self.pages: dict[tuple[int, int], bytes] = {}
@@ -167,18 +194,42 @@ class Stub:
             self.pages[(start, size)] = body
         return body
 
-    def route(self, method: str, target: str) -> tuple[str | None, int, bytes, str | None]:
+    def kms(self, operation: str, request: dict[str, Any]) -> tuple[int, bytes, str | None]:
+        """The KMS operations (awsJson1.1: ``POST /`` with ``X-Amz-Target``)."""
+        key = self.keys.get(str(request.get("KeyId")))
+        if key is None:
+            return 400, json.dumps({"__type": "NotFoundException",
+                                    "message": "no such key"}).encode(), "NotFoundException"
+        if operation == "DescribeKey":
+            return 200, json.dumps({"KeyMetadata": key}).encode(), None
+        alias = {"AliasName": "alias/ml-platform",
+                 "AliasArn": f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/ml-platform",
+                 "TargetKeyId": key["KeyId"]}
+        return 200, json.dumps({"Aliases": [alias], "Truncated": False}).encode(), None
+
+    def route(self, method: str, target: str, amz_target: str | None = None,
+              body: bytes = b"") -> tuple[str | None, int, bytes, str | None]:
         """(operation, status, body, error type) for a request; operation None: not counted."""
+        if amz_target and amz_target.startswith("TrentService."):
+            operation = amz_target.split(".", 1)[1]
+            if operation in ("DescribeKey", "ListAliases"):
+                return (operation, *self.kms(operation, json.loads(body or b"{}")))
         parts = urlsplit(target)
         path = unquote(parts.path)
+        if method == "GET" and path.startswith("/model-customization-jobs/"):
+            job = self.jobs.get(path[len("/model-customization-jobs/"):])
+            if job is None:
+                return "GetModelCustomizationJob", 404, json.dumps(
+                    {"message": f"no job {path}"}).encode(), "ResourceNotFoundException"
+            return "GetModelCustomizationJob", 200, job, None
         if method == "GET" and path == "/custom-models":
             return "ListCustomModels", 200, self.list_page(parse_qs(parts.query)), None
         if method == "GET" and path.startswith("/custom-models/"):
-            body = self.bodies.get(path[len("/custom-models/"):])
-            if body is None:
+            model = self.bodies.get(path[len("/custom-models/"):])
+            if model is None:
                 return "GetCustomModel", 404, json.dumps(
                     {"message": f"no model {path}"}).encode(), "ResourceNotFoundException"
-            return "GetCustomModel", 200, body, None
+            return "GetCustomModel", 200, model, None
         if method == "POST" and path == "/listTagsForResource":
             return "ListTagsForResource", 200, self.tags, None
         return None, 404, json.dumps({"message": f"no route for {method} {path}"}).encode(), \
@@ -200,8 +251,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)  # keep the connection in step with the client
+        # Read even when unused: keeps the connection in step with the client.
+        request = self.rfile.read(length) if length else b""
         stub = self.server.stub
         if self.path == "/__stats":
             self.send(200, stub.stats(), None)
@@ -211,7 +262,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, b"{}", None)
             return
         admitted = stub.bucket is None or stub.bucket.admit()
-        operation, status, body, error = stub.route(method, self.path)
+        operation, status, body, error = stub.route(method, self.path,
+                                                    self.headers.get("X-Amz-Target"), request)
         time.sleep(stub.latency)
         if operation is not None:
             stub.count(operation, throttled=not admitted)
@@ -254,11 +306,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", type=float, default=None,
                         help="token bucket depth (default: one second of --quota)")
     parser.add_argument("--throttle-status", type=int, default=THROTTLE_STATUS)
+    parser.add_argument("--keys", type=int, default=1,
+                        help="distinct KMS keys among the models (default 1)")
     args = parser.parse_args(argv)
     bucket = None
     if args.quota is not None:
         bucket = TokenBucket(args.quota, args.burst if args.burst is not None else args.quota)
-    stub = Stub(make_models(args.models), args.latency, bucket, args.throttle_status)
+    stub = Stub(make_models(args.models, keys=args.keys), args.latency, bucket,
+                args.throttle_status)
     server = Server(("127.0.0.1", args.port), stub)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:

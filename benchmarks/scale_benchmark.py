@@ -15,16 +15,19 @@ For every run the stub counts the calls it answered, per operation (and the thro
 ones), and its own CPU time, so the table shows that the server was not the bottleneck;
 the client's CPU time comes from the kernel's accounting of the child process.
 
-Two modes. ``speed`` (default): the table of wall times against the machine floor and the
+Three modes. ``speed`` (default): the table of wall times against the machine floor and the
 latency floor ``(list pages + N x calls per model) / workers x latency``. ``quota``: the
 stub throttles beyond ``--quota`` requests a second; ``check`` must judge every model with
 no error, and its wall time is compared with the quota floor ``calls / quota``; each
-``--setting WORKERS:ATTEMPTS`` adds a row with those options. Run from the repository root:
+``--setting WORKERS:ATTEMPTS`` adds a row with those options. ``calls``: one run per
+policy (no tag rule, a tag rule, rules on the KMS key and the job, ``--keys`` distinct keys),
+the calls made against the calls needed. Run from the repository root:
 
     .venv/bin/python benchmarks/scale_benchmark.py speed --models 200 1000 5000 --latency 0.1
     .venv/bin/python benchmarks/scale_benchmark.py speed --models 1000 --latency 0.5 --repeat 1
     .venv/bin/python benchmarks/scale_benchmark.py quota --models 1000 --quota 20 \\
         --setting 32:10 --setting 8:10
+    .venv/bin/python benchmarks/scale_benchmark.py calls --models 1000 --keys 10
 """
 
 from __future__ import annotations
@@ -54,8 +57,18 @@ sys.path.insert(0, str(HERE))
 from fetch_benchmark import POLICY, TAG_RULE  # noqa: E402
 
 PAGE_SIZE = 1000  # ListCustomModels' largest page, as the tool asks for
-OPERATIONS = ("ListCustomModels", "GetCustomModel", "ListTagsForResource")
-SHORT = {"ListCustomModels": "List", "GetCustomModel": "Get", "ListTagsForResource": "Tags"}
+OPERATIONS = ("ListCustomModels", "GetCustomModel", "ListTagsForResource",
+              "GetModelCustomizationJob", "DescribeKey", "ListAliases")
+SHORT = {"ListCustomModels": "List", "GetCustomModel": "Get", "ListTagsForResource": "Tags",
+         "GetModelCustomizationJob": "Job", "DescribeKey": "DescribeKey",
+         "ListAliases": "ListAliases"}
+# Rules on the deep checks: the model's KMS key (DescribeKey and its aliases) and its job.
+DEEP_RULES = """\
+  - id: key-alias
+    kms_key: {aliases: ["alias/ml-*"], customer_managed: true}
+  - id: job-in-vpc
+    require: {field: job.vpcConfig.subnetIds, exists: true}
+"""
 RUN_TIMEOUT = 540.0  # seconds: a run that has not ended by then is reported as a failure
 
 
@@ -106,9 +119,9 @@ class StubServer:
     """``bedrock_stub.py`` in its own process, and its counters."""
 
     def __init__(self, models: int, latency: float, quota: float | None,
-                 throttle_status: int | None = None) -> None:
+                 throttle_status: int | None = None, keys: int = 1) -> None:
         cmd = [sys.executable, str(HERE / "bedrock_stub.py"), "--models", str(models),
-               "--latency", str(latency), "--port", "0"]
+               "--latency", str(latency), "--port", "0", "--keys", str(keys)]
         if quota is not None:
             cmd += ["--quota", str(quota)]
         if throttle_status is not None:
@@ -311,7 +324,8 @@ QUOTA_HEADER = (
 def environment(url: str, workdir: Path) -> dict[str, str]:
     """Only the stub: fake credentials, no profile, no instance metadata."""
     env = {**os.environ,
-           "AWS_ENDPOINT_URL_BEDROCK": url, "AWS_ACCESS_KEY_ID": "bench",
+           "AWS_ENDPOINT_URL_BEDROCK": url, "AWS_ENDPOINT_URL_KMS": url,
+           "AWS_ACCESS_KEY_ID": "bench",
            "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_CONFIG_FILE": str(workdir / "none"),
            "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
@@ -409,6 +423,38 @@ def run_quota(args: argparse.Namespace, workdir: Path) -> None:
     print("\n".join(rows))
 
 
+def run_calls(args: argparse.Namespace, workdir: Path) -> None:
+    """One check per policy; the calls each made, against the calls it needs."""
+    policies = {"no tag rule": POLICY, "tag rule": POLICY + TAG_RULE,
+                "key and job rules": POLICY + DEEP_RULES}
+    needed = {"no tag rule": expected_calls(args.models, False),
+              "tag rule": expected_calls(args.models, True),
+              "key and job rules": {**expected_calls(args.models, False),
+                                    "GetModelCustomizationJob": args.models,
+                                    "DescribeKey": args.keys, "ListAliases": args.keys}}
+    print(machine_line())
+    print(f"{args.models} models, {args.keys} distinct KMS keys, one job per model, "
+          f"latency {args.latency * 1000:.0f} ms")
+    stub = StubServer(args.models, args.latency, None, keys=args.keys)
+    env = environment(stub.url, workdir)
+    rows: list[str] = []
+    try:
+        for label, text in policies.items():
+            policy = workdir / f"{len(rows)}.yaml"
+            policy.write_text(text)
+            variant = Variant(label, check_command(policy, [], args.check_command),
+                              label == "tag rule", True)
+            run = timed_run(variant, env, stub)
+            ok = run.calls == needed[label] and not run.failure and run.models == args.models
+            rows.append(f"| {label} | {calls_text(needed[label])} | {calls_text(run.calls)}"
+                        f" | {run.wall:.2f} s | {'ok' if ok else run.failure or 'MORE CALLS'} |")
+    finally:
+        stub.stop()
+    print("| policy | calls needed | calls made (counted by the server) | check | result |\n"
+          "|---|---|---|---:|---|")
+    print("\n".join(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     sub = parser.add_subparsers(dest="mode")
@@ -433,6 +479,11 @@ def main() -> None:
                        help="HTTP status of a throttled answer (Bedrock's model says 429)")
     quota.add_argument("--setting", action="append", default=[],
                        metavar="WORKERS[:ATTEMPTS]", help="also run check with these options")
+    calls = sub.add_parser("calls", help="the calls each policy makes, against what it needs")
+    calls.add_argument("--models", type=int, default=1000)
+    calls.add_argument("--keys", type=int, default=10)
+    calls.add_argument("--latency", type=float, default=0.1)
+    calls.add_argument("--check-command", default=None, metavar="CMD")
     bare = sub.add_parser("bare", help=argparse.SUPPRESS)
     bare.add_argument("--workers", type=int, required=True)
     bare.add_argument("--max-attempts", type=int, required=True)
@@ -445,6 +496,8 @@ def main() -> None:
     try:
         if args.mode == "quota":
             run_quota(args, workdir)
+        elif args.mode == "calls":
+            run_calls(args, workdir)
         else:
             if args.mode is None:
                 args = parser.parse_args(["speed", *sys.argv[1:]])
