@@ -16,7 +16,8 @@ ones), and its own CPU time, so the table shows that the server was not the bott
 the client's CPU time comes from the kernel's accounting of the child process.
 
 Three modes. ``speed`` (default): the table of wall times against the machine floor and the
-latency floor ``(list pages + N x calls per model) / workers x latency``. ``quota``: the
+latency floor ``(list pages + N x calls per model) / workers x latency`` (and the same in
+whole round trips: one for the first page, then ``ceil((calls - 1) / workers)``). ``quota``: the
 stub throttles beyond ``--quota`` requests a second; ``check`` must judge every model with
 no error, and its wall time is compared with the quota floor ``calls / quota``; each
 ``--setting WORKERS:ATTEMPTS`` adds a row with those options. ``calls``: one run per
