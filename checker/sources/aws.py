@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import os
+import random
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -68,6 +69,33 @@ REGION_NOT_ENABLED = frozenset({
     "UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired",
     "EndpointConnectionError", "ConnectTimeoutError",
 })
+
+# Error codes that mean "slow down" (a subset of botocore's list of throttling codes).
+THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
+
+
+def resend_throttled(max_attempts: int) -> Callable[..., float | None]:
+    """A ``needs-retry`` handler: retry a throttled request that botocore gave up on only
+    because the client's retry quota was spent.
+
+    That quota (500 tokens per client, shared by all its threads, 5 per throttled retry) is
+    emptied at once by a burst of about 100 throttled requests in flight (``--workers``
+    above ~100 against one account and region), and botocore then fails the next throttled
+    requests without a single retry, whatever ``--max-attempts`` says. The adaptive rate
+    limiter still paces the resent request, and ``max_attempts`` still bounds the calls.
+    """
+    def handler(response: Any = None, attempts: int = 0, **_: Any) -> float | None:
+        if response is None or attempts >= max_attempts:
+            return None
+        parsed = response[1]
+        if not parsed.get("ResponseMetadata", {}).get("RetryQuotaReached"):
+            return None
+        if parsed.get("Error", {}).get("Code") not in THROTTLING_CODES:
+            return None
+        # Full jitter on an exponential back-off, as botocore's own for throttling.
+        return random.random() * min(2.0 ** (attempts - 1), 20.0)
+    return handler
+
 
 # What a listed model is read with, by kind.
 _GET = {"model": ("GetCustomModel", "get_custom_model"),
@@ -142,8 +170,9 @@ class _Collected:
 class _Clients:
     """Every client of the run, made once per (account, service, region) with one Config."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
         self.config = config
+        self.max_attempts = max_attempts
         self.lock = threading.Lock()
         self.cache: dict[tuple[int, str, str], Any] = {}
 
@@ -159,6 +188,9 @@ class _Clients:
             if client is None:
                 client = account.session.client(service, region_name=region,
                                                 config=self.config, **account.credentials)
+                # After botocore's own retry handlers, which answer None when out of quota.
+                client.meta.events.register("needs-retry",
+                                            resend_throttled(self.max_attempts))
                 self.cache[key] = client
             return client
 
@@ -736,7 +768,7 @@ def fetch_models(
             if base_session is not None else None)
 
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock")
-    fetcher = _Fetcher(accounts=run_accounts, base=base, clients=_Clients(config),
+    fetcher = _Fetcher(accounts=run_accounts, base=base, clients=_Clients(config, max_attempts),
                        executor=executor, needs=needs, known_regions=known,
                        include_imported=include_imported, strict_regions=strict_regions,
                        role_session_name=role_session_name, model_ids=model_ids,

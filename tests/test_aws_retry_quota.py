@@ -1,0 +1,65 @@
+"""Throttled requests that botocore drops once a client's retry quota is spent are retried.
+
+botocore gives every client one retry budget (500 tokens, 5 per throttled retry) shared by
+all its threads; a burst of about 100 throttled requests in flight (many --workers against
+one account and region) empties it, and botocore then fails throttled requests without a
+single retry. The benchmark (benchmarks/scale_benchmark.py quota --setting 128) shows models
+left unjudged without this handler. These tests pin the handler's decisions and that every
+client the live source makes has it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from checker.sources.aws import _Account, _Clients, resend_throttled
+from checker.sources.aws_accounts import AccountSpec
+
+
+def response(code: str, *, quota_reached: bool) -> tuple[Any, dict[str, Any]]:
+    metadata: dict[str, Any] = {"HTTPStatusCode": 429}
+    if quota_reached:
+        metadata["RetryQuotaReached"] = True
+    return (None, {"Error": {"Code": code, "Message": "slow down"},
+                   "ResponseMetadata": metadata})
+
+
+@pytest.mark.parametrize(("resp", "attempts", "retried"), [
+    (response("ThrottlingException", quota_reached=True), 1, True),
+    (response("TooManyRequestsException", quota_reached=True), 3, True),
+    (response("ThrottlingException", quota_reached=True), 10, False),   # attempts used up
+    (response("ThrottlingException", quota_reached=False), 1, False),   # botocore's own case
+    (response("AccessDeniedException", quota_reached=True), 1, False),  # not throttling
+    (None, 1, False),                                                   # a connection error
+], ids=["throttled, quota spent", "too many requests", "last attempt", "quota left",
+        "not a throttle", "no response"])
+def test_handler_decisions(resp: Any, attempts: int, retried: bool) -> None:
+    delay = resend_throttled(10)(response=resp, attempts=attempts)
+    if retried:
+        assert delay is not None and 0 <= delay <= min(2.0 ** (attempts - 1), 20.0)
+    else:
+        assert delay is None
+
+
+def test_every_client_has_the_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = boto3.session.Session(region_name="us-east-1")
+    account = _Account(index=0, spec=AccountSpec(profile=None), session=session, regions=[],
+                       all_regions=False, account_id=None, label=None)
+    clients = _Clients(Config(retries={"mode": "adaptive", "total_max_attempts": 4}), 4)
+    client = clients.get(account, "bedrock", "us-east-1")
+    answers = client.meta.events.emit(
+        "needs-retry.bedrock.GetCustomModel",
+        response=response("ThrottlingException", quota_reached=True), attempts=2,
+        endpoint=None, operation=client.meta.service_model.operation_model("GetCustomModel"),
+        caught_exception=None, request_dict={"context": {}})
+    ours = [result for handler, result in answers
+            if getattr(handler, "__qualname__", "").startswith("resend_throttled")]
+    # Registered once, after botocore's own handlers, and it answers with a back-off.
+    assert len(ours) == 1 and ours[0] is not None and 0 <= ours[0] <= 2.0
+    assert getattr(answers[-1][0], "__qualname__", "").startswith("resend_throttled")
