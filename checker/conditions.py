@@ -10,7 +10,7 @@ widens what is judged and never excuses a model.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,18 @@ class Why:
     expected: str
     actual: Any
     message: str
+
+
+def all_hold(results: Iterable[Tri]) -> Tri:
+    """Three-valued "and": false if any is false (stopping there), else unknown if any is
+    unknown, else true."""
+    result: Tri = True
+    for one in results:
+        if one is False:
+            return False
+        if one is None:
+            result = None
+    return result
 
 
 class Condition:
@@ -227,14 +239,7 @@ class FieldCondition(Condition):
         values = self.resolve(doc)
         if len(values) == 1:
             return self._one(values[0])
-        result: Tri = True
-        for value in values:
-            one = self._one(value)
-            if one is False:
-                return False
-            if one is None:
-                result = None
-        return result
+        return all_hold(self._one(value) for value in values)
 
     def describe(self) -> str:
         return self.description
@@ -272,14 +277,7 @@ class AllOf(Condition):
         self.description = "all of (" + "; ".join(p.describe_in_group() for p in parts) + ")"
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
-        result: Tri = True
-        for part in self.parts:
-            one = part.test(doc)
-            if one is False:
-                return False
-            if one is None:
-                result = None
-        return result
+        return all_hold(part.test(doc) for part in self.parts)
 
     def describe(self) -> str:
         return self.description
