@@ -299,8 +299,18 @@ _ARG_TEXT = {
 }
 
 
+LOGICAL_DOCS = {
+    "all_of": "{all_of: [CONDITION, ...]}: every part holds. False if any part is false, "
+              "else unknown if any part is unknown, else true.",
+    "any_of": "{any_of: [CONDITION, ...]}: at least one part holds. True if any part is true, "
+              "else unknown if any part is unknown, else false.",
+    "not": "{not: CONDITION}: the part does not hold. Not of unknown stays unknown, so a "
+           "value of the wrong type never turns into a pass.",
+}
+
+
 def topics() -> list[str]:
-    return [*CHECKS, *OPERATORS]
+    return [*CHECKS, *OPERATORS, *LOGICAL_DOCS]
 
 
 def describe(name: str | None) -> str:
@@ -311,6 +321,12 @@ def describe(name: str | None) -> str:
         return kind_doc(name)
     if name in OPERATORS:
         return operator_doc(name)
+    if name in LOGICAL_DOCS:
+        lines = [name, "", *_wrap(LOGICAL_DOCS[name]), "",
+                 *_wrap("In a check or require only true passes; in when and scope.when "
+                        "unknown counts as true. 'bedrock-drift rules require' shows a "
+                        "working example.")]
+        return "\n".join(lines) + "\n"
     raise UsageError(f"unknown check kind or operator '{name}'" + did_you_mean(name, topics())
                      + "; one of " + ", ".join(topics()))
 

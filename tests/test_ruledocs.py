@@ -126,3 +126,12 @@ def test_authoring_docs_hold_the_current_reference() -> None:
     end = "<!-- rules-reference:end -->"
     embedded = text.split(start, 1)[1].split(end, 1)[0]
     assert embedded.strip() == markdown_reference().strip()
+
+
+@pytest.mark.parametrize("name", ["all_of", "any_of", "not"])
+def test_logical_operators_are_documented(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import run_cli
+
+    code, out, _ = run_cli(["rules", name], capsys)
+    assert code == 0
+    assert out.startswith(f"{name}\n") and "unknown" in out
