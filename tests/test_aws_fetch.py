@@ -33,6 +33,7 @@ from moto.bedrock.models import CustomModel, bedrock_backends
 from checker.errors import SourceError
 from checker.sources import aws
 from checker.sources.aws import fetch_models
+from tests.conftest import fake_aws_env
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "444455556666"
@@ -61,16 +62,7 @@ def read_only_operations() -> Iterator[list[str]]:
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Dummy credentials and no trace of the developer's own AWS configuration."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN",
-                 "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    fake_aws_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from typing import Any
 import boto3
 import pytest
 from moto.bedrock.models import bedrock_backends
-from moto.server import ThreadedMotoServer
 
 from tests.test_aws_fetch import not_read_only
 
@@ -58,17 +57,6 @@ rules:
   - id: team-tag
     require: {field: tags.team, exists: true}
 """
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        moto.stop()
 
 
 @pytest.fixture

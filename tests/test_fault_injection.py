@@ -14,7 +14,6 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -23,7 +22,6 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
-from moto.server import ThreadedMotoServer
 
 from checker.sources import aws
 from tests.conftest import run_cli
@@ -39,17 +37,6 @@ rules:
   - id: learning-rate-cap
     hyperparameter: {name: learningRate, max: 0.0001}
 """
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        moto.stop()
 
 
 @pytest.fixture
