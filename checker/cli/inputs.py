@@ -122,6 +122,7 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
             all_regions=live.all_regions, strict_regions=live.strict_regions,
             role_session_name=live.role_session_name,
             include_imported=live.include_imported,
+            timeout=live.timeout, read_timeout=live.read_timeout,
             progress=progress.update if progress is not None else None)
     finally:
         if progress is not None:
@@ -143,7 +144,8 @@ def with_jobs(source: SourceResult, policies: Sequence[Policy],
                          if isinstance(arn := m.document.get("modelArn"), str))
     found = jobs.fetch_live_jobs(aws.default_session_factory, profile=live.profile,
                                  regions=source.regions, needs=needed_enrichments(policies),
-                                 skip_models=existing, max_attempts=live.max_attempts)
+                                 skip_models=existing, max_attempts=live.max_attempts,
+                                 read_timeout=live.read_timeout, timeout=live.timeout)
     return SourceResult(models=(*source.models, *found.models),
                         errors=(*source.errors, *found.errors), sources=source.sources,
                         accounts=tuple(sorted({*source.accounts, *found.accounts})),

@@ -129,6 +129,8 @@ class LiveOptions:
     accounts_file: str | None = None
     include_imported: bool = False
     quiet: bool = False
+    timeout: float = aws.DEFAULT_RUN_TIMEOUT
+    read_timeout: float = aws.DEFAULT_READ_TIMEOUT
 
     def given(self) -> list[str]:
         """The live-AWS options set on the command line, by name."""
@@ -210,6 +212,14 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Also judge Custom Model Import models (kind imported)."),
         click.option("-q", "--quiet", is_flag=True,
                      help="No progress line and no warnings on stderr."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+                     default=aws.DEFAULT_RUN_TIMEOUT, show_default=True, metavar="SECONDS",
+                     help="Time limit of the whole AWS read: what is not read by then is an "
+                     "error, and the report is still written."),
+        click.option("--read-timeout", type=click.FloatRange(min=0, min_open=True),
+                     default=aws.DEFAULT_READ_TIMEOUT, show_default=True, metavar="SECONDS",
+                     help="Socket read timeout of each AWS request; a whole answer must "
+                     "arrive within 5 s + 2 x this."),
     )):
         wrapped = option(wrapped)
     return wrapped
