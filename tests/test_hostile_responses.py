@@ -196,3 +196,41 @@ def test_the_stand_in_answers_like_bedrock_when_nothing_is_wrong(tmp_path: Path)
     assert judged(report) == {arn(r, n): "pass" for r in (FAULT_REGION, OTHER_REGION)
                               for n in ("good-1", "bad", "good-2")}
     assert report["scanned"]["accounts"] == [ACCOUNT]
+
+
+def test_moto_server_one_unparseable_model_is_that_models_error(
+        server: str, tmp_path: Path) -> None:
+    """Through moto's server (the conftest fixture): one model whose ``trainingLoss`` is
+    ``"fast"``, a Float field botocore's parser cannot read. That model is an error naming
+    the API and field; the others are judged and the -o report is written."""
+    import urllib.request
+
+    import boto3
+    from moto.bedrock.models import bedrock_backends
+
+    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=10) as response:
+        assert response.status == 200
+    client = boto3.client("bedrock", region_name=FAULT_REGION, endpoint_url=server,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    for name in ("m-good", "m-fast", "m-also-good"):
+        client.create_model_customization_job(
+            jobName=f"job-{name}", customModelName=name,
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
+            baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
+            trainingDataConfig={"s3Uri": "s3://ml-approved-data/train.jsonl"},
+            outputDataConfig={"s3Uri": "s3://ml-approved-data/out/"},
+            hyperParameters={"learningRate": "0.00005"})
+    backend = bedrock_backends[ACCOUNT][FAULT_REGION]
+    fast: Any = {"trainingLoss": "fast"}
+    backend.custom_models["m-fast"].training_metrics = fast
+
+    code, report, stderr, _ = run(server, tmp_path)
+    assert code == 2, stderr
+    model_arn = f"arn:aws:bedrock:{FAULT_REGION}:{ACCOUNT}:custom-model/"
+    assert judged(report) == {f"{model_arn}m-good": "pass", f"{model_arn}m-also-good": "pass"}
+    (error,) = report["errors"]
+    assert error["model_arn"] == f"{model_arn}m-fast"
+    assert error["message"] == (
+        f"{FAULT_REGION}: GetCustomModel {model_arn}m-fast: MalformedResponse: "
+        "trainingMetrics.trainingLoss is a string, not a number")
