@@ -356,7 +356,7 @@ def _prose(text: str) -> str:
 def markdown_reference() -> str:
     """The same reference as Markdown, for the README (`bedrock-drift rules --markdown`)."""
     out = ["| check | what it checks |", "|---|---|"]
-    out += [f"| [`{name}`](#{name.replace('_', '-')}) | {kind.summary} |"
+    out += [f"| [`{name}`](#{name}) | {kind.summary} |"
             for name, kind in CHECKS.items()]
     out += ["", "| operator | true when |", "|---|---|"]
     out += [f"| `{name}` | {_cell(op.summary)} |" for name, op in OPERATORS.items()]
