@@ -2,7 +2,7 @@
 
 Everything printed comes from where the JSON Schema comes from: each check kind's
 ``CheckKind`` (summary, semantics, options schema with descriptions, example) in
-``checker/checks/``, and ``OPERATORS`` in ``checker/conditions.py``. This module only adds the
+``checker/checks/``, and ``OPERATORS`` in ``checker/lang/conditions.py``. This module only adds the
 sample models each example is shown on, and a test loads every example and checks that it
 yields on them what the text says.
 """
