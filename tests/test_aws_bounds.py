@@ -130,7 +130,7 @@ DOC = (b'{"modelArn": "arn:aws:bedrock:us-east-1:1:custom-model/m", "modelName":
     (b', "customizationConfig": {"rftConfig": {"hyperParameters": {"epochCount": 1.5}}}}',
      "epochCount is a number, not an integer"),
     (b', "hyperParameters": {"a": 1}}', "hyperParameters.a is a number, not a string"),
-    (b', "validationDataConfig": {}}', "validationDataConfig.validators is missing"),
+    (b', "validationDataConfig": {"validators": {}}}', "validators is an object, not a list"),
     (b', "trainingMetrics": {"trainingLoss": true}}', "trainingLoss is a boolean, not a number"),
 ])
 def test_a_body_is_checked_against_the_output_shape(tail: bytes, problem: str | None) -> None:

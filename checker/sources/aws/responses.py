@@ -21,17 +21,17 @@ from botocore.utils import parse_timestamp
 
 from checker.documents import parse_arn
 
-# Members the service model leaves optional but a well-formed answer always carries: a
-# listing without its summaries is not an empty listing.
-ALWAYS_PRESENT = {
-    "ListCustomModels": ("modelSummaries",),
-    "ListImportedModels": ("modelSummaries",),
+# The members an answer must hold for the tool to use it: a listing without its summaries is
+# not an empty listing, a summary or document without its ARN names no model. Only these:
+# botocore marks other members required that real answers leave out (a summary of an
+# IMPORTED custom model has no baseModelArn; moto's job documents omit
+# validationDataConfig), and the rules judge what is missing.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "ListCustomModels": ("modelSummaries", "modelSummaries[].modelArn"),
+    "ListImportedModels": ("modelSummaries", "modelSummaries[].modelArn"),
+    "GetCustomModel": ("modelArn", "modelName", "creationTime"),
+    "GetImportedModel": ("modelArn",),
 }
-# The answers whose required members are required here too: the model documents and their
-# listings. Elsewhere (the customization job, the KMS key) only the types are checked:
-# service models mark members required that real answers (and moto's) leave out.
-REQUIRED_CHECKED = frozenset({"GetCustomModel", "GetImportedModel", "ListCustomModels",
-                              "ListImportedModels"})
 # Nesting no Bedrock or KMS answer comes near; deeper than this is refused before walking it.
 MAX_DEPTH = 64
 JSON_PROTOCOLS = frozenset({"json", "rest-json"})
@@ -72,7 +72,7 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _check(shape: Shape, value: Any, path: str, depth: int, required: bool) -> None:
+def _check(shape: Shape, value: Any, path: str, depth: int) -> None:
     """Raise MalformedResponse if ``value`` (parsed JSON) does not fit ``shape``."""
     if depth > MAX_DEPTH:
         raise MalformedResponse(f"{path} is nested more than {MAX_DEPTH} levels deep")
@@ -83,32 +83,26 @@ def _check(shape: Shape, value: Any, path: str, depth: int, required: bool) -> N
             return
         if not isinstance(value, dict):
             raise MalformedResponse(f"{path} is {_json_type(value)}, not an object")
-        for name in shape.required_members if required else ():
-            member = shape.members[name]
-            if member.serialization.get("location"):
-                continue
-            if value.get(member.serialization.get("name", name)) is None:
-                raise MalformedResponse(f"{_join(path, name)} is missing (a required member)")
         for name, member in shape.members.items():
             if member.serialization.get("location"):
                 continue  # a header or the status code, not the body
             item = value.get(member.serialization.get("name", name))
             if item is not None:
-                _check(member, item, _join(path, name), depth + 1, required)
+                _check(member, item, _join(path, name), depth + 1)
     elif kind == "list":
         if not isinstance(value, list):
             raise MalformedResponse(f"{path} is {_json_type(value)}, not a list")
         member = shape.member
         for index, item in enumerate(value):
             if item is not None:
-                _check(member, item, f"{path}[{index}]", depth + 1, required)
+                _check(member, item, f"{path}[{index}]", depth + 1)
     elif kind == "map":
         if not isinstance(value, dict):
             raise MalformedResponse(f"{path} is {_json_type(value)}, not an object")
         value_shape = shape.value
         for key, item in value.items():
             if item is not None:
-                _check(value_shape, item, _join(path, str(key)), depth + 1, required)
+                _check(value_shape, item, _join(path, str(key)), depth + 1)
     elif kind in ("string", "blob"):
         if not isinstance(value, str):
             raise MalformedResponse(f"{path} is {_json_type(value)}, not a string")
@@ -137,7 +131,8 @@ def _check(shape: Shape, value: Any, path: str, depth: int, required: bool) -> N
 
 def check_body(operation: OperationModel, body: bytes, headers: Any = None) -> None:
     """Raise :class:`MalformedResponse` unless ``body`` is a JSON object that fits the
-    operation's output shape (types, required members; unknown members are allowed)."""
+    operation's output shape (the JSON type of every member it knows; unknown members are
+    allowed) and holds the members of :data:`REQUIRED`."""
     length = (headers or {}).get("content-length")
     if length is not None and str(length).isdigit() and int(length) != len(body):
         raise MalformedResponse(f"the body is truncated: {len(body)} of {length} bytes "
@@ -158,10 +153,16 @@ def check_body(operation: OperationModel, body: bytes, headers: Any = None) -> N
         return
     if not isinstance(value, dict):
         raise MalformedResponse(f"the body is {_json_type(value)}, not a JSON object")
-    for name in ALWAYS_PRESENT.get(operation.name, ()):
-        if value.get(name) is None:
-            raise MalformedResponse(f"{name} is missing")
-    _check(shape, value, "", 0, operation.name in REQUIRED_CHECKED)
+    _check(shape, value, "", 0)
+    for name in REQUIRED.get(operation.name, ()):
+        outer, _, inner = name.partition("[].")
+        if not inner:
+            if value.get(name) is None:
+                raise MalformedResponse(f"{name} is missing")
+            continue
+        for index, item in enumerate(value.get(outer) or ()):
+            if isinstance(item, dict) and item.get(inner) is None:
+                raise MalformedResponse(f"{outer}[{index}].{inner} is missing")
 
 
 def check_response(operation_model: OperationModel, response_dict: dict[str, Any],
