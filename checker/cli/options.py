@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import sys
@@ -80,12 +79,13 @@ def parse_report_option(ctx: click.Context, param: click.Parameter,
 
 
 def read_baseline(path: str) -> Any:
+    from checker.sources.files import read_data
+
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        Path(path).stat()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: the baseline is not a JSON report: {exc}") from None
+    return read_data(path, json_only=True)
 
 
 def print_warnings(problems: Sequence[Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
 from checker.lang.fields import document_problem
-from checker.lang.yaml import YamlError, load_yaml
+from checker.lang.yaml import SURROGATE, YamlError, load_yaml, value_problem
 from checker.paths import expand_paths
 from checker.results import KINDS, SNAPSHOT_SCHEMA_VERSION, ModelInput, SourceResult
 from checker.sources import planned
@@ -57,17 +58,71 @@ def read_data(file: str, *, json_only: bool = False) -> Any:
         raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if json_only or file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
-            return json.loads(text, object_pairs_hook=_unique_keys)
+            data = json.loads(text, object_pairs_hook=_unique_keys)
         except DuplicateKeyError as exc:
             raise InputError(f"{file}: {exc}") from None
         except json.JSONDecodeError as exc:
             if json_only or file.endswith(".json"):
                 raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
                                  f"{exc.msg}") from None
+        except RecursionError:
+            raise InputError(f"{file}: invalid JSON: nested deeper than can be read") from None
+        except ValueError as exc:  # an integer past Python's digit limit
+            raise InputError(f"{_digits_at(text, file)}invalid JSON: "
+                             f"{value_problem(exc)}") from None
+        else:
+            _refuse_surrogates(text, data, file)
+            return data
     try:
         return to_json_value(load_yaml(text, file).data)
     except YamlError as exc:
         raise InputError(str(exc.problem)) from None
+
+
+_LONG_DIGITS = re.compile(r"[0-9]{1000,}")
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _where(text: str, offset: int, file: str) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"{file}:{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}: "
+
+
+def _digits_at(text: str, file: str) -> str:
+    """``FILE:LINE:COL: `` of the first very long run of digits, else ``FILE: ``."""
+    match = _LONG_DIGITS.search(text)
+    return _where(text, match.start(), file) if match else f"{file}: "
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def _refuse_surrogates(text: str, data: Any, file: str) -> None:
+    """A lone surrogate escape ("\\ud800" without its pair) makes a string that is not text:
+    no report could print it. Refused, at the escape."""
+    if "\\u" not in text or not _SURROGATE_ESCAPE.search(text) or not _has_surrogate(data):
+        return
+    escapes = list(_SURROGATE_ESCAPE.finditer(text))
+    for index, match in enumerate(escapes):
+        high = match.group(2)[1].lower() in "89ab"
+        start = match.start() + len(match.group(1))
+        after = escapes[index + 1] if index + 1 < len(escapes) else None
+        paired = after is not None and after.start() + len(after.group(1)) == start + 6 \
+            and after.group(2)[1].lower() in "cdef"
+        before = escapes[index - 1] if index else None
+        follows = before is not None and before.end() == start + 0 and \
+            before.group(2)[1].lower() in "89ab"
+        if (high and not paired) or (not high and not follows):
+            raise InputError(f"{_where(text, start, file)}invalid JSON: \\u{match.group(2)} "
+                             "is a lone surrogate, not a character")
+    raise InputError(f"{file}: invalid JSON: a string holds a lone surrogate, not a character")
 
 
 @dataclass(frozen=True)
