@@ -130,6 +130,8 @@ DOC = (b'{"modelArn": "arn:aws:bedrock:us-east-1:1:custom-model/m", "modelName":
     (b', "customizationConfig": {"rftConfig": {"hyperParameters": {"epochCount": 1.5}}}}',
      "epochCount is a number, not an integer"),
     (b', "hyperParameters": {"a": 1}}', "hyperParameters.a is a number, not a string"),
+    (b', "jobName": "\\ud83d\\ude00"}', None),
+    (b', "jobName": "x\\ud800"}', "a string holds a lone surrogate"),
     (b', "validationDataConfig": {"validators": {}}}', "validators is an object, not a list"),
     (b', "trainingMetrics": {"trainingLoss": true}}', "trainingLoss is a boolean, not a number"),
 ])

@@ -63,6 +63,16 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
 def _preview(body: bytes) -> str:
     text = body[:40].decode("utf-8", "replace")
     return " ".join(text.split()) + ("..." if len(body) > 40 else "")
@@ -148,6 +158,9 @@ def check_body(operation: OperationModel, body: bytes, headers: Any = None) -> N
     except ValueError:
         raise MalformedResponse(f"the body is not JSON (it starts {_preview(body)!r})") \
             from None
+    if b"\\u" in body and _has_surrogate(value):
+        raise MalformedResponse("a string holds a lone surrogate (\\ud800-\\udfff), which is "
+                                "not a character")
     shape = operation.output_shape
     if shape is None:
         return
