@@ -13,15 +13,15 @@ import click
 from checker import TOOL_NAME
 from checker.cli.options import DEFAULT_POLICY_PATH, LiveOptions, is_tty, print_warnings
 from checker.cli.progress import ProgressLine
-from checker.errors import PolicyError, Problem, UsageError
+from checker.errors import CheckerError, PolicyError, Problem, UsageError
 from checker.lang.variables import VariableError, load_var_file, parse_var_option, unused_overrides
-from checker.policy.loader import Policy, load_policies, needed_enrichments
+from checker.policy.loader import Policy, load_policies, needed_enrichments, policy_files
 from checker.results import (
     SourceResult,
 )
 from checker.sources import aws
 from checker.sources.aws import jobs
-from checker.sources.files import load_documents
+from checker.sources.files import document_files, load_documents
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,23 @@ def load(policy_paths: Sequence[str], variables: Variables | None = None,
     if not quiet:
         print_warnings(warnings)
     return policies
+
+
+def input_files(policy_paths: Sequence[str] | None,
+                from_paths: Sequence[str] = ()) -> list[tuple[str, str | None]]:
+    """The policy (None: no policies) and model files a run reads, as ``(option, file)``;
+    a path that cannot be expanded is left for the reading to report."""
+    found: list[tuple[str, str | None]] = []
+    policies = [] if policy_paths is None else list(policy_paths) or [DEFAULT_POLICY_PATH]
+    for option, paths, expand in (
+            ("--policy", policies, policy_files),
+            ("--from", list(from_paths), document_files)):
+        for path in paths:
+            try:
+                found.extend((option, file) for file in expand([path]))
+            except CheckerError:
+                continue
+    return found
 
 
 def progress_line(live: LiveOptions) -> ProgressLine | None:
