@@ -116,6 +116,8 @@ class Handler(BaseHTTPRequestHandler):
             asked = json.loads(request or b"{}").get("resourceARN", "")
             if fault == "tags-not-list" and asked.endswith("/bad"):
                 body = {"tags": {"team": "ml"}}
+            if fault == "tags-duplicate" and asked.endswith("/bad"):
+                body = {"tags": [{"key": "team", "value": "ml"}, {"key": "team", "value": "x"}]}
             self.send(200, json.dumps(body).encode())
         else:
             self.send(404, b'{"message": "no route"}', error="ResourceNotFoundException")

@@ -188,6 +188,18 @@ def test_tags_that_are_not_a_list_are_that_models_tag_error(tmp_path: Path) -> N
         str(messages)
 
 
+def test_a_tag_key_listed_twice_is_that_models_tag_error(tmp_path: Path) -> None:
+    with hostile_bedrock("tags-duplicate") as server:
+        code, report, stderr, _ = run(server.url, tmp_path, policy=TAG_POLICY)
+    assert code == 2, stderr
+    results = judged(report)
+    assert results.pop(arn(FAULT_REGION, "bad")) == "error"
+    assert results.pop(arn(OTHER_REGION, "bad")) == "error"
+    assert set(results.values()) == {"pass"} and len(results) == 4
+    codes = {e["code"] for e in report["errors"]}
+    assert codes == {"DuplicateTagKey"}, report["errors"]
+
+
 def test_the_stand_in_answers_like_bedrock_when_nothing_is_wrong(tmp_path: Path) -> None:
     with hostile_bedrock("none") as server:
         code, report, stderr, _ = run(server.url, tmp_path)

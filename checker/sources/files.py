@@ -143,8 +143,10 @@ def _kind_of(doc: Mapping[str, Any]) -> str:
     return "imported" if isinstance(arn, str) and ":imported-model/" in arn else "model"
 
 
-def _tags_as_object(doc: dict[str, Any], file: str) -> None:
-    """Accept tags as ListTagsForResource prints them ([{key, value}]) as well as an object."""
+def _tags_as_object(doc: dict[str, Any], file: str) -> tuple[str, str] | None:
+    """Accept tags as ListTagsForResource prints them ([{key, value}]) as well as an object.
+    A key given twice is the (code, message) of an error of the model's tag rules: which of
+    the two values holds is unknown."""
     tags = doc.get("tags")
     if isinstance(tags, list):
         converted: dict[str, Any] = {}
@@ -152,22 +154,29 @@ def _tags_as_object(doc: dict[str, Any], file: str) -> None:
             if not (isinstance(item, Mapping) and isinstance(item.get("key"), str)):
                 raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an "
                                  "object or a list of {key, value}")
+            if item["key"] in converted:
+                del doc["tags"]
+                return ("DuplicateTagKey",
+                        f"{file}: model {_name_of(doc)}: tag key {item['key']!r} is given "
+                        "twice, so its value is unknown")
             converted[item["key"]] = item.get("value")
         doc["tags"] = converted
     elif tags is not None and not isinstance(tags, Mapping):
         raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an object")
+    return None
 
 
 def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False) -> ModelInput:
     """A model document as the engine sees it; ``json_values`` when it is JSON data already
     (as everything read_data returns is)."""
     normalized = normalize_document(doc, json_values=json_values)
-    _tags_as_object(normalized, file)
+    tag_error = _tags_as_object(normalized, file)
     problem = document_problem(normalized)
     if problem is not None:
         # Judging a malformed document could pass a gate it should fail: refuse it.
         raise InputError(f"{file}: model {_name_of(normalized)}: {problem}")
-    return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file)
+    return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file,
+                      enrichment_errors={"tags": tag_error} if tag_error else {})
 
 
 def _name_of(doc: Mapping[str, Any]) -> str:
@@ -250,8 +259,19 @@ def convert(data: Any, file: str) -> list[ModelInput]:
 def load_documents(paths: Sequence[str]) -> SourceResult:
     """Read every model document the paths name."""
     models: list[ModelInput] = []
+    places: dict[str, str] = {}
     for file in document_files(paths):
-        models.extend(convert(read_data(file), file))
+        found = convert(read_data(file), file)
+        for index, model in enumerate(found):
+            arn = model.document.get("modelArn")
+            if not isinstance(arn, str):
+                continue
+            place = file if len(found) == 1 else f"{file} (model {index + 1})"
+            if arn in places:
+                raise InputError(f"{place}: model {arn} is also given in {places[arn]}: give "
+                                 "each model once, or one of the two is judged as the other")
+            places[arn] = place
+        models.extend(found)
     accounts = sorted({a for m in models if isinstance(a := m.document.get("accountId"), str)})
     regions = sorted({r for m in models if isinstance(r := m.document.get("region"), str)})
     return SourceResult(models=tuple(models), sources=tuple(paths), accounts=tuple(accounts),
