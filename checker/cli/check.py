@@ -6,6 +6,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import click
@@ -34,6 +35,7 @@ from checker.results import (
     Report,
     ReportError,
     ReportWarning,
+    RuleFilters,
     Scanned,
     SourceResult,
 )
@@ -126,7 +128,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     gc.freeze()
     if include_jobs:
         source = with_jobs(source, policies, live)
-    report = run_check(policies, source, fail_on, min_models=min_models)
+    report = replace(run_check(policies, source, fail_on, min_models=min_models),
+                     rule_filters=RuleFilters(tuple(rules), tuple(skip_rules)))
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:

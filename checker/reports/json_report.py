@@ -110,11 +110,14 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
                     "accounts": list(report.scanned.accounts),
                     "regions": list(report.scanned.regions)},
         "fail_on": report.fail_on,
+        "rule_filters": {"rule": list(report.rule_filters.rule),
+                         "skip_rule": list(report.rule_filters.skip_rule)},
         "policies": [
             {"name": p.name, "file": p.file, "sha256": p.sha256,
              "rules": [{"id": r.id, "severity": r.severity, "title": r.title,
                         "labels": list(r.labels), "kind": r.kind, "line": r.line}
-                       for r in p.rules]}
+                       for r in p.rules],
+             "variables": dict(p.variables)}
             for p in report.policies
         ],
         "summary": {
