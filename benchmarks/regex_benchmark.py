@@ -84,8 +84,10 @@ def shipped(repeat: int) -> None:
     print(f"Shipped policies: {len(patterns)} distinct regexes\n")
     print("| | `re` | RE2 (the tool) |\n| --- | ---: | ---: |")
     re_compile = sum(per_call(lambda p=p: (re.purge(), re.compile(p)), 50) for p in patterns)
-    re2_compile = sum(per_call(lambda p=p: compile_regex(p), 50) for p in patterns)
-    print(f"| compile all (validate, check start-up) | {re_compile:,.0f} µs | "
+    re2_compile = sum(per_call(lambda p=p: (re.purge(), compile_regex(p)), 50)
+                      for p in patterns)
+    print(f"| compile all, uncached (validate, check start-up; the tool checks the syntax "
+          f"with re too) | {re_compile:,.0f} µs | "
           f"{re2_compile:,.0f} µs |")
     re_match = re2_match = 0.0
     for pattern in patterns:
