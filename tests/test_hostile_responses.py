@@ -246,3 +246,33 @@ def test_moto_server_one_unparseable_model_is_that_models_error(
     assert error["message"] == (
         f"{FAULT_REGION}: GetCustomModel {model_arn}m-fast: MalformedResponse: "
         "trainingMetrics.trainingLoss is a string, not a number")
+
+
+@pytest.mark.parametrize("fault", ["list-html", "cycle", "html"])
+def test_snapshot_and_diff_are_never_made_from_what_could_not_be_read(tmp_path: Path,
+                                                                      fault: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    regions = ["--region", FAULT_REGION, "--region", OTHER_REGION, "--max-attempts", "2"]
+    baseline = tmp_path / "baseline.json"
+    with hostile_bedrock("none") as server:
+        done = subprocess.run([str(COMMAND), "snapshot", *regions, "-o", str(baseline)],
+                              env=env | {"AWS_ENDPOINT_URL_BEDROCK": server.url},
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    with hostile_bedrock(fault) as server:
+        env["AWS_ENDPOINT_URL_BEDROCK"] = server.url
+        snap = subprocess.run([str(COMMAND), "snapshot", *regions, "-o",
+                               str(tmp_path / "new.json")], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        diff = subprocess.run([str(COMMAND), "diff", str(baseline), *regions], env=env,
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert snap.returncode == 2 and not (tmp_path / "new.json").exists()
+    assert "snapshot not written" in snap.stderr
+    assert diff.returncode == 2 and diff.stdout == ""
+    expected = "ListCustomModels" if fault != "html" else "GetCustomModel"
+    for run_ in (snap, diff):
+        assert f"{FAULT_REGION}: {expected}" in run_.stderr, run_.stderr
+        assert "Traceback" not in run_.stderr
