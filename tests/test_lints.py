@@ -299,7 +299,7 @@ def test_not_over_an_every_element_path_warns(rules: str, where: list[str]) -> N
     found = lint(rules)
     assert [w.split(": ", 1)[0] for w in found] == where
     for warning in found:
-        assert NOT_WARNING in warning and "(glob -> not_matches (as a regex))" in warning \
+        assert (NOT_WARNING in warning and "(glob -> not_matches (as a regex))" in warning) \
             or "(equals -> not_equals)" in warning
 
 
