@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
+from checker.reports.asff import render_asff
+from checker.reports.csv_report import render_csv
 from checker.reports.github import render_github
 from checker.reports.json_report import render_json
 from checker.reports.junit import render_junit
@@ -24,6 +26,8 @@ class Format(str, Enum):
     JUNIT = "junit"
     MARKDOWN = "markdown"
     GITHUB = "github"
+    ASFF = "asff"
+    CSV = "csv"
 
 
 RENDERERS: dict[str, RenderFunction] = {
@@ -33,6 +37,8 @@ RENDERERS: dict[str, RenderFunction] = {
     Format.JUNIT.value: render_junit,
     Format.MARKDOWN.value: render_markdown,
     Format.GITHUB.value: render_github,
+    Format.ASFF.value: render_asff,
+    Format.CSV.value: render_csv,
 }
 
 
