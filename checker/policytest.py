@@ -29,15 +29,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from checker.context import LoadContext, did_you_mean, type_name
-from checker.engine import evaluate
+from checker.engine.evaluate import evaluate
 from checker.errors import InputError, PolicyError, Problem
+from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.variables import declared_variables, substitute_located
+from checker.lang.yaml import Located, YamlError, load_yaml
 from checker.paths import expand_paths
-from checker.policy import Policy, load_policies
+from checker.policy.loader import Policy, load_policies
 from checker.results import ModelInput, Report, Scanned, Status
 from checker.sources.files import model_input
-from checker.variables import declared_variables, substitute_located
-from checker.yamlload import Located, YamlError, load_yaml
 
 TEST_SUFFIXES = ("_test.yaml", "_test.yml")
 FILE_KEYS = ("version", "policies", "vars", "now", "base", "cases")

@@ -15,6 +15,11 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 # a planned job request or Terraform plan (no ARN yet), or a Custom Model Import model.
 KINDS = ("model", "job", "planned", "imported")
 
+# The versions of the files this tool writes and reads back: JSON reports (merge, baselines)
+# and snapshots (diff, --from).
+SCHEMA_VERSION = 1
+SNAPSHOT_SCHEMA_VERSION = 1
+
 
 class Status(str, Enum):
     """What one rule yields for one model."""
@@ -206,3 +211,16 @@ class Report:
         """The violations at or above ``fail_on``: the ones that decide the exit code."""
         floor = SEVERITY_RANK[self.fail_on]
         return tuple(v for v in self.violations if SEVERITY_RANK[v.rule.severity] >= floor)
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What a source read: the models, what could not be read, and what was scanned."""
+
+    models: tuple[ModelInput, ...]
+    errors: tuple[ReportError, ...] = ()
+    sources: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    # Worth knowing, not errors: a region skipped as not enabled for the account, say.
+    warnings: tuple[ReportWarning, ...] = ()

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from checker.engine import evaluate
-from checker.policy import Policy, load_policy_text
+from checker.engine.evaluate import evaluate
+from checker.policy.loader import Policy, load_policy_text
 from checker.results import ModelInput, Report, Scanned, Status
 
 ROOT = Path(__file__).resolve().parent.parent

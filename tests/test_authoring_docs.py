@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from checker.policy import load_policy_text
+from checker.policy.loader import load_policy_text
 from checker.policytest import DEFAULT_MODEL, compile_test_file, render_text, run_suite
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from checker.errors import PolicyError, UsageError
-from checker.permissions import required_actions
 from checker.results import ReportWarning
 from checker.sources import SourceResult, aws
-from checker.sources.aws_accounts import AccountSpec, accounts_from_roles, load_accounts_file
+from checker.sources.aws.accounts import AccountSpec, accounts_from_roles, load_accounts_file
+from checker.sources.aws.permissions import required_actions
 from tests.conftest import run_cli
 
 ROLE = "arn:aws:iam::111122223333:role/bedrock-drift-audit"

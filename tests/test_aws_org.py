@@ -20,9 +20,10 @@ from botocore.awsrequest import AWSResponse
 from moto.bedrock.models import bedrock_backends
 from moto.bedrock.responses import BedrockResponse
 
-from checker.engine import evaluate
+from checker.engine.evaluate import evaluate
 from checker.results import Scanned, Status
-from checker.sources.aws import AccountSpec, FetchProgress
+from checker.sources.aws import FetchProgress
+from checker.sources.aws.accounts import AccountSpec
 from tests.conftest import FIXED_NOW, policy_from
 from tests.test_aws_fetch import (  # noqa: F401  (fixtures are used by name)
     ACCOUNT,

@@ -16,8 +16,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from checker.sources.aws import _Account, _Clients, resend_throttled
-from checker.sources.aws_accounts import AccountSpec
+from checker.sources.aws.accounts import AccountSpec
+from checker.sources.aws.clients import Clients as _Clients
+from checker.sources.aws.clients import resend_throttled
+from checker.sources.aws.regions import Account as _Account
 
 
 def response(code: str, *, quota_reached: bool) -> tuple[Any, dict[str, Any]]:

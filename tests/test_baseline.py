@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from checker.baseline import apply_baseline, apply_strict_waivers, decide_result
+from checker.engine.baseline import apply_baseline, apply_strict_waivers, decide_result
 from checker.errors import InputError
 from checker.results import Report, ReportWarning, Status
 from tests import report_fixtures as fx

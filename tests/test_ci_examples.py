@@ -76,8 +76,8 @@ def test_pre_commit_hook_validates_the_shipped_policies(
 
 def test_ci_guide_yaml_blocks_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every YAML block of examples/ci.md is a waivers file that loads against the policies."""
-    from checker.policy import load_policies
-    from checker.waiver_file import load_waiver_file
+    from checker.policy.loader import load_policies
+    from checker.policy.waivers import load_waiver_file
 
     text = (ROOT / "examples" / "ci.md").read_text("utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)

@@ -126,7 +126,7 @@ def test_schema_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_color_only_on_a_tty_and_never_with_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    from checker.cli import _use_color
+    from checker.cli.options import use_color as _use_color
 
     class Tty:
         def isatty(self) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checker.diff import (
+from checker.drift.diff import (
     ADD,
     CHANGE,
     REMOVE,

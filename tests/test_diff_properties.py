@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.diff import ADD, CHANGE, REMOVE, diff_models
+from checker.drift.diff import ADD, CHANGE, REMOVE, diff_models
 from checker.results import ModelInput
 
 ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/x"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from checker.policy import load_policy_text
+from checker.policy.loader import load_policy_text
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "drift.md").read_text(encoding="utf-8")
@@ -25,7 +25,7 @@ def test_yaml_blocks_load(block: str) -> None:
 
 
 def test_the_ignore_table_matches_the_implementation() -> None:
-    from checker.diff import compile_ignore
+    from checker.drift.diff import compile_ignore
 
     assert compile_ignore(["trainingMetrics.*"])("trainingMetrics")
     assert compile_ignore(["tags"])("tags.owner")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from checker.checks.base import Check, Outcome
-from checker.engine import evaluate, select_rules
+from checker.engine.evaluate import evaluate, select_rules
 from checker.errors import UsageError
 from checker.results import ModelInput, Scanned, Status
 from tests.conftest import FIXED_NOW, judge, policy_from

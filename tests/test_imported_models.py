@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from checker.engine import evaluate
-from checker.fields import check_path, parse_path
+from checker.engine.evaluate import evaluate
+from checker.lang.fields import check_path, parse_path
 from checker.results import ModelInput, Scanned, Status
 from tests.conftest import FIXED_NOW, policy_from, run_cli
 

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from checker.engine import evaluate, select_rules
-from checker.policy import Policy, load_policy_text
+from checker.engine.evaluate import evaluate, select_rules
+from checker.policy.loader import Policy, load_policy_text
+from checker.policy.schema import policy_schema
 from checker.results import ModelInput, Report, Scanned, Status
-from checker.schema import policy_schema
 from tests.conftest import FIXED_NOW, ROOT, policy_from, run_cli
 
 EXAMPLES = str(ROOT / "examples" / "models")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from checker.sources.jobs import job_input
+from checker.sources.aws.jobs import job_input
 
 JOB_ARN = ("arn:aws:bedrock:us-east-1:111122223333:model-customization-job/"
            "amazon.titan-text-express-v1:0:8k/a1b2c3d4e5f6")
@@ -53,7 +53,7 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from checker.sources.jobs import fetch_jobs  # noqa: E402
+from checker.sources.aws.jobs import fetch_jobs  # noqa: E402
 
 
 def _start_job(client: object, name: str, learning_rate: str) -> str:

@@ -10,9 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.lints import botocore_pattern
-from checker.policy import load_policy_text
-from checker.regexlang import (
+from checker.lang.regex import (
     Unsupported,
     glob_nfa,
     intersects,
@@ -20,6 +18,8 @@ from checker.regexlang import (
     regex_nfa,
     regexes_meet,
 )
+from checker.policy.lints import botocore_pattern
+from checker.policy.loader import load_policy_text
 from tests.conftest import run_main
 
 KMS = botocore_pattern("KmsKeyArn", "")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import CheckerError, PolicyError
-from checker.policy import load_policies, load_policy_text
+from checker.policy.loader import load_policies, load_policy_text
 
 GOOD_HEAD = "version: 1\nname: p\nrules:\n"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.permissions import required_actions
+from checker.sources.aws.permissions import required_actions
 from tests.conftest import ROOT, run_cli
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import botocore.session
 import pytest
 
-from checker.engine import evaluate
+from checker.engine.evaluate import evaluate
 from checker.errors import InputError
-from checker.policy import load_policies
+from checker.policy.loader import load_policies
 from checker.results import ModelInput, Scanned, Status
 from checker.sources.files import convert, load_documents, read_data
 from checker.sources.planned import REQUEST_KEYS, plan_to_inputs, request_to_inputs

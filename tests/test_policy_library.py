@@ -18,8 +18,8 @@ import botocore.session
 import pytest
 import yaml
 
-from checker.engine import evaluate
-from checker.policy import Policy, load_policies
+from checker.engine.evaluate import evaluate
+from checker.policy.loader import Policy, load_policies
 from checker.results import ModelInput, ModelResult, Report, Scanned, Status
 from checker.sources.files import load_documents, model_input
 

@@ -466,7 +466,7 @@ def test_rule_status_of_a_rule_on_the_whole_inventory(tmp_path: Path) -> None:
     model that may not be in the input) or nowhere: it failed, or it passed."""
     from dataclasses import replace
 
-    from checker.engine import evaluate
+    from checker.engine.evaluate import evaluate
     from checker.policytest import rule_status
     from checker.results import Finding, ModelRef, Scanned
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checker.progress import ProgressLine, format_progress
+from checker.cli.progress import ProgressLine, format_progress
 from checker.sources import SourceResult, aws
 from checker.sources.aws import FetchProgress
 from tests.conftest import run_cli

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.documents import normalize_document
-from checker.engine import evaluate
+from checker.engine.evaluate import evaluate
 from checker.errors import Problem
-from checker.policy import load_policies, load_policy_text
+from checker.policy.loader import load_policies, load_policy_text
 from checker.results import ModelInput, Scanned, Status
 from tests.conftest import FIXED_NOW, ROOT
 

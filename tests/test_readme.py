@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from checker.policy import load_policy_text
-from checker.sources.aws_accounts import load_accounts_file
+from checker.policy.loader import load_policy_text
+from checker.sources.aws.accounts import load_accounts_file
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

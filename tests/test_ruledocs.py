@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from checker.checks import CHECKS
-from checker.conditions import OPERATORS
-from checker.engine import evaluate
-from checker.policy import load_policy_text
-from checker.results import Scanned
-from checker.ruledocs import (
+from checker.engine.evaluate import evaluate
+from checker.lang.conditions import OPERATORS
+from checker.policy.loader import load_policy_text
+from checker.policy.ruledocs import (
     KIND_SAMPLES,
     OPERATOR_EXAMPLES,
     Sample,
@@ -20,6 +19,7 @@ from checker.ruledocs import (
     examples,
     markdown_reference,
 )
+from checker.results import Scanned
 from checker.sources.files import model_input
 from tests.conftest import FIXED_NOW, run_main
 

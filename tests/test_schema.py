@@ -12,8 +12,8 @@ from jsonschema import Draft202012Validator
 
 from checker.checks import CHECKS
 from checker.documents import to_json_value
-from checker.policy import load_policy_text
-from checker.schema import policy_schema
+from checker.policy.loader import load_policy_text
+from checker.policy.schema import policy_schema
 from tests.conftest import ROOT
 
 VALIDATOR = Draft202012Validator(policy_schema())

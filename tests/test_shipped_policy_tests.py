@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.policy import policy_files
+from checker.lang.variables import load_var_file
+from checker.policy.loader import policy_files
 from checker.policytest import Suite, SuiteResult, compile_test_file, run_suite
-from checker.variables import load_var_file
 from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent

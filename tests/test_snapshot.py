@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import checker.cli
+import checker.cli.drift
+from checker.drift.snapshot import build_snapshot, render_snapshot
 from checker.results import ModelInput, ReportError
-from checker.snapshot import build_snapshot, render_snapshot
 from checker.sources import SourceResult
 from checker.sources.files import load_documents
 from tests.conftest import ROOT, run_cli
@@ -107,7 +107,7 @@ def test_snapshot_is_not_written_when_something_was_not_read(
             "tags": ("AccessDeniedException", "no tags for you")}),),
         errors=(ReportError("ThrottlingException", "Rate exceeded", region="eu-west-1"),),
         sources=("aws",))
-    monkeypatch.setattr(checker.cli, "read_source", lambda *args, **kwargs: partial)
+    monkeypatch.setattr(checker.cli.drift, "read_source", lambda *args, **kwargs: partial)
     out = tmp_path / "state.json"
     code, _, err = run_cli(["snapshot", "-o", str(out)], capsys)
     assert code == 2
@@ -131,7 +131,7 @@ def test_diff_with_an_unreadable_current_state_exits_2(
     partial = SourceResult(models=(), errors=(
         ReportError("AccessDeniedException", "not allowed", region="us-east-1"),),
         sources=("aws",))
-    monkeypatch.setattr(checker.cli, "read_source", lambda *args, **kwargs: partial)
+    monkeypatch.setattr(checker.cli.drift, "read_source", lambda *args, **kwargs: partial)
     code, out, err = run_cli(["diff", str(state)], capsys)
     # Every model would look removed, but the state was not read: no plan at all.
     assert code == 2

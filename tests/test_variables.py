@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from checker.policy import Policy, load_policy_text
-from checker.results import Status
-from checker.variables import (
+from checker.lang.variables import (
     VariableError,
     load_var_file,
     parse_var_option,
     substitute,
 )
+from checker.policy.loader import Policy, load_policy_text
+from checker.results import Status
 from tests.conftest import judge, run_main
 
 VALUES = {"account": "111122223333", "bucket": "ml-data", "rate": 0.0001, "strict": True,

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from checker.engine import evaluate
+from checker.engine.evaluate import evaluate
 from checker.errors import PolicyError
-from checker.policy import Policy
+from checker.policy.loader import Policy
+from checker.policy.waivers import load_waiver_file
 from checker.reports import RENDERERS, render
 from checker.results import ModelInput, Report, Scanned, Status
-from checker.waiver_file import load_waiver_file
 from tests.conftest import policy_from
 
 NOW = datetime(2026, 11, 27, 23, 59, 59, tzinfo=timezone.utc)

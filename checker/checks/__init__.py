@@ -1,4 +1,10 @@
-"""The check kinds, in one visible table."""
+"""The check kinds, in one visible table.
+
+Owns one module per check kind (each declares its options' JSON Schema beside its logic),
+the ``CHECKS`` table that registers them, and the inventory rules over a whole run
+(``inventory``). May import ``lang`` and the shared types; never ``policy``, ``engine``,
+``sources``, ``reports``, boto3 or click.
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from checker.context import LoadContext, did_you_mean
+from checker.lang.context import LoadContext, did_you_mean
 from checker.results import Status
 from checker.values import show
 

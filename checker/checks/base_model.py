@@ -7,7 +7,7 @@ from typing import Any
 
 from checker.checks.base import Check, CheckKind, Outcome, failed, validate_options
 from checker.checks.model_lists import LIST_SCHEMA_PROPERTIES, ModelList, check_list_options
-from checker.context import LoadContext
+from checker.lang.context import LoadContext
 from checker.values import show
 
 FIELD = "baseModelArn"

@@ -14,7 +14,7 @@ from checker.checks.base import (
     failed,
     validate_options,
 )
-from checker.context import LoadContext
+from checker.lang.context import LoadContext
 from checker.values import Literal, as_number, show
 
 # Fine-tuning style jobs keep hyperparameters as strings; RFT keeps them as numbers.

@@ -14,7 +14,7 @@ from checker.checks.base import (
     glob_list,
     validate_options,
 )
-from checker.context import LoadContext
+from checker.lang.context import LoadContext
 from checker.values import compile_globs, show
 
 FIELD = "modelKmsKeyArn"

@@ -16,8 +16,8 @@ from checker.checks.base import (
     glob_list,
     validate_options,
 )
-from checker.conditions import compile_pattern
-from checker.context import LoadContext
+from checker.lang.conditions import compile_pattern
+from checker.lang.context import LoadContext
 from checker.values import compile_globs, show
 
 FIELD = "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from checker.checks.base import PASSED, Outcome, failed, glob_list
-from checker.context import LoadContext
+from checker.lang.context import LoadContext
 from checker.values import compile_globs, show
 
 LIST_SCHEMA_PROPERTIES = {

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.checks.base import PASSED, Check, CheckKind, Outcome, failed
-from checker.conditions import OPERATORS, Condition, compile_condition
-from checker.context import LoadContext
+from checker.lang.conditions import OPERATORS, Condition, compile_condition
+from checker.lang.context import LoadContext
 
 
 class RequireCheck(Check):

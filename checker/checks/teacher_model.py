@@ -14,7 +14,7 @@ from checker.checks.base import (
     validate_options,
 )
 from checker.checks.model_lists import LIST_SCHEMA_PROPERTIES, ModelList, check_list_options
-from checker.context import LoadContext
+from checker.lang.context import LoadContext
 from checker.values import show
 
 FIELD = "customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier"

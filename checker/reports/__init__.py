@@ -1,4 +1,9 @@
-"""Report writers: each turns a Report into a string, chosen through one table."""
+"""Report writers: each turns a Report into a string, chosen through one table.
+
+Owns one module per format and ``RENDERERS``, the table ``-f`` offers; a test proves every
+format maps to a writer. Writers take a frozen ``Report`` and return ``str``; may import the
+shared types and ``lang``; never ``engine``, ``sources``, boto3 or click.
+"""
 
 from __future__ import annotations
 

@@ -7,9 +7,15 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from checker import TOOL_NAME
-from checker.results import Finding, ModelResult, Report, ReportError, Status
+from checker.results import (
+    SCHEMA_VERSION,
+    Finding,
+    ModelResult,
+    Report,
+    ReportError,
+    Status,
+)
 
-SCHEMA_VERSION = 1
 # Status.value through the enum machinery, once per model and rule, is measurably slow.
 _STATUS_TEXT = {status: status.value for status in Status}
 

@@ -1,20 +1,14 @@
-"""Where model documents come from: files (``--from``) or live AWS."""
+"""Where model documents come from: files and plans (``--from``) or live AWS.
+
+Owns the :class:`SourceResult` interface every source returns (defined in
+:mod:`checker.results` so the pure core can take one without importing a source),
+``files`` (model documents, snapshots, AWS CLI output), ``planned`` (job requests and
+Terraform plans) and ``aws/``, the only package that imports boto3. May import the shared
+types, ``lang`` and ``policy``; nothing in the core imports this package.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from checker.results import SourceResult
 
-from checker.results import ModelInput, ReportError, ReportWarning
-
-
-@dataclass(frozen=True)
-class SourceResult:
-    """What a source read: the models, what could not be read, and what was scanned."""
-
-    models: tuple[ModelInput, ...]
-    errors: tuple[ReportError, ...] = ()
-    sources: tuple[str, ...] = ()
-    accounts: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    # Worth knowing, not errors: a region skipped as not enabled for the account, say.
-    warnings: tuple[ReportWarning, ...] = ()
+__all__ = ["SourceResult"]

@@ -10,12 +10,11 @@ from typing import Any
 
 from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
-from checker.fields import document_problem
+from checker.lang.fields import document_problem
+from checker.lang.yaml import YamlError, load_yaml
 from checker.paths import expand_paths
-from checker.results import KINDS, ModelInput
-from checker.snapshot import SNAPSHOT_SCHEMA_VERSION
-from checker.sources import SourceResult, planned
-from checker.yamlload import YamlError, load_yaml
+from checker.results import KINDS, SNAPSHOT_SCHEMA_VERSION, ModelInput, SourceResult
+from checker.sources import planned
 
 SUFFIXES = (".json", ".yaml", ".yml")
 

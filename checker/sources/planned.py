@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checker.context import did_you_mean
 from checker.documents import parse_arn
 from checker.errors import InputError
+from checker.lang.context import did_you_mean
 from checker.results import ModelInput
 
 PLANNED = "planned"

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from checker.cli import run_check
-from checker.policy import load_policies
+from checker.policy.loader import load_policies
 from checker.reports import render
 from checker.sources.files import load_documents
 

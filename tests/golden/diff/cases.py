@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.diff import diff_models, render_plan_text
+from checker.drift.diff import diff_models, render_plan_text
 from checker.results import ModelInput
 
 HERE = Path(__file__).resolve().parent

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checker.context import LoadContext, did_you_mean, type_name
-from checker.fields import (
+from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.fields import (
     MISSING,
     FieldPath,
     Resolver,

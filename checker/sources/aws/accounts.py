@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.context import LoadContext, type_name
 from checker.errors import PolicyError, UsageError
-from checker.yamlload import load_yaml_file
+from checker.lang.context import LoadContext, type_name
+from checker.lang.yaml import load_yaml_file
 
 ACCOUNT_KEYS = ("role_arn", "profile", "regions", "external_id")
 DEFAULT_ROLE_SESSION_NAME = "bedrock-drift"

@@ -6,8 +6,8 @@ from typing import Any
 
 from checker.checks import CHECKS
 from checker.checks.base import NUMBER_SCHEMA
-from checker.conditions import OPERATORS
-from checker.inventory import INVENTORY_SCHEMA
+from checker.checks.inventory import INVENTORY_SCHEMA
+from checker.lang.conditions import OPERATORS
 from checker.results import SEVERITIES
 
 SCHEMA_ID = "https://bedrock-drift.dev/schemas/policy-v1.json"

@@ -16,9 +16,9 @@ from typing import Any
 
 from checker.checks import CHECKS
 from checker.checks.base import NUMBER_SCHEMA, CheckKind
-from checker.conditions import LOGICAL, OPERATORS, Operator
-from checker.context import did_you_mean
 from checker.errors import UsageError
+from checker.lang.conditions import LOGICAL, OPERATORS, Operator
+from checker.lang.context import did_you_mean
 
 WIDTH = 92
 EXAMPLE_POLICY = "example"

@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from checker.documents import normalize_document, parse_arn
-from checker.results import ModelInput, ReportError
-from checker.sources import SourceResult
+from checker.results import ModelInput, ReportError, SourceResult
 
 JOB = "job"
 # GetModelCustomizationJob fields and the model document keys the finished model will have.

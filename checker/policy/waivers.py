@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from checker.context import LoadContext, did_you_mean, type_name
 from checker.errors import PolicyError
-from checker.policy import Policy, Waiver, compile_waiver
-from checker.yamlload import load_yaml_file
+from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.yaml import load_yaml_file
+from checker.policy.loader import Policy, Waiver, compile_waiver
 
 FILE_KEYS = ("version", "waivers")
 

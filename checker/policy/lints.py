@@ -22,9 +22,9 @@ from typing import Any
 import botocore.session
 
 from checker.errors import Problem
-from checker.foundation_models import FOUNDATION_MODEL_IDS, id_forms
-from checker.regexlang import Nfa, Unsupported, glob_nfa, intersects, regex_nfa
-from checker.yamlload import Located, Path
+from checker.lang.foundation_models import FOUNDATION_MODEL_IDS, id_forms
+from checker.lang.regex import Nfa, Unsupported, glob_nfa, intersects, regex_nfa
+from checker.lang.yaml import Located, Path
 
 # Used when botocore's service model has no pattern for the shape (it always has, today).
 KMS_KEY_ARN_SHAPE = r"arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}"

@@ -10,9 +10,10 @@ from typing import Any
 
 from checker import __version__
 from checker.checks.base import Outcome
+from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.errors import UsageError
-from checker.inventory import EXISTING_KINDS, RequiredCheck, missing_required
-from checker.policy import Policy, Rule, Waiver
+from checker.lang.unknowns import Path, show_paths, tracked
+from checker.policy.loader import Policy, Rule, Waiver
 from checker.results import (
     SEVERITY_RANK,
     Finding,
@@ -27,7 +28,6 @@ from checker.results import (
     Status,
     Summary,
 )
-from checker.unknowns import Path, show_paths, tracked
 
 _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE,
                                       Status.WAIVED, Status.ERROR)

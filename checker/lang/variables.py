@@ -21,10 +21,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from checker.context import LoadContext, did_you_mean, type_name
 from checker.errors import Problem
+from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.yaml import Located, Path, YamlError, load_yaml
 from checker.values import as_text
-from checker.yamlload import Located, Path, YamlError, load_yaml
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # "$${" (an escaped "${"), or "${" and what follows up to the next "}" (or to the end).

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.errors import Problem
-from checker.fields import FieldPath, PathSyntaxError, check_path, enrichments_of, parse_path
-from checker.yamlload import Located, Path
+from checker.lang.fields import FieldPath, PathSyntaxError, check_path, enrichments_of, parse_path
+from checker.lang.yaml import Located, Path
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from checker.checks import CHECKS, Check
-from checker.conditions import Condition, compile_condition
-from checker.context import LoadContext, did_you_mean, type_name
+from checker.checks.inventory import RESERVED_IDS, compile_inventory
 from checker.errors import CheckerError, PolicyError, Problem
-from checker.inventory import RESERVED_IDS, compile_inventory
-from checker.lints import lint_policy
+from checker.lang.conditions import Condition, compile_condition
+from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.variables import resolve_variables
+from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths
+from checker.policy.lints import lint_policy
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs
-from checker.variables import resolve_variables
-from checker.yamlload import Located, YamlError, load_yaml, not_utf8
 
 POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inventory",
                "waivers")
@@ -134,8 +134,8 @@ def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None
                      *, lint: bool = False) -> tuple[Policy | None, list[Problem]]:
     """Compile one policy file's bytes; the policy (None if it has errors) and its problems.
 
-    Variables are substituted before compiling (see checker.variables); ``lint`` adds the
-    cheap lints (see checker.lints) as warnings.
+    Variables are substituted before compiling (see checker.lang.variables); ``lint`` adds the
+    cheap lints (see checker.policy.lints) as warnings.
     """
     try:
         text = data.decode("utf-8")

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from checker import __version__
-from checker.engine import summarize
+from checker.engine.evaluate import summarize
 from checker.errors import InputError
-from checker.reports.json_report import SCHEMA_VERSION
 from checker.results import (
+    SCHEMA_VERSION,
     SEVERITIES,
     Finding,
     ModelRef,

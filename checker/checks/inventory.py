@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.checks.base import NOT_APPLICABLE, PASSED, Check, Outcome, failed
-from checker.context import LoadContext, did_you_mean, type_name
+from checker.lang.context import LoadContext, did_you_mean, type_name
 from checker.results import SEVERITIES, ModelRef, RuleInfo
 from checker.values import compile_globs, show
 

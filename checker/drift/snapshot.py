@@ -1,6 +1,6 @@
 """Snapshots: every model document of a source, in a deterministic state file.
 
-Pure: a :class:`~checker.sources.SourceResult` in, JSON data and text out. Two snapshots of
+Pure: a :class:`~checker.results.SourceResult` in, JSON data and text out. Two snapshots of
 the same models are byte-identical but for ``captured_at``: models are sorted by ARN (then
 kind and name), every object's keys are sorted, and the text ends with one newline.
 """
@@ -13,10 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from checker import TOOL_NAME, __version__
-from checker.results import ModelInput
-from checker.sources import SourceResult
-
-SNAPSHOT_SCHEMA_VERSION = 1
+from checker.results import SNAPSHOT_SCHEMA_VERSION, ModelInput, SourceResult
 
 
 def _sort_key(item: ModelInput) -> tuple[int, str, str, str]:

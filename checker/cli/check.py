@@ -1,0 +1,132 @@
+"""``check``: judge every model against the policies."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+import click
+
+from checker.cli.app import cli
+from checker.cli.inputs import load, read_source, read_variables, with_jobs
+from checker.cli.options import (
+    LiveOptions,
+    debug_option,
+    live_options,
+    parse_report_option,
+    read_baseline,
+    use_color,
+    with_var_options,
+    write_output,
+)
+from checker.engine.baseline import apply_baseline, apply_strict_waivers
+from checker.engine.evaluate import evaluate, select_rules
+from checker.errors import UsageError
+from checker.policy.loader import Policy
+from checker.policy.waivers import load_waiver_file
+from checker.reports import RENDERERS, render
+from checker.results import (
+    SEVERITIES,
+    Report,
+    ReportError,
+    ReportWarning,
+    Scanned,
+    SourceResult,
+)
+
+
+def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
+              extra_warnings: Sequence[ReportWarning] = (),
+              now: datetime | None = None, min_models: int = 0) -> Report:
+    """Judge what a source read; the report. Fewer models than ``min_models`` is an error
+    (a wrong region or account often reads none)."""
+    scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
+    extra_warnings = (*source.warnings, *extra_warnings)
+    errors = list(source.errors)
+    if len(source.models) < min_models:
+        errors.append(ReportError(
+            code="TooFewModels",
+            message=f"{len(source.models)} models read, fewer than --min-models {min_models}: "
+                    "check the regions, accounts or --from paths"))
+    return evaluate(policies, source.models, scanned=scanned, source_errors=errors,
+                    extra_warnings=extra_warnings, fail_on=fail_on, now=now)
+
+
+@cli.command()
+@click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
+              help="Policy file or directory (repeatable; default ./policies).")
+@click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
+              help="Read model documents from files instead of AWS (repeatable).")
+@live_options
+@click.option("--rule", "rules", multiple=True, metavar="ID",
+              help="Run only rules whose policy/rule id matches this glob (repeatable).")
+@click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
+              help="Skip rules whose policy/rule id matches this glob (repeatable).")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+              show_default=True, help="Report format on stdout (or -o).")
+@click.option("-o", "--output", metavar="FILE", help="Write the report to FILE.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
+              callback=parse_report_option,
+              help="Also write a report in FORMAT to FILE (repeatable; folders are created).")
+@click.option("--min-models", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Fewer than N models read is an error (exit 2).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
+              help="Lowest severity whose violations make the exit code 1.")
+@click.option("--baseline", "baseline_path", metavar="REPORT.json",
+              help="A JSON report of an earlier run: its violations are marked known and "
+                   "only new ones decide the exit code.")
+@click.option("--waivers", "waivers_path", metavar="FILE",
+              help="A YAML file of waivers (rules as policy/rule ids), kept apart from the "
+                   "policies.")
+@click.option("--strict-waivers", is_flag=True,
+              help="Expired waivers and waivers that match nothing are errors (exit 2).")
+@click.option("--include-jobs", is_flag=True,
+              help="Also judge customization jobs still InProgress, as the models they will "
+                   "produce (live AWS only).")
+@with_var_options
+@debug_option
+def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
+          skip_rules: tuple[str, ...], fmt: str, output: str | None,
+          reports: list[tuple[str, str]], min_models: int, fail_on: str,
+          baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
+          include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
+          debug: bool, live: LiveOptions) -> None:
+    """Judge every model against the policies and report what drifted."""
+    targets = [os.path.realpath(file) for _, file in reports]
+    if output is not None:
+        targets.append(os.path.realpath(output))
+    if len(set(targets)) != len(targets):
+        raise UsageError("two reports (-o, --report) would be written to the same file")
+    loaded = load(policy_paths, read_variables(var_items, var_files), quiet=live.quiet)
+    if waivers_path is not None:
+        loaded = load_waiver_file(waivers_path, loaded)
+    policies = select_rules(loaded, rules, skip_rules)
+    if not policies:
+        raise UsageError("no rules left to run after --rule/--skip-rule")
+    # Read the baseline before any model, so a bad path fails fast.
+    baseline = read_baseline(baseline_path) if baseline_path is not None else None
+    if include_jobs and (from_paths or live.model_ids):
+        raise UsageError("--include-jobs reads every in-flight job of the regions from live "
+                         "AWS; it cannot be combined with --from or --model")
+    if include_jobs and (live.assume_roles or live.accounts_file):
+        raise UsageError("--include-jobs reads the jobs of the credentials' own account "
+                         "only; it cannot be combined with --assume-role or --accounts")
+    source = read_source(from_paths, policies, live)
+    # The models stay alive for the whole run: keep the collector from walking them again
+    # and again while the report's many small objects are made.
+    gc.freeze()
+    if include_jobs:
+        source = with_jobs(source, policies, live)
+    report = run_check(policies, source, fail_on, min_models=min_models)
+    if baseline is not None:
+        report = apply_baseline(report, baseline)
+    if strict_waivers:
+        report = apply_strict_waivers(report)
+    for report_fmt, file in reports:
+        write_output(render(report, report_fmt), file)
+    color = fmt == "text" and output is None and use_color(sys.stdout)
+    write_output(render(report, fmt, color=color), output)
+    sys.exit(report.exit_code)

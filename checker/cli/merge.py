@@ -1,0 +1,35 @@
+"""``merge``: combine the JSON reports of sharded runs into one."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from checker.cli.app import cli
+from checker.cli.options import debug_option, use_color, write_output
+from checker.engine.evaluate import utc_now
+from checker.engine.merge import merge_reports, report_from_dict
+from checker.reports import RENDERERS, render
+from checker.results import (
+    SEVERITIES,
+)
+from checker.sources.files import read_data
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT.json...")
+@click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
+              show_default=True, help="Format of the combined report.")
+@click.option("-o", "--output", metavar="FILE", help="Write the combined report to FILE.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Gate of the combined result (default: the reports' own, if they agree).")
+@debug_option
+def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+          debug: bool) -> None:
+    """Combine JSON reports of sharded runs into one report, with its exit code."""
+    loaded = [report_from_dict(read_data(path, json_only=True), path) for path in reports]
+    report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
+    color = fmt == "text" and output is None and use_color(sys.stdout)
+    write_output(render(report, fmt, color=color), output)
+    sys.exit(report.exit_code)

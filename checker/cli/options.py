@@ -1,0 +1,220 @@
+"""The options shared by the commands, and the small pieces of output they share."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from checker import TOOL_NAME
+from checker.errors import CheckerError, InputError, UsageError
+from checker.reports import RENDERERS
+from checker.reports.atomic import write_atomic
+from checker.sources import aws
+from checker.sources.aws.accounts import (
+    DEFAULT_ROLE_SESSION_NAME,
+    AccountSpec,
+    accounts_from_roles,
+    external_id_problem,
+    load_accounts_file,
+    session_name_problem,
+)
+
+DEFAULT_POLICY_PATH = "policies"
+
+
+def debug_requested(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get("BEDROCK_DRIFT_DEBUG") == "1"
+
+
+_LOCATED = re.compile(r"^\S+:\d+:\d+: ")
+
+
+def fail(lines: Sequence[str], code: int = 2) -> NoReturn:
+    for line in lines:
+        # A located problem (FILE:LINE:COL: message) stands bare, as a compiler prints it.
+        click.echo(line if _LOCATED.match(line) else f"{TOOL_NAME}: error: {line}", err=True)
+    sys.exit(code)
+
+
+def use_color(stream: Any) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
+            from None
+
+
+def parse_report_option(ctx: click.Context, param: click.Parameter,
+                         values: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``--report FORMAT:FILE`` values as (format, file) pairs."""
+    pairs = []
+    for value in values:
+        fmt, sep, file = value.partition(":")
+        if not sep or not file:
+            raise click.BadParameter(f"{value!r}: expected FORMAT:FILE, e.g. "
+                                     "sarif:out/results.sarif")
+        if fmt not in RENDERERS:
+            raise click.BadParameter(f"{value!r}: unknown format {fmt!r} (one of "
+                                     f"{', '.join(RENDERERS)})")
+        pairs.append((fmt, file))
+    return pairs
+
+
+def read_baseline(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: the baseline is not a JSON report: {exc}") from None
+
+
+def print_warnings(problems: Sequence[Any]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+debug_option = click.option("--debug", is_flag=True, hidden=False,
+                            help="Show a traceback for unexpected errors.")
+
+
+var_options = [
+    click.option("--var", "var_items", multiple=True, metavar="NAME=VALUE",
+                 help="Set a policy variable (a string; repeatable; wins over --var-file)."),
+    click.option("--var-file", "var_files", multiple=True, metavar="FILE",
+                 help="YAML mapping of policy variables (repeatable; later files win)."),
+]
+
+
+def with_var_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The --var and --var-file options, shared by every command that loads policies."""
+    for option in reversed(var_options):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Where and how to read live AWS (ignored when models come from --from)."""
+
+    regions: tuple[str, ...] = ()
+    profile: str | None = None
+    model_ids: tuple[str, ...] = ()
+    workers: int = aws.DEFAULT_WORKERS
+    max_attempts: int = aws.DEFAULT_MAX_ATTEMPTS
+    all_regions: bool = False
+    strict_regions: bool = False
+    assume_roles: tuple[str, ...] = ()
+    external_id: str | None = None
+    role_session_name: str = DEFAULT_ROLE_SESSION_NAME
+    accounts_file: str | None = None
+    include_imported: bool = False
+    quiet: bool = False
+
+    def given(self) -> list[str]:
+        """The live-AWS options set on the command line, by name."""
+        return [name for name, value in (
+            ("--region", self.regions), ("--profile", self.profile),
+            ("--model", self.model_ids), ("--all-regions", self.all_regions),
+            ("--strict-regions", self.strict_regions), ("--assume-role", self.assume_roles),
+            ("--external-id", self.external_id),
+            ("--role-session-name", self.role_session_name != DEFAULT_ROLE_SESSION_NAME),
+            ("--accounts", self.accounts_file),
+            ("--include-imported", self.include_imported)) if value]
+
+    def accounts(self) -> list[AccountSpec]:
+        """The accounts to read (none: the credentials' own account); UsageError for
+        options that do not fit together, PolicyError for a bad accounts file."""
+        if self.all_regions and self.regions:
+            raise UsageError("--all-regions reads every Bedrock region: leave out --region")
+        if self.strict_regions and not self.all_regions:
+            raise UsageError("--strict-regions applies to --all-regions only")
+        if self.assume_roles and self.accounts_file:
+            raise UsageError("give the roles either with --assume-role or in --accounts, "
+                             "not both")
+        roles = self.assume_roles or self.accounts_file
+        if not roles and (self.external_id is not None
+                          or self.role_session_name != DEFAULT_ROLE_SESSION_NAME):
+            raise UsageError("--external-id and --role-session-name apply to --assume-role "
+                             "and --accounts only")
+        if self.external_id is not None and (problem := external_id_problem(self.external_id)):
+            raise UsageError(f"--external-id: {problem}")
+        if problem := session_name_problem(self.role_session_name):
+            raise UsageError(f"--role-session-name: {problem}")
+        if self.accounts_file:
+            return load_accounts_file(self.accounts_file, external_id=self.external_id)
+        return accounts_from_roles(self.assume_roles, self.external_id)
+
+
+LIVE_OPTION_NAMES = tuple(LiveOptions.__dataclass_fields__)
+
+
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the live AWS source, shared by every command that reads it; the
+    command receives them as one ``live: LiveOptions`` argument."""
+
+    @functools.wraps(command)
+    def with_live(*args: Any, **kwargs: Any) -> Any:
+        live = LiveOptions(**{name: kwargs.pop(name) for name in LIVE_OPTION_NAMES})
+        return command(*args, live=live, **kwargs)
+
+    wrapped: Callable[..., Any] = with_live
+    for option in reversed((
+        click.option("--region", "regions", multiple=True, metavar="REGION",
+                     help="AWS region to read (repeatable; default: the profile's region)."),
+        click.option("--profile", metavar="PROFILE", help="AWS profile to use."),
+        click.option("--model", "model_ids", multiple=True, metavar="NAME|ARN",
+                     help="Read only this custom model (repeatable); a missing one is an "
+                     "error."),
+        click.option("--workers", type=click.IntRange(min=1), default=aws.DEFAULT_WORKERS,
+                     show_default=True, help="AWS requests in flight at once."),
+        click.option("--max-attempts", type=click.IntRange(min=1),
+                     default=aws.DEFAULT_MAX_ATTEMPTS, show_default=True,
+                     help="Attempts per AWS request (adaptive retry mode)."),
+        click.option("--all-regions", is_flag=True,
+                     help="Read every region where Bedrock is offered; regions not enabled "
+                     "for the account are skipped with a warning."),
+        click.option("--strict-regions", is_flag=True,
+                     help="With --all-regions: a region not enabled is an error (exit 2)."),
+        click.option("--assume-role", "assume_roles", multiple=True, metavar="ROLE_ARN",
+                     help="Read the account of this role, assumed with the current "
+                     "credentials (repeatable: one account each)."),
+        click.option("--external-id", metavar="ID",
+                     help="External id for --assume-role (and --accounts roles without one)."),
+        click.option("--role-session-name", default=DEFAULT_ROLE_SESSION_NAME,
+                     show_default=True, metavar="NAME",
+                     help="Session name of the assumed roles (shows in CloudTrail)."),
+        click.option("--accounts", "accounts_file", metavar="FILE",
+                     help="YAML list of accounts to read (role_arn or profile, optional "
+                     "regions and external_id)."),
+        click.option("--include-imported", is_flag=True,
+                     help="Also judge Custom Model Import models (kind imported)."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No progress line and no warnings on stderr."),
+    )):
+        wrapped = option(wrapped)
+    return wrapped
+
+
+def is_tty(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

@@ -1,0 +1,26 @@
+"""Live AWS: the only package that imports boto3.
+
+Owns sessions, clients and the retry of throttled calls (``clients``), accounts and regions
+(``accounts``, ``regions``), the concurrent fetcher of models (``fetch``), enrichments fetched
+only when a rule needs them (``enrich``), customization jobs (``jobs``), error wording
+(``errors``) and the IAM policy a run needs (``permissions``). Returns a
+:class:`~checker.results.SourceResult`; may import the shared types, ``lang`` and ``policy``;
+never ``engine``, ``reports`` or click.
+"""
+
+from __future__ import annotations
+
+from checker.sources.aws.clients import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_WORKERS,
+    default_session_factory,
+)
+from checker.sources.aws.fetch import FetchProgress, fetch_models
+
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_WORKERS",
+    "FetchProgress",
+    "default_session_factory",
+    "fetch_models",
+]

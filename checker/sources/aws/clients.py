@@ -1,0 +1,155 @@
+"""Sessions, clients and retries: every client of a run made once, with one configuration.
+
+A throttled request is retried with botocore's adaptive mode and, past the client's retry
+quota, by :func:`resend_throttled`; the error codes that mean "not enabled here" or "slow down"
+live here too.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ProfileNotFound,
+)
+
+from checker.errors import SourceError
+from checker.sources.aws.errors import one_line, record_calls
+
+if TYPE_CHECKING:
+    import boto3.session
+
+    from checker.sources.aws.regions import Account
+
+SessionFactory = Callable[[str | None], "boto3.session.Session"]
+
+# Enough concurrency to hide a real AWS round trip (tens of ms from inside a region,
+# ~100 ms from a laptop) for hundreds of models, yet small enough that adaptive retry
+# mode can settle under Bedrock's control-plane request quotas. The README's Speed section
+# has the measurements behind the choice.
+DEFAULT_WORKERS = 32
+DEFAULT_MAX_ATTEMPTS = 10
+# The largest page ListCustomModels accepts: fewer sequential list round trips.
+LIST_PAGE_SIZE = 1000
+
+SERVICE = "bedrock"
+# What an opt-in region that is not enabled for the account answers (the credentials are
+# unknown there), or a region whose endpoint cannot be reached. With --all-regions such a
+# region is skipped with a warning, unless --strict-regions.
+REGION_NOT_ENABLED = frozenset({
+    "UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired",
+    "EndpointConnectionError", "ConnectTimeoutError",
+})
+
+# Error codes that mean "slow down" (a subset of botocore's list of throttling codes).
+THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling"})
+
+
+def resend_throttled(max_attempts: int) -> Callable[..., float | None]:
+    """A ``needs-retry`` handler: retry a throttled request that botocore gave up on only
+    because the client's retry quota was spent.
+
+    That quota (500 tokens per client, shared by all its threads, 5 per throttled retry) is
+    emptied at once by a burst of about 100 throttled requests in flight (``--workers``
+    above ~100 against one account and region), and botocore then fails the next throttled
+    requests without a single retry, whatever ``--max-attempts`` says. The adaptive rate
+    limiter still paces the resent request, and ``max_attempts`` still bounds the calls.
+    """
+    def handler(response: Any = None, attempts: int = 0, **_: Any) -> float | None:
+        if response is None or attempts >= max_attempts:
+            return None
+        parsed = response[1]
+        if not parsed.get("ResponseMetadata", {}).get("RetryQuotaReached"):
+            return None
+        if parsed.get("Error", {}).get("Code") not in THROTTLING_CODES:
+            return None
+        # Full jitter on an exponential back-off, as botocore's own for throttling.
+        return random.random() * min(2.0 ** (attempts - 1), 20.0)
+    return handler
+
+
+
+# What a listed model is read with, by kind.
+GET_API = {"model": ("GetCustomModel", "get_custom_model"),
+        "imported": ("GetImportedModel", "get_imported_model")}
+LIST_API = {"model": ("ListCustomModels", "list_custom_models"),
+         "imported": ("ListImportedModels", "list_imported_models")}
+
+
+def default_session_factory(profile: str | None) -> boto3.session.Session:
+    """A boto3 session on the standard credential chain, for ``profile`` if given."""
+    import boto3.session
+
+    return boto3.session.Session(profile_name=profile)
+
+
+
+class Clients:
+    """Every client of the run, made once per (account, service, region) with one Config."""
+
+    def __init__(self, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+        self.config = config
+        self.max_attempts = max_attempts
+        self.lock = threading.Lock()
+        self.cache: dict[tuple[int, str, str], Any] = {}
+
+    def get(self, account: Account, service: str, region: str) -> Any:
+        key = (account.index, service, region)
+        client = self.cache.get(key)  # the common case, without waiting on a creation
+        if client is not None:
+            return client
+        # boto3 sessions are not thread-safe (the clients they make are): make clients one
+        # at a time.
+        with self.lock:
+            client = self.cache.get(key)
+            if client is None:
+                client = account.session.client(service, region_name=region,
+                                                config=self.config, **account.credentials)
+                # After botocore's own retry handlers, which answer None when out of quota.
+                client.meta.events.register("needs-retry",
+                                            resend_throttled(self.max_attempts))
+                self.cache[key] = client
+            return client
+
+
+class NoClient(Exception):
+    """botocore could not make a client (no request was sent)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def open_session(session_factory: SessionFactory, profile: str | None) -> Any:
+    try:
+        session = session_factory(profile)
+    except ProfileNotFound as exc:
+        # Without --profile the name comes from AWS_PROFILE: say which one it was.
+        name = profile or getattr(exc, "kwargs", {}).get("profile") or os.environ.get(
+            "AWS_PROFILE")
+        raise SourceError(
+            f"AWS profile {name!r} not found in the AWS config or credentials file"
+        ) from None
+    except BotoCoreError as exc:
+        raise SourceError(f"cannot open an AWS session: {one_line(exc)}") from None
+    try:
+        credentials = session.get_credentials()
+    except BotoCoreError as exc:
+        raise SourceError(f"cannot load AWS credentials: {one_line(exc)}") from None
+    if credentials is None:
+        which = f" for profile {profile!r}" if profile else ""
+        raise SourceError(
+            f"no AWS credentials found{which}: set them up for the standard credential chain "
+            "(environment, ~/.aws, SSO, instance role) or pass --profile"
+        )
+    record_calls(session)
+    return session
+
+

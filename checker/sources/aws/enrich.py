@@ -1,0 +1,165 @@
+"""Deep checks: the customization job and the KMS key behind a model, read once each.
+
+A key shared by 500 models is described once, a job once, however many models and rules
+refer to it: :class:`OnceCache` makes the first model that needs a resource fetch it while
+the others wait for that answer. Fetches never raise; they return the value or the
+(code, message) of the failure, which the model carries as an enrichment error, so only
+the rules that need the key become ``error``.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import Future
+from typing import Any, Generic, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from checker.documents import parse_arn, to_json_value
+from checker.sources.aws.clients import GET_API, NoClient
+from checker.sources.aws.errors import error_code, error_message, failure
+from checker.sources.aws.regions import Account
+
+T = TypeVar("T")
+# The value fetched (None for "there is none"), or the failure as (code, message).
+Fetched = tuple[Any, tuple[str, str] | None]
+
+
+class OnceCache(Generic[T]):
+    """Each key's value computed once, however many threads ask for it at the same time.
+
+    The first caller computes the value on its own thread; later callers wait for it. No
+    thread ever waits for work that is merely queued, so a bounded thread pool cannot
+    deadlock on it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Hashable, Future[T]] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value for ``key``, computing it with ``compute`` if no one has yet."""
+        with self._lock:
+            future = self._futures.get(key)
+            owner = future is None
+            if future is None:
+                future = Future()
+                self._futures[key] = future
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:
+                future.set_exception(exc)
+                raise
+        return future.result()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._futures)
+
+
+def plain(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """An AWS response as JSON data: ``ResponseMetadata`` dropped, timestamps ISO-8601."""
+    return {str(k): to_json_value(v) for k, v in raw.items() if k != "ResponseMetadata"}
+
+
+def fetch_job(client: Any, job_arn: str, where: str) -> Fetched:
+    """``job``: the GetModelCustomizationJob response for ``job_arn``."""
+    try:
+        return plain(client.get_model_customization_job(jobIdentifier=job_arn)), None
+    except (ClientError, BotoCoreError) as exc:
+        return None, failure(where, f"GetModelCustomizationJob {job_arn}", exc)
+
+
+def fetch_kms_key(client: Any, key_id: str, where: str) -> Fetched:
+    """``kmsKey``: DescribeKey's KeyMetadata plus ``aliases``, the key's alias names."""
+    try:
+        metadata = plain(client.describe_key(KeyId=key_id).get("KeyMetadata") or {})
+    except (ClientError, BotoCoreError) as exc:
+        return None, failure(where, f"DescribeKey {key_id}", exc)
+    aliases: list[str] = []
+    try:
+        # ListAliases wants the key id or ARN; the ARN also works for a key of another
+        # account only if that account lets us, which a failure here reports.
+        paginator = client.get_paginator("list_aliases")
+        for page in paginator.paginate(KeyId=metadata.get("Arn") or key_id):
+            aliases.extend(str(a["AliasName"]) for a in page.get("Aliases", [])
+                           if a.get("AliasName"))
+    except (ClientError, BotoCoreError) as exc:
+        return None, failure(where, f"ListAliases {key_id}", exc)
+    metadata["aliases"] = sorted(set(aliases))
+    return metadata, None
+
+
+class Enricher:
+    """The enrichment part of the fetcher (mixed into
+    :class:`~checker.sources.aws.fetch.Fetcher`): what a loaded rule needs beside the model's
+    own document."""
+
+    needs: frozenset[str]
+    jobs: OnceCache[Fetched]
+    keys: OnceCache[Fetched]
+
+    def client(self, account: Account, service: str, region: str) -> Any:
+        raise NotImplementedError
+
+    def enrich(self, account: Account, region: str, kind: str, document: dict[str, Any],
+               ident: str | None, client: Any) -> dict[str, tuple[str, str]]:
+        """Add the keys the rules need to ``document``; the failures, by key."""
+        errors: dict[str, tuple[str, str]] = {}
+        where = account.where(region)
+        model_arn = document.get("modelArn")
+        if "tags" in self.needs:
+            try:
+                if not isinstance(model_arn, str):
+                    raise ValueError(f"{GET_API[kind][0]} returned no modelArn")
+                response = client.list_tags_for_resource(resourceARN=model_arn)
+                document["tags"] = {
+                    str(tag.get("key")): tag.get("value") for tag in response.get("tags", [])
+                }
+            except (ClientError, BotoCoreError, ValueError) as exc:
+                code = error_code(exc) if not isinstance(exc, ValueError) else "MissingModelArn"
+                errors["tags"] = (code, f"{where}: ListTagsForResource {model_arn or ident}: "
+                                        f"{code}: {error_message(exc)}")
+        if "job" in self.needs:
+            job_arn = document.get("jobArn")
+            # An imported model's jobArn is its import job, not a customization job.
+            if kind == "imported" or not isinstance(job_arn, str) or not job_arn:
+                document["job"] = None
+            else:
+                self.add_shared(document, errors, "job", self.jobs, account, job_arn, region,
+                                "bedrock", fetch_job)
+        if "kmsKey" in self.needs:
+            key_id = document.get("modelKmsKeyArn")
+            if not isinstance(key_id, str) or not key_id:
+                document["kmsKey"] = None  # an AWS-owned key
+            else:
+                self.add_shared(document, errors, "kmsKey", self.keys, account, key_id, region,
+                                "kms", fetch_kms_key)
+        return errors
+
+    def add_shared(self, document: dict[str, Any], errors: dict[str, tuple[str, str]],
+                   name: str, cache: OnceCache[Fetched], account: Account, resource: str,
+                   model_region: str, service: str,
+                   fetch: Callable[[Any, str, str], Fetched]) -> None:
+        """Add ``name`` from a resource many models may share, read once per account."""
+        parts = parse_arn(resource)
+        region = parts[2] if parts is not None and parts[2] else model_region
+        where = account.where(region)
+
+        def compute() -> Fetched:
+            try:
+                client = self.client(account, service, region)
+            except NoClient as exc:
+                return None, (exc.code, f"{where}: {exc.code}: {exc.message}")
+            return fetch(client, resource, where)
+
+        value, error = cache.get((account.index, resource), compute)
+        if error is not None:
+            errors[name] = error
+        else:
+            # Each model gets its own copy: documents are handed out separately.
+            document[name] = copy.deepcopy(value)
+

@@ -1,0 +1,118 @@
+"""Accounts and regions: which regions each account of a run is read in, and where STS is
+called for it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+)
+
+from checker.documents import parse_arn
+from checker.errors import SourceError
+from checker.sources.aws.accounts import AccountSpec
+from checker.sources.aws.clients import SERVICE
+
+
+@dataclass
+class Account:
+    """One account being read: its credentials, regions and how far it got."""
+
+    index: int
+    spec: AccountSpec
+    session: Any
+    regions: list[str]
+    all_regions: bool
+    account_id: str | None
+    # Shown before the region in messages; None for the default credentials' account,
+    # whose id is not looked up (its messages start with the region, as in one-account runs).
+    label: str | None
+    # How the account is opened: "role" (AssumeRole), "profile" (its id looked up with
+    # GetCallerIdentity) or "session" (the default credentials, nothing to do).
+    opener: str = "session"
+    # --model runs: the regions a model name is looked up in.
+    name_regions: list[str] = field(default_factory=list)
+    credentials: dict[str, str] = field(default_factory=dict)
+    regions_read: set[str] = field(default_factory=set)
+    regions_skipped: set[str] = field(default_factory=set)
+    listings_left: dict[str, int] = field(default_factory=dict)
+    failed: bool = False
+
+    def where(self, region: str) -> str:
+        return region if self.label is None else f"{self.label}/{region}"
+
+
+
+def sts_region(base: Account, account: Account) -> str:
+    """Where to call STS: the session's region, else one of the account's regions."""
+    return base.session.region_name or (account.regions[0] if account.regions else "us-east-1")
+
+
+def available_regions(session: Any, partition: str) -> list[str]:
+    """The regions where botocore's endpoint data offers Bedrock, in that partition."""
+    try:
+        return list(session.get_available_regions(SERVICE, partition_name=partition))
+    except (BotoCoreError, ValueError):
+        return []
+
+
+def partition_of(session: Any) -> str:
+    """The partition of the session's region (aws-us-gov for us-gov-west-1, say), else aws."""
+    region = session.region_name
+    try:
+        return str(session.get_partition_for_region(region)) if region else "aws"
+    except (BotoCoreError, ValueError):
+        return "aws"
+
+
+def name_regions(model_ids: Sequence[str], name_regions: list[str]) -> list[str]:
+    """The regions --model names are looked up in; raise if a name has none."""
+    for ident in model_ids:
+        parts = parse_arn(ident)
+        if (parts is None or not parts[2]) and not name_regions:
+            raise SourceError(
+                f"no AWS region for model {ident!r}: pass --region, set AWS_REGION, or give "
+                "the model's ARN"
+            )
+    return name_regions
+
+
+def set_regions(account: Account, regions: Sequence[str], all_regions: bool,
+                 model_ids: Sequence[str]) -> None:
+    """Decide the regions one account is read in (and, for --model, where names are
+    looked up); raise :class:`SourceError` when there is none."""
+    spec = account.spec
+    default_region: str | None = account.session.region_name
+    if spec.regions:
+        chosen = list(spec.regions)
+    elif all_regions:
+        partition = spec.partition if spec.role_arn else partition_of(account.session)
+        chosen = available_regions(account.session, partition)
+        if not chosen:
+            raise SourceError(f"botocore lists no region offering Bedrock in partition "
+                              f"{partition!r}")
+        account.all_regions = True
+    elif model_ids:
+        chosen = list(regions) or ([default_region] if default_region else [])
+    elif regions:
+        chosen = list(regions)
+    elif default_region:
+        chosen = [default_region]
+    else:
+        raise SourceError("no AWS region: pass --region, set AWS_REGION, or set a region in "
+                          "the profile")
+    if not model_ids:
+        account.regions = chosen
+        return
+    account.name_regions = name_regions(model_ids, chosen)
+    # The regions of a --model run, in the order the models name them.
+    wanted: list[str] = []
+    for ident in model_ids:
+        parts = parse_arn(ident)
+        wanted.extend([parts[2]] if parts is not None and parts[2] else chosen)
+    account.regions = list(dict.fromkeys(wanted))
+
+
