@@ -47,5 +47,11 @@ RENDERERS: dict[str, RenderFunction] = {
 }
 
 
+# Formats that are lists of findings for other tools (Security Hub, a data lake, a
+# spreadsheet): one record per finding and nothing else, so they carry no run summary, model
+# count or warnings. Pair them with a JSON report (--report json:FILE) for the audit record.
+FINDING_LISTS = frozenset({Format.ASFF.value, Format.CSV.value})
+
+
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     return RENDERERS[fmt](report, color=color)

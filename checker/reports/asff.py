@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from checker import TOOL_NAME
-from checker.frameworks import requirement_ids
+from checker.policy.frameworks import requirement_ids
 from checker.reports.outcomes import RuleOutcome, partition_of, rule_outcomes
 from checker.reports.wording import format_value
 from checker.results import Report, Status

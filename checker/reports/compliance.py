@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from checker.frameworks import catalog
+from checker.policy.frameworks import catalog
 from checker.results import Report, Status
 
 PASSED, FAILED, NOT_EVALUATED = "passed", "failed", "not_evaluated"
@@ -42,9 +42,8 @@ def mapped_frameworks(report: Report) -> list[str]:
     return [key for key in catalog() if key in used]
 
 
-def control_results(report: Report, framework: str) -> list[ControlResult]:
-    """One entry per control of ``framework`` that a loaded rule maps to, in the order the
-    catalog lists controls (then by id)."""
+def rule_tallies(report: Report) -> dict[str, Counter[Status]]:
+    """How many models each rule gave each status, by qualified rule id."""
     tallies: dict[str, Counter[Status]] = {}
     for result in report.models:
         for rule_id, judged in result.results.items():
@@ -52,6 +51,16 @@ def control_results(report: Report, framework: str) -> list[ControlResult]:
             if tally is None:
                 tally = tallies[rule_id] = Counter()
             tally[judged] += 1
+    return tallies
+
+
+def control_results(report: Report, framework: str,
+                    tallies: dict[str, Counter[Status]] | None = None) -> list[ControlResult]:
+    """One entry per control of ``framework`` that a loaded rule maps to, in the order the
+    catalog lists controls (then by id). ``tallies`` (from :func:`rule_tallies`) saves
+    counting again for each framework."""
+    if tallies is None:
+        tallies = rule_tallies(report)
     unjudged = sum(1 for error in report.errors if error.rule is None)
     controls: dict[str, list[str]] = {}
     for rule in report.rules:
@@ -102,8 +111,9 @@ def compliance_dict(report: Report) -> list[dict[str, object]]:
     """The per-control summary as JSON data: one entry per mapped framework."""
     out: list[dict[str, object]] = []
     frameworks = catalog()
+    tallies = rule_tallies(report)
     for key in mapped_frameworks(report):
-        results = control_results(report, key)
+        results = control_results(report, key, tallies)
         counts = Counter(result.status for result in results)
         out.append({
             "framework": key,

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from checker.frameworks import requirement_ids
+from checker.policy.frameworks import requirement_ids
 from checker.results import Finding, Report, ReportError, RuleInfo
 
 COLUMNS = (

@@ -2,12 +2,11 @@
 
 Plain data and pure checks: the policy loader validates a rule's ``compliance:`` mapping with
 :func:`check_compliance`, and the report writers name frameworks and controls with
-:func:`catalog`. Imports nothing of the project above the shared types.
+:func:`catalog`.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +16,9 @@ from typing import Any
 
 import yaml
 
-CATALOG_FILE = Path(__file__).parent / "data" / "frameworks.yaml"
+from checker.lang.context import did_you_mean
+
+CATALOG_FILE = Path(__file__).parents[1] / "data" / "frameworks.yaml"
 
 # A rule's mapping: (framework key, (control id, ...)), in the order the policy gives them.
 Compliance = tuple[tuple[str, tuple[str, ...]], ...]
@@ -61,11 +62,6 @@ class Framework:
                 return (f"unknown control family {family!r} of {self.key}"
                         + did_you_mean(family, self.families))
         return None
-
-
-def did_you_mean(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 @cache
