@@ -16,6 +16,7 @@ from checker.reports.github import render_github
 from checker.reports.json_report import render_json
 from checker.reports.junit import render_junit
 from checker.reports.markdown import render_markdown
+from checker.reports.ocsf import render_ocsf
 from checker.reports.sarif import render_sarif
 from checker.reports.text import render_text
 from checker.results import Report
@@ -33,6 +34,7 @@ class Format(str, Enum):
     GITHUB = "github"
     ASFF = "asff"
     CSV = "csv"
+    OCSF = "ocsf"
 
 
 RENDERERS: dict[str, RenderFunction] = {
@@ -44,13 +46,14 @@ RENDERERS: dict[str, RenderFunction] = {
     Format.GITHUB.value: render_github,
     Format.ASFF.value: render_asff,
     Format.CSV.value: render_csv,
+    Format.OCSF.value: render_ocsf,
 }
 
 
 # Formats that are lists of findings for other tools (Security Hub, a data lake, a
 # spreadsheet): one record per finding and nothing else, so they carry no run summary, model
 # count or warnings. Pair them with a JSON report (--report json:FILE) for the audit record.
-FINDING_LISTS = frozenset({Format.ASFF.value, Format.CSV.value})
+FINDING_LISTS = frozenset({Format.ASFF.value, Format.CSV.value, Format.OCSF.value})
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:

@@ -172,7 +172,7 @@ def asff_findings(report: Report) -> Iterator[dict[str, Any]]:
 
 def dumps_array(items: Iterable[Any]) -> str:
     """A JSON array with one compact item per line (``[]`` for none)."""
-    lines = [json.dumps(item, ensure_ascii=False) for item in items]
+    lines = [json.dumps(item, ensure_ascii=False, default=str) for item in items]
     if not lines:
         return "[]\n"
     return "[\n" + ",\n".join(lines) + "\n]\n"

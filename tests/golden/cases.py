@@ -33,6 +33,7 @@ GOLDEN_CASES = [
     GoldenCase("baseline.github.txt", "github"),
     GoldenCase("baseline.asff.json", "asff"),
     GoldenCase("baseline.csv", "csv"),
+    GoldenCase("baseline.ocsf.json", "ocsf"),
 ]
 
 
