@@ -86,6 +86,9 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str) -> 
     model_key = model.arn or f"{model.kind}:{model.name or ''}"
     passed = status is Status.PASS
     severity = outcome.severity
+    label = {"Label": "INFORMATIONAL" if passed else SEVERITY_LABELS[severity],
+             "Original": severity}
+    types = [f"Software and Configuration Checks/{TOOL_NAME}/{rule.policy}"]
     fields: dict[str, str] = {
         GENERATOR_FIELD: TOOL_NAME,
         f"{TOOL_NAME}/ToolVersion": tool_version,
@@ -130,12 +133,11 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str) -> 
         "Region": region,
         "GeneratorId": rule.qualified_id,
         "AwsAccountId": account,
-        "Types": [f"Software and Configuration Checks/{TOOL_NAME}/{rule.policy}"],
+        "Types": types,
         "CreatedAt": generated_at,
         "UpdatedAt": generated_at,
         "LastObservedAt": generated_at,
-        "Severity": {"Label": "INFORMATIONAL" if passed else SEVERITY_LABELS[severity],
-                     "Original": severity},
+        "Severity": label,
         "Title": _cut(f"{rule.title or rule.qualified_id} ({model.name or model_key})",
                       MAX_TITLE),
         "Description": _cut(_description(outcome), MAX_DESCRIPTION),
@@ -144,6 +146,8 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str) -> 
         "Compliance": compliance,
         "Workflow": {"Status": WORKFLOW_STATUS[status]},
         "RecordState": "ACTIVE",
+        # Security Hub takes later changes of severity and types from here only.
+        "FindingProviderFields": {"Severity": dict(label), "Types": list(types)},
     }
     if rule.remediation or rule.link:
         recommendation: dict[str, str] = {
