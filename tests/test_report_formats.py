@@ -49,6 +49,7 @@ def test_known_violations_are_marked_in_every_format(fmt: str) -> None:
         pytest.param("junit", "No models were read", id="junit"),
         pytest.param("markdown", "No models were read", id="markdown"),
         pytest.param("github", "No models were read", id="github"),
+        pytest.param("html", "No models were read", id="html"),
     ],
 )
 def test_zero_models_is_said_in_every_format(fmt: str, says: str) -> None:
@@ -64,7 +65,16 @@ def test_zero_models_is_said_in_every_format(fmt: str, says: str) -> None:
         pytest.param("junit", "6 models read", id="junit"),
         pytest.param("markdown", "6 models read", id="markdown"),
         pytest.param("github", "6 models read", id="github"),
+        pytest.param("html", "6 models read", id="html"),
     ],
 )
 def test_models_read_is_said_in_every_format(fmt: str, says: str) -> None:
     assert says in render(fx.rich_report(), fmt)
+
+
+def test_the_model_count_tables_list_every_run_format() -> None:
+    marks = {name: test.pytestmark[0].args[1] for name, test in (  # type: ignore[attr-defined]
+        ("zero", test_zero_models_is_said_in_every_format),
+        ("count", test_models_read_is_said_in_every_format))}
+    for cases in marks.values():
+        assert {case.values[0] for case in cases} == set(RUN_FORMATS)

@@ -13,6 +13,7 @@ from enum import Enum
 from checker.reports.asff import render_asff
 from checker.reports.csv_report import render_csv
 from checker.reports.github import render_github
+from checker.reports.html import render_html
 from checker.reports.json_report import render_json
 from checker.reports.junit import render_junit
 from checker.reports.markdown import render_markdown
@@ -35,6 +36,7 @@ class Format(str, Enum):
     ASFF = "asff"
     CSV = "csv"
     OCSF = "ocsf"
+    HTML = "html"
 
 
 RENDERERS: dict[str, RenderFunction] = {
@@ -47,6 +49,7 @@ RENDERERS: dict[str, RenderFunction] = {
     Format.ASFF.value: render_asff,
     Format.CSV.value: render_csv,
     Format.OCSF.value: render_ocsf,
+    Format.HTML.value: render_html,
 }
 
 

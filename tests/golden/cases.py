@@ -34,6 +34,7 @@ GOLDEN_CASES = [
     GoldenCase("baseline.asff.json", "asff"),
     GoldenCase("baseline.csv", "csv"),
     GoldenCase("baseline.ocsf.json", "ocsf"),
+    GoldenCase("baseline.html", "html"),
 ]
 
 
