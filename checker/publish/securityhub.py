@@ -94,10 +94,11 @@ def _same(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
     return all(old.get(key) == value for key, value in new.items() if key not in _IGNORED)
 
 
-def _complete_pairs(report: Report) -> set[Pair]:
+def _complete_pairs(report: Report, found: Iterable[Pair]) -> set[Pair]:
     """The (account, region) pairs the report read completely. A pair is incomplete when an
     error names no rule (a region or model not read) and names the pair; such an error
-    that names no region or account leaves every pair incomplete."""
+    that names no region or account leaves every pair incomplete. ``found`` are the pairs
+    the report's findings are in."""
     accounts = report.scanned.accounts or tuple(sorted(
         {m.model.account_id for m in report.models if m.model.account_id}))
     only = accounts[0] if len(accounts) == 1 else None
@@ -109,8 +110,7 @@ def _complete_pairs(report: Report) -> set[Pair]:
         if error.region is None or account is None:
             return set()  # cannot tell where: archive nothing anywhere
         incomplete.add((account, error.region))
-    pairs = {(f["AwsAccountId"], f["Region"]) for f in asff_findings(report)
-             if UNKNOWN not in (f["AwsAccountId"], f["Region"])}
+    pairs = set(found)
     if "aws" in report.scanned.sources and only is not None:
         # One account read live: every region it read, including one whose models are gone.
         pairs |= {(only, region) for region in report.scanned.regions}
@@ -293,7 +293,7 @@ def publish_report(
                 "cannot be imported", None, None, finding["Id"]))
             continue
         by_pair.setdefault(pair, []).append(finding)
-    complete = _complete_pairs(report) if resolve_missing else set()
+    complete = _complete_pairs(report, by_pair) if resolve_missing else set()
     pairs = sorted(set(by_pair) | complete)
     publisher = _Publisher(session_factory, profile=profile, accounts=accounts,
                            role_session_name=role_session_name, max_attempts=max_attempts)

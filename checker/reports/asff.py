@@ -20,7 +20,7 @@ from checker import TOOL_NAME
 from checker.policy.frameworks import requirement_ids
 from checker.reports.outcomes import RuleOutcome, partition_of, rule_outcomes
 from checker.reports.wording import format_value
-from checker.results import Report, Status
+from checker.results import ModelRef, Report, RuleInfo, Status
 
 SCHEMA_VERSION = "2018-10-08"
 SEVERITY_LABELS = {"info": "INFORMATIONAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH",
@@ -77,18 +77,57 @@ def _description(outcome: RuleOutcome) -> str:
     return ". ".join(p.rstrip(".") for p in parts if p) + "."
 
 
-def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str) -> dict[str, Any]:
+class _Parts:
+    """What every finding of one model, or of one rule, shares: made once per report."""
+
+    def __init__(self) -> None:
+        self.models: dict[tuple[str | None, str | None, str], tuple[Any, ...]] = {}
+        self.rules: dict[int, tuple[Any, ...]] = {}
+
+    def model(self, model: ModelRef) -> tuple[Any, ...]:
+        key = (model.arn, model.name, model.kind)
+        parts = self.models.get(key)
+        if parts is None:
+            partition = partition_of(model.arn)
+            model_key = model.arn or f"{model.kind}:{model.name or ''}"
+            resource: dict[str, Any] = {"Type": "Other",
+                                        "Id": model.arn or model.name or model_key,
+                                        "Partition": partition}
+            if model.region:
+                resource["Region"] = model.region
+            details = {"ModelName": model.name, "Kind": model.kind}
+            resource["Details"] = {"Other": {k: v for k, v in details.items() if v}}
+            parts = self.models[key] = (model.account_id or UNKNOWN, model.region or UNKNOWN,
+                                        partition, model_key, resource)
+        return parts
+
+    def rule(self, rule: RuleInfo) -> tuple[Any, ...]:
+        parts = self.rules.get(id(rule))
+        if parts is None:
+            remediation = None
+            if rule.remediation or rule.link:
+                recommendation: dict[str, str] = {
+                    "Text": _cut(rule.remediation or f"See {rule.link}", MAX_TEXT)}
+                if rule.link:
+                    recommendation["Url"] = rule.link
+                remediation = {"Recommendation": recommendation}
+            parts = self.rules[id(rule)] = (
+                rule.qualified_id, requirement_ids(rule.compliance)[:MAX_REQUIREMENTS],
+                [f"Software and Configuration Checks/{TOOL_NAME}/{rule.policy}"], remediation)
+        return parts
+
+
+def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
+                 parts: _Parts | None = None) -> dict[str, Any]:
     """One ASFF finding for one (model, rule) outcome."""
+    parts = parts or _Parts()
     model, rule, status = outcome.model, outcome.rule, outcome.status
-    account = model.account_id or UNKNOWN
-    region = model.region or UNKNOWN
-    partition = partition_of(model.arn)
-    model_key = model.arn or f"{model.kind}:{model.name or ''}"
+    account, region, partition, model_key, resource = parts.model(model)
+    rule_id, requirements, types, remediation = parts.rule(rule)
     passed = status is Status.PASS
     severity = outcome.severity
     label = {"Label": "INFORMATIONAL" if passed else SEVERITY_LABELS[severity],
              "Original": severity}
-    types = [f"Software and Configuration Checks/{TOOL_NAME}/{rule.policy}"]
     fields: dict[str, str] = {
         GENERATOR_FIELD: TOOL_NAME,
         f"{TOOL_NAME}/ToolVersion": tool_version,
@@ -114,32 +153,24 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str) -> 
             fields[f"{TOOL_NAME}/Known"] = "true"
     if outcome.error is not None:
         fields[f"{TOOL_NAME}/ErrorCode"] = _cut(outcome.error.code, MAX_FIELD_VALUE)
-    resource: dict[str, Any] = {"Type": "Other", "Id": model.arn or model.name or model_key,
-                                "Partition": partition}
-    if model.region:
-        resource["Region"] = model.region
-    details = {"ModelName": model.name, "Kind": model.kind}
-    resource["Details"] = {"Other": {k: v for k, v in details.items() if v}}
     compliance: dict[str, Any] = {"Status": COMPLIANCE_STATUS[status]}
-    requirements = requirement_ids(rule.compliance)
     if requirements:
-        compliance["RelatedRequirements"] = requirements[:MAX_REQUIREMENTS]
+        compliance["RelatedRequirements"] = requirements
     data: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
-        "Id": finding_id(account, region, model_key, rule.qualified_id),
+        "Id": finding_id(account, region, model_key, rule_id),
         "ProductArn": product_arn(partition, region, account),
         "ProductName": TOOL_NAME,
         "CompanyName": TOOL_NAME,
         "Region": region,
-        "GeneratorId": rule.qualified_id,
+        "GeneratorId": rule_id,
         "AwsAccountId": account,
         "Types": types,
         "CreatedAt": generated_at,
         "UpdatedAt": generated_at,
         "LastObservedAt": generated_at,
         "Severity": label,
-        "Title": _cut(f"{rule.title or rule.qualified_id} ({model.name or model_key})",
-                      MAX_TITLE),
+        "Title": _cut(f"{rule.title or rule_id} ({model.name or model_key})", MAX_TITLE),
         "Description": _cut(_description(outcome), MAX_DESCRIPTION),
         "ProductFields": fields,
         "Resources": [resource],
@@ -147,14 +178,10 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str) -> 
         "Workflow": {"Status": WORKFLOW_STATUS[status]},
         "RecordState": "ACTIVE",
         # Security Hub takes later changes of severity and types from here only.
-        "FindingProviderFields": {"Severity": dict(label), "Types": list(types)},
+        "FindingProviderFields": {"Severity": label, "Types": types},
     }
-    if rule.remediation or rule.link:
-        recommendation: dict[str, str] = {
-            "Text": _cut(rule.remediation or f"See {rule.link}", MAX_TEXT)}
-        if rule.link:
-            recommendation["Url"] = rule.link
-        data["Remediation"] = {"Recommendation": recommendation}
+    if remediation is not None:
+        data["Remediation"] = remediation
     if rule.link:
         data["SourceUrl"] = rule.link
     if status is Status.WAIVED and finding is not None and finding.waiver is not None:
@@ -170,8 +197,9 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str) -> 
 
 def asff_findings(report: Report) -> Iterator[dict[str, Any]]:
     """Every finding of the report, one at a time."""
+    parts = _Parts()
     for outcome in rule_outcomes(report):
-        yield asff_finding(outcome, report.generated_at, report.tool_version)
+        yield asff_finding(outcome, report.generated_at, report.tool_version, parts)
 
 
 def dumps_array(items: Iterable[Any]) -> str:
