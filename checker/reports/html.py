@@ -62,7 +62,7 @@ background:var(--soft)}.card b{display:block;font-size:20px}
 table{border-collapse:collapse;margin:6px 0 12px;width:100%}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
 .muted{color:var(--muted)}.sev{font-weight:600;text-transform:uppercase;font-size:12px}
 .sev.critical,.sev.high{color:var(--fail)}.sev.medium{color:var(--waived)}
 .scroll{overflow-x:auto}.matrix{width:auto}.matrix th.model{white-space:nowrap}
