@@ -45,8 +45,9 @@ def test_syntax_without_a_linear_time_match_is_refused_at_validation(pattern: st
     policy, problems = load_policy_text(text.encode("utf-8", "surrogatepass"), "p.yaml")
     errors = [str(p) for p in problems if not p.warning]
     assert policy is None and len(errors) == 1, errors
-    assert errors[0].startswith("p.yaml:5:") and "invalid regular expression for 'matches'" \
-        in errors[0]
+    assert errors[0].startswith("p.yaml:5:"), errors[0]
+    # A lone surrogate is refused by the YAML reader already, before the regex is compiled.
+    assert "\ud800" in pattern or "invalid regular expression for 'matches'" in errors[0]
     assert message in errors[0], errors[0]
 
 
