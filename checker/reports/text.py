@@ -83,6 +83,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
     lines.append(f"bedrock-drift {report.tool_version}: {_count(summary.models, 'model')} read "
                  f"from {sources}; {_count(summary.policies, 'policy', 'policies')}"
                  f", {_count(summary.rules, 'rule')}")
+    if report.scanned.organization is not None:
+        lines.append(report.scanned.organization.counts())
     if summary.models == 0:
         lines.append(paint("yellow", "No models were read: nothing was judged. Check the "
                                      "region, account or --from paths."))

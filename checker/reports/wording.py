@@ -51,7 +51,9 @@ def headline(report: Report) -> str:
     parts.append(plural(summary.errors, "error"))
     if summary.not_evaluated:
         parts.append(f"{summary.not_evaluated} not evaluated")
-    return f"{summary.result.upper()}: " + ", ".join(parts)
+    line = f"{summary.result.upper()}: " + ", ".join(parts)
+    org = report.scanned.organization
+    return line if org is None else f"{line}; {org.counts()}"
 
 
 def format_value(value: Any) -> str:

@@ -48,6 +48,7 @@ from checker.sources.aws.clients import (
     SessionFactory,
     open_session,
 )
+from checker.sources.aws.credentials import assumed_session
 from checker.sources.aws.enrich import Enricher, Fetched, OnceCache
 from checker.sources.aws.errors import error_code, error_message, failure, one_line
 from checker.sources.aws.named import NamedModels
@@ -184,22 +185,22 @@ class Fetcher(Enricher, NamedModels):
                 params = {"RoleArn": spec.role_arn, "RoleSessionName": self.role_session_name}
                 if spec.external_id is not None:
                     params["ExternalId"] = spec.external_id
-                credentials = sts.assume_role(**params)["Credentials"]
+
+                def assume() -> Any:
+                    return sts.assume_role(**params)["Credentials"]
+
+                # Renewed by botocore before they expire: a run may outlast them.
+                account.session = assumed_session(self.base.session, assume(), assume)
             except (ClientError, BotoCoreError, ValueError) as exc:
                 self.account_failed(account, account.account_id or spec.role_arn, api, exc)
                 return
-            account.credentials = {
-                "aws_access_key_id": credentials["AccessKeyId"],
-                "aws_secret_access_key": credentials["SecretAccessKey"],
-                "aws_session_token": credentials["SessionToken"],
-            }
         else:
             try:
                 sts = self.clients.get(account, "sts", sts_region(account, account))
                 account.account_id = str(sts.get_caller_identity()["Account"])
             except (ClientError, BotoCoreError, ValueError) as exc:
-                self.account_failed(account, f"profile {spec.profile}", "GetCallerIdentity",
-                                    exc)
+                who = f"profile {spec.profile}" if spec.profile else "the current credentials"
+                self.account_failed(account, who, "GetCallerIdentity", exc)
                 return
             account.label = account.account_id
         self.start_account(account)

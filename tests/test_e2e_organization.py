@@ -1,0 +1,245 @@
+"""End to end: ``--organization`` with the installed command against moto's server.
+
+moto implements AWS Organizations (an organization, OUs, accounts, a closed account that
+becomes SUSPENDED) and maps the credentials of an assumed role to the role's account, so
+each member account has its own Bedrock models. moto's ``ListAccounts`` answers an empty
+list when there is no organization (AWS raises ``AWSOrganizationsNotInUseException``): both
+must be an error. moto's ``AssumeRole`` never refuses, so the account whose role cannot be
+assumed is tested in ``test_aws_organization.py``, in-process, with the refusal injected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests import test_e2e_moto_server as e2e
+from tests.test_aws_fetch import not_read_only
+
+ACCOUNT, COMMAND = e2e.ACCOUNT, e2e.COMMAND
+
+ROLE = "bedrock-drift-audit"
+POLICY = """\
+version: 1
+name: org
+rules:
+  - id: titan-only
+    base_model:
+      allowed: ["amazon.titan-text-express-v1*"]
+"""
+
+
+def client(endpoint: str, service: str, creds: dict[str, str] | None = None) -> Any:
+    keys = creds or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint, **keys)
+
+
+def as_account(endpoint: str, account: str) -> dict[str, str]:
+    sts = client(endpoint, "sts")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}",
+                            RoleSessionName="setup")["Credentials"]
+    return {"aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"]}
+
+
+def create_model(endpoint: str, account: str, name: str) -> str:
+    bedrock = client(endpoint, "bedrock", None if account == ACCOUNT
+                     else as_account(endpoint, account))
+    bedrock.create_model_customization_job(
+        jobName=f"job-{name}", customModelName=name,
+        roleArn=f"arn:aws:iam::{account}:role/bedrock-training",
+        baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
+        trainingDataConfig={"s3Uri": "s3://data/train.jsonl"},
+        outputDataConfig={"s3Uri": "s3://data/out/"},
+        hyperParameters={"epochCount": "1"}, customizationType="FINE_TUNING")
+    return f"arn:aws:bedrock:us-east-1:{account}:custom-model/{name}"
+
+
+class Org:
+    """An organization in moto: the caller (123456789012) is its management account."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.orgs = client(endpoint, "organizations")
+        self.id = self.orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        self.root = self.orgs.list_roots()["Roots"][0]["Id"]
+
+    def ou(self, name: str, parent: str | None = None) -> str:
+        return str(self.orgs.create_organizational_unit(
+            ParentId=parent or self.root, Name=name)["OrganizationalUnit"]["Id"])
+
+    def account(self, name: str, ou: str | None = None) -> str:
+        ident = str(self.orgs.create_account(
+            Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]["AccountId"])
+        if ou is not None:
+            self.orgs.move_account(AccountId=ident, SourceParentId=self.root,
+                                   DestinationParentId=ou)
+        return ident
+
+
+@pytest.fixture
+def endpoint(server: str) -> str:
+    """moto's server (conftest), emptied."""
+    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=10) as response:
+        assert response.status == 200
+    return server
+
+
+@pytest.fixture
+def calls_file(tmp_path: Path) -> Iterator[Path]:
+    """Where the runs of a test record their AWS operations; all must be reads."""
+    path = tmp_path / "aws-calls.txt"
+    yield path
+    assert not_read_only(path.read_text().split() if path.exists() else []) == []
+
+
+@pytest.fixture
+def env(endpoint: str, tmp_path: Path, calls_file: Path) -> dict[str, str]:
+    """The command's environment: every service at moto's server, dummy credentials."""
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
+    return clean | {
+        "BEDROCK_DRIFT_RECORD_CALLS": str(calls_file),
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_COLOR": "1",
+    }
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "org.yaml"
+    path.write_text(POLICY)
+    return path
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, Any, str]:
+    done = subprocess.run([str(COMMAND), "check", "--region", "us-east-1", *args], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    try:
+        report = json.loads(done.stdout) if done.stdout.strip() else None
+    except ValueError:
+        report = done.stdout
+    assert "Traceback" not in done.stderr
+    return done.returncode, report, done.stderr
+
+
+def test_every_active_account_is_read_and_the_rest_named(
+        endpoint: str, env: dict[str, str], policy: Path, calls_file: Path) -> None:
+    org = Org(endpoint)
+    alpha, beta, gone, left_out = (org.account(n) for n in ("alpha", "beta", "gone", "out"))
+    org.orgs.close_account(AccountId=gone)
+    models = {create_model(endpoint, ACCOUNT, "mgmt-model"),
+              create_model(endpoint, alpha, "alpha-model"),
+              create_model(endpoint, beta, "beta-model"),
+              create_model(endpoint, left_out, "never-read")}
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--organization",
+                               "--role-name", ROLE, "--exclude-account", left_out)
+    assert code == 0, stderr
+    assert {m["model_arn"] for m in report["models"]} == models - {
+        f"arn:aws:bedrock:us-east-1:{left_out}:custom-model/never-read"}
+    assert report["scanned"]["accounts"] == sorted([ACCOUNT, alpha, beta])
+    assert report["scanned"]["organization"] == {
+        "id": org.id, "ous": [],
+        "accounts": {"read": sorted([ACCOUNT, alpha, beta]),
+                     "skipped": sorted([gone, left_out]), "failed": []}}
+    warnings = {w["code"]: w["message"] for w in report["warnings"]}
+    assert warnings["account-not-active"] == (f"account {gone} (gone): skipped: its state is "
+                                              "SUSPENDED, not ACTIVE")
+    assert warnings["account-excluded"] == (f"account {left_out} (out): left out "
+                                            "(--exclude-account)")
+    # Members through the role; the calling (management) account with its own credentials.
+    operations = calls_file.read_text().split()
+    assert operations.count("sts:AssumeRole") == 2
+    assert operations.count("organizations:ListAccounts") == 1
+    # Every format says how many accounts were read, skipped and failed.
+    code, text, _ = run(env, "-p", str(policy), "--organization", "--role-name", ROLE,
+                        "--exclude-account", left_out)
+    assert f"organization {org.id}: 3 accounts read, 2 skipped, 0 failed" in text
+
+
+def test_ou_reads_only_the_accounts_under_it_recursively(
+        endpoint: str, env: dict[str, str], policy: Path, calls_file: Path) -> None:
+    org = Org(endpoint)
+    prod = org.ou("prod")
+    prod_eu = org.ou("prod-eu", prod)
+    other = org.ou("sandbox")
+    a = org.account("a", prod)
+    b = org.account("b", prod_eu)
+    c = org.account("c", other)
+    for account in (a, b, c):
+        create_model(endpoint, account, f"m-{account}")
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--organization",
+                               "--role-name", ROLE, "--ou", prod)
+    assert code == 0, stderr
+    assert report["scanned"]["accounts"] == sorted([a, b])
+    assert report["scanned"]["organization"]["ous"] == [prod]
+    assert {m["account_id"] for m in report["models"]} == {a, b}
+    operations = calls_file.read_text().split()
+    assert "organizations:ListAccounts" not in operations
+    assert operations.count("organizations:ListAccountsForParent") == 2
+
+
+def test_an_ou_that_does_not_exist_is_an_error(endpoint: str, env: dict[str, str],
+                                               policy: Path) -> None:
+    Org(endpoint)
+    code, _, stderr = run(env, "-p", str(policy), "--organization", "--role-name", ROLE,
+                          "--ou", "ou-abcd-12345678")
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "bedrock-drift: error: cannot list the accounts of the AWS Organization: "
+        "ListAccountsForParent --ou ou-abcd-12345678: ParentNotFoundException: You specified "
+        "parent that doesn't exist. (--ou ou-abcd-12345678 does not exist in this "
+        "organization)"]
+
+
+def test_no_organization_is_an_error_not_zero_accounts(endpoint: str, env: dict[str, str],
+                                                       policy: Path) -> None:
+    create_model(endpoint, ACCOUNT, "lonely")
+    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--organization",
+                               "--role-name", ROLE)
+    assert code == 2
+    assert report is None
+    assert "AWS Organizations listed no account in the organization" in stderr
+
+
+def test_every_account_excluded_is_an_error(endpoint: str, env: dict[str, str],
+                                            policy: Path) -> None:
+    org = Org(endpoint)
+    member = org.account("only")
+    code, _, stderr = run(env, "-p", str(policy), "--organization", "--role-name", ROLE,
+                          "--exclude-account", ACCOUNT, "--exclude-account", member)
+    assert code == 2
+    assert "no ACTIVE account left to read of the 2 listed" in stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--organization"], "--organization needs --role-name NAME"),
+    (["--organization", "--role-name", ROLE, "--assume-role",
+      "arn:aws:iam::444455556666:role/x"], "leave out --assume-role and --accounts"),
+    (["--ou", "ou-abcd-12345678"], "apply to --organization only"),
+    (["--organization", "--role-name", "arn:aws:iam::1:role/x"], "is not an IAM role name"),
+    (["--organization", "--role-name", ROLE, "--ou", "prod"],
+     "'prod' is not an organizational unit id"),
+    (["--organization", "--role-name", ROLE, "--exclude-account", "12"],
+     "'12' is not a 12-digit account id"),
+])
+def test_usage_errors(env: dict[str, str], policy: Path, args: list[str],
+                      message: str, calls_file: Path) -> None:
+    code, _, stderr = run(env, "-p", str(policy), *args)
+    assert code == 2
+    assert message in stderr
+    assert not calls_file.exists() or calls_file.read_text().split() == []
