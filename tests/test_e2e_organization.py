@@ -243,3 +243,43 @@ def test_usage_errors(env: dict[str, str], policy: Path, args: list[str],
     assert code == 2
     assert message in stderr
     assert not calls_file.exists() or calls_file.read_text().split() == []
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_account_settings_are_judged_per_account_and_region(
+        endpoint: str, env: dict[str, str], calls_file: Path) -> None:
+    """The shipped account-baseline, without its guardrail rule (moto has no guardrail
+    enforcement; ``test_aws_posture.py`` serves it from a stub): invocation logging is read
+    once per account and region, and guardrails not at all."""
+    org = Org(endpoint)
+    alpha = org.account("alpha")
+    logs = client(endpoint, "bedrock", as_account(endpoint, alpha))
+    logs.put_model_invocation_logging_configuration(loggingConfig={
+        "s3Config": {"bucketName": "acme-bedrock-invocation-logs"},
+        "textDataDeliveryEnabled": True})
+    code, report, stderr = run(env, "-f", "json", "-p", str(ROOT / "policies" /
+                                                         "account-baseline.yaml"),
+                               "--skip-rule", "account-baseline/guardrail-enforced",
+                               "--region", "eu-west-1", "--organization", "--role-name", ROLE)
+    assert code == 1, stderr
+    results = {(m["model_name"], m["kind"]): m["results"] for m in report["models"]}
+    on = {"account-baseline/invocation-logging-on": "pass",
+          "account-baseline/invocation-logging-destination": "pass",
+          "account-baseline/invocation-logging-text": "pass"}
+    assert results == {
+        (f"account {alpha} us-east-1", "account"): on,
+        (f"account {alpha} eu-west-1", "account"): dict.fromkeys(on, "fail"),
+        (f"account {ACCOUNT} us-east-1", "account"): dict.fromkeys(on, "fail"),
+        (f"account {ACCOUNT} eu-west-1", "account"): dict.fromkeys(on, "fail"),
+    }
+    assert {(v["account_id"], v["region"], v["rule"]) for v in report["violations"]
+            if v["rule"] == "invocation-logging-on"} == {
+        (alpha, "eu-west-1", "invocation-logging-on"),
+        (ACCOUNT, "us-east-1", "invocation-logging-on"),
+        (ACCOUNT, "eu-west-1", "invocation-logging-on")}
+    assert report["errors"] == []
+    operations = calls_file.read_text().split()
+    assert operations.count("bedrock:GetModelInvocationLoggingConfiguration") == 4
+    assert "bedrock:ListEnforcedGuardrailsConfiguration" not in operations

@@ -15,7 +15,7 @@ from checker.cli.options import DEFAULT_POLICY_PATH, LiveOptions, is_tty, print_
 from checker.cli.progress import ProgressLine
 from checker.errors import PolicyError, Problem, UsageError
 from checker.lang.variables import VariableError, load_var_file, parse_var_option, unused_overrides
-from checker.policy.loader import Policy, load_policies, needed_enrichments
+from checker.policy.loader import Policy, account_settings, load_policies, needed_enrichments
 from checker.results import (
     SourceResult,
 )
@@ -130,6 +130,7 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
             all_regions=live.all_regions, strict_regions=live.strict_regions,
             role_session_name=live.role_session_name,
             include_imported=live.include_imported,
+            posture=account_settings(policies),
             progress=progress.update if progress is not None else None)
         return result if org is None else organization.with_organization(result, org)
     finally:

@@ -12,9 +12,11 @@ from typing import Any
 
 from checker.checks import CHECKS, Check
 from checker.checks.inventory import RESERVED_IDS, compile_inventory
+from checker.documents import POSTURE_KEYS
 from checker.errors import CheckerError, PolicyError, Problem
 from checker.lang.conditions import Condition, compile_condition
 from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.fields import account_shape
 from checker.lang.variables import resolve_variables
 from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths
@@ -22,12 +24,18 @@ from checker.policy.lints import lint_policy
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs
 
-POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inventory",
-               "waivers")
+POLICY_KEYS = ("version", "name", "description", "resource", "vars", "scope", "rules",
+               "inventory", "waivers")
+# What a policy's rules judge: each model (the default), or the settings of each account
+# and region read.
+RESOURCES = ("model", "account")
+# The only check that judges an account document; the others judge how a model was made.
+ACCOUNT_CHECKS = ("require",)
 SCOPE_KEYS = ("names", "when")
 RULE_META_KEYS = ("id", "title", "description", "severity", "labels", "remediation", "link",
                   "when")
 WAIVER_KEYS = ("rules", "models", "accounts", "reason", "expires")
+ACCOUNT_WAIVER_KEYS = ("rules", "accounts", "regions", "reason", "expires")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -50,13 +58,18 @@ class Waiver:
     accounts: tuple[str, ...] | None
     info: WaiverInfo
     match_model: Callable[[str], Any]
+    # Account policies: the regions waived (None: every region); ``models`` is empty.
+    regions: tuple[str, ...] | None = None
+    resource: str = "model"
 
     def covers(self, rule_id: str, name: str | None, arn: str | None,
-               account: str | None) -> bool:
+               account: str | None, region: str | None = None) -> bool:
         if "*" not in self.rules and rule_id not in self.rules:
             return False
         if self.accounts is not None and account not in self.accounts:
             return False
+        if self.resource == "account":
+            return self.regions is None or region in self.regions
         return bool((name is not None and self.match_model(name))
                     or (arn is not None and self.match_model(arn)))
 
@@ -79,6 +92,7 @@ class Policy:
     # The value each declared variable had when the policy was loaded (defaults, overridden
     # by --var and --var-file).
     variables: Mapping[str, Any] = field(default_factory=dict)
+    resource: str = "model"
 
     def in_scope(self, doc: Mapping[str, Any]) -> bool:
         """Scope names ignore case; an unknown scope ``when`` counts as in scope."""
@@ -208,14 +222,16 @@ def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy |
         ctx.error(("name",), f"policy name {name!r} may hold only letters, digits, '.', '_' and "
                              "'-', and must start with a letter or digit")
     description = _string(raw, "description", ctx, ())
+    resource = _resource(raw, ctx)
 
     scope_names, scope_when, scope_needs = _compile_scope(raw.get("scope"), ctx)
     policy_name = name or "?"
     rules = _compile_rules(raw, ctx, policy_name, scope_needs)
-    if "inventory" in raw:
+    if "inventory" in raw and resource == "model":
         rules.extend(Rule(info=info, check=check, when=None, needs=frozenset(scope_needs))
                      for info, check in compile_inventory(raw["inventory"], ctx, policy_name))
-    waivers = _compile_waivers(raw.get("waivers"), ctx, policy_name, {r.info.id for r in rules})
+    waivers = _compile_waivers(raw.get("waivers"), ctx, policy_name, {r.info.id for r in rules},
+                               resource)
     if name is None:
         return None
     return Policy(
@@ -228,7 +244,26 @@ def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy |
         rules=tuple(rules),
         waivers=tuple(waivers),
         scope_match=_scope_matcher(scope_names),
+        resource=resource,
     )
+
+
+def _resource(raw: Mapping[str, Any], ctx: LoadContext) -> str:
+    """The policy's ``resource``; for ``account``, what such a policy may not hold is
+    refused and its field paths are checked against the account document's shape."""
+    resource = raw.get("resource", "model")
+    if resource not in RESOURCES:
+        ctx.error(("resource",), f"'resource' must be one of {', '.join(RESOURCES)}, not "
+                                 f"{resource!r}" + did_you_mean(str(resource), RESOURCES))
+        return "model"
+    if resource == "account":
+        ctx.shape = account_shape()
+        for key, why in (("scope", "scope selects models"),
+                         ("inventory", "inventory judges the set of models")):
+            if key in raw:
+                ctx.error((key,), f"'{key}' does not apply to a 'resource: account' policy "
+                                  f"({why})", key=True)
+    return str(resource)
 
 
 def _scope_matcher(names: list[str] | None) -> Callable[[str], Any] | None:
@@ -311,6 +346,11 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
                                      f"{' and '.join(kinds)}: split it into rules", key=True)
         return None
     kind = kinds[0]
+    if ctx.shape is not None and kind not in ACCOUNT_CHECKS:
+        ctx.error((*path, kind), f"{kind} judges a model, not an account: a 'resource: "
+                                 f"account' policy has only {', '.join(ACCOUNT_CHECKS)} rules",
+                  key=True)
+        return None
     severity = raw.get("severity", "medium")
     if severity not in SEVERITIES:
         ctx.error((*path, "severity"), f"unknown severity {severity!r}"
@@ -363,7 +403,7 @@ def _parse_date(value: Any) -> date | None:
 
 
 def _compile_waivers(raw: Any, ctx: LoadContext, policy: str,
-                     rule_ids: set[str]) -> list[Waiver]:
+                     rule_ids: set[str], resource: str = "model") -> list[Waiver]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -371,22 +411,29 @@ def _compile_waivers(raw: Any, ctx: LoadContext, policy: str,
         return []
     waivers: list[Waiver] = []
     for index, item in enumerate(raw):
-        waiver = compile_waiver(item, ctx, ("waivers", index), policy, rule_ids)
+        waiver = compile_waiver(item, ctx, ("waivers", index), policy, rule_ids, resource)
         if waiver is not None:
             waivers.append(waiver)
     return waivers
 
 
 def compile_waiver(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str,
-                   rule_ids: set[str]) -> Waiver | None:
-    """Compile one waiver of ``policy``, whose rule ids are ``rule_ids``."""
+                   rule_ids: set[str], resource: str = "model") -> Waiver | None:
+    """Compile one waiver of ``policy``, whose rule ids are ``rule_ids``; a waiver of an
+    account policy names accounts and/or regions instead of models."""
     if not isinstance(raw, dict):
         ctx.error(path, f"a waiver must be a mapping, not {type_name(raw)}")
         return None
-    ctx.unknown_keys(raw, path, WAIVER_KEYS, "waiver")
+    account = resource == "account"
+    ctx.unknown_keys(raw, path, ACCOUNT_WAIVER_KEYS if account else WAIVER_KEYS,
+                     "a waiver of an account policy" if account else "waiver")
     rules = _string_list(raw, "rules", ctx, path)
-    models = _string_list(raw, "models", ctx, path)
+    models = [] if account else _string_list(raw, "models", ctx, path)
     accounts = _string_list(raw, "accounts", ctx, path) if "accounts" in raw else None
+    regions = _string_list(raw, "regions", ctx, path) if account and "regions" in raw else None
+    if account and "accounts" not in raw and "regions" not in raw:
+        ctx.error(path, "a waiver of an account policy needs 'accounts' and/or 'regions'")
+        return None
     reason = _string(raw, "reason", ctx, path, required=True)
     expires = None
     if "expires" not in raw:
@@ -403,7 +450,8 @@ def compile_waiver(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: st
                                            f"'{policy}' does not have"
                       + did_you_mean(rule, rule_ids))
     if rules is None or models is None or reason is None or expires is None or (
-            "accounts" in raw and accounts is None):
+            "accounts" in raw and accounts is None) or (account and "regions" in raw
+                                                        and regions is None):
         return None
     line, _ = ctx.located.where(path)
     return Waiver(
@@ -412,10 +460,22 @@ def compile_waiver(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: st
         accounts=tuple(accounts) if accounts is not None else None,
         info=WaiverInfo(reason=reason, expires=expires, policy=policy, file=ctx.file, line=line),
         match_model=compile_globs(models),
+        regions=tuple(regions) if regions is not None else None,
+        resource=resource,
     )
 
 
 def needed_enrichments(policies: Iterable[Policy]) -> frozenset[str]:
     """The added keys any loaded rule or scope reads, so sources fetch only those."""
     return frozenset(key for policy in policies for rule in policy.rules for key in rule.needs)
+
+
+def account_settings(policies: Iterable[Policy]) -> frozenset[str] | None:
+    """The account settings (``invocationLogging``, ``enforcedGuardrails``) loaded account
+    rules read; None when no ``resource: account`` policy is loaded (no account document
+    is made at all)."""
+    account = [p for p in policies if p.resource == "account"]
+    if not account:
+        return None
+    return needed_enrichments(account) & frozenset(POSTURE_KEYS)
 

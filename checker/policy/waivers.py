@@ -72,7 +72,7 @@ def _compile(raw: Any, ctx: LoadContext, policies: Sequence[Policy]) -> dict[str
             policy = by_name[policy_name]
             waiver = compile_waiver(
                 {**item, "rules": rule_ids}, ctx, path, policy_name,
-                {r.info.id for r in policy.rules},
+                {r.info.id for r in policy.rules}, policy.resource,
             )
             if waiver is not None:
                 added.setdefault(policy_name, []).append(waiver)

@@ -52,6 +52,7 @@ from checker.sources.aws.credentials import assumed_session
 from checker.sources.aws.enrich import Enricher, Fetched, OnceCache
 from checker.sources.aws.errors import error_code, error_message, failure, one_line
 from checker.sources.aws.named import NamedModels
+from checker.sources.aws.posture import Postures
 from checker.sources.aws.regions import Account, available_regions, set_regions, sts_region
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "DEFAULT_ROLE_SESSION_NAME", "DEFAULT_WORKERS",
@@ -85,16 +86,19 @@ class Collected:
     # --model runs: sort key -> (account index, region, identifier).
     targets: dict[tuple[int, ...], tuple[int, str, str]] = field(default_factory=dict)
     listed: int = 0
+    # (account index, region position) -> the account's settings there (resource: account).
+    postures: dict[tuple[int, int], ModelInput] = field(default_factory=dict)
 
 
-class Fetcher(Enricher, NamedModels):
+class Fetcher(Enricher, NamedModels, Postures):
     """One run: the accounts, the clients and the shared thread pool."""
 
     def __init__(self, *, accounts: list[Account], base: Account | None, clients: Clients,
                  executor: ThreadPoolExecutor, needs: frozenset[str],
                  known_regions: frozenset[str], include_imported: bool, strict_regions: bool,
                  role_session_name: str, model_ids: Sequence[str],
-                 progress: Callable[[FetchProgress], None] | None) -> None:
+                 progress: Callable[[FetchProgress], None] | None,
+                 posture: frozenset[str] | None = None) -> None:
         self.accounts = accounts
         self.base = base
         self.clients = clients
@@ -110,6 +114,8 @@ class Fetcher(Enricher, NamedModels):
         self.owners: OnceCache[dict[str, str] | tuple[str, str]] = OnceCache()
         self.jobs: OnceCache[Fetched] = OnceCache()
         self.keys: OnceCache[Fetched] = OnceCache()
+        self.posture = posture
+        self.callers: OnceCache[str | tuple[str, str]] = OnceCache()
 
     # -- scheduling -------------------------------------------------------------------
 
@@ -217,6 +223,7 @@ class Fetcher(Enricher, NamedModels):
         with self.out.lock:
             for region in account.regions:
                 account.listings_left[region] = len(self.kinds)
+        self.start_posture(account)
         if self.model_ids:
             self.start_named(account)
             return
@@ -376,6 +383,7 @@ def fetch_models(
     role_session_name: str = DEFAULT_ROLE_SESSION_NAME,
     include_imported: bool = False,
     progress: Callable[[FetchProgress], None] | None = None,
+    posture: frozenset[str] | None = None,
 ) -> SourceResult:
     """Read the custom models of ``regions`` (or just ``model_ids``) from live AWS.
 
@@ -387,6 +395,8 @@ def fetch_models(
     Bedrock, skipping with a warning those that answer as not enabled (an error with
     ``strict_regions``). ``include_imported`` adds Custom Model Import models
     (``kind="imported"``). ``progress`` is called, from worker threads, as the run goes.
+    ``posture`` (not None when an account policy is loaded) makes one account document per
+    account and region read, with the settings it names (see ``posture``).
 
     Per-account, per-region and per-model failures are returned as errors in the result;
     a failure of the whole run raises :class:`SourceError`.
@@ -438,7 +448,7 @@ def fetch_models(
                        executor=executor, needs=needs, known_regions=known,
                        include_imported=include_imported, strict_regions=strict_regions,
                        role_session_name=role_session_name, model_ids=model_ids,
-                       progress=progress)
+                       progress=progress, posture=posture)
     try:
         fetcher.start()
         fetcher.wait()
@@ -463,6 +473,7 @@ def fetch_models(
         accounts=tuple(sorted(account_ids)),
         regions=tuple(read_regions),
         warnings=tuple(warnings),
+        postures=tuple(p for _, p in sorted(out.postures.items())),
     )
 
 
