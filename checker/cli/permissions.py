@@ -9,7 +9,9 @@ import click
 from checker.cli.app import cli
 from checker.cli.inputs import load, read_variables
 from checker.cli.options import debug_option, with_var_options
+from checker.errors import UsageError
 from checker.policy.loader import needed_enrichments
+from checker.sources.aws.organization import check_org_options
 from checker.sources.aws.permissions import iam_policy
 
 
@@ -20,12 +22,26 @@ from checker.sources.aws.permissions import iam_policy
               help="Also the calls check --include-jobs makes.")
 @click.option("--include-imported", is_flag=True,
               help="Also the calls check --include-imported makes (Custom Model Import).")
+@click.option("--organization", is_flag=True,
+              help="Also what check --organization calls with the current credentials "
+                   "(listing the accounts, assuming --role-name in each).")
+@click.option("--ou", "ous", multiple=True, metavar="OU_ID",
+              help="With --organization: the accounts are listed under OUs.")
+@click.option("--role-name", metavar="NAME",
+              help="With --organization: the role read in each member account.")
 @with_var_options
 @debug_option
 def permissions(policy_paths: tuple[str, ...], include_jobs: bool, include_imported: bool,
+                organization: bool, ous: tuple[str, ...], role_name: str | None,
                 var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
+    if organization:
+        check_org_options(role_name, ous, ())
+    elif ous or role_name:
+        raise UsageError("--ou and --role-name apply to --organization only")
     policies = load(policy_paths, read_variables(var_items, var_files))
     options = tuple(name for name, given in (("include_jobs", include_jobs),
                                              ("include_imported", include_imported)) if given)
-    click.echo(json.dumps(iam_policy(needed_enrichments(policies), options), indent=2))
+    click.echo(json.dumps(iam_policy(needed_enrichments(policies), options,
+                                     role_name=role_name if organization else None,
+                                     ous=bool(ous)), indent=2))
