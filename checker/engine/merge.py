@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from checker import __version__
+from checker.checks.inventory import EXISTING_KINDS, REQUIRED_ID
 from checker.engine.evaluate import summarize
 from checker.errors import InputError
 from checker.results import (
@@ -24,6 +26,7 @@ from checker.results import (
     Status,
     WaiverInfo,
 )
+from checker.values import compile_globs
 
 
 def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
@@ -100,6 +103,38 @@ def report_from_dict(data: Any, name: str) -> Report:
     return report
 
 
+def _is_missing(finding: Finding) -> bool:
+    """An inventory ``required`` finding about a name no model of its shard matched."""
+    return (finding.rule.id == REQUIRED_ID and finding.model.arn is None
+            and finding.field == "modelName" and finding.expected == "present")
+
+
+def missing_over_all(models: Sequence[ModelResult],
+                     findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The findings, with inventory ``required`` judged over the models of every shard: a
+    name one shard missed but another read is not missing; one missed by all is reported
+    once, counted against every model read."""
+    existing = [m for m in models if m.model.kind in EXISTING_KINDS]
+    kept: list[Finding] = []
+    seen: set[tuple[str, str | None]] = set()
+    for finding in findings:
+        if not _is_missing(finding):
+            kept.append(finding)
+            continue
+        key = (finding.rule.qualified_id, finding.model.name)
+        if key in seen:
+            continue
+        seen.add(key)
+        match = compile_globs([finding.model.name or ""])
+        if any(m.model.name is not None and match(m.model.name)
+               and m.results.get(finding.rule.qualified_id, Status.NOT_APPLICABLE)
+               is not Status.NOT_APPLICABLE for m in existing):
+            continue  # another shard read it (and judged it: Active or not)
+        kept.append(replace(finding, message=f"required model {finding.model.name!r} was not "
+                                             f"found among the {len(existing):,} models read"))
+    return tuple(kept)
+
+
 def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: datetime) -> Report:
     """One report from several: every model, finding, warning and error of each.
 
@@ -132,8 +167,8 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
                              "merge combines shards that each read different models (the same "
                              "report given twice?)")
         seen.add(key)
-    violations = tuple(v for r in reports for v in r.violations)
-    waived = tuple(w for r in reports for w in r.waived)
+    violations = missing_over_all(models, [v for r in reports for v in r.violations])
+    waived = missing_over_all(models, [w for r in reports for w in r.waived])
     errors = tuple(e for r in reports for e in r.errors)
     # A waiver is stale only if no shard used it: keep that warning when every shard has it.
     warnings = tuple(w for w in dict.fromkeys(w for r in reports for w in r.warnings)
