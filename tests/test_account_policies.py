@@ -14,7 +14,8 @@ from checker.engine.evaluate import evaluate
 from checker.errors import PolicyError
 from checker.policy.loader import account_settings, load_policy_text
 from checker.policy.waivers import load_waiver_file
-from checker.results import ModelInput, Scanned
+from checker.reports import render
+from checker.results import ModelInput, OrganizationScan, Scanned
 from checker.sources.aws.permissions import ENRICHMENT_ACTIONS, OPTION_ACTIONS, required_actions
 from tests.conftest import FIXED_NOW, ROOT, policy_from, run_cli
 
@@ -214,3 +215,24 @@ def test_the_stackset_role_grants_every_read_and_nothing_else() -> None:
     assert trust["Principal"]["AWS"] == {
         "Fn::Sub": "arn:${AWS::Partition}:iam::${AuditAccountId}:root"}
     assert template["Parameters"]["RoleName"]["Default"] == "bedrock-drift-audit"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github"])
+def test_every_format_counts_the_organizations_accounts(fmt: str) -> None:
+    scan = OrganizationScan(id="o-abc123def4", ous=("ou-ab12-prod0001",),
+                            read=("111122223333", "444455556666"), skipped=("777788889999",),
+                            failed=("222233334444",))
+    report = evaluate([policy_from(account_policy(LOGGING_ON))],
+                      [doc(invocationLogging={"s3Config": {"bucketName": "b"}})],
+                      scanned=Scanned(("aws",), ("111122223333",), ("us-east-1",),
+                                      organization=scan), now=FIXED_NOW)
+    text = render(report, fmt)
+    counts = ("organization o-abc123def4 (under ou-ab12-prod0001): 2 accounts read, "
+              "1 skipped, 1 failed")
+    if fmt == "json":
+        assert json.loads(text)["scanned"]["organization"] == {
+            "id": "o-abc123def4", "ous": ["ou-ab12-prod0001"],
+            "accounts": {"read": ["111122223333", "444455556666"],
+                         "skipped": ["777788889999"], "failed": ["222233334444"]}}
+    else:
+        assert counts in text

@@ -283,3 +283,24 @@ def test_account_settings_are_judged_per_account_and_region(
     operations = calls_file.read_text().split()
     assert operations.count("bedrock:GetModelInvocationLoggingConfiguration") == 4
     assert "bedrock:ListEnforcedGuardrailsConfiguration" not in operations
+
+
+def test_snapshot_and_diff_read_the_organization_too(
+        endpoint: str, env: dict[str, str], tmp_path: Path, calls_file: Path) -> None:
+    org = Org(endpoint)
+    alpha = org.account("alpha")
+    first = create_model(endpoint, alpha, "alpha-model")
+    state = tmp_path / "state.json"
+    org_options = ["--region", "us-east-1", "--organization", "--role-name", ROLE]
+    done = subprocess.run([str(COMMAND), "snapshot", *org_options, "-o", str(state)],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    snapshot = json.loads(state.read_text())
+    assert [m["modelArn"] for m in snapshot["models"]] == [first]
+    second = create_model(endpoint, ACCOUNT, "mgmt-model")
+    done = subprocess.run([str(COMMAND), "diff", str(state), *org_options],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert second in done.stdout  # the calling account's new model is drift
+    assert first not in done.stdout  # the member's model did not change
+    assert "Traceback" not in done.stderr
