@@ -236,3 +236,16 @@ def test_every_format_counts_the_organizations_accounts(fmt: str) -> None:
                          "skipped": ["777788889999"], "failed": ["222233334444"]}}
     else:
         assert counts in text
+
+
+def test_reports_name_an_account_resource_as_account_id_region() -> None:
+    report = evaluate([policy_from(account_policy(LOGGING_ON))],
+                      [doc("444455556666", "eu-west-1", invocationLogging=None)],
+                      scanned=Scanned(("aws",), (), ()), now=FIXED_NOW)
+    assert "\n~ account 444455556666 eu-west-1\n" in render(report, "text")
+    assert "::account 444455556666 eu-west-1 violates acct/logging (medium)" in render(
+        report, "github")
+    (model,) = json.loads(render(report, "json"))["models"]
+    assert (model["model_name"], model["model_arn"], model["kind"], model["account_id"],
+            model["region"]) == ("account 444455556666 eu-west-1", None, "account",
+                                 "444455556666", "eu-west-1")

@@ -113,7 +113,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
             continue
         marker = {"fail": paint("red", "~"), "error": paint("magenta", "!")}.get(
             model.result, paint("green", "~"))
-        lines.append(f"{marker} model {_header(ref)}")
+        # An account's settings are named as they are: "account <id> <region>".
+        lines.append(f"{marker} {ref.display_name}" if ref.is_account
+                     else f"{marker} model {_header(ref)}")
         for finding in findings:
             lines.extend(_finding_lines(finding, paint))
         for error in errors:
