@@ -9,7 +9,10 @@ is made at once by the caller, so a role that cannot be assumed fails its accoun
 any of its requests, with one clear error.
 
 The account's session shares the base session's event hooks (call recording, test stubs)
-and its data loader (the service models are parsed once per run, not once per account).
+and its data loader (the service models are parsed once per run, not once per account). It
+is a bare botocore session behind :class:`AccountSession`, not a boto3 session: making a
+boto3 session adds its data path to the shared loader and its handlers to the shared hooks,
+once per account, and with hundreds of accounts every later client would pay for those.
 """
 
 from __future__ import annotations
@@ -49,12 +52,27 @@ def metadata(credentials: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def assumed_session(base: Any, first: Mapping[str, Any],
-                    assume: Callable[[], Mapping[str, Any]]) -> Any:
-    """A boto3 session of the assumed account: ``first`` is the STS ``Credentials`` just
-    obtained, ``assume`` obtains fresh ones (it calls ``AssumeRole`` again)."""
-    import boto3.session
+class AccountSession:
+    """What the fetcher asks of a session (``client``, ``region_name``), on a botocore
+    session whose credentials renew themselves."""
 
+    def __init__(self, core: botocore.session.Session, region_name: str | None) -> None:
+        self.core = core
+        self.region_name = region_name
+
+    def client(self, service: str, region_name: str | None = None, config: Any = None,
+               **kwargs: Any) -> Any:
+        return self.core.create_client(service, region_name=region_name, config=config,
+                                       **kwargs)
+
+    def get_credentials(self) -> Any:
+        return self.core.get_credentials()
+
+
+def assumed_session(base: Any, first: Mapping[str, Any],
+                    assume: Callable[[], Mapping[str, Any]]) -> AccountSession:
+    """A session of the assumed account: ``first`` is the STS ``Credentials`` just
+    obtained, ``assume`` obtains fresh ones (it calls ``AssumeRole`` again)."""
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=metadata(first), refresh_using=lambda: metadata(assume()), method=METHOD)
     base_core = base._session if hasattr(base, "_session") else base
@@ -64,4 +82,4 @@ def assumed_session(base: Any, first: Mapping[str, Any],
         profile=base_core.profile if base_core.profile else None)
     core.register_component("data_loader", base_core.get_component("data_loader"))
     core.get_component("credential_provider").providers.insert(0, _Fixed(credentials))
-    return boto3.session.Session(botocore_session=core, region_name=base.region_name)
+    return AccountSession(core, base.region_name)
