@@ -197,8 +197,14 @@ def _accounts_under(client: Any, ous: Sequence[str]) -> Iterator[dict[str, Any]]
 
 
 def with_organization(result: SourceResult, org: OrganizationAccounts) -> SourceResult:
-    """The fetch result with the organization's scan and the skipped accounts' warnings."""
-    read = tuple(a for a in org.in_scope if a in set(result.accounts))
+    """The fetch result with the organization's scan and the skipped accounts' warnings.
+
+    An account failed when it could not be opened (an error about the account as a whole)
+    or when none of its regions was read."""
+    opened_not = {e.account_id for e in result.errors
+                  if e.account_id and e.region is None and e.model_arn is None
+                  and e.model_name is None and e.rule is None}
+    read = tuple(a for a in org.in_scope if a in set(result.accounts) and a not in opened_not)
     failed = tuple(a for a in org.in_scope if a not in set(read))
     scan = OrganizationScan(id=org.id, ous=org.ous, read=read, skipped=org.skipped,
                             failed=failed)
