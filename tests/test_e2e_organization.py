@@ -304,3 +304,20 @@ def test_snapshot_and_diff_read_the_organization_too(
     assert second in done.stdout  # the calling account's new model is drift
     assert first not in done.stdout  # the member's model did not change
     assert "Traceback" not in done.stderr
+
+
+def test_every_region_of_every_account(endpoint: str, env: dict[str, str],
+                                       policy: Path) -> None:
+    org = Org(endpoint)
+    alpha = org.account("alpha")
+    model = create_model(endpoint, alpha, "alpha-model")
+    done = subprocess.run([str(COMMAND), "check", "-f", "json", "-p", str(policy),
+                           "--all-regions", "--organization", "--role-name", ROLE,
+                           "--workers", "8"],
+                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    regions = boto3.session.Session().get_available_regions("bedrock")
+    assert sorted(report["scanned"]["regions"]) == sorted(regions)
+    assert report["scanned"]["organization"]["accounts"]["read"] == sorted([ACCOUNT, alpha])
+    assert [m["model_arn"] for m in report["models"]] == [model]
