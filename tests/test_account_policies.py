@@ -217,7 +217,9 @@ def test_the_stackset_role_grants_every_read_and_nothing_else() -> None:
     assert template["Parameters"]["RoleName"]["Default"] == "bedrock-drift-audit"
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github"])
+# ASFF, OCSF and CSV are one record per finding, with no place for a run's summary.
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "markdown", "github",
+                                 "html"])
 def test_every_format_counts_the_organizations_accounts(fmt: str) -> None:
     scan = OrganizationScan(id="o-abc123def4", ous=("ou-ab12-prod0001",),
                             read=("111122223333", "444455556666"), skipped=("777788889999",),
@@ -249,3 +251,18 @@ def test_reports_name_an_account_resource_as_account_id_region() -> None:
     assert (model["model_name"], model["model_arn"], model["kind"], model["account_id"],
             model["region"]) == ("account 444455556666 eu-west-1", None, "account",
                                  "444455556666", "eu-west-1")
+
+
+def test_finding_formats_give_an_account_resource_its_own_type() -> None:
+    report = evaluate([policy_from(account_policy(LOGGING_ON))],
+                      [doc("444455556666", "eu-west-1", invocationLogging=None)],
+                      scanned=Scanned(("aws",), (), ()), now=FIXED_NOW)
+    asff = json.loads(render(report, "asff"))
+    findings = asff if isinstance(asff, list) else asff["Findings"]
+    (resource,) = findings[0]["Resources"]
+    assert (resource["Type"], resource["Id"], resource["Region"]) == (
+        "AwsAccount", "AWS::::Account:444455556666", "eu-west-1")
+    ocsf = json.loads(render(report, "ocsf"))
+    event = ocsf[0] if isinstance(ocsf, list) else ocsf
+    (ocsf_resource,) = event["resources"]
+    assert (ocsf_resource["type"], ocsf_resource["region"]) == ("AWS::::Account", "eu-west-1")

@@ -11,6 +11,7 @@ from checker.cli.inputs import load, read_variables
 from checker.cli.options import debug_option, with_var_options
 from checker.errors import UsageError
 from checker.policy.loader import needed_enrichments
+from checker.publish.securityhub import publish_permissions
 from checker.sources.aws.organization import check_org_options
 from checker.sources.aws.permissions import iam_policy
 
@@ -29,12 +30,24 @@ from checker.sources.aws.permissions import iam_policy
               help="With --organization: the accounts are listed under OUs.")
 @click.option("--role-name", metavar="NAME",
               help="With --organization: the role read in each member account.")
+@click.option("--publish", is_flag=True,
+              help="Instead, the policy `publish` needs to write findings to Security Hub "
+                   "(for its own role, so the gate's role stays read-only).")
 @with_var_options
 @debug_option
 def permissions(policy_paths: tuple[str, ...], include_jobs: bool, include_imported: bool,
                 organization: bool, ous: tuple[str, ...], role_name: str | None,
-                var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
+                publish: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
+                debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
+    if publish:
+        if include_jobs or include_imported or policy_paths or organization:
+            raise UsageError("--publish prints the policy of `publish`, which reads no models: "
+                             "leave out -p, --include-jobs, --include-imported and "
+                             "--organization")
+        click.echo(json.dumps({"Version": "2012-10-17", "Statement": [publish_permissions()]},
+                              indent=2))
+        return
     if organization:
         check_org_options(role_name, ous, ())
     elif ous or role_name:
