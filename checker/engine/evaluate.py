@@ -15,7 +15,8 @@ from checker.errors import UsageError
 from checker.lang.context import did_you_mean
 from checker.lang.unknowns import Path, show_paths, tracked
 from checker.policy.frameworks import catalog, controls_of
-from checker.policy.loader import Policy, Rule, Waiver
+from checker.policy.loader import Policy, Rule
+from checker.policy.waiving import Waiver
 from checker.results import (
     SEVERITY_RANK,
     Finding,

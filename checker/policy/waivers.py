@@ -24,7 +24,8 @@ from typing import Any
 from checker.errors import PolicyError
 from checker.lang.context import LoadContext, did_you_mean, type_name
 from checker.lang.yaml import load_yaml_file
-from checker.policy.loader import Policy, Waiver, compile_waiver
+from checker.policy.loader import Policy
+from checker.policy.waiving import Waiver, compile_waiver
 
 FILE_KEYS = ("version", "waivers")
 
