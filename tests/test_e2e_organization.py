@@ -4,8 +4,8 @@ moto implements AWS Organizations (an organization, OUs, accounts, a closed acco
 becomes SUSPENDED) and maps the credentials of an assumed role to the role's account, so
 each member account has its own Bedrock models. moto's ``ListAccounts`` answers an empty
 list when there is no organization (AWS raises ``AWSOrganizationsNotInUseException``): both
-must be an error. moto's ``AssumeRole`` never refuses, so the account whose role cannot be
-assumed is tested in ``test_aws_organization.py``, in-process, with the refusal injected.
+must be an error. moto's ``AssumeRole`` never refuses: for the account whose role cannot be
+assumed, a small STS endpoint in front of moto's refuses it (``RefusingSts``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -321,3 +323,73 @@ def test_every_region_of_every_account(endpoint: str, env: dict[str, str],
     assert sorted(report["scanned"]["regions"]) == sorted(regions)
     assert report["scanned"]["organization"]["accounts"]["read"] == sorted([ACCOUNT, alpha])
     assert [m["model_arn"] for m in report["models"]] == [model]
+
+
+class RefusingSts:
+    """An STS endpoint in front of moto's that refuses ``AssumeRole`` into one account (moto
+    never refuses one) and forwards every other request to moto unchanged."""
+
+    def __init__(self, moto_url: str, locked: str) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                form = urllib.parse.parse_qs(body.decode())
+                if form.get("Action") == ["AssumeRole"] and locked in form["RoleArn"][0]:
+                    reply = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied"
+                             f"</Code><Message>not authorized to perform: sts:AssumeRole on "
+                             f"resource: {form['RoleArn'][0]}</Message></Error>"
+                             "</ErrorResponse>").encode()
+                    status = 403
+                else:
+                    headers = {k: v for k, v in self.headers.items()
+                               if k.lower() not in ("host", "content-length")}
+                    request = urllib.request.Request(moto_url + self.path, data=body,
+                                                     headers=headers, method="POST")
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        status, reply = response.status, response.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_role_that_cannot_be_assumed_fails_its_account_and_the_others_are_judged(
+        endpoint: str, env: dict[str, str], policy: Path) -> None:
+    org = Org(endpoint)
+    alpha, locked = org.account("alpha"), org.account("locked")
+    judged = {create_model(endpoint, ACCOUNT, "mgmt-model"),
+              create_model(endpoint, alpha, "alpha-model")}
+    create_model(endpoint, locked, "locked-model")
+    sts = RefusingSts(endpoint, locked)
+    try:
+        code, report, stderr = run(env | {"AWS_ENDPOINT_URL_STS": sts.url}, "-f", "json",
+                                   "-p", str(policy), "--organization", "--role-name", ROLE)
+    finally:
+        sts.stop()
+    assert code == 2, stderr
+    assert {m["model_arn"] for m in report["models"]} == judged
+    assert all(m["result"] == "pass" for m in report["models"])
+    (error,) = report["errors"]
+    role = f"arn:aws:iam::{locked}:role/{ROLE}"
+    assert (error["code"], error["account_id"]) == ("AccessDenied", locked)
+    assert error["message"] == (f"{locked}: AssumeRole {role}: AccessDenied: not authorized to "
+                                f"perform: sts:AssumeRole on resource: {role} (no model of "
+                                "this account was read)")
+    assert report["scanned"]["organization"]["accounts"] == {
+        "read": sorted([ACCOUNT, alpha]), "skipped": [], "failed": [locked]}
+    assert report["summary"]["result"] == "error"
