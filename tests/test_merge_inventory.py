@@ -59,3 +59,32 @@ def test_every_shard_reading_its_required_model_passes(
     code, out, _ = run_cli(["merge", a, b, "-f", "json"], capsys)
     assert missing(json.loads(out)) == []
     assert code == 0, out
+
+
+def test_organization_shards_merge_their_account_counts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from checker.engine.evaluate import evaluate
+    from checker.reports import render
+    from checker.results import ModelInput, OrganizationScan, Scanned
+    from tests.conftest import FIXED_NOW, policy_from
+
+    policy = policy_from({"version": 1, "name": "p", "rules": [
+        {"id": "r", "require": {"field": "modelName", "exists": True}}]})
+    files = []
+    for ou, read, failed in (("ou-ab12-aaaaaaaa", "111111111111", "222222222222"),
+                             ("ou-ab12-bbbbbbbb", "222222222222", "333333333333")):
+        arn = f"arn:aws:bedrock:us-east-1:{read}:custom-model/m"
+        report = evaluate([policy], [ModelInput({"modelArn": arn, "modelName": "m"})],
+                          scanned=Scanned(("aws",), (read,), ("us-east-1",), OrganizationScan(
+                              "o-abc123def4", (ou,), (read,), ("999999999999",), (failed,))),
+                          now=FIXED_NOW)
+        path = tmp_path / f"{ou}.json"
+        path.write_text(render(report, "json"))
+        files.append(str(path))
+    code, out, err = run_cli(["merge", *files, "-f", "json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["scanned"]["organization"] == {
+        "id": "o-abc123def4", "ous": ["ou-ab12-aaaaaaaa", "ou-ab12-bbbbbbbb"],
+        # 222222222222 failed in one shard but was read by the other.
+        "accounts": {"read": ["111111111111", "222222222222"], "skipped": ["999999999999"],
+                     "failed": ["333333333333"]}}

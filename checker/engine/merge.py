@@ -17,6 +17,7 @@ from checker.results import (
     Finding,
     ModelRef,
     ModelResult,
+    OrganizationScan,
     PolicyInfo,
     Report,
     ReportError,
@@ -83,7 +84,8 @@ def report_from_dict(data: Any, name: str) -> Report:
             generated_at=data["generated_at"],
             scanned=Scanned(tuple(data["scanned"]["sources"]),
                             tuple(data["scanned"]["accounts"]),
-                            tuple(data["scanned"]["regions"])),
+                            tuple(data["scanned"]["regions"]),
+                            _organization(data["scanned"].get("organization"))),
             policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
                                       tuple(r for (pol, _), r in rules.items()
                                             if pol == p["name"]))
@@ -105,6 +107,32 @@ def report_from_dict(data: Any, name: str) -> Report:
         raise InputError(f"{name}: malformed bedrock-drift JSON report ({type(exc).__name__}: "
                          f"{exc})") from None
     return report
+
+
+def _organization(data: Any) -> OrganizationScan | None:
+    """``scanned.organization`` of a JSON report (``--organization`` runs only)."""
+    if data is None:
+        return None
+    accounts = data["accounts"]
+    return OrganizationScan(id=data.get("id"), ous=tuple(data.get("ous", ())),
+                            read=tuple(accounts["read"]), skipped=tuple(accounts["skipped"]),
+                            failed=tuple(accounts["failed"]))
+
+
+def _merged_organization(reports: Sequence[Report]) -> OrganizationScan | None:
+    """The accounts of the organization shards read (by OU, say): an account read by one
+    shard is read, whatever another said."""
+    scans = [r.scanned.organization for r in reports if r.scanned.organization is not None]
+    if not scans:
+        return None
+    read = {a for s in scans for a in s.read}
+    failed = {a for s in scans for a in s.failed} - read
+    skipped = {a for s in scans for a in s.skipped} - read - failed
+    ids = {s.id for s in scans}
+    return OrganizationScan(id=ids.pop() if len(ids) == 1 else None,
+                            ous=tuple(dict.fromkeys(o for s in scans for o in s.ous)),
+                            read=tuple(sorted(read)), skipped=tuple(sorted(skipped)),
+                            failed=tuple(sorted(failed)))
 
 
 def _is_missing(finding: Finding) -> bool:
@@ -184,7 +212,8 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
         scanned=Scanned(
             sources=tuple(dict.fromkeys(s for r in reports for s in r.scanned.sources)),
             accounts=tuple(sorted({a for r in reports for a in r.scanned.accounts})),
-            regions=tuple(sorted({g for r in reports for g in r.scanned.regions}))),
+            regions=tuple(sorted({g for r in reports for g in r.scanned.regions})),
+            organization=_merged_organization(reports)),
         policies=tuple(policies.values()),
         models=models,
         violations=violations,
