@@ -10,6 +10,7 @@ from checker import __version__
 from checker.engine.evaluate import summarize
 from checker.errors import InputError
 from checker.results import (
+    EXPOSURES,
     SCHEMA_VERSION,
     SEVERITIES,
     Finding,
@@ -34,7 +35,9 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
                 policy=policy["name"], id=rule["id"], severity=rule["severity"],
                 title=rule.get("title") or rule["id"], labels=tuple(rule.get("labels", [])),
                 kind=rule.get("kind", "require"), file=policy.get("file", ""),
-                line=int(rule.get("line", 1)))
+                line=int(rule.get("line", 1)),
+                served_severity=rule.get("served_severity")
+                if rule.get("served_severity") in SEVERITIES else None)
     return infos
 
 
@@ -53,7 +56,9 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
     return Finding(model=_ref(data), rule=rule, field=data.get("field"),
                    expected=data.get("expected"), actual=data.get("actual"),
                    message=data.get("message", ""), waiver=waiver,
-                   known=bool(data.get("known", False)))
+                   known=bool(data.get("known", False)),
+                   severity=str(data.get("severity") or rule.severity),
+                   exposure=data.get("exposure") if data.get("exposure") in EXPOSURES else None)
 
 
 def _ref(data: Mapping[str, Any]) -> ModelRef:

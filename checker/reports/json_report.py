@@ -13,6 +13,7 @@ from checker.results import (
     ModelResult,
     Report,
     ReportError,
+    RuleInfo,
     Status,
 )
 
@@ -30,7 +31,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "kind": model.kind,
         "policy": rule.policy,
         "rule": rule.id,
-        "severity": rule.severity,
+        "severity": finding.severity,
         "title": rule.title,
         "labels": list(rule.labels),
         "field": finding.field,
@@ -38,6 +39,10 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "actual": finding.actual,
         "message": finding.message,
     }
+    if finding.exposure is not None:
+        # The severity above is the rule's served_severity: say why.
+        data["exposure"] = finding.exposure
+        data["rule_severity"] = rule.severity
     if rule.remediation:
         data["remediation"] = rule.remediation
     if finding.known:
@@ -45,6 +50,14 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     if finding.waiver is not None:
         data["waiver"] = {"reason": finding.waiver.reason,
                           "expires": finding.waiver.expires.isoformat()}
+    return data
+
+
+def _rule_data(rule: RuleInfo) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": rule.id, "severity": rule.severity, "title": rule.title,
+                            "labels": list(rule.labels), "kind": rule.kind, "line": rule.line}
+    if rule.served_severity is not None:
+        data["served_severity"] = rule.served_severity
     return data
 
 
@@ -112,9 +125,7 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
         "fail_on": report.fail_on,
         "policies": [
             {"name": p.name, "file": p.file, "sha256": p.sha256,
-             "rules": [{"id": r.id, "severity": r.severity, "title": r.title,
-                        "labels": list(r.labels), "kind": r.kind, "line": r.line}
-                       for r in p.rules]}
+             "rules": [_rule_data(r) for r in p.rules]}
             for p in report.policies
         ],
         "summary": {
