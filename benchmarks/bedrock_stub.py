@@ -145,7 +145,7 @@ class Stub:
         self.jobs: dict[str, bytes] = {}
         self.keys: dict[str, dict[str, Any]] = {}
         for model in models:
-            job = {"jobArn": model["jobArn"], "jobName": model["jobName"],
+            job = {"jobArn": model["jobArn"], "jobName": model.get("jobName"),
                    "outputModelName": model["modelName"], "outputModelArn": model["modelArn"],
                    "roleArn": f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
                    "status": "Completed", "baseModelArn": model["baseModelArn"],
@@ -157,7 +157,9 @@ class Stub:
                    "vpcConfig": {"subnetIds": ["subnet-0123456789abcdef0"],
                                  "securityGroupIds": ["sg-0123456789abcdef0"]}}
             self.jobs[model["jobArn"]] = json.dumps(job).encode()
-            arn = model["modelKmsKeyArn"]
+            arn = model.get("modelKmsKeyArn")
+            if not arn:
+                continue  # an AWS-owned key
             key_id = arn.rsplit("/", 1)[1]
             self.keys[arn] = self.keys[key_id] = {
                 "KeyId": key_id, "Arn": arn, "KeyManager": "CUSTOMER", "KeyState": "Enabled",
