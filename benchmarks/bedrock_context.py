@@ -188,11 +188,34 @@ def copy_job(model_arn: str, model_name: str, source_account: str, region: str,
             "targetModelTags": [{"key": "copied", "value": "true"}]}
 
 
+def add_imported(surroundings: Surroundings, count: int, region: str, account: str) -> None:
+    """``count`` Custom Model Import models, each with its import job (inside a VPC)."""
+    for i in range(count):
+        name = f"bench-imported-{i:05d}"
+        job = f"arn:aws:bedrock:{region}:{account}:model-import-job/{i:012d}"
+        surroundings.imported_models.append({
+            "modelArn": f"arn:aws:bedrock:{region}:{account}:imported-model/{i:012d}",
+            "modelName": name, "jobArn": job, "jobName": f"import-{name}",
+            "creationTime": "2026-01-01T00:00:00Z", "modelArchitecture": "llama3",
+            "modelKmsKeyArn": f"arn:aws:kms:{region}:{account}:key/imported",
+            "modelDataSource": {"s3DataSource": {"s3Uri": f"s3://ml-approved-data/{name}/"}},
+            "instructSupported": True})
+        surroundings.import_jobs[job] = {
+            "jobArn": job, "jobName": f"import-{name}", "importedModelName": name,
+            "roleArn": f"arn:aws:iam::{account}:role/bedrock-import", "status": "Completed",
+            "modelDataSource": {"s3DataSource": {"s3Uri": f"s3://ml-approved-data/{name}/"}},
+            "creationTime": "2026-01-01T00:00:00Z",
+            "vpcConfig": {"subnetIds": ["subnet-0123456789abcdef0"],
+                          "securityGroupIds": ["sg-0123456789abcdef0"]},
+            "importedModelKmsKeyArn": f"arn:aws:kms:{region}:{account}:key/imported"}
+
+
 def make_surroundings(models: list[dict[str, Any]], region: str, account: str,
-                      every: int = 1) -> Surroundings:
+                      every: int = 1, imported: int = 0) -> Surroundings:
     """For the benchmark: every ``every``-th model deployed, provisioned and copied in;
-    one foundation model for all of them."""
+    one foundation model for all of them; ``imported`` imported models."""
     surroundings = Surroundings()
+    add_imported(surroundings, imported, region, account)
     for i, model in enumerate(models):
         if i % every:
             continue

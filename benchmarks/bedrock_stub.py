@@ -348,13 +348,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--context", type=int, default=0, metavar="N",
                         help="serve a deployment, a provisioned throughput and a copy job for "
                              "every N-th model, and their foundation model (default: none)")
+    parser.add_argument("--imported", type=int, default=0, metavar="N",
+                        help="also serve N imported models and their import jobs")
     args = parser.parse_args(argv)
     bucket = None
     if args.quota is not None:
         bucket = TokenBucket(args.quota, args.burst if args.burst is not None else args.quota)
     models = make_models(args.models, keys=args.keys)
-    surroundings = (make_surroundings(models, REGION, ACCOUNT, args.context)
-                    if args.context else None)
+    surroundings = (make_surroundings(models, REGION, ACCOUNT, args.context or len(models) + 1,
+                                      args.imported)
+                    if args.context or args.imported else None)
     stub = Stub(models, args.latency, bucket, args.throttle_status, surroundings)
     server = Server(("127.0.0.1", args.port), stub)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
