@@ -5,7 +5,7 @@ A test file sits beside the policy it tests (``baseline_test.yaml`` tests ``base
     version: 1                       # optional
     policies: [baseline.yaml]        # optional; default: the sibling <name>.yaml
     vars: {account_id: "111122223333"}   # optional; variables for the policies under test
-    now: 2026-11-27                  # optional; the run's date: waivers, min_days_ahead, max_days_ago
+    now: 2026-11-27                  # optional; the run's date (waivers, date operators)
     base: {tags: {team: ml}}         # optional; merged over the default model for every case
     fetched: [copyJob, importJob]    # optional; added keys a live run read: where a case's
                                      # model lacks one, it is null (none found), not unread
