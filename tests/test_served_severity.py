@@ -115,3 +115,22 @@ def test_merge_keeps_the_effective_severity() -> None:
                            now=datetime(2026, 11, 28, tzinfo=timezone.utc))
     assert by_model(merged) == by_model(report)
     assert merged.exit_code == 1  # only the served one is at or above high
+
+
+def test_rules_documents_each_added_key_and_served_severity() -> None:
+    from checker.policy.ruledocs import describe, overview, topics
+
+    for key, call in (("deployments", "ListCustomModelDeployments"),
+                      ("throughputs", "ListProvisionedModelThroughputs"),
+                      ("served", "the two listings above"), ("copyJob", "ListModelCopyJobs"),
+                      ("importJob", "GetModelImportJob"), ("baseModel", "GetFoundationModel")):
+        assert key in topics()
+        text = describe(key)
+        assert call in text
+        assert text.count("\n  " + key) >= 1  # its field paths, one a line
+    assert "deployments[].updateDetails.updateStatus" in describe("deployments")
+    assert "baseModel.modelLifecycle.endOfLifeTime" in describe("baseModel")
+    assert "(served)" in describe("served_severity")
+    assert "deployments, throughputs, served, copyJob, importJob, baseModel" in overview()
+    for operator in ("min_days_ahead", "max_days_ago"):
+        assert "boundary day holds" in " ".join(describe(operator).split())
