@@ -1,4 +1,5 @@
-"""Deep checks: the customization job and the KMS key behind a model, read once each.
+"""Deep checks: the customization or import job, the KMS key and the foundation model behind
+a model, read once each.
 
 A key shared by 500 models is described once, a job once, however many models and rules
 refer to it: :class:`OnceCache` makes the first model that needs a resource fetch it while

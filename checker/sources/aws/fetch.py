@@ -3,7 +3,10 @@
 Reads only: ``ListCustomModels``, ``GetCustomModel``; with ``include_imported``,
 ``ListImportedModels`` and ``GetImportedModel``; and, only when a loaded rule needs them,
 ``ListTagsForResource`` (``tags``), ``GetModelCustomizationJob`` (``job``), KMS
-``DescribeKey`` and ``ListAliases`` (``kmsKey``). Reading other accounts adds
+``DescribeKey`` and ``ListAliases`` (``kmsKey``), ``GetModelImportJob`` (``importJob``),
+``GetFoundationModel`` (``baseModel``), and a model's context, listed once per account and
+region (``context.py``: ``deployments``, ``throughputs``, ``served``, ``copyJob``). Reading
+other accounts adds
 ``sts:AssumeRole`` (a role per account) or ``sts:GetCallerIdentity`` (a profile's account
 id): both read-only. Every region of every account is read at once, under one bound on the
 requests in flight (``workers``), all clients sharing one retry and timeout
