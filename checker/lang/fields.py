@@ -209,13 +209,18 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
 
 
 @cache
-def _output_shape(service: str, operation: str) -> Shape:
+def _service_model(service: str) -> Any:
     # botocore's loader reads the service model from its data files; no client, no network.
+    # Parsed once per service: the Bedrock model alone takes some 25 ms to load.
     from botocore.loaders import create_loader
     from botocore.model import ServiceModel
 
-    model = ServiceModel(create_loader().load_service_model(service, "service-2"), service)
-    return _from_botocore(model.operation_model(operation).output_shape)
+    return ServiceModel(create_loader().load_service_model(service, "service-2"), service)
+
+
+@cache
+def _output_shape(service: str, operation: str) -> Shape:
+    return _from_botocore(_service_model(service).operation_model(operation).output_shape)
 
 
 def job_shape() -> Shape:
