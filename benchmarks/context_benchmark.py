@@ -180,7 +180,7 @@ def main() -> None:
                 Variant("check", [*check_command(policy, ["--include-imported"],
                                                  args.check_command)], False, True)]
     print(machine_line())
-    print(f"{args.models} custom + {args.imported} imported models, every {args.every}-th "
+    print(f"{args.models} custom + {args.imported} imported models, one in {args.every} "
           f"served and copied, latency {args.latency * 1000:.0f} ms, workers {workers}, "
           f"repeats {args.repeat} (median shown)")
     try:
