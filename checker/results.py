@@ -90,6 +90,8 @@ class RuleInfo:
     description: str | None = None
     remediation: str | None = None
     link: str | None = None
+    # The rule's `compliance:` mapping: (framework key, (control id, ...)), in policy order.
+    compliance: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # The severity of violations on a served model (and where exposure is unknown).
     served_severity: str | None = None
 
@@ -205,6 +207,8 @@ class Report:
     errors: tuple[ReportError, ...]
     summary: Summary
     fail_on: str = "info"
+    # The compliance framework the run was limited to (--framework), if any.
+    framework: str | None = None
 
     @property
     def rules(self) -> tuple[RuleInfo, ...]:

@@ -7,6 +7,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from checker import TOOL_NAME
+from checker.reports.compliance import compliance_dict
 from checker.results import (
     SCHEMA_VERSION,
     Finding,
@@ -53,11 +54,17 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     return data
 
 
-def _rule_data(rule: RuleInfo) -> dict[str, Any]:
+def rule_dict(rule: RuleInfo) -> dict[str, Any]:
     data: dict[str, Any] = {"id": rule.id, "severity": rule.severity, "title": rule.title,
                             "labels": list(rule.labels), "kind": rule.kind, "line": rule.line}
     if rule.served_severity is not None:
         data["served_severity"] = rule.served_severity
+    if rule.compliance:
+        data["compliance"] = {key: list(controls) for key, controls in rule.compliance}
+    if rule.remediation:
+        data["remediation"] = rule.remediation
+    if rule.link:
+        data["link"] = rule.link
     return data
 
 
@@ -115,7 +122,7 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
     summary = report.summary
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated_at": report.generated_at,
@@ -125,7 +132,7 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
         "fail_on": report.fail_on,
         "policies": [
             {"name": p.name, "file": p.file, "sha256": p.sha256,
-             "rules": [_rule_data(r) for r in p.rules]}
+             "rules": [rule_dict(r) for r in p.rules]}
             for p in report.policies
         ],
         "summary": {
@@ -144,6 +151,10 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
         "warnings": [{"code": w.code, "message": w.message} for w in report.warnings],
         "errors": entries(error_dict, report.errors),
     }
+    if report.framework is not None:
+        data["framework"] = report.framework
+        data["compliance"] = compliance_dict(report)
+    return data
 
 
 def render_json(report: Report, *, color: bool = False) -> str:
