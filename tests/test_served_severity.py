@@ -134,3 +134,24 @@ def test_rules_documents_each_added_key_and_served_severity() -> None:
     assert "deployments, throughputs, served, copyJob, importJob, baseModel" in overview()
     for operator in ("min_days_ahead", "max_days_ago"):
         assert "boundary day holds" in " ".join(describe(operator).split())
+
+
+def test_the_security_formats_carry_the_effective_severity_and_the_exposure() -> None:
+    import csv
+    import io
+
+    report = report_of({"modelName": "served", "served": True, "modelStatus": "Active",
+                        "modelArn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/x/s",
+                        "accountId": "111122223333", "region": "us-east-1"})
+    rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
+    assert [(r["rule"], r["severity"], r["exposure"]) for r in rows] == [
+        ("kms", "critical", "served")]
+    asff = json.loads(render(report, "asff"))
+    failed = [f for f in asff if f["Compliance"]["Status"] == "FAILED"]
+    assert [(f["Severity"]["Label"], f["ProductFields"]["bedrock-drift/Exposure"])
+            for f in failed] == [("CRITICAL", "served")]
+    ocsf = json.loads(render(report, "ocsf"))
+    failed_events = [e for e in ocsf if e["unmapped"]["result"] == "fail"]
+    assert [(e["severity"], e["unmapped"]["exposure"]) for e in failed_events] == [
+        ("Critical", "served")]
+    assert '<span class="muted">(served)</span>' in render(report, "html")
