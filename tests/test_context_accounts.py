@@ -105,10 +105,14 @@ def test_one_listing_per_account_and_region(monkeypatch: pytest.MonkeyPatch) -> 
         assert item.document["baseModel"]["modelId"] == FM
     expected = Counter({(action, account, region): 1
                         for action in ("ListCustomModelDeployments",
-                                       "ListProvisionedModelThroughputs", "ListModelCopyJobs",
-                                       "GetFoundationModel")
+                                       "ListProvisionedModelThroughputs", "ListModelCopyJobs")
                         for account in (ACCOUNT_A, ACCOUNT_B) for region in REGIONS})
-    assert asked == expected
+    # A foundation model is the same for every account: read once per region.
+    models_read = Counter({(a, account, region): n for (a, account, region), n in asked.items()
+                           if a == "GetFoundationModel"})
+    assert sorted((region, n) for (_, _, region), n in models_read.items()) == [
+        ("eu-west-1", 1), ("us-east-1", 1)]
+    assert asked - models_read == expected
     assert recorder.calls["GetCustomModel"] == 28
 
 
@@ -138,3 +142,35 @@ def test_a_listing_denied_in_one_account_breaks_only_that_account(
     assert message.startswith(f"{ACCOUNT_B}/us-east-1: ListModelCopyJobs: ")
     assert set(by_account[ACCOUNT_B].enrichment_errors) == {"copyJob"}
     assert by_account[ACCOUNT_B].document["served"] is False
+
+
+def test_a_foundation_model_denied_to_one_account_is_read_by_the_other(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for account in (ACCOUNT_A, ACCOUNT_B):
+        for i in range(3):
+            seed_model(f"m-{account}-{i}", "us-east-1", account=account)
+    asked: Counter[tuple[str, str, str]] = Counter()
+    teach_moto(monkeypatch, {}, asked)
+    allowed = BedrockResponse.get_foundation_model  # type: ignore[attr-defined]
+
+    def denied_in_a(self: BedrockResponse) -> Any:
+        if self.get_current_account() == ACCOUNT_A:
+            asked[("denied", ACCOUNT_A, self.region)] += 1
+            raise JsonRESTError("AccessDeniedException",
+                                "not authorized to perform bedrock:GetFoundationModel")
+        return allowed(self)
+
+    monkeypatch.setattr(BedrockResponse, "get_foundation_model", denied_in_a, raising=False)
+    result = fetch(Recorder(), regions=["us-east-1"], workers=1, accounts=[
+        AccountSpec(role_arn=ROLE_A), AccountSpec(role_arn=ROLE_B)],
+        needs=frozenset({"baseModel"}))
+    for item in result.models:
+        if item.document["accountId"] == ACCOUNT_A:
+            code, message = item.enrichment_errors["baseModel"]
+            assert code == "AccessDeniedException"
+            assert message.startswith(f"{ACCOUNT_A}/us-east-1: GetFoundationModel {FM}: ")
+        else:
+            assert item.document["baseModel"]["modelId"] == FM
+    # A asked once (denied) for its three models; B once for its own three.
+    assert asked[("denied", ACCOUNT_A, "us-east-1")] == 1
+    assert asked[("GetFoundationModel", ACCOUNT_B, "us-east-1")] == 1

@@ -69,7 +69,8 @@ ENRICHMENTS: dict[str, Enrichment] = {
         "importedModelKmsKeyArn, modelDataSource, ...; null for other kinds.",
         "require: {field: importJob.vpcConfig.subnetIds, exists: true}"),
     "baseModel": Enrichment(
-        "GetFoundationModel, once per foundation model, account and region",
+        "GetFoundationModel, once per foundation model and region (once per account where "
+        "the first account's call failed)",
         "The foundation model at the root of the model's base chain (a custom-model base is "
         "followed to its foundation model, named in its ARN): modelId, providerName, "
         "modelLifecycle (status, legacyTime, endOfLifeTime, ...).",

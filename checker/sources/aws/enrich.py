@@ -136,9 +136,11 @@ class Enricher:
     jobs: OnceCache[Fetched]
     keys: OnceCache[Fetched]
     # importJob and baseModel: an import job per imported model, a foundation model once
-    # per account and region however many models are built on it.
+    # per region however many models and accounts are built on it (once per account only
+    # where the first account's call failed).
     import_jobs: OnceCache[Fetched]
     foundation_models: OnceCache[Fetched]
+    foundation_models_any: OnceCache[tuple[int, Fetched]]
 
     def client(self, account: Account, service: str, region: str) -> Any:
         raise NotImplementedError
@@ -197,10 +199,35 @@ class Enricher:
                                        f"{document.get('baseModelArn')!r} names no foundation "
                                        "model")
             else:
-                self.add_shared(document, errors, "baseModel", self.foundation_models,
-                                account, foundation, region, "bedrock",
-                                fetch_foundation_model)
+                self.add_foundation_model(document, errors, account, foundation)
         return errors
+
+    def add_foundation_model(self, document: dict[str, Any],
+                             errors: dict[str, tuple[str, str]], account: Account,
+                             foundation: str) -> None:
+        """``baseModel``: a foundation model is the same for every account, so it is read
+        once per region by the first account that needs it; if that call failed, each
+        other account reads it for itself (its own permissions may differ)."""
+        region = foundation.split(":")[3]
+        owner, (value, error) = self.foundation_models_any.get(
+            foundation, lambda: (account.index, self._read_foundation_model(account, foundation,
+                                                                            region)))
+        if error is not None and owner != account.index:
+            value, error = self.foundation_models.get(
+                (account.index, foundation),
+                lambda: self._read_foundation_model(account, foundation, region))
+        if error is not None:
+            errors["baseModel"] = error
+        else:
+            document["baseModel"] = copy.deepcopy(value)
+
+    def _read_foundation_model(self, account: Account, foundation: str, region: str) -> Fetched:
+        where = account.where(region)
+        try:
+            client = self.client(account, "bedrock", region)
+        except NoClient as exc:
+            return None, (exc.code, f"{where}: {exc.code}: {exc.message}")
+        return fetch_foundation_model(client, foundation, where)
 
     def add_shared(self, document: dict[str, Any], errors: dict[str, tuple[str, str]],
                    name: str, cache: OnceCache[Fetched], account: Account, resource: str,

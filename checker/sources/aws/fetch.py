@@ -115,6 +115,7 @@ class Fetcher(Enricher, ModelContext, NamedModels):
         self.keys: OnceCache[Fetched] = OnceCache()
         self.import_jobs: OnceCache[Fetched] = OnceCache()
         self.foundation_models: OnceCache[Fetched] = OnceCache()
+        self.foundation_models_any: OnceCache[tuple[int, Fetched]] = OnceCache()
         self.contexts: dict[tuple[int, str], RegionContext] = {}
 
     # -- scheduling -------------------------------------------------------------------
