@@ -86,7 +86,7 @@ def main() -> None:
         (policies / "models.yaml").write_text(POLICY)
         (policies / "accounts.yaml").write_text(ACCOUNT_POLICY)
         stub = StubServer(args.models, args.latency, None,
-                          extra=["--accounts", str(args.accounts)])
+                          extra=("--accounts", str(args.accounts)))
         env = environment(stub.url, workdir) | {"AWS_ENDPOINT_URL_STS": stub.url,
                                                 "AWS_ENDPOINT_URL_ORGANIZATIONS": stub.url}
         options = ["--region", REGIONS[1], "--organization", "--role-name", "bench",

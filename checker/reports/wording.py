@@ -91,7 +91,8 @@ def finding_sentence(finding: Finding) -> str:
     rule = finding.rule
     subject = model_label(finding) if finding.model.is_account \
         else f"Model {model_label(finding)}"
-    text = f"{subject} violates {rule.qualified_id} ({rule.severity})"
+    text = (f"{subject} violates {rule.qualified_id} "
+            f"({finding.severity}{finding.exposure_note})")
     if rule.title:
         text += f": {rule.title}"
     detail = finding_detail(finding)
