@@ -393,3 +393,43 @@ def test_a_role_that_cannot_be_assumed_fails_its_account_and_the_others_are_judg
     assert report["scanned"]["organization"]["accounts"] == {
         "read": sorted([ACCOUNT, alpha]), "skipped": [], "failed": [locked]}
     assert report["summary"]["result"] == "error"
+
+
+def test_publish_writes_each_finding_in_its_own_member_account(
+        endpoint: str, env: dict[str, str], policy: Path, tmp_path: Path) -> None:
+    """``publish --organization`` reaches the accounts ``check --organization`` read: the
+    member's findings land in the member's Security Hub (through --role-name), the calling
+    account's in its own."""
+    org = Org(endpoint)
+    alpha = org.account("alpha")
+    bad = create_model(endpoint, alpha, "alpha-bad")
+    # A base model outside the allowed list: a violation in the member account.
+    client(endpoint, "bedrock", as_account(endpoint, alpha)).create_model_customization_job(
+        jobName="job-off", customModelName="alpha-off",
+        roleArn=f"arn:aws:iam::{alpha}:role/bedrock-training",
+        baseModelIdentifier="meta.llama3-8b-instruct-v1:0",
+        trainingDataConfig={"s3Uri": "s3://data/train.jsonl"},
+        outputDataConfig={"s3Uri": "s3://data/out/"},
+        hyperParameters={"epochCount": "1"}, customizationType="FINE_TUNING")
+    off = f"arn:aws:bedrock:us-east-1:{alpha}:custom-model/alpha-off"
+    create_model(endpoint, ACCOUNT, "mgmt-model")
+    report = tmp_path / "report.json"
+    code, _, stderr = run(env, "-q", "-p", str(policy), "--organization", "--role-name", ROLE,
+                          "--report", f"json:{report}")
+    assert code == 1, stderr
+    writer = {k: v for k, v in env.items() if k != "BEDROCK_DRIFT_RECORD_CALLS"}
+    done = subprocess.run([str(COMMAND), "publish", str(report), "--organization",
+                           "--role-name", ROLE], env=writer, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "1 imported" in done.stderr and "0 errors" in done.stderr
+    member_hub = client(endpoint, "securityhub", as_account(endpoint, alpha))
+    findings = member_hub.get_findings()["Findings"]
+    assert [(f["AwsAccountId"], f["Resources"][0]["Id"], f["Compliance"]["Status"])
+            for f in findings] == [(alpha, off, "FAILED")]
+    assert bad != off
+    # Without --role-name the organization cannot be read: a usage error, nothing written.
+    refused = subprocess.run([str(COMMAND), "publish", str(report), "--organization"],
+                             env=writer, capture_output=True, text=True, timeout=120,
+                             check=False)
+    assert refused.returncode == 2 and "--role-name" in refused.stderr
