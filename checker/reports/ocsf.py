@@ -88,13 +88,16 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
                      "actual": finding.actual}
         if finding.known:
             unmapped["known"] = True
+        if finding.exposure is not None:
+            unmapped["exposure"] = finding.exposure
         if finding.waiver is not None:
             unmapped["waiver"] = {"reason": finding.waiver.reason,
                                   "expires": finding.waiver.expires.isoformat()}
     if outcome.error is not None:
         unmapped["error"] = {"code": outcome.error.code, "message": outcome.error.message}
     resource: dict[str, Any] = {"uid": model.arn or model.name or model_key,
-                                "type": "AWS::Bedrock::CustomModel",
+                                "type": "AWS::::Account" if model.is_account
+                                else "AWS::Bedrock::CustomModel",
                                 "cloud_partition": partition_of(model.arn),
                                 "data": {"kind": model.kind}}
     if model.name:
