@@ -20,12 +20,16 @@ from checker.sources.aws.permissions import iam_policy
               help="Also the calls check --include-jobs makes.")
 @click.option("--include-imported", is_flag=True,
               help="Also the calls check --include-imported makes (Custom Model Import).")
+@click.option("--events", is_flag=True,
+              help="Also the calls the Lambda function (checker.aws_lambda) makes for "
+                   "Bedrock events.")
 @with_var_options
 @debug_option
 def permissions(policy_paths: tuple[str, ...], include_jobs: bool, include_imported: bool,
-                var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
+                events: bool, var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
     policies = load(policy_paths, read_variables(var_items, var_files))
     options = tuple(name for name, given in (("include_jobs", include_jobs),
-                                             ("include_imported", include_imported)) if given)
+                                             ("include_imported", include_imported),
+                                             ("events", events)) if given)
     click.echo(json.dumps(iam_policy(needed_enrichments(policies), options), indent=2))
