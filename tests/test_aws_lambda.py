@@ -446,3 +446,11 @@ def test_the_handler_path_is_stable() -> None:
     module = importlib.import_module("checker.aws_lambda")
     assert callable(module.handler)
     assert module.handler.__module__ == "checker.aws_lambda"
+
+
+def test_one_session_per_warm_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run.sandbox_session_factory(None)
+    assert run.sandbox_session_factory(None) is first
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "rotated")  # new credentials: a new session
+    second = run.sandbox_session_factory(None)
+    assert second is not first and run.sandbox_session_factory(None) is second
