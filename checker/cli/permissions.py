@@ -26,7 +26,8 @@ from checker.sources.aws.permissions import iam_policy
 @with_var_options
 @debug_option
 def permissions(policy_paths: tuple[str, ...], include_jobs: bool, include_imported: bool,
-                events: bool, var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
+                events: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
+                debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
     policies = load(policy_paths, read_variables(var_items, var_files))
     options = tuple(name for name, given in (("include_jobs", include_jobs),
