@@ -86,8 +86,11 @@ def sandbox(models: int, repeat: int) -> None:
     first = invoke(cases["job completed"])
     warm = {name: statistics.median(invoke(event) for _ in range(repeat))
             for name, event in cases.items()}
+    import resource
+
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"before_import": import_start - START, "import": imported - import_start,
-                      "first": first, "warm": warm}))
+                      "first": first, "warm": warm, "peak_mib": peak_kib / 1024}))
 
 
 def main() -> None:
@@ -154,6 +157,7 @@ def main() -> None:
     print(f"{'  first event':<28} {med('first') * 1000:>8.1f}")
     total = interpreter + med('before_import') + med('import') + med('first')
     print(f"{'  total':<28} {total * 1000:>8.1f}")
+    print(f"{'  peak memory (MiB)':<28} {med('peak_mib'):>8.0f}")
     print(f"{'warm, per event':<28} {'ms':>8}")
     for name in runs[0]["warm"]:
         value = statistics.median(r["warm"][name] for r in runs)
