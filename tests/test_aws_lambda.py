@@ -454,3 +454,54 @@ def test_one_session_per_warm_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "rotated")  # new credentials: a new session
     second = run.sandbox_session_factory(None)
     assert second is not first and run.sandbox_session_factory(None) is second
+
+
+@pytest.mark.parametrize("key", ["customModelName", "baseModelIdentifier"])
+def test_a_request_without_its_model_name_or_base_fails(
+        key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    event = sample("cloudtrail_create_model_customization_job.json")
+    del event["detail"]["requestParameters"][key]
+    message, _ = invoke_failing(event, capsys, InputError)
+    assert f"has no {key}" in message and "CreateModelCustomizationJob" in message
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("customModelTags", "not-a-list"), ("hyperParameters", ["0.1"]),
+    ("customModelName", 42)])
+def test_malformed_request_values_fail(field: str, value: Any,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    event = sample("cloudtrail_create_model_customization_job.json")
+    event["detail"]["requestParameters"][field] = value
+    _, log = invoke_failing(event, capsys, InputError)
+    assert log["error"] == "InputError"
+
+
+def test_an_unexpected_failure_still_logs_one_line(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(event: Any) -> Any:
+        raise RuntimeError("something\nnobody expected")
+
+    monkeypatch.setattr(events, "parse_event", broken)
+    _, log = invoke_failing(sample("scheduled_event.json"), capsys, RuntimeError)
+    assert log["error"] == "RuntimeError" and log["errors"] == ["something nobody expected"]
+
+
+def test_unicode_names_and_numeric_strings(capsys: pytest.CaptureFixture[str]) -> None:
+    event = sample("cloudtrail_create_model_customization_job.json")
+    event["detail"]["requestParameters"].update(customModelName="модель-ü-支持")
+    event["detail"]["requestParameters"]["hyperParameters"]["learningRate"] = "1e-2"
+    capsys.readouterr()
+    result = importlib.import_module("checker.aws_lambda").handler(event, None)
+    line = capsys.readouterr().out
+    assert "модель-ü-支持: lambda-test/learning-rate" in line  # readable, not \\u-escaped
+    assert result["summary"]["violations"] == 1
+
+
+def test_a_large_scheduled_run_logs_a_bounded_line(capsys: pytest.CaptureFixture[str]) -> None:
+    for index in range(120):
+        seed_model(f"model-{index:03d}", learning_rate="0.5" if index % 2 else "0.0001")
+    result, log = invoke(sample("scheduled_event.json"), capsys)
+    assert result["summary"]["models"] == 120 and result["summary"]["violations"] == 60
+    assert len(result["models"]) == 120
+    assert len(log["models"]) == run.LOGGED_MODELS and log["models_not_logged"] == 70
+    assert len(log["violations"]) == run.LOGGED_MODELS

@@ -208,6 +208,10 @@ class _Request:
     def __post_init__(self) -> None:
         names = _DOC_KEYS[self.call.name]
         data: dict[str, Any] = dict(self.call.request)
+        for key in _REQUIRED[self.call.name]:
+            if data.get(key) in (None, ""):
+                raise InputError(f"{self.call.origin}: the {self.call.name} request has no "
+                                 f"{key}")
         for path in _hidden_paths(data):
             if not path or path[0] in _REQUIRED[self.call.name]:
                 raise InputError(f"{self.call.origin}: CloudTrail hid {'.'.join(path)} of the "

@@ -277,3 +277,11 @@ def handle(event: Any, context: Any = None, *,
                       duration_ms=round((time.perf_counter() - started) * 1000, 1))
         log_line(record)
         raise
+    except Exception as exc:
+        # Not an error the tool knows: still one log line, and a failed invocation (Lambda
+        # logs the traceback after it).
+        record.update(result="error", error=type(exc).__name__,
+                      errors=[" ".join(str(exc).split())[:1000]],
+                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
+        log_line(record)
+        raise
