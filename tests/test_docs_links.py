@@ -239,9 +239,12 @@ LIVE_AWS = "LIVE_AWS"
 
 def needs_live_aws(example: Example) -> bool:
     """Rule LIVE_AWS: `check` and `snapshot` read live AWS unless given `--from`, and `diff`
-    unless given `--against` (or `--from`). Such examples need an account; every other
-    command (validate, test, rules, schema, permissions, merge) never calls AWS."""
+    unless given `--against` (or `--from`); `publish` always writes to it. Such examples
+    need an account; every other command (validate, test, rules, schema, permissions,
+    merge) never calls AWS."""
     command = example.argv[0] if example.argv else ""
+    if command == "publish":
+        return True
     if command in {"check", "snapshot"}:
         return not option_given(example.argv, "--from")
     if command == "diff":
