@@ -392,13 +392,72 @@ def test_report_written_to_s3(capsys: pytest.CaptureFixture[str],
     assert [v["rule"] for v in report["violations"]] == ["learning-rate"]
 
 
-def test_publishing_is_a_configuration_error_in_this_build(
+def hub_findings() -> dict[str, dict[str, Any]]:
+    """The active findings moto's Security Hub holds, by generator (policy/rule) and model."""
+    hub = boto3.client("securityhub", region_name=REGION)
+    found = [f for page in hub.get_paginator("get_findings").paginate()
+             for f in page["Findings"]]
+    return {f"{f['Resources'][0]['Id'].rsplit('/', 1)[-1]} {f['GeneratorId']}": f
+            for f in found if f.get("RecordState", "ACTIVE") == "ACTIVE"}
+
+
+def test_scheduled_runs_publish_to_security_hub_and_archive_what_passes_again(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEDROCK_DRIFT_PUBLISH", "securityhub")
     seed_model("good")
-    message, log = invoke_failing(sample("scheduled_event.json"), capsys, ConfigError)
-    assert "not available in this build" in message
-    assert "summary" not in log  # raised before anything was read
+    seed_model("hot", learning_rate="0.5")
+    result, log = invoke(sample("scheduled_event.json"), capsys)
+    assert result["result"] == "fail"
+    assert log["published"] == result["published"] == {"imported": 1, "unchanged": 0,
+                                                       "archived": 0}
+    findings = hub_findings()
+    assert list(findings) == ["hot lambda-test/learning-rate"]
+    finding = findings["hot lambda-test/learning-rate"]
+    assert finding["Compliance"]["Status"] == "FAILED"
+    assert finding["AwsAccountId"] == ACCOUNT and finding["Region"] == REGION
+
+    # The same state again changes nothing; once the model is fixed, the finding is archived.
+    result, _ = invoke(sample("scheduled_event.json"), capsys)
+    assert result["published"] == {"imported": 0, "unchanged": 1, "archived": 0}
+    seed_model("hot", learning_rate="0.0001")
+    result, _ = invoke(sample("scheduled_event.json"), capsys)
+    assert result["result"] == "pass"
+    assert result["published"] == {"imported": 0, "unchanged": 0, "archived": 1}
+    assert hub_findings() == {}
+
+
+def test_an_event_publishes_its_model_and_archives_nothing_else(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEDROCK_DRIFT_PUBLISH", "securityhub")
+    seed_model("hot", learning_rate="0.5")
+    invoke(sample("scheduled_event.json"), capsys)
+    assert list(hub_findings()) == ["hot lambda-test/learning-rate"]
+    # A new model's job completes: its findings (passes too) go in, the others stay.
+    arn = seed_model("fresh", kms=FOREIGN_KEY)
+    event = sample("job_state_change.json")
+    event["detail"].update(jobStatus="Completed", outputModelArn=arn)
+    result, _ = invoke(event, capsys)
+    assert result["published"]["archived"] == 0
+    findings = hub_findings()
+    assert findings["fresh lambda-test/kms"]["Compliance"]["Status"] == "FAILED"
+    assert findings["fresh lambda-test/learning-rate"]["Compliance"]["Status"] == "PASSED"
+    assert findings["hot lambda-test/learning-rate"]["Compliance"]["Status"] == "FAILED"
+
+
+def test_findings_not_imported_fail_the_invocation(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.publish import PublishError, PublishResult
+
+    def refused(report: Any, factory: Any, **_: Any) -> PublishResult:
+        return PublishResult(imported=0, unchanged=0, archived=0, errors=(PublishError(
+            "InvalidInput", "refused", ACCOUNT, REGION, "finding-1"),))
+
+    monkeypatch.setattr(run, "publish_report", refused)
+    monkeypatch.setenv("BEDROCK_DRIFT_PUBLISH", "securityhub")
+    seed_model("hot", learning_rate="0.5")
+    message, log = invoke_failing(sample("scheduled_event.json"), capsys, run.InvocationError)
+    assert message.startswith("Security Hub: ") and "finding-1" in message
+    assert log["summary"]["result"] == "fail"  # judged, but not published: still a failure
 
 
 # --- configuration ---------------------------------------------------------------------------

@@ -69,14 +69,24 @@ def test_the_role_reads_what_permissions_prints(capsys: pytest.CaptureFixture[st
     found = statements()["BedrockDriftReadOnly"]
     assert found["Action"] == expected["Action"]
     assert found["Resource"] == expected["Resource"] == "*"
+    # Publishing (only with Publish=securityhub): what `permissions --publish` prints.
+    printed = run_main(capsys, "permissions", "--publish")
+    assert printed.exit_code == 0
+    assert statements()["BedrockDriftPublish"] == json.loads(printed.output)["Statement"][0]
+    condition = [s["Fn::If"][0] for s in template()["Resources"]["FunctionRole"]["Properties"][
+        "Policies"][0]["PolicyDocument"]["Statement"]
+        if "Fn::If" in s and s["Fn::If"][1]["Sid"] == "BedrockDriftPublish"]
+    assert condition == ["Publishes"]
     # Every other statement is about the function's own log group, queue and buckets.
-    others = {a for sid, s in statements().items() if sid != "BedrockDriftReadOnly"
+    others = {a for sid, s in statements().items()
+              if sid not in ("BedrockDriftReadOnly", "BedrockDriftPublish")
               for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert others == {"logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage",
                       "s3:GetObject", "s3:ListBucket", "s3:PutObject"}
     # Nothing writes to Bedrock, and nothing is granted on every resource but the reads.
     assert not [sid for sid, s in statements().items()
-                if sid != "BedrockDriftReadOnly" and s["Resource"] == "*"]
+                if sid not in ("BedrockDriftReadOnly", "BedrockDriftPublish")
+                and s["Resource"] == "*"]
 
 
 def test_the_function_is_the_stable_entry_point() -> None:

@@ -12,7 +12,8 @@
     ``true`` to judge customization jobs that have not completed (as ``check
     --include-jobs`` does). Default: ``false``.
 ``BEDROCK_DRIFT_PUBLISH``
-    ``securityhub`` to import the findings into Security Hub; empty for none.
+    ``securityhub`` to import the findings into Security Hub (the function's own account,
+    each finding's region); empty for none.
 ``BEDROCK_DRIFT_REPORT_S3``
     ``s3://bucket/prefix/`` to also write each invocation's JSON report there.
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from checker import TOOL_NAME, __version__
 from checker.aws_lambda import events, s3
-from checker.aws_lambda.config import Config, ConfigError, read_config
+from checker.aws_lambda.config import Config, read_config
 from checker.documents import parse_arn
 from checker.engine.evaluate import evaluate
 from checker.errors import CheckerError, SourceError
 from checker.policy.loader import Policy, needed_enrichments
+from checker.publish import publish_report
 from checker.reports.json_report import render_json
 from checker.results import ModelInput, Report, ReportError, Scanned, SourceResult
 from checker.sources import aws
@@ -213,13 +214,21 @@ def log_line(record: Mapping[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def check_publish_available(config: Config) -> None:
-    """Publishing asked for but not in this build is a configuration error, raised before
-    anything is read: never a silent run without it."""
-    if config.publish is not None:
-        raise ConfigError(f"BEDROCK_DRIFT_PUBLISH={config.publish}: publishing to Security "
-                          f"Hub is not available in this build of {TOOL_NAME} {__version__}; "
-                          "unset BEDROCK_DRIFT_PUBLISH or deploy a build that has it")
+def publish(config: Config, event: events.Event, report: Report,
+            session_factory: SessionFactory) -> dict[str, int]:
+    """Import the report's findings where ``BEDROCK_DRIFT_PUBLISH`` says (Security Hub, in
+    the function's own account). Only a scheduled run, which read every model of its
+    regions, archives the hub's findings that no longer hold: an event's report holds one
+    model, and must not archive the findings of all the others. Any finding not imported
+    raises."""
+    assert config.publish == "securityhub"
+    result = publish_report(report, session_factory,
+                            resolve_missing=isinstance(event, events.Scheduled))
+    if result.errors:
+        raise InvocationError("Security Hub: " + "; ".join(
+            str(e) for e in result.errors[:LOGGED_ERRORS]))
+    return {"imported": result.imported, "unchanged": result.unchanged,
+            "archived": result.archived}
 
 
 def handle(event: Any, context: Any = None, *,
@@ -232,7 +241,6 @@ def handle(event: Any, context: Any = None, *,
                               "request_id": request_id, "event": _event_kind(event)}
     try:
         config = read_config(env)
-        check_publish_available(config)
         parsed = events.parse_event(event)
         policies = load_configured_policies(config, session_factory)
         outcome = judged_source(parsed, policies, config, session_factory)
@@ -261,6 +269,8 @@ def handle(event: Any, context: Any = None, *,
         if report.exit_code == 2:
             raise InvocationError("; ".join(e.message for e in report.errors[:LOGGED_ERRORS])
                                   or f"the report's result is {summary['result']}")
+        if config.publish is not None:
+            record["published"] = publish(config, parsed, report, session_factory)
         report_uri = None
         if config.report_s3 is not None:
             name = f"{report.generated_at}-{request_id}.json"
@@ -270,7 +280,7 @@ def handle(event: Any, context: Any = None, *,
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         log_line(record)
         return {"result": summary["result"], "summary": summary, "models": models,
-                "report": report_uri}
+                "report": report_uri, "published": record.get("published")}
     except CheckerError as exc:
         record.update(result="error", error=type(exc).__name__,
                       errors=record.get("errors") or exc.lines()[:LOGGED_ERRORS],
