@@ -444,6 +444,18 @@ def test_an_event_publishes_its_model_and_archives_nothing_else(
     assert findings["hot lambda-test/learning-rate"]["Compliance"]["Status"] == "FAILED"
 
 
+def test_a_planned_model_is_published_under_its_name(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEDROCK_DRIFT_PUBLISH", "securityhub")
+    event = sample("cloudtrail_create_model_customization_job.json")
+    event["detail"]["requestParameters"]["customModelKmsKeyId"] = FOREIGN_KEY
+    result, _ = invoke(event, capsys)
+    assert result["published"] == {"imported": 2, "unchanged": 0, "archived": 0}
+    statuses = {key: f["Compliance"]["Status"] for key, f in hub_findings().items()}
+    assert statuses == {"support-bot-v3 lambda-test/kms": "FAILED",
+                        "support-bot-v3 lambda-test/learning-rate": "PASSED"}
+
+
 def test_findings_not_imported_fail_the_invocation(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from checker.publish import PublishError, PublishResult
