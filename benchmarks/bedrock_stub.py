@@ -4,9 +4,16 @@ Answers ``ListCustomModels``, ``GetCustomModel``, ``ListTagsForResource`` and
 ``GetModelCustomizationJob`` for N generated models, and KMS ``DescribeKey`` and
 ``ListAliases`` for their keys (one of ``--keys`` distinct keys per model; point
 ``AWS_ENDPOINT_URL_KMS`` at the same server), after sleeping ``--latency`` seconds on
-every request (the round trip to a real AWS endpoint). It exists for the benchmarks:
-moto's server spends several milliseconds of CPU per request, which on a small machine
-would measure moto instead of the client. Not for tests; those use moto.
+every request (the round trip to a real AWS endpoint). With ``--context N`` it also
+serves every N-th model's deployment, provisioned throughput and copy job, and the
+foundation model they are built on (``bedrock_context.py``). It exists for the
+benchmarks: moto's server spends several milliseconds of CPU per request, which on a small
+machine would measure moto instead of the client. Tests use moto, and this stub for the
+operations moto does not implement (deployments, throughputs, copy and import jobs,
+foundation models).
+
+Each request is answered from the data of the region its signature names (the credential
+scope of its ``Authorization`` header); ``/__stats`` also counts calls per region.
 
     python benchmarks/bedrock_stub.py --models 1000 --latency 0.1 --port 0
 
@@ -39,6 +46,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from bedrock_context import Surroundings, make_surroundings
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -116,8 +125,13 @@ class Stub:
     """The models, their encoded responses and the counters."""
 
     def __init__(self, models: list[dict[str, Any]], latency: float,
-                 bucket: TokenBucket | None, throttle_status: int = THROTTLE_STATUS) -> None:
+                 bucket: TokenBucket | None, throttle_status: int = THROTTLE_STATUS,
+                 surroundings: Surroundings | None = None,
+                 regions: dict[str, Stub] | None = None) -> None:
         self.models = models
+        self.surroundings = surroundings or Surroundings()
+        # Other regions' data (their own Stubs); counted here, on the first one.
+        self.regions = regions or {}
         self.latency = latency
         self.bucket = bucket
         self.throttle_status = throttle_status
@@ -131,7 +145,7 @@ class Stub:
         self.jobs: dict[str, bytes] = {}
         self.keys: dict[str, dict[str, Any]] = {}
         for model in models:
-            job = {"jobArn": model["jobArn"], "jobName": model["jobName"],
+            job = {"jobArn": model["jobArn"], "jobName": model.get("jobName"),
                    "outputModelName": model["modelName"], "outputModelArn": model["modelArn"],
                    "roleArn": f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
                    "status": "Completed", "baseModelArn": model["baseModelArn"],
@@ -143,7 +157,9 @@ class Stub:
                    "vpcConfig": {"subnetIds": ["subnet-0123456789abcdef0"],
                                  "securityGroupIds": ["sg-0123456789abcdef0"]}}
             self.jobs[model["jobArn"]] = json.dumps(job).encode()
-            arn = model["modelKmsKeyArn"]
+            arn = model.get("modelKmsKeyArn")
+            if not arn:
+                continue  # an AWS-owned key
             key_id = arn.rsplit("/", 1)[1]
             self.keys[arn] = self.keys[key_id] = {
                 "KeyId": key_id, "Arn": arn, "KeyManager": "CUSTOMER", "KeyState": "Enabled",
@@ -153,12 +169,14 @@ class Stub:
         self.pages: dict[tuple[int, int], bytes] = {}
         self.lock = threading.Lock()
         self.calls: dict[str, int] = {}
+        self.calls_by_region: dict[str, dict[str, int]] = {}
         self.throttled: dict[str, int] = {}
         self.started = time.monotonic()
 
     def reset(self) -> None:
         with self.lock:
             self.calls = {}
+            self.calls_by_region = {}
             self.throttled = {}
         if self.bucket is not None:
             self.bucket.refill()
@@ -166,13 +184,20 @@ class Stub:
     def stats(self) -> bytes:
         with self.lock:
             data = {"calls": dict(self.calls), "throttled": dict(self.throttled),
+                    "calls_by_region": {r: dict(c) for r, c in self.calls_by_region.items()},
                     "cpu_seconds": time.process_time(),
                     "uptime_seconds": time.monotonic() - self.started}
         return json.dumps(data).encode()
 
-    def count(self, operation: str, throttled: bool) -> None:
+    def for_region(self, region: str | None) -> Stub:
+        """The stub holding ``region``'s data (this one for its own region or none)."""
+        return self.regions.get(region or "", self)
+
+    def count(self, operation: str, throttled: bool, region: str | None = None) -> None:
         with self.lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
+            by_region = self.calls_by_region.setdefault(region or "", {})
+            by_region[operation] = by_region.get(operation, 0) + 1
             if throttled:
                 self.throttled[operation] = self.throttled.get(operation, 0) + 1
 
@@ -216,6 +241,9 @@ class Stub:
                 return (operation, *self.kms(operation, json.loads(body or b"{}")))
         parts = urlsplit(target)
         path = unquote(parts.path)
+        around = self.surroundings.route(method, parts.path, parse_qs(parts.query))
+        if around is not None:
+            return around
         if method == "GET" and path.startswith("/model-customization-jobs/"):
             job = self.jobs.get(path[len("/model-customization-jobs/"):])
             if job is None:
@@ -234,6 +262,14 @@ class Stub:
             return "ListTagsForResource", 200, self.tags, None
         return None, 404, json.dumps({"message": f"no route for {method} {path}"}).encode(), \
             "ResourceNotFoundException"
+
+
+def signed_region(authorization: str | None) -> str | None:
+    """The region of a SigV4 signature: ``Credential=AKID/DATE/REGION/SERVICE/aws4_request``."""
+    if not authorization or "Credential=" not in authorization:
+        return None
+    scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+    return scope[2] if len(scope) > 2 else None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -262,11 +298,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, b"{}", None)
             return
         admitted = stub.bucket is None or stub.bucket.admit()
-        operation, status, body, error = stub.route(method, self.path,
-                                                    self.headers.get("X-Amz-Target"), request)
+        region = signed_region(self.headers.get("Authorization"))
+        operation, status, body, error = stub.for_region(region).route(
+            method, self.path, self.headers.get("X-Amz-Target"), request)
         time.sleep(stub.latency)
         if operation is not None:
-            stub.count(operation, throttled=not admitted)
+            stub.count(operation, throttled=not admitted, region=region)
             if not admitted:
                 status, body, error = stub.throttle_status, stub.throttle_body, \
                     "ThrottlingException"
@@ -308,12 +345,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--throttle-status", type=int, default=THROTTLE_STATUS)
     parser.add_argument("--keys", type=int, default=1,
                         help="distinct KMS keys among the models (default 1)")
+    parser.add_argument("--context", type=int, default=0, metavar="N",
+                        help="serve a deployment, a provisioned throughput and a copy job for "
+                             "every N-th model, and their foundation model (default: none)")
+    parser.add_argument("--imported", type=int, default=0, metavar="N",
+                        help="also serve N imported models and their import jobs")
     args = parser.parse_args(argv)
     bucket = None
     if args.quota is not None:
         bucket = TokenBucket(args.quota, args.burst if args.burst is not None else args.quota)
-    stub = Stub(make_models(args.models, keys=args.keys), args.latency, bucket,
-                args.throttle_status)
+    models = make_models(args.models, keys=args.keys)
+    surroundings = (make_surroundings(models, REGION, ACCOUNT, args.context or len(models) + 1,
+                                      args.imported)
+                    if args.context or args.imported else None)
+    stub = Stub(models, args.latency, bucket, args.throttle_status, surroundings)
     server = Server(("127.0.0.1", args.port), stub)
     print(f"listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:

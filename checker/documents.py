@@ -9,7 +9,11 @@ from typing import Any
 
 # Keys the engine adds by extra API calls. Absent means "not fetched"; a rule that needs an
 # absent one is an error, never a pass.
-ENRICHMENT_KEYS = ("tags", "job", "kmsKey", "ownerAccountId")
+ENRICHMENT_KEYS = ("tags", "job", "kmsKey", "ownerAccountId", "deployments", "throughputs",
+                   "served", "copyJob", "importJob", "baseModel")
+# Needs that are no document key: what a source must read to fill a key completely
+# (``deployments.details``: GetCustomModelDeployment for the fields the listing lacks).
+FETCH_HINTS = ("deployments.details",)
 # Keys the engine derives from the ARN.
 DERIVED_KEYS = ("region", "accountId")
 

@@ -10,6 +10,8 @@ from typing import Any
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+EXPOSURES = ("served", "unknown")
+EXPOSURE_NOTES = {"served": " (served)", "unknown": " (exposure unknown)"}
 
 # What a judged thing is: read from AWS or a document, an in-flight customization job,
 # a planned job request or Terraform plan (no ARN yet), or a Custom Model Import model.
@@ -90,6 +92,8 @@ class RuleInfo:
     link: str | None = None
     # The rule's `compliance:` mapping: (framework key, (control id, ...)), in policy order.
     compliance: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The severity of violations on a served model (and where exposure is unknown).
+    served_severity: str | None = None
 
     @property
     def qualified_id(self) -> str:
@@ -119,15 +123,22 @@ class Finding:
     # True when a --baseline report already held this violation: still reported, but it
     # does not decide the exit code.
     known: bool = False
+    # The effective severity: the rule's served_severity when ``exposure`` says so, else the
+    # rule's severity (filled in from the rule when not given). Every format shows this one.
+    severity: str = ""
+    # Why the severity is the rule's served_severity: "served" (an Active deployment or
+    # provisioned throughput) or "unknown" (exposure could not be read; the worst case is
+    # assumed); None when the rule's own severity applies.
+    exposure: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.severity:
+            object.__setattr__(self, "severity", self.rule.severity)
 
     @property
-    def severity(self) -> str:
-        """The effective severity of this finding, the one every format shows.
-
-        Today it is always the rule's own severity; report writers ask the finding, not the
-        rule, so a severity that depends on the model has one place to land.
-        """
-        return self.rule.severity
+    def exposure_note(self) -> str:
+        """" (served)" or " (exposure unknown)" beside the severity, or ""."""
+        return EXPOSURE_NOTES.get(self.exposure or "", "")
 
 
 @dataclass(frozen=True)
@@ -210,7 +221,7 @@ class Report:
     def gating_violations(self) -> tuple[Finding, ...]:
         """The violations at or above ``fail_on``: the ones that decide the exit code."""
         floor = SEVERITY_RANK[self.fail_on]
-        return tuple(v for v in self.violations if SEVERITY_RANK[v.rule.severity] >= floor)
+        return tuple(v for v in self.violations if SEVERITY_RANK[v.severity] >= floor)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ from typing import Any
 from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
+from checker.documents import FETCH_HINTS
 from checker.errors import UsageError
 from checker.lang.context import did_you_mean
+from checker.lang.dates import judging_on
 from checker.lang.unknowns import Path, show_paths, tracked
 from checker.policy.frameworks import catalog, controls_of
 from checker.policy.loader import Policy, Rule, Waiver
@@ -98,7 +100,7 @@ def model_ref(item: ModelInput) -> ModelRef:
 def _not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | None:
     doc = item.document
     for key in rule.needs:
-        if key in doc:
+        if key in doc or key in FETCH_HINTS:
             continue
         if key in item.enrichment_errors:
             code, message = item.enrichment_errors[key]
@@ -131,6 +133,9 @@ class _Judge:
         }
         # Every model is judged by every rule: work the ids out once, not per model.
         self.plan = [(p, [(r, r.qualified_id) for r in p.rules]) for p in policies]
+        self.served_rules = [r.qualified_id for p in policies for r in p.rules
+                             if r.info.served_severity is not None]
+        self.exposure_failures: set[str] = set()
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
@@ -167,6 +172,7 @@ class _Judge:
                         worst = _FAIL
                 elif status is not _NA and worst is _NA:
                     worst = _PASS
+        self.exposure_errors(item, ref)
         return ModelResult(model=ref, result=worst.value, results=results)
 
     def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, doc: Mapping[str, Any],
@@ -200,12 +206,26 @@ class _Judge:
         if status is not _FAIL:
             return status
         waiver = self._waiver_for(policy, rule, ref)
-        finding = _finding(ref, rule, outcome, waiver)
+        finding = _finding(ref, rule, outcome, waiver, doc)
         if waiver is not None:
             self.waived.append(finding)
             return _WAIVED
         self.violations.append(finding)
         return _FAIL
+
+    def exposure_errors(self, item: ModelInput, ref: ModelRef) -> None:
+        """Where a rule's severity depends on exposure that could not be read, say so once
+        per failure (a listing of a region fails for every model in it)."""
+        if not self.served_rules or "served" not in item.enrichment_errors:
+            return
+        code, message = item.enrichment_errors["served"]
+        if message in self.exposure_failures:
+            return
+        self.exposure_failures.add(message)
+        self.errors.append(ReportError(
+            code=code, message=f"{message} (exposure unknown: violations of "
+                               f"{', '.join(self.served_rules)} take their served_severity)",
+            region=ref.region, account_id=ref.account_id))
 
     def judge_missing(self, models: Sequence[ModelResult]) -> None:
         """Inventory ``required`` over the whole set: a name that no judged model matches
@@ -277,10 +297,25 @@ def _holds(test: Callable[[Mapping[str, Any]], bool], doc: Mapping[str, Any],
     return test(view) or bool(log.touches(unknown))
 
 
-def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None) -> Finding:
+def exposure_of(doc: Mapping[str, Any]) -> str | None:
+    """"served", None (known not served) or "unknown" (not read, or not a boolean)."""
+    served = doc.get("served")
+    if served is True:
+        return "served"
+    return None if served is False else "unknown"
+
+
+def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
+             doc: Mapping[str, Any]) -> Finding:
+    severity, exposure = rule.info.severity, None
+    if rule.info.served_severity is not None:
+        exposure = exposure_of(doc)
+        if exposure is not None:
+            severity = rule.info.served_severity
     return Finding(model=ref, rule=rule.info, field=outcome.field, expected=outcome.expected,
                    actual=outcome.actual, message=outcome.message,
-                   waiver=waiver.info if waiver is not None else None)
+                   waiver=waiver.info if waiver is not None else None,
+                   severity=severity, exposure=exposure)
 
 
 def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
@@ -289,7 +324,7 @@ def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
     """The summary, whose ``result`` agrees with the exit code: errors win, then violations
     at or above ``fail_on`` that a baseline does not already know."""
     floor = SEVERITY_RANK[fail_on]
-    gating = any(SEVERITY_RANK[v.rule.severity] >= floor and not v.known for v in violations)
+    gating = any(SEVERITY_RANK[v.severity] >= floor and not v.known for v in violations)
     result = "error" if errors else "fail" if gating else "pass"
     return Summary(
         models=len(models),
@@ -320,7 +355,8 @@ def evaluate(
     """Judge every model against every rule of every policy and build the report."""
     now = now or utc_now()
     judge = _Judge(policies, now.astimezone(timezone.utc).date())
-    models = tuple(judge.judge(item) for item in inputs)
+    with judging_on(now):
+        models = tuple(judge.judge(item) for item in inputs)
     judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
     warnings = (*extra_warnings, *judge.warnings, *judge.waiver_warnings(len(models)))

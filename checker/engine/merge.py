@@ -10,6 +10,7 @@ from checker import __version__
 from checker.engine.evaluate import summarize
 from checker.errors import InputError
 from checker.results import (
+    EXPOSURES,
     SCHEMA_VERSION,
     SEVERITIES,
     Finding,
@@ -37,7 +38,9 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
                 line=int(rule.get("line", 1)), remediation=rule.get("remediation"),
                 link=rule.get("link"),
                 compliance=tuple((str(key), tuple(map(str, controls)))
-                                 for key, controls in rule.get("compliance", {}).items()))
+                                 for key, controls in rule.get("compliance", {}).items()),
+                served_severity=rule.get("served_severity")
+                if rule.get("served_severity") in SEVERITIES else None)
     return infos
 
 
@@ -56,7 +59,9 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
     return Finding(model=_ref(data), rule=rule, field=data.get("field"),
                    expected=data.get("expected"), actual=data.get("actual"),
                    message=data.get("message", ""), waiver=waiver,
-                   known=bool(data.get("known", False)))
+                   known=bool(data.get("known", False)),
+                   severity=str(data.get("severity") or rule.severity),
+                   exposure=data.get("exposure") if data.get("exposure") in EXPOSURES else None)
 
 
 def _ref(data: Mapping[str, Any]) -> ModelRef:

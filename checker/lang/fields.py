@@ -209,13 +209,18 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
 
 
 @cache
-def _output_shape(service: str, operation: str) -> Shape:
+def _service_model(service: str) -> Any:
     # botocore's loader reads the service model from its data files; no client, no network.
+    # Parsed once per service: the Bedrock model alone takes some 25 ms to load.
     from botocore.loaders import create_loader
     from botocore.model import ServiceModel
 
-    model = ServiceModel(create_loader().load_service_model(service, "service-2"), service)
-    return _from_botocore(model.operation_model(operation).output_shape)
+    return ServiceModel(create_loader().load_service_model(service, "service-2"), service)
+
+
+@cache
+def _output_shape(service: str, operation: str) -> Shape:
+    return _from_botocore(_service_model(service).operation_model(operation).output_shape)
 
 
 def job_shape() -> Shape:
@@ -230,6 +235,42 @@ def kms_key_shape() -> Shape:
     assert metadata is not None and metadata.members is not None
     return Shape("structure", members={**metadata.members,
                                        "aliases": Shape("list", item=_LEAF)})
+
+
+def _item(service: str, operation: str, member: str) -> Shape:
+    """The element shape of the list ``member`` of an operation's output."""
+    listed = _output_shape(service, operation).child(member)
+    assert listed is not None and listed.item is not None
+    return listed.item
+
+
+@cache
+def deployment_shape() -> Shape:
+    """One element of ``deployments``: a ListCustomModelDeployments summary, plus the
+    GetCustomModelDeployment fields the summary lacks (``updateDetails``, ...)."""
+    summary = _item("bedrock", "ListCustomModelDeployments", "modelDeploymentSummaries")
+    detail = _output_shape("bedrock", "GetCustomModelDeployment")
+    assert summary.members is not None and detail.members is not None
+    return Shape("structure", members={**detail.members, **summary.members})
+
+
+# Fields of a deployment only GetCustomModelDeployment returns.
+DEPLOYMENT_DETAIL_FIELDS = ("description", "updateDetails", "modelDeploymentName")
+
+
+@cache
+def context_shapes() -> dict[str, Shape]:
+    """What a rule sees under each key of a model's surroundings."""
+    return {
+        "deployments": Shape("list", item=deployment_shape()),
+        "throughputs": Shape("list", item=_item("bedrock", "ListProvisionedModelThroughputs",
+                                                "provisionedModelSummaries")),
+        "served": Shape("leaf", scalar="boolean"),
+        "copyJob": _item("bedrock", "ListModelCopyJobs", "modelCopyJobSummaries"),
+        "importJob": _output_shape("bedrock", "GetModelImportJob"),
+        "baseModel": _output_shape("bedrock", "GetFoundationModel").child("modelDetails")
+        or _LEAF,
+    }
 
 
 @cache
@@ -249,6 +290,7 @@ def model_shape() -> Shape:
         "tags": Shape("map", item=Shape("leaf", scalar="string")),
         "job": job_shape(),
         "kmsKey": kms_key_shape(),
+        **context_shapes(),
     })
     return Shape("structure", members=members)
 
@@ -308,8 +350,13 @@ def _suggest(path: FieldPath, index: int, node: Shape) -> str:
 
 
 def enrichments_of(path: FieldPath) -> frozenset[str]:
-    """The added keys (fetched by extra calls) that a path needs."""
-    return frozenset({path.root}) & frozenset(ENRICHMENT_KEYS)
+    """The added keys (fetched by extra calls) that a path needs; for a deployment field
+    only GetCustomModelDeployment returns, also the hint ``deployments.details``."""
+    found = frozenset({path.root}) & frozenset(ENRICHMENT_KEYS)
+    if (path.root == "deployments" and len(path.segments) > 1
+            and path.segments[1].key in DEPLOYMENT_DETAIL_FIELDS):
+        found |= {"deployments.details"}
+    return found
 
 
 # --- documents that do not have the shape AWS gives them ----------------------------------

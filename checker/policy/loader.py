@@ -26,8 +26,8 @@ from checker.values import compile_glob_nocase, compile_globs
 POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inventory",
                "waivers")
 SCOPE_KEYS = ("names", "when")
-RULE_META_KEYS = ("id", "title", "description", "severity", "labels", "remediation", "link",
-                  "compliance", "when")
+RULE_META_KEYS = ("id", "title", "description", "severity", "served_severity", "labels",
+                  "remediation", "link", "compliance", "when")
 WAIVER_KEYS = ("rules", "models", "accounts", "reason", "expires")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -316,6 +316,11 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
     if severity not in SEVERITIES:
         ctx.error((*path, "severity"), f"unknown severity {severity!r}"
                   + did_you_mean(str(severity), SEVERITIES) + "; one of " + ", ".join(SEVERITIES))
+    served_severity = raw.get("served_severity")
+    if served_severity is not None and served_severity not in SEVERITIES:
+        ctx.error((*path, "served_severity"), f"unknown severity {served_severity!r}"
+                  + did_you_mean(str(served_severity), SEVERITIES) + "; one of "
+                  + ", ".join(SEVERITIES))
     labels = raw.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, (str, int, float)) for x in labels):
         ctx.error((*path, "labels"), "'labels' must be a list of strings")
@@ -336,7 +341,8 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
     check = CHECKS[kind].compile(raw[kind], ctx, (*path, kind))
     needs = frozenset(ctx.needs | scope_needs)
     ctx.needs = saved | set(needs)
-    if rule_id is None or check is None or severity not in SEVERITIES:
+    if rule_id is None or check is None or severity not in SEVERITIES or (
+            served_severity is not None and served_severity not in SEVERITIES):
         return None
     line, _ = ctx.located.where(path)
     info = RuleInfo(
@@ -352,6 +358,7 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         remediation=remediation,
         link=link,
         compliance=compliance,
+        served_severity=served_severity,
     )
     return Rule(info=info, check=check, when=when, needs=needs)
 
@@ -423,6 +430,13 @@ def compile_waiver(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: st
 
 
 def needed_enrichments(policies: Iterable[Policy]) -> frozenset[str]:
-    """The added keys any loaded rule or scope reads, so sources fetch only those."""
-    return frozenset(key for policy in policies for rule in policy.rules for key in rule.needs)
+    """The added keys any loaded rule or scope reads, so sources fetch only those; and
+    ``served`` where a rule has a ``served_severity`` (the exposure that picks it)."""
+    needs: set[str] = set()
+    for policy in policies:
+        for rule in policy.rules:
+            needs.update(rule.needs)
+            if rule.info.served_severity is not None:
+                needs.add("served")
+    return frozenset(needs)
 

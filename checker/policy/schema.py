@@ -21,6 +21,7 @@ _OPERATOR_SCHEMAS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "number": NUMBER_SCHEMA,
     "boolean": {"type": "boolean"},
+    "days": {"type": "integer", "minimum": 0},
 }
 
 
@@ -153,6 +154,10 @@ def _policy_schema() -> dict[str, Any]:
             "title": {**text, "description": "One line, shown in every report."},
             "description": text,
             "severity": {"enum": list(SEVERITIES), "default": "medium"},
+            "served_severity": {"enum": list(SEVERITIES),
+                                "description": "The severity of violations on a model that is "
+                                               "served (an Active deployment or provisioned "
+                                               "throughput), and where that is unknown."},
             "labels": {"type": "array", "items": {"type": "string"},
                        "description": "Free-form (e.g. CIS-3.1); carried into every report."},
             "remediation": {**text, "description": "How to fix a violation."},

@@ -32,7 +32,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "kind": model.kind,
         "policy": rule.policy,
         "rule": rule.id,
-        "severity": rule.severity,
+        "severity": finding.severity,
         "title": rule.title,
         "labels": list(rule.labels),
         "field": finding.field,
@@ -40,6 +40,10 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "actual": finding.actual,
         "message": finding.message,
     }
+    if finding.exposure is not None:
+        # The severity above is the rule's served_severity: say why.
+        data["exposure"] = finding.exposure
+        data["rule_severity"] = rule.severity
     if rule.remediation:
         data["remediation"] = rule.remediation
     if finding.known:
@@ -53,6 +57,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def rule_dict(rule: RuleInfo) -> dict[str, Any]:
     data: dict[str, Any] = {"id": rule.id, "severity": rule.severity, "title": rule.title,
                             "labels": list(rule.labels), "kind": rule.kind, "line": rule.line}
+    if rule.served_severity is not None:
+        data["served_severity"] = rule.served_severity
     if rule.compliance:
         data["compliance"] = {key: list(controls) for key, controls in rule.compliance}
     if rule.remediation:

@@ -22,7 +22,7 @@ from checker.reports.wording import (
     models_read,
     relative_path,
 )
-from checker.results import Finding, ModelRef, Report, ReportError, Status
+from checker.results import SEVERITY_RANK, Finding, ModelRef, Report, ReportError, Status
 
 # Characters XML 1.0 cannot carry at all, not even escaped.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -155,7 +155,8 @@ def _failure(case: ET.Element, findings: Iterable[Finding], rule_id: str) -> Non
     prefix = "[known] " if all(f.known for f in findings) else ""
     message = prefix + "; ".join(finding_detail(f) for f in findings)
     failure = ET.SubElement(
-        case, "failure", {"message": xml_text(message), "type": first.rule.severity}
+        case, "failure", {"message": xml_text(message), "type": max((f.severity for f in findings),
+                                                     key=SEVERITY_RANK.__getitem__)}
     )
     lines = [finding_sentence(f) for f in findings]
     if first.rule.remediation:

@@ -88,6 +88,8 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
                      "actual": finding.actual}
         if finding.known:
             unmapped["known"] = True
+        if finding.exposure is not None:
+            unmapped["exposure"] = finding.exposure
         if finding.waiver is not None:
             unmapped["waiver"] = {"reason": finding.waiver.reason,
                                   "expires": finding.waiver.expires.isoformat()}

@@ -132,7 +132,7 @@ def _result(
     if rule.qualified_id in index:
         result["ruleIndex"] = index[rule.qualified_id]
     result |= {
-        "level": LEVELS[rule.severity],
+        "level": LEVELS[finding.severity],
         "message": {"text": finding_sentence(finding)},
         "locations": [
             {
@@ -151,7 +151,7 @@ def _result(
             "primaryLocationLineHash": fingerprint(finding),
         },
         "properties": {
-            "severity": rule.severity,
+            "severity": finding.severity,
             "modelArn": model.arn,
             "modelName": model.name,
             "modelKind": model.kind,
@@ -164,6 +164,8 @@ def _result(
     }
     if finding.known:
         result["properties"]["known"] = True
+    if finding.exposure is not None:
+        result["properties"]["exposure"] = finding.exposure
     if baseline_used:
         # SARIF's own marker for "already present in the baseline run".
         result["baselineState"] = "unchanged" if finding.known else "new"

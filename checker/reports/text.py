@@ -41,7 +41,7 @@ def _finding_lines(finding: Finding, paint: Callable[[str, str], str]) -> list[s
     if finding.waiver is not None:
         tag = paint("yellow", "[waived]")
     else:
-        tag = paint("red", f"[{rule.severity}]")
+        tag = paint("red", f"[{finding.severity}]") + finding.exposure_note
     known = paint("dim", " (known: in the baseline)") if finding.known else ""
     lines = [f"    {tag} {rule.qualified_id}: {rule.title}{known}"]
     field = finding.field or "(model)"
@@ -152,7 +152,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines.extend(_error_line(e) for e in source_errors)
         lines.append("")
 
-    severities = Counter(v.rule.severity for v in report.violations)
+    severities = Counter(v.severity for v in report.violations)
     by_severity = ", ".join(f"{severities[s]} {s}" for s in reversed(SEVERITIES) if severities[s])
     result = {"pass": paint("green", "PASS"), "fail": paint("red", "FAIL"),
               "error": paint("magenta", "ERROR")}[summary.result]

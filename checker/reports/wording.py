@@ -85,7 +85,8 @@ def finding_detail(finding: Finding) -> str:
 def finding_sentence(finding: Finding) -> str:
     """The whole story of one finding in one line: model, rule, field, expected, actual."""
     rule = finding.rule
-    text = f"Model {model_label(finding)} violates {rule.qualified_id} ({rule.severity})"
+    text = (f"Model {model_label(finding)} violates {rule.qualified_id} "
+            f"({finding.severity}{finding.exposure_note})")
     if rule.title:
         text += f": {rule.title}"
     detail = finding_detail(finding)

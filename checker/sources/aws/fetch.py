@@ -3,7 +3,10 @@
 Reads only: ``ListCustomModels``, ``GetCustomModel``; with ``include_imported``,
 ``ListImportedModels`` and ``GetImportedModel``; and, only when a loaded rule needs them,
 ``ListTagsForResource`` (``tags``), ``GetModelCustomizationJob`` (``job``), KMS
-``DescribeKey`` and ``ListAliases`` (``kmsKey``). Reading other accounts adds
+``DescribeKey`` and ``ListAliases`` (``kmsKey``), ``GetModelImportJob`` (``importJob``),
+``GetFoundationModel`` (``baseModel``), and a model's context, listed once per account and
+region (``context.py``: ``deployments``, ``throughputs``, ``served``, ``copyJob``). Reading
+other accounts adds
 ``sts:AssumeRole`` (a role per account) or ``sts:GetCallerIdentity`` (a profile's account
 id): both read-only. Every region of every account is read at once, under one bound on the
 requests in flight (``workers``), all clients sharing one retry and timeout
@@ -48,6 +51,7 @@ from checker.sources.aws.clients import (
     SessionFactory,
     open_session,
 )
+from checker.sources.aws.context import ModelContext, RegionContext
 from checker.sources.aws.enrich import Enricher, Fetched, OnceCache
 from checker.sources.aws.errors import error_code, error_message, failure, one_line
 from checker.sources.aws.named import NamedModels
@@ -86,7 +90,7 @@ class Collected:
     listed: int = 0
 
 
-class Fetcher(Enricher, NamedModels):
+class Fetcher(Enricher, ModelContext, NamedModels):
     """One run: the accounts, the clients and the shared thread pool."""
 
     def __init__(self, *, accounts: list[Account], base: Account | None, clients: Clients,
@@ -109,6 +113,10 @@ class Fetcher(Enricher, NamedModels):
         self.owners: OnceCache[dict[str, str] | tuple[str, str]] = OnceCache()
         self.jobs: OnceCache[Fetched] = OnceCache()
         self.keys: OnceCache[Fetched] = OnceCache()
+        self.import_jobs: OnceCache[Fetched] = OnceCache()
+        self.foundation_models: OnceCache[Fetched] = OnceCache()
+        self.foundation_models_any: OnceCache[tuple[int, Fetched]] = OnceCache()
+        self.contexts: dict[tuple[int, str], RegionContext] = {}
 
     # -- scheduling -------------------------------------------------------------------
 
@@ -216,6 +224,7 @@ class Fetcher(Enricher, NamedModels):
         with self.out.lock:
             for region in account.regions:
                 account.listings_left[region] = len(self.kinds)
+        self.start_context(account)
         if self.model_ids:
             self.start_named(account)
             return
@@ -441,6 +450,7 @@ def fetch_models(
     try:
         fetcher.start()
         fetcher.wait()
+        fetcher.join_context()
     except BaseException:
         # Ctrl-C (or a bug in a worker): drop the queued requests instead of sending them.
         executor.shutdown(wait=False, cancel_futures=True)

@@ -12,6 +12,14 @@ ENRICHMENT_ACTIONS = {
     "tags": ("bedrock:ListTagsForResource",),
     "job": ("bedrock:GetModelCustomizationJob",),
     "kmsKey": ("kms:DescribeKey", "kms:ListAliases"),
+    "deployments": ("bedrock:ListCustomModelDeployments",),
+    "deployments.details": ("bedrock:ListCustomModelDeployments",
+                            "bedrock:GetCustomModelDeployment"),
+    "throughputs": ("bedrock:ListProvisionedModelThroughputs",),
+    "served": ("bedrock:ListCustomModelDeployments", "bedrock:ListProvisionedModelThroughputs"),
+    "copyJob": ("bedrock:ListModelCopyJobs",),
+    "importJob": ("bedrock:GetModelImportJob",),
+    "baseModel": ("bedrock:GetFoundationModel",),
 }
 # Only with the options that read more than custom models.
 OPTION_ACTIONS = {
