@@ -19,7 +19,8 @@ and, warm, the median of ``--events`` invocations of each kind:
   (no AWS call);
 - ``scheduled``: every model of the region (ListCustomModels, then the models concurrently).
 
-Policies: this repository's ``policies/`` (as bundled by ``examples/aws/build-lambda-zip.sh``).
+Policies: those ``examples/aws/build-lambda-zip.sh`` bundles by default
+(``policies/baseline.yaml`` and ``policies/documented-limits.yaml``).
 Run from the repository root:
 
     .venv/bin/python benchmarks/lambda_benchmark.py --models 200 --latency 0.05
@@ -121,7 +122,7 @@ def main() -> None:
            "AWS_CONFIG_FILE": str(workdir / "none"),
            "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
            "AWS_EC2_METADATA_DISABLED": "true", "LAMBDA_TASK_ROOT": str(ROOT),
-           "BEDROCK_DRIFT_POLICIES": "policies", "PYTHONDONTWRITEBYTECODE": "0"}
+           "BEDROCK_DRIFT_POLICIES": "policies/baseline.yaml,policies/documented-limits.yaml"}
     for name in ("AWS_PROFILE", "BEDROCK_DRIFT_REGIONS", "BEDROCK_DRIFT_PUBLISH",
                  "BEDROCK_DRIFT_REPORT_S3", "BEDROCK_DRIFT_INCLUDE_JOBS"):
         env.pop(name, None)

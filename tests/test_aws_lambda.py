@@ -576,3 +576,25 @@ def test_a_large_scheduled_run_logs_a_bounded_line(capsys: pytest.CaptureFixture
     assert len(result["models"]) == 120
     assert len(log["models"]) == run.LOGGED_MODELS and log["models_not_logged"] == 70
     assert len(log["violations"]) == run.LOGGED_MODELS
+
+
+@pytest.mark.parametrize("name", [
+    "cloudtrail_create_model_customization_job.json", "cloudtrail_create_model_import_job.json",
+    "cloudtrail_create_custom_model.json", "job_state_change.json"])
+def test_the_default_bundle_judges_the_sample_events(
+        name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped policies build-lambda-zip.sh bundles by default judge requests and live
+    models alike (none is an error), with the placeholder values of their variables."""
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", str(ROOT))
+    monkeypatch.setenv("BEDROCK_DRIFT_POLICIES",
+                       "policies/baseline.yaml,policies/documented-limits.yaml")
+    event = sample(name)
+    if name == "job_state_change.json":
+        event["detail"].update(jobStatus="Completed", outputModelArn=seed_model("live"))
+    if name == "cloudtrail_create_custom_model.json":
+        event["detail"]["responseElements"]["modelArn"] = seed_model("nova-support")
+    result, _ = invoke(event, capsys)
+    assert result["summary"]["errors"] == 0 and result["summary"]["policies"] == 2
+    assert result["result"] == "fail"  # the placeholder account and buckets are not ours

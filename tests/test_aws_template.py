@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from checker.aws_lambda import events
 from tests.conftest import ROOT, run_main
 
 TEMPLATE = ROOT / "examples" / "aws" / "template.yaml"
+BUILD = ROOT / "examples" / "aws" / "build-lambda-zip.sh"
 CFN_LINT = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or \
     shutil.which("cfn-lint")
 
@@ -62,8 +65,25 @@ def test_cfn_lint_rejects_a_broken_copy(tmp_path: Path) -> None:
     assert "python2.9" in result.stdout and "NoSuchGroup" in result.stdout
 
 
-def test_the_role_reads_what_permissions_prints(capsys: pytest.CaptureFixture[str]) -> None:
-    printed = run_main(capsys, "permissions", "-p", str(ROOT / "policies"), "--events")
+def bundled_policies(tmp_path: Path) -> list[Path]:
+    """The policies examples/aws/build-lambda-zip.sh puts in the package by default."""
+    target = tmp_path / "function.zip"
+    done = subprocess.run(["bash", str(BUILD), str(target)], capture_output=True, text=True,
+                          env={**os.environ, "DEPS": "0", "PYTHON": sys.executable},
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(target) as archive:
+        names = [n for n in archive.namelist() if n.startswith("policies/")]
+        archive.extractall(tmp_path / "task", members=names)
+    return sorted((tmp_path / "task").glob("policies/*"))
+
+
+def test_the_role_reads_what_permissions_prints(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path) -> None:
+    policies = bundled_policies(tmp_path)
+    assert [p.name for p in policies] == ["baseline.yaml", "documented-limits.yaml"]
+    printed = run_main(capsys, "permissions", *(a for p in policies for a in ("-p", str(p))),
+                       "--events")
     assert printed.exit_code == 0
     expected = json.loads(printed.output)["Statement"][0]
     found = statements()["BedrockDriftReadOnly"]

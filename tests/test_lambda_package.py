@@ -20,7 +20,8 @@ SCRIPT = ROOT / "examples" / "aws" / "build-lambda-zip.sh"
 def test_the_package_loads_its_bundled_policies(tmp_path: Path) -> None:
     policies = tmp_path / "our-policies"
     policies.mkdir()
-    for name in ("baseline.yaml", "baseline_test.yaml", "documented-limits.yaml"):
+    for name in ("baseline.yaml", "baseline_test.yaml", "documented-limits.yaml",
+                 "documented-limits_test.yaml"):
         (policies / name).write_bytes((ROOT / "policies" / name).read_bytes())
     target = tmp_path / "function.zip"
     env = {**os.environ, "DEPS": "0", "PYTHON": sys.executable}

@@ -3,10 +3,14 @@
 # the checker package, its dependencies as wheels for the Lambda runtime, and the policies to
 # bundle (policies/ of the zip, where BEDROCK_DRIFT_POLICIES=policies finds them).
 #
-#   examples/aws/build-lambda-zip.sh [OUT.zip] [POLICY_DIR]
+#   examples/aws/build-lambda-zip.sh [OUT.zip [POLICY_FILE_OR_DIR ...]]
 #
-# OUT.zip defaults to bedrock-drift-lambda.zip, POLICY_DIR to this repository's policies/
-# (*_test.yaml suites are left out). Environment:
+# OUT.zip defaults to bedrock-drift-lambda.zip. The policies default to this repository's
+# policies/baseline.yaml and policies/documented-limits.yaml, the shipped policies that judge
+# planned models (CloudTrail requests) as well as live ones: policies/model-context.yaml reads
+# keys only a live run fetches, so with it every request event would be an error, as
+# `check --from` is. Folders give their *.yaml and *.yml files but *_test.yaml suites.
+# Environment:
 #   PYTHON           the Python (3.11 or later) that runs pip (default python3)
 #   LAMBDA_PYTHON    the function's runtime version (default 3.12, as in the template)
 #   LAMBDA_PLATFORM  manylinux2014_x86_64 (default) or manylinux2014_aarch64 for arm64
@@ -15,7 +19,10 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-bedrock-drift-lambda.zip}
-policies=${2:-$root/policies}
+shift $(( $# > 0 ? 1 : 0 ))
+if [ $# -eq 0 ]; then
+  set -- "$root/policies/baseline.yaml" "$root/policies/documented-limits.yaml"
+fi
 python=${PYTHON:-python3}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -35,8 +42,21 @@ PY
 fi
 mkdir -p "$stage/package/policies"
 cp -R "$root/checker" "$stage/package/checker"
-find "$policies" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) \
-  ! -name '*_test.yaml' ! -name '*_test.yml' -exec cp {} "$stage/package/policies/" \;
+for item in "$@"; do
+  if [ -d "$item" ]; then
+    find "$item" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) \
+      ! -name '*_test.yaml' ! -name '*_test.yml' -exec cp {} "$stage/package/policies/" \;
+  elif [ -f "$item" ]; then
+    cp "$item" "$stage/package/policies/"
+  else
+    echo "build-lambda-zip.sh: $item: no such policy file or folder" >&2
+    exit 2
+  fi
+done
+if [ -z "$(ls -A "$stage/package/policies")" ]; then
+  echo "build-lambda-zip.sh: no policy files to bundle" >&2
+  exit 2
+fi
 
 # A zip with sorted entries and no caches.
 "$python" - "$stage/package" "$out" <<'PY'
