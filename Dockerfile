@@ -17,9 +17,11 @@ FROM python:3.12-slim
 LABEL org.opencontainers.image.title="bedrock-drift" \
       org.opencontainers.image.description="Policy engine and drift checker for Amazon Bedrock custom models" \
       org.opencontainers.image.licenses="Apache-2.0"
+# The Lambda function's policies: the shipped ones that judge requests and live models alike
+# (docs/continuous.md); all of them are in /opt/bedrock-drift/policies for `check -p`.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    BEDROCK_DRIFT_POLICIES=/opt/bedrock-drift/policies
+    BEDROCK_DRIFT_POLICIES=/opt/bedrock-drift/policies/baseline.yaml,/opt/bedrock-drift/policies/documented-limits.yaml
 COPY --from=build /wheels /wheels
 # awslambdaric: the Lambda runtime interface client, for the container runtime.
 RUN pip install --no-cache-dir /wheels/*.whl awslambdaric==4.2.2 \

@@ -79,7 +79,10 @@ def test_copied_files_exist_and_the_bundled_policies_are_found() -> None:
         if word == "COPY" and not args.startswith("--from"):
             for source in args.split()[:-1]:
                 assert (ROOT / source).exists(), source
-    assert "BEDROCK_DRIFT_POLICIES=/opt/bedrock-drift/policies" in last("ENV")
+    policies = last("ENV").split("BEDROCK_DRIFT_POLICIES=", 1)[1].split()[0].split(",")
+    assert policies == ["/opt/bedrock-drift/policies/baseline.yaml",
+                        "/opt/bedrock-drift/policies/documented-limits.yaml"]
+    assert all((ROOT / p.removeprefix("/opt/bedrock-drift/")).is_file() for p in policies)
     assert "COPY policies /opt/bedrock-drift/policies" in [
         f"{w} {a}" for w, a in instructions()]
 
