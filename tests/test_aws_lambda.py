@@ -598,3 +598,32 @@ def test_the_default_bundle_judges_the_sample_events(
     result, _ = invoke(event, capsys)
     assert result["summary"]["errors"] == 0 and result["summary"]["policies"] == 2
     assert result["result"] == "fail"  # the placeholder account and buckets are not ours
+
+
+@pytest.mark.parametrize(("change", "unknown"), [
+    (lambda r: r["customModelTags"][0].update(value=events.HIDDEN), ("tags",)),
+    (lambda r: r["hyperParameters"].update(learningRate=events.HIDDEN),
+     ("hyperParameters", "learningRate")),
+    (lambda r: r.update(roleArn=events.HIDDEN), ("job", "roleArn")),
+])
+def test_hidden_values_are_unknown_fields(change: Any, unknown: tuple[str, ...]) -> None:
+    event = sample("cloudtrail_create_model_customization_job.json")
+    change(event["detail"]["requestParameters"])
+    call = events.parse_event(event)
+    assert isinstance(call, events.ApiCall)
+    model = events.customization_request(call)
+    assert unknown in model.unknown_fields
+    assert events.HIDDEN not in json.dumps(model.document)
+
+
+def test_a_hidden_tag_makes_tag_rules_errors_not_violations(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = tmp_path / "tags.yaml"
+    policy.write_text("version: 1\nname: tags\nrules:\n  - id: classified\n"
+                      "    require: {field: tags.data-classification, exists: true}\n")
+    monkeypatch.setenv("BEDROCK_DRIFT_POLICIES", str(policy))
+    event = sample("cloudtrail_create_model_customization_job.json")
+    event["detail"]["requestParameters"]["customModelTags"][0]["value"] = events.HIDDEN
+    _, log = invoke_failing(event, capsys, run.InvocationError)
+    assert log["summary"]["violations"] == 0 and log["summary"]["errors"] == 1

@@ -173,26 +173,28 @@ def is_model_arn(value: str | None) -> bool:
 
 # --- requests into planned models -----------------------------------------------------------
 
+def _has_hidden(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any(_has_hidden(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_hidden(v) for v in value)
+    return bool(value == HIDDEN)
+
+
 def _hidden_paths(value: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    if value == HIDDEN:
-        return [path]
+    """The paths of the values CloudTrail hid; a list with anything hidden in it (a tag's
+    value, say) is unknown as a whole, since its elements map onto other shapes."""
     if isinstance(value, Mapping):
         return [p for k, v in value.items() for p in _hidden_paths(v, (*path, str(k)))]
-    if isinstance(value, list) and any(v == HIDDEN for v in value):
-        return [path]  # a list with a hidden element is unknown as a whole
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _hidden_paths(v, (*path, str(i)))]
-    return []
+    return [path] if _has_hidden(value) else []
 
 
 def _without(data: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     copy = dict(data)
     if len(path) == 1:
         copy.pop(path[0], None)
-    elif isinstance(copy.get(path[0]), Mapping):
-        copy[path[0]] = _without(copy[path[0]], path[1:])
     else:
-        copy.pop(path[0], None)  # inside a list: the whole list is unknown
+        copy[path[0]] = _without(copy[path[0]], path[1:])
     return copy
 
 
