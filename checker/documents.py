@@ -14,6 +14,9 @@ ENRICHMENT_KEYS = ("tags", "job", "kmsKey", "ownerAccountId", "deployments", "th
 # Needs that are no document key: what a source must read to fill a key completely
 # (``deployments.details``: GetCustomModelDeployment for the fields the listing lacks).
 FETCH_HINTS = ("deployments.details",)
+# The settings of an account in a region that ``resource: account`` rules judge, each read by
+# its own call only when a loaded account rule reads it (absent means "not fetched", too).
+POSTURE_KEYS = ("invocationLogging", "enforcedGuardrails")
 # Keys the engine derives from the ARN.
 DERIVED_KEYS = ("region", "accountId")
 

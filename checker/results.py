@@ -14,8 +14,9 @@ EXPOSURES = ("served", "unknown")
 EXPOSURE_NOTES = {"served": " (served)", "unknown": " (exposure unknown)"}
 
 # What a judged thing is: read from AWS or a document, an in-flight customization job,
-# a planned job request or Terraform plan (no ARN yet), or a Custom Model Import model.
-KINDS = ("model", "job", "planned", "imported")
+# a planned job request or Terraform plan (no ARN yet), a Custom Model Import model, or the
+# Bedrock settings of one account in one region (``resource: account`` policies).
+KINDS = ("model", "job", "planned", "imported", "account")
 
 # The versions of the files this tool writes and reads back: JSON reports (merge, baselines)
 # and snapshots (diff, --from).
@@ -68,6 +69,10 @@ class ModelRef:
     @property
     def display_name(self) -> str:
         return self.name or self.arn or "(unnamed model)"
+
+    @property
+    def is_account(self) -> bool:
+        return self.kind == "account"
 
     @property
     def fingerprint_key(self) -> str:
@@ -176,10 +181,34 @@ class PolicyInfo:
 
 
 @dataclass(frozen=True)
+class OrganizationScan:
+    """The accounts of an AWS Organization a run covered (``--organization``).
+
+    ``read`` are the accounts at least one region of which was read, ``failed`` the ACTIVE
+    accounts in scope that were not (their errors say why), ``skipped`` those left out on
+    purpose (``--exclude-account``, or not ACTIVE), each named in the warnings.
+    """
+
+    id: str | None
+    ous: tuple[str, ...]
+    read: tuple[str, ...]
+    skipped: tuple[str, ...]
+    failed: tuple[str, ...]
+
+    def counts(self) -> str:
+        """``organization o-abc: 12 accounts read, 1 skipped, 0 failed``, for every format."""
+        name = f"organization {self.id}" if self.id else "the organization"
+        under = f" (under {', '.join(self.ous)})" if self.ous else ""
+        return (f"{name}{under}: {len(self.read)} accounts read, {len(self.skipped)} skipped, "
+                f"{len(self.failed)} failed")
+
+
+@dataclass(frozen=True)
 class Scanned:
     sources: tuple[str, ...]
     accounts: tuple[str, ...]
     regions: tuple[str, ...]
+    organization: OrganizationScan | None = None
 
 
 @dataclass(frozen=True)
@@ -235,3 +264,7 @@ class SourceResult:
     regions: tuple[str, ...] = ()
     # Worth knowing, not errors: a region skipped as not enabled for the account, say.
     warnings: tuple[ReportWarning, ...] = ()
+    # The Bedrock settings of each account and region read, one document each
+    # (``kind="account"``), when a loaded ``resource: account`` policy judges them.
+    postures: tuple[ModelInput, ...] = ()
+    organization: OrganizationScan | None = None

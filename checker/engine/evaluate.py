@@ -17,7 +17,8 @@ from checker.lang.context import did_you_mean
 from checker.lang.dates import judging_on
 from checker.lang.unknowns import Path, show_paths, tracked
 from checker.policy.frameworks import catalog, controls_of
-from checker.policy.loader import Policy, Rule, Waiver
+from checker.policy.loader import Policy, Rule
+from checker.policy.waiving import Waiver
 from checker.results import (
     SEVERITY_RANK,
     Finding,
@@ -87,6 +88,9 @@ def model_ref(item: ModelInput) -> ModelRef:
     name = doc.get("modelName")
     account = doc.get("accountId") or doc.get("ownerAccountId")
     region = doc.get("region")
+    if item.kind == "account":
+        # One account's settings in one region: named as reports show it.
+        name = f"account {account} {region}"
     return ModelRef(
         arn=arn if isinstance(arn, str) else None,
         name=name if isinstance(name, str) else None,
@@ -131,8 +135,11 @@ class _Judge:
         self.live_waivers = {
             id(p): [w for w in p.waivers if not w.expired(today)] for p in policies
         }
-        # Every model is judged by every rule: work the ids out once, not per model.
-        self.plan = [(p, [(r, r.qualified_id) for r in p.rules]) for p in policies]
+        # Every model is judged by every rule of the model policies, every account document
+        # by those of the account policies: work the ids out once, not per document.
+        self.plans = {resource: [(p, [(r, r.qualified_id) for r in p.rules])
+                                 for p in policies if p.resource == resource]
+                      for resource in ("model", "account")}
         self.served_rules = [r.qualified_id for p in policies for r in p.rules
                              if r.info.served_severity is not None]
         self.exposure_failures: set[str] = set()
@@ -142,7 +149,7 @@ class _Judge:
         ref = model_ref(item)
         results: dict[str, Status] = {}
         worst = _NA
-        for policy, rules in self.plan:
+        for policy, rules in self.plans["account" if item.kind == "account" else "model"]:
             in_scope: bool | None = None
             for rule, rule_id in rules:
                 missing = _not_fetched(rule, item, ref) if rule.needs else None
@@ -257,7 +264,7 @@ class _Judge:
 
     def _waiver_for(self, policy: Policy, rule: Rule, ref: ModelRef) -> Waiver | None:
         for waiver in self.live_waivers[id(policy)]:
-            if waiver.covers(rule.info.id, ref.name, ref.arn, ref.account_id):
+            if waiver.covers(rule.info.id, ref.name, ref.arn, ref.account_id, ref.region):
                 self.used_waivers.add(id(waiver))
                 return waiver
         return None
@@ -285,6 +292,18 @@ class _Judge:
                         f"{where}: waiver for {policy.name} rules [{rules}] matched no "
                         "violation; remove it or fix its rules/models"))
         return warnings
+
+
+def _accounts_not_judged(policies: Sequence[Policy],
+                         models: Sequence[ModelResult]) -> list[ReportWarning]:
+    """A warning for each account policy when no account document was judged (model
+    documents from files, say: account settings are read from live AWS only)."""
+    if any(m.model.kind == "account" for m in models):
+        return []
+    return [ReportWarning("account-rules-not-judged",
+                          f"{p.name}: no account settings were read (they are read from "
+                          "live AWS only), so this resource: account policy judged nothing")
+            for p in policies if p.resource == "account"]
 
 
 def _holds(test: Callable[[Mapping[str, Any]], bool], doc: Mapping[str, Any],
@@ -359,7 +378,8 @@ def evaluate(
         models = tuple(judge.judge(item) for item in inputs)
     judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
-    warnings = (*extra_warnings, *judge.warnings, *judge.waiver_warnings(len(models)))
+    warnings = (*extra_warnings, *judge.warnings, *_accounts_not_judged(policies, models),
+                *judge.waiver_warnings(len(models)))
     rules = sum(len(p.rules) for p in policies)
     summary = summarize(models, judge.violations, judge.waived, errors, len(policies), rules,
                         fail_on)

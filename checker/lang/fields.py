@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from checker.documents import ENRICHMENT_KEYS
+from checker.documents import ENRICHMENT_KEYS, POSTURE_KEYS
 
 
 class PathSyntaxError(ValueError):
@@ -295,6 +295,23 @@ def model_shape() -> Shape:
     return Shape("structure", members=members)
 
 
+@cache
+def account_shape() -> Shape:
+    """The shape of an account document (``resource: account``): who and where, and the
+    Bedrock settings of that account in that region, as botocore's model describes them."""
+    logging = _output_shape("bedrock", "GetModelInvocationLoggingConfiguration")
+    guardrails = _output_shape("bedrock", "ListEnforcedGuardrailsConfiguration")
+    logging_config = logging.child("loggingConfig")
+    guardrail_list = guardrails.child("guardrailsConfig")
+    assert logging_config is not None and guardrail_list is not None
+    return Shape("structure", members={
+        "accountId": Shape("leaf", scalar="string"),
+        "region": Shape("leaf", scalar="string"),
+        "invocationLogging": logging_config,
+        "enforcedGuardrails": guardrail_list,
+    })
+
+
 def known_paths(shape: Shape | None = None, prefix: str = "") -> list[str]:
     """Every path in the catalogue, maps shown as ``name.*``; for suggestions."""
     shape = shape or model_shape()
@@ -320,7 +337,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
         if child is None:
             if node.type == "leaf":
                 return f"'{walked}' is a single value and has no field '{segment.key}'"
-            return f"unknown field '{path.text}'" + _suggest(path, index, node)
+            return f"unknown field '{path.text}'" + _suggest(path, index, node, shape)
         here = str(Segment(segment.key)) if not walked else f"{walked}.{Segment(segment.key)}"
         if segment.each:
             if child.type != "list":
@@ -333,7 +350,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
     return None
 
 
-def _suggest(path: FieldPath, index: int, node: Shape) -> str:
+def _suggest(path: FieldPath, index: int, node: Shape, root: Shape | None = None) -> str:
     """A " (did you mean ...?)" for a path whose segment ``index`` is not a member of ``node``."""
     options = list(node.members or {})
     key = path.segments[index].key
@@ -345,14 +362,15 @@ def _suggest(path: FieldPath, index: int, node: Shape) -> str:
         fixed = list(path.segments)
         fixed[index] = Segment(close[0], fixed[index].each)
         return " (did you mean '" + ".".join(str(s) for s in fixed) + "'?)"
-    full = difflib.get_close_matches(path.text, known_paths(), n=1, cutoff=0.6)
+    full = difflib.get_close_matches(path.text, known_paths(root), n=1, cutoff=0.6)
     return f" (did you mean '{full[0]}'?)" if full else ""
 
 
 def enrichments_of(path: FieldPath) -> frozenset[str]:
-    """The added keys (fetched by extra calls) that a path needs; for a deployment field
-    only GetCustomModelDeployment returns, also the hint ``deployments.details``."""
-    found = frozenset({path.root}) & frozenset(ENRICHMENT_KEYS)
+    """The added keys (fetched by extra calls) that a path needs: a model's enrichments (for a
+    deployment field only GetCustomModelDeployment returns, also the hint
+    ``deployments.details``), or an account document's settings."""
+    found = frozenset({path.root}) & frozenset((*ENRICHMENT_KEYS, *POSTURE_KEYS))
     if (path.root == "deployments" and len(path.segments) > 1
             and path.segments[1].key in DEPLOYMENT_DETAIL_FIELDS):
         found |= {"deployments.details"}

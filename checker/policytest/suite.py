@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ STATUSES = tuple(s.value for s in Status)
 # in account 111122223333, us-east-1, with a customer-managed key, data in the baseline's
 # default buckets, hyperparameters inside every shipped policy's limits, and the tags the
 # baseline asks for. A case gives only what differs.
+# The default account document of a test of a resource: account policy: its settings are
+# what each case gives.
+DEFAULT_ACCOUNT: dict[str, Any] = {"accountId": "111122223333", "region": "us-east-1"}
 DEFAULT_MODEL: dict[str, Any] = {
     "modelArn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/"
                 "amazon.titan-text-express-v1:0:8k/a1b2c3d4e5f6",
@@ -222,14 +225,25 @@ def _compile(located: Located, ctx: LoadContext, variables: dict[str, Any],
     raw = located.data
     rule_ids = _rule_ids(policies)
     file_now = _now(raw, ctx, ()) if "now" in raw else None
-    base = DEFAULT_MODEL
+    resources = {p.resource for p in policies}
+    if len(resources) > 1:
+        ctx.error((), "the policies under test judge models and accounts: test the "
+                      "resource: account policies in a test file of their own")
+        return None
+    account = resources == {"account"}
+    # An account policy's cases are account documents ({accountId, region, ...}).
+    default = DEFAULT_ACCOUNT if account else DEFAULT_MODEL
+    base = default
     if "base" in raw:
         if not isinstance(raw["base"], dict):
             ctx.error(("base",), f"'base' must be a mapping (a partial model document), not "
                                  f"{type_name(raw['base'])}")
         else:
-            base = deep_merge(DEFAULT_MODEL, raw["base"])
+            base = deep_merge(default, raw["base"])
     cases = _cases(raw, ctx, base, file_now, rule_ids, _fetched(raw, ctx))
+    if account:
+        cases = [replace(case, models=tuple(replace(m, kind="account") for m in case.models))
+                 for case in cases]
     return Suite(file=ctx.file, policies=tuple(policies), cases=tuple(cases))
 
 

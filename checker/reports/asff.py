@@ -93,6 +93,9 @@ class _Parts:
             resource: dict[str, Any] = {"Type": "Other",
                                         "Id": model.arn or model.name or model_key,
                                         "Partition": partition}
+            if model.is_account and model.account_id:
+                # An account's settings in a region (resource: account policies).
+                resource.update(Type="AwsAccount", Id=f"AWS::::Account:{model.account_id}")
             if model.region:
                 resource["Region"] = model.region
             details = {"ModelName": model.name, "Kind": model.kind}

@@ -120,15 +120,27 @@ def report_dict(report: Report) -> dict[str, Any]:
     return _report_data(report, _eager)
 
 
+def _scanned(report: Report) -> dict[str, Any]:
+    scanned = report.scanned
+    data: dict[str, Any] = {"sources": list(scanned.sources),
+                            "accounts": list(scanned.accounts),
+                            "regions": list(scanned.regions)}
+    org = scanned.organization
+    if org is not None:
+        data["organization"] = {"id": org.id, "ous": list(org.ous),
+                                "accounts": {"read": list(org.read),
+                                             "skipped": list(org.skipped),
+                                             "failed": list(org.failed)}}
+    return data
+
+
 def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
     summary = report.summary
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated_at": report.generated_at,
-        "scanned": {"sources": list(report.scanned.sources),
-                    "accounts": list(report.scanned.accounts),
-                    "regions": list(report.scanned.regions)},
+        "scanned": _scanned(report),
         "fail_on": report.fail_on,
         "policies": [
             {"name": p.name, "file": p.file, "sha256": p.sha256,

@@ -158,6 +158,8 @@ def _provenance(report: Report) -> str:
     ):
         if values:
             parts.append(f"{label}: {md_text(', '.join(values))}")
+    if scanned.organization is not None:
+        parts.append(md_text(scanned.organization.counts()))
     parts.append(f"fails on: {report.fail_on} and above")
     return "<sub>" + " · ".join(parts) + "</sub>"
 

@@ -96,7 +96,8 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
     if outcome.error is not None:
         unmapped["error"] = {"code": outcome.error.code, "message": outcome.error.message}
     resource: dict[str, Any] = {"uid": model.arn or model.name or model_key,
-                                "type": "AWS::Bedrock::CustomModel",
+                                "type": "AWS::::Account" if model.is_account
+                                else "AWS::Bedrock::CustomModel",
                                 "cloud_partition": partition_of(model.arn),
                                 "data": {"kind": model.kind}}
     if model.name:

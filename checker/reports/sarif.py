@@ -72,6 +72,8 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
                         "sources": list(report.scanned.sources),
                         "accounts": list(report.scanned.accounts),
                         "regions": list(report.scanned.regions),
+                        **({"organization": report.scanned.organization.counts()}
+                           if report.scanned.organization is not None else {}),
                     },
                 },
             }

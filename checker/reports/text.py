@@ -83,6 +83,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
     lines.append(f"bedrock-drift {report.tool_version}: {_count(summary.models, 'model')} read "
                  f"from {sources}; {_count(summary.policies, 'policy', 'policies')}"
                  f", {_count(summary.rules, 'rule')}")
+    if report.scanned.organization is not None:
+        lines.append(report.scanned.organization.counts())
     if summary.models == 0:
         lines.append(paint("yellow", "No models were read: nothing was judged. Check the "
                                      "region, account or --from paths."))
@@ -111,7 +113,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
             continue
         marker = {"fail": paint("red", "~"), "error": paint("magenta", "!")}.get(
             model.result, paint("green", "~"))
-        lines.append(f"{marker} model {_header(ref)}")
+        # An account's settings are named as they are: "account <id> <region>".
+        lines.append(f"{marker} {ref.display_name}" if ref.is_account
+                     else f"{marker} model {_header(ref)}")
         for finding in findings:
             lines.extend(_finding_lines(finding, paint))
         for error in errors:
