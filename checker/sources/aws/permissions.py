@@ -28,6 +28,9 @@ ENRICHMENT_ACTIONS = {
 OPTION_ACTIONS = {
     "include_jobs": ("bedrock:ListModelCustomizationJobs", "bedrock:GetModelCustomizationJob"),
     "include_imported": ("bedrock:ListImportedModels", "bedrock:GetImportedModel"),
+    # The Lambda function reads a job to find its output model (and, with include_jobs,
+    # to judge a job that has not completed).
+    "events": ("bedrock:GetModelCustomizationJob",),
 }
 READ_ONLY_PREFIXES = ("List", "Get", "Describe")
 
