@@ -31,7 +31,7 @@ class EndlessListing(BotoCoreError):  # type: ignore[misc,unused-ignore]
 
 
 def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
-               size_key: str = "maxResults", page_size: int = LIST_PAGE_SIZE,
+               size_key: str = "maxResults", page_size: int | None = None,
                max_pages: int | None = None, **params: Any) -> Iterator[dict[str, Any]]:
     """Each page of ``client.<method>`` (``ListCustomModels`` and the like), in order.
 
@@ -40,10 +40,11 @@ def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
     """
     call = getattr(client, method)
     bound = MAX_PAGES if max_pages is None else max_pages
+    size = LIST_PAGE_SIZE if page_size is None else page_size
     seen: set[str] = set()
     token: str | None = None
     for pages in range(1, bound + 1):
-        request = {**params, size_key: page_size}
+        request = {**params, size_key: size}
         if token is not None:
             request[token_key] = token
         page = call(**request)
@@ -56,4 +57,4 @@ def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
                                  "the listing would never end")
         seen.add(token)
     raise EndlessListing(f"still a {token_key} after {bound} pages "
-                         f"({bound * page_size:,} items): the listing would never end")
+                         f"({bound * size:,} items): the listing would never end")
