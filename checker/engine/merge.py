@@ -24,6 +24,7 @@ from checker.results import (
     Status,
     WaiverInfo,
 )
+from checker.values import parse_day
 
 
 def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
@@ -48,12 +49,19 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
     waiver = None
     if data.get("waiver"):
         waiver = WaiverInfo(reason=data["waiver"]["reason"],
-                            expires=date.fromisoformat(data["waiver"]["expires"]),
+                            expires=_expiry(data["waiver"]["expires"]),
                             policy=rule.policy, file=rule.file, line=rule.line)
     return Finding(model=_ref(data), rule=rule, field=data.get("field"),
                    expected=data.get("expected"), actual=data.get("actual"),
                    message=data.get("message", ""), waiver=waiver,
                    known=bool(data.get("known", False)))
+
+
+def _expiry(value: Any) -> date:
+    day = parse_day(value) if isinstance(value, str) else None
+    if day is None:
+        raise ValueError(f"waiver expiry {value!r} is not YYYY-MM-DD")
+    return day
 
 
 def _ref(data: Mapping[str, Any]) -> ModelRef:

@@ -20,7 +20,7 @@ from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths
 from checker.policy.lints import lint_policy
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
-from checker.values import compile_glob_nocase, compile_globs
+from checker.values import compile_glob_nocase, compile_globs, parse_day
 
 POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inventory",
                "waivers")
@@ -355,10 +355,7 @@ def _parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
+        return parse_day(value)
     return None
 
 
