@@ -17,8 +17,11 @@ import yaml
 from checker.errors import Problem
 
 # More nodes than this after alias expansion is refused: a policy file has hundreds, an alias
-# bomb ("billion laughs") has billions.
+# bomb ("billion laughs") has billions. The size is worked out on the node graph before any
+# value is built (each distinct node once), so a bomb is refused in milliseconds.
 MAX_NODES = 200_000
+# Deeper nesting than this is refused: real files nest a dozen levels.
+MAX_DEPTH = 200
 
 Path = tuple[str | int, ...]
 
@@ -141,10 +144,59 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else exc.__class__.__name__
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_expansion(node: yaml.Node, file: str) -> None:
+    """Refuse a node graph that would expand past MAX_NODES values or MAX_DEPTH levels, or
+    that refers to itself, before anything is built from it.
+
+    Aliases make the graph a DAG whose expanded size can be exponential in the text; sizes are
+    summed bottom-up with each distinct node visited once, without recursion.
+    """
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        current, depth, done = stack.pop()
+        key = id(current)
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(size[id(c)] for c in _children(current))
+            size[key] = total
+            if total > MAX_NODES:
+                line, col = _position(current.start_mark)
+                raise YamlError(Problem(file, line, col, f"document expands to more than "
+                                        f"{MAX_NODES:,} values (an alias bomb?); refused"))
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            line, col = _position(current.start_mark)
+            raise YamlError(Problem(file, line, col, "an alias refers to a value that contains "
+                                    "it (a recursive document); refused"))
+        if depth > MAX_DEPTH:
+            line, col = _position(current.start_mark)
+            raise YamlError(Problem(file, line, col, f"values nested more than {MAX_DEPTH} "
+                                    "levels deep; refused"))
+        on_path.add(key)
+        stack.append((current, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(current)
+                     if id(child) not in size)
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse one YAML document into plain data with positions; raise YamlError if it is bad."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise YamlError(Problem(file, 1, 1, f"values nested more than {MAX_DEPTH} levels "
+                                "deep; refused")) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _position(mark)
@@ -156,6 +208,7 @@ def load_yaml(text: str, file: str) -> Located:
     if node is None:
         builder.located.data = None
         return builder.located
+    check_expansion(node, file)
     builder.located.data = builder.build(node, ())
     return builder.located
 

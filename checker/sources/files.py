@@ -60,6 +60,8 @@ def read_data(file: str, *, json_only: bool = False) -> Any:
             return json.loads(text, object_pairs_hook=_unique_keys)
         except DuplicateKeyError as exc:
             raise InputError(f"{file}: {exc}") from None
+        except RecursionError:
+            raise InputError(f"{file}: JSON nested too deeply; refused") from None
         except json.JSONDecodeError as exc:
             if json_only or file.endswith(".json"):
                 raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
