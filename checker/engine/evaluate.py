@@ -108,28 +108,28 @@ class _Judge:
             id(p): [w for w in p.waivers if not w.expired(today)] for p in policies
         }
         # Every model is judged by every rule: work the ids out once, not per model.
-        self.plan = [(p, [(r, r.qualified_id) for r in p.rules]) for p in policies]
+        # The scope's enrichments are among every rule's needs.
+        self.plan = [(p, [(r, r.qualified_id) for r in p.rules],
+                      frozenset.intersection(*(r.needs for r in p.rules)) if p.rules
+                      else frozenset[str]())
+                     for p in policies]
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
         ref = model_ref(item)
         results: dict[str, Status] = {}
         worst = _NA
-        for policy, rules in self.plan:
+        for policy, rules, scope_needs in self.plan:
             in_scope: bool | None = None
             for rule, rule_id in rules:
-                missing = _not_fetched(rule, item, ref) if rule.needs else None
                 if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
                     status = _NA  # before the fetch check: nothing is missing that applies
-                elif missing is not None:
-                    self.errors.append(missing)
-                    status = _ERROR
                 else:
                     try:
                         if in_scope is None:
-                            in_scope = _holds(policy.in_scope, doc, item.unknown_fields)
-                        status = self._judge_rule(policy, rule, ref, doc, in_scope,
-                                                  item.unknown_fields)
+                            in_scope = _holds(policy.in_scope, doc,
+                                              _unread(item, scope_needs))
+                        status = self._judge_rule(policy, rule, ref, item, in_scope)
                     except Exception as exc:  # a malformed document must never pass a gate
                         self.errors.append(ReportError(
                             code="EvaluationError",
@@ -147,19 +147,29 @@ class _Judge:
                     worst = _PASS
         return ModelResult(model=ref, result=worst.value, results=results)
 
-    def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, doc: Mapping[str, Any],
-                    in_scope: bool, unknown: Sequence[Path] = ()) -> Status:
+    def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, item: ModelInput,
+                    in_scope: bool) -> Status:
+        # Applicability first, judged on the fields that were read: a rule whose scope or
+        # `when` excludes the model is not_applicable even when its check needs an enrichment
+        # that was not fetched. A `when` that reads an unfetched or unknown field applies.
         if not in_scope:
             return _NA
         if rule.check.kinds is not None and ref.kind not in rule.check.kinds:
             return _NA
+        doc = item.document
+        unknown = item.unknown_fields
         when = rule.when
         if when is not None:
+            unread = _unread(item, rule.needs) if rule.needs else unknown
             # Fields known only after apply are rare (plans): test plain documents directly.
-            applies = (_holds(lambda d: when.test(d) is not False, doc, unknown) if unknown
+            applies = (_holds(lambda d: when.test(d) is not False, doc, unread) if unread
                        else when.test(doc) is not False)
             if not applies:
                 return _NA
+        missing = _not_fetched(rule, item, ref) if rule.needs else None
+        if missing is not None:
+            self.errors.append(missing)
+            return _ERROR
         if unknown:
             view, log = tracked(doc)
             outcome = rule.check.evaluate(view)
@@ -243,6 +253,13 @@ class _Judge:
                         f"{where}: waiver for {policy.name} rules [{rules}] matched no "
                         "violation; remove it or fix its rules/models"))
         return warnings
+
+
+def _unread(item: ModelInput, needs: frozenset[str]) -> tuple[Path, ...]:
+    """What applicability must treat as unknown: values known only after apply, and the
+    needed enrichments that were not fetched (or failed) for this model."""
+    missing = tuple((key,) for key in needs if key not in item.document)
+    return (*item.unknown_fields, *missing) if missing else item.unknown_fields
 
 
 def _holds(test: Callable[[Mapping[str, Any]], bool], doc: Mapping[str, Any],
