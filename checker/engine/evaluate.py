@@ -12,9 +12,17 @@ from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.errors import UsageError
-from checker.lang.unknowns import Path, show_paths, tracked
+from checker.lang.unknowns import (
+    Path,
+    hide,
+    hide_value,
+    judge_unknowns,
+    secret_texts,
+    show_paths,
+)
 from checker.policy.loader import Policy, Rule, Waiver
 from checker.results import (
+    SENSITIVE,
     SEVERITY_RANK,
     Finding,
     ModelInput,
@@ -70,6 +78,7 @@ def model_ref(item: ModelInput) -> ModelRef:
         region=region if isinstance(region, str) else None,
         kind=item.kind,
         origin=item.origin,
+        address=item.address,
     )
 
 
@@ -88,9 +97,14 @@ def _not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | N
             code = "NotFetched"
             message = (f"rule needs '{key}', which was not fetched for this model "
                        f"(the document has no '{key}' key)")
-        return ReportError(code=code, message=message, model_arn=ref.arn, model_name=ref.name,
-                           region=ref.region, rule=rule.qualified_id, account_id=ref.account_id)
+        return _error(ref, rule.qualified_id, code, message)
     return None
+
+
+def _error(ref: ModelRef, rule_id: str | None, code: str, message: str) -> ReportError:
+    return ReportError(code=code, message=message, model_arn=ref.arn, model_name=ref.name,
+                       region=ref.region, rule=rule_id, account_id=ref.account_id,
+                       address=ref.address)
 
 
 class _Judge:
@@ -109,6 +123,8 @@ class _Judge:
         }
         # Every model is judged by every rule: work the ids out once, not per model.
         # The scope's enrichments are among every rule's needs.
+        self.secrets: tuple[str, ...] = ()
+        self.shown = ModelRef(None, None, None, None)
         self.plan = [(p, [(r, r.qualified_id) for r in p.rules],
                       frozenset.intersection(*(r.needs for r in p.rules)) if p.rules
                       else frozenset[str]())
@@ -117,6 +133,12 @@ class _Judge:
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
         ref = model_ref(item)
+        # Values Terraform marks sensitive are judged but never shown: every finding and
+        # error about this model is masked, and so is its name if that is sensitive.
+        self.secrets = secret_texts(doc, item.sensitive_fields) if item.sensitive_fields \
+            else ()
+        self.shown = ref if not self.secrets else replace(
+            ref, name=hide_value(ref.name, self.secrets, SENSITIVE))
         results: dict[str, Status] = {}
         worst = _NA
         for policy, rules, scope_needs in self.plan:
@@ -127,15 +149,12 @@ class _Judge:
                 else:
                     try:
                         if in_scope is None:
-                            in_scope = _holds(policy.in_scope, doc,
+                            in_scope = _holds(policy.in_scope, item,
                                               _unread(item, scope_needs))
                         status = self._judge_rule(policy, rule, ref, item, in_scope)
                     except Exception as exc:  # a malformed document must never pass a gate
-                        self.errors.append(ReportError(
-                            code="EvaluationError",
-                            message=f"could not judge: {type(exc).__name__}: {exc}",
-                            model_arn=ref.arn, model_name=ref.name, region=ref.region,
-                            rule=rule_id, account_id=ref.account_id))
+                        self._add_error(rule_id, "EvaluationError",
+                                        f"could not judge: {type(exc).__name__}: {exc}")
                         status = _ERROR
                 results[rule_id] = status
                 if status is _ERROR:
@@ -145,7 +164,11 @@ class _Judge:
                         worst = _FAIL
                 elif status is not _NA and worst is _NA:
                     worst = _PASS
-        return ModelResult(model=ref, result=worst.value, results=results)
+        return ModelResult(model=self.shown, result=worst.value, results=results)
+
+    def _add_error(self, rule_id: str | None, code: str, message: str) -> None:
+        self.errors.append(_error(self.shown, rule_id, code,
+                                  hide(message, self.secrets, SENSITIVE)))
 
     def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, item: ModelInput,
                     in_scope: bool) -> Status:
@@ -156,39 +179,33 @@ class _Judge:
             return _NA
         if rule.check.kinds is not None and ref.kind not in rule.check.kinds:
             return _NA
-        doc = item.document
-        unknown = item.unknown_fields
         when = rule.when
         if when is not None:
-            unread = _unread(item, rule.needs) if rule.needs else unknown
+            unread = _unread(item, rule.needs) if rule.needs else item.unknown_fields
             # Fields known only after apply are rare (plans): test plain documents directly.
-            applies = (_holds(lambda d: when.test(d) is not False, doc, unread) if unread
-                       else when.test(doc) is not False)
+            applies = (_holds(lambda d: when.test(d) is not False, item, unread) if unread
+                       else when.test(item.document) is not False)
             if not applies:
                 return _NA
-        missing = _not_fetched(rule, item, ref) if rule.needs else None
+        missing = _not_fetched(rule, item, self.shown) if rule.needs else None
         if missing is not None:
             self.errors.append(missing)
             return _ERROR
+        unknown = (*item.unknown_fields, *item.withheld_fields)
         if unknown:
-            view, log = tracked(doc)
-            outcome = rule.check.evaluate(view)
-            hits = log.touches(unknown)
-            if hits:
-                self.errors.append(ReportError(
-                    code="UnknownUntilApply",
-                    message=f"the rule reads {show_paths(hits)}, known only after apply: "
-                            "it cannot be judged before deployment",
-                    model_arn=ref.arn, model_name=ref.name, region=ref.region,
-                    rule=rule.qualified_id, account_id=ref.account_id))
+            outcomes, hits = judge_unknowns(rule.check.evaluate, item.document, unknown,
+                                            item.unknown_choices)
+            if hits or any(o != outcomes[0] for o in outcomes):
+                self._add_error(rule.qualified_id, *_unjudged(item, hits, unknown, outcomes))
                 return _ERROR
+            outcome = outcomes[0]
         else:
-            outcome = rule.check.evaluate(doc)
+            outcome = rule.check.evaluate(item.document)
         status = outcome.status
         if status is not _FAIL:
             return status
         waiver = self._waiver_for(policy, rule, ref)
-        finding = _finding(ref, rule, outcome, waiver)
+        finding = _finding(self.shown, rule, outcome, waiver, self.secrets)
         if waiver is not None:
             self.waived.append(finding)
             return _WAIVED
@@ -262,17 +279,41 @@ def _unread(item: ModelInput, needs: frozenset[str]) -> tuple[Path, ...]:
     return (*item.unknown_fields, *missing) if missing else item.unknown_fields
 
 
-def _holds(test: Callable[[Mapping[str, Any]], bool], doc: Mapping[str, Any],
+def _holds(test: Callable[[Mapping[str, Any]], bool], item: ModelInput,
            unknown: Sequence[Path]) -> bool:
     """A scope or ``when`` test; when it reads a field known only after apply, the doubt
-    counts as "applies" (doubt widens what is judged, it never excuses a model)."""
+    counts as "applies" (doubt widens what is judged, it never excuses a model), unless the
+    field is one of a few values and the test excludes the model for every one of them."""
     if not unknown:
-        return test(doc)
-    view, log = tracked(doc)
-    return test(view) or bool(log.touches(unknown))
+        return test(item.document)
+    results, hits = judge_unknowns(test, item.document, unknown, item.unknown_choices)
+    return bool(hits) or any(results)
 
 
-def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None) -> Finding:
+def _unjudged(item: ModelInput, hits: Sequence[Path], unknown: Sequence[Path],
+              outcomes: Sequence[Outcome]) -> tuple[str, str]:
+    """The error code and message of a rule that read what is not known."""
+    withheld = [p for p in hits if p in item.withheld_fields]
+    if withheld:
+        return ("SensitiveNotRecorded",
+                f"the rule reads {show_paths(withheld)}, a sensitive value this snapshot does "
+                "not record: judge the plan itself")
+    if hits:
+        return ("UnknownUntilApply", f"the rule reads {show_paths(hits)}, known only after "
+                "apply: it cannot be judged before deployment")
+    read = [p for paths, _ in item.unknown_choices for p in paths if p in unknown][:1]
+    return ("UnknownUntilApply", f"the rule's result depends on {show_paths(read)}, known "
+            "only after apply: it cannot be judged before deployment")
+
+
+def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
+             secrets: Sequence[str] = ()) -> Finding:
+    if secrets:
+        return Finding(model=ref, rule=rule.info, field=outcome.field,
+                       expected=hide_value(outcome.expected, secrets, SENSITIVE),
+                       actual=hide_value(outcome.actual, secrets, SENSITIVE),
+                       message=hide(outcome.message, secrets, SENSITIVE),
+                       waiver=waiver.info if waiver is not None else None)
     return Finding(model=ref, rule=rule.info, field=outcome.field, expected=outcome.expected,
                    actual=outcome.actual, message=outcome.message,
                    waiver=waiver.info if waiver is not None else None)

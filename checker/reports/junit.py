@@ -97,6 +97,8 @@ def render_junit(report: Report, *, color: bool = False) -> str:
             continue
         if error.model_name or error.model_arn:
             classname = error.model_name or error.model_arn or ""
+            if error.address:
+                classname += f" ({error.address})"
             name = f"{error.rule} (not judged)" if error.rule else "read model"
         else:
             classname, name = error.region or TOOL_NAME, error.code
@@ -230,4 +232,6 @@ def _pick(errors: list[ReportError], model: ModelRef, rule_id: str | None) -> li
 def _is_about(error: ReportError, model: ModelRef) -> bool:
     if error.model_arn is not None and model.arn is not None:
         return error.model_arn == model.arn
+    if error.address is not None or model.address is not None:
+        return error.address == model.address
     return error.model_name is not None and error.model_name == model.name

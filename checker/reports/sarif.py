@@ -159,6 +159,8 @@ def _result(
             "actual": finding.actual,
         },
     }
+    if model.address:
+        result["properties"]["address"] = model.address
     if finding.known:
         result["properties"]["known"] = True
     if baseline_used:
@@ -222,13 +224,16 @@ def _error_notification(error: ReportError, index: dict[str, int]) -> dict[str, 
             "rule": error.rule,
         },
     }
+    if error.address:
+        notification["properties"]["address"] = error.address
     if error.rule is not None and error.rule in index:
         notification["associatedRule"] = {"id": error.rule, "index": index[error.rule]}
     if error.model_arn or error.model_name:
         notification["locations"] = [
             {
                 "logicalLocations": [
-                    {"fullyQualifiedName": error.model_arn or error.model_name, "kind": "resource"}
+                    {"fullyQualifiedName": error.model_arn or error.address or error.model_name,
+                     "kind": "resource"}
                 ]
             }
         ]
