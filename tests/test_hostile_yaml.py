@@ -29,6 +29,9 @@ BOMBS = {
     "laughs": (laughs(), "expands to more than 200,000 values"),
     "recursive": ("x: &x {k: [*x]}\n", "refers to a value that contains it"),
     "deep": ("x: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 200 levels"),
+    "deep-300": ("x: " + "[" * 300 + "]" * 300 + "\n", "nested more than 200 levels"),
+    "deep-blocks": ("".join(" " * i + "k:\n" for i in range(400)) + " " * 400 + "k: 1\n",
+                    "nested more than 200 levels"),
 }
 
 

@@ -12,6 +12,7 @@ from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.errors import UsageError
+from checker.lang.fields import imported_model_fields
 from checker.lang.unknowns import (
     Path,
     hide,
@@ -19,6 +20,7 @@ from checker.lang.unknowns import (
     judge_unknowns,
     secret_texts,
     show_paths,
+    tracked,
 )
 from checker.policy.loader import Policy, Rule, Waiver
 from checker.results import (
@@ -187,6 +189,8 @@ class _Judge:
                        else when.test(item.document) is not False)
             if not applies:
                 return _NA
+        if item.kind == "imported" and not _reads_imported_fields(rule, item.document):
+            return _NA
         missing = _not_fetched(rule, item, self.shown) if rule.needs else None
         if missing is not None:
             self.errors.append(missing)
@@ -270,6 +274,16 @@ class _Judge:
                         f"{where}: waiver for {policy.name} rules [{rules}] matched no "
                         "violation; remove it or fix its rules/models"))
         return warnings
+
+
+def _reads_imported_fields(rule: Rule, doc: Mapping[str, Any]) -> bool:
+    """Whether a rule's check reads any field a Custom Model Import model can have. One that
+    reads only others (training data, modelStatus, customizationType, job) cannot apply to
+    it: GetImportedModel has no such fields."""
+    view, log = tracked(doc)
+    rule.check.evaluate(view)
+    fields = imported_model_fields()
+    return any(path and path[0] in fields for path in log.paths)
 
 
 def _unread(item: ModelInput, needs: frozenset[str]) -> tuple[Path, ...]:

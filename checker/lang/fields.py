@@ -253,6 +253,17 @@ def model_shape() -> Shape:
     return Shape("structure", members=members)
 
 
+@cache
+def imported_model_fields() -> frozenset[str]:
+    """The top-level fields a Custom Model Import model's document can have: botocore's
+    GetImportedModel output and the engine's keys, but no ``job`` (its jobArn is an import
+    job, never a customization job)."""
+    imported = _output_shape("bedrock", "GetImportedModel")
+    assert imported.members is not None
+    return frozenset({*imported.members, "region", "accountId", "ownerAccountId", "tags",
+                      "kmsKey"})
+
+
 def known_paths(shape: Shape | None = None, prefix: str = "") -> list[str]:
     """Every path in the catalogue, maps shown as ``name.*``; for suggestions."""
     shape = shape or model_shape()

@@ -190,8 +190,44 @@ def check_expansion(node: yaml.Node, file: str) -> None:
                      if id(child) not in size)
 
 
+def _too_deep(file: str, mark: Any) -> YamlError:
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return YamlError(Problem(file, line, col, f"values nested more than {MAX_DEPTH} levels "
+                                              "deep; refused"))
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before PyYAML's pure-Python parser sees it: its
+    scanner is quadratic in the depth of flow collections and its composer recursive. libyaml's
+    event parser (when PyYAML was built with it) is linear and not recursive; its errors are
+    left to the located parse that follows."""
+    parser_class = getattr(yaml, "CSafeLoader", None)
+    if parser_class is None:
+        return
+    parser = parser_class(text)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(file, event.start_mark)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml scans flow collections ahead and stops at its own nesting limit (1000).
+        if "nesting depth" in str(exc.problem):
+            raise _too_deep(file, exc.problem_mark) from None
+    except yaml.YAMLError:
+        return
+    finally:
+        parser.dispose()
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse one YAML document into plain data with positions; raise YamlError if it is bad."""
+    _check_depth(text, file)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:
