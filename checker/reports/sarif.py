@@ -9,10 +9,10 @@ execution notifications, and the invocation is then marked unsuccessful.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
+from checker.reports.json_report import dumps_indented
 from checker.reports.markdown import md_text
 from checker.reports.wording import (
     NO_MODELS,
@@ -77,7 +77,9 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    # The JSON report's writer: the same text as json.dumps(indent=2), without the
+    # standard library's pure-Python indenting encoder.
+    return dumps_indented(log) + "\n"
 
 
 def fingerprint(finding: Finding) -> str:
