@@ -9,6 +9,7 @@ execution notifications, and the invocation is then marked unsuccessful.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
@@ -43,8 +44,16 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
     rules = report.rules
     index = {rule.qualified_id: i for i, rule in enumerate(rules)}
     baseline_used = any(finding.known for finding in report.violations)
+    uris: dict[str, str] = {}
+
+    def uri(file: str) -> str:
+        # One policy file is named by thousands of results: resolve its path once.
+        if file not in uris:
+            uris[file] = file_uri(file, root)
+        return uris[file]
+
     results = [
-        _result(finding, index, root, baseline_used=baseline_used)
+        _result(finding, index, uri, baseline_used=baseline_used)
         for finding in (*report.violations, *report.waived)
     ]
     log = {
@@ -117,10 +126,11 @@ def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
 
 
 def _result(
-    finding: Finding, index: dict[str, int], root: str | None, *, baseline_used: bool
+    finding: Finding, index: dict[str, int], uri: Callable[[str], str], *, baseline_used: bool
 ) -> dict[str, Any]:
     rule = finding.rule
     model = finding.model
+    hashed = fingerprint(finding)
     logical: dict[str, Any] = {
         "fullyQualifiedName": model.fingerprint_key,
         "kind": "resource",
@@ -136,7 +146,7 @@ def _result(
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": file_uri(rule.file, root)},
+                    "artifactLocation": {"uri": uri(rule.file)},
                     "region": {"startLine": max(rule.line, 1)},
                 },
                 "logicalLocations": [logical],
@@ -146,8 +156,8 @@ def _result(
         # it is absent; every model broken by one rule shares that line, so their alerts
         # would merge. Give it the per-(rule, model) hash instead.
         "partialFingerprints": {
-            FINGERPRINT_KEY: fingerprint(finding),
-            "primaryLocationLineHash": fingerprint(finding),
+            FINGERPRINT_KEY: hashed,
+            "primaryLocationLineHash": hashed,
         },
         "properties": {
             "severity": rule.severity,
@@ -176,7 +186,7 @@ def _result(
                 "justification": finding.waiver.reason,
                 "location": {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file_uri(finding.waiver.file, root)},
+                        "artifactLocation": {"uri": uri(finding.waiver.file)},
                         "region": {"startLine": max(finding.waiver.line, 1)},
                     }
                 },
