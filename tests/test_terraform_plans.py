@@ -123,6 +123,17 @@ def test_sensitive_values_are_never_printed(fmt: str) -> None:
     assert "(sensitive)" in text
 
 
+def test_a_malformed_sensitive_value_is_refused_without_showing_it() -> None:
+    plan = load(MODULES)
+    entry = next(c for c in plan["resource_changes"] if c["address"].endswith(".secret"))
+    entry["change"]["after"]["custom_model_kms_key_id"] = ["arn:aws:kms:us-east-1:"
+                                                           "999988887777:key/x"]
+    with pytest.raises(InputError) as info:
+        plan_to_inputs(plan, "plan.json")
+    assert "modelKmsKeyArn must be a single value" in str(info.value)
+    assert "999988887777" not in str(info.value)
+
+
 def test_sensitive_values_stay_out_of_snapshots_and_diffs(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     snapshot = tmp_path / "snap.json"

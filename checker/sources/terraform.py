@@ -36,7 +36,8 @@ from typing import Any
 from checker.documents import parse_arn
 from checker.errors import InputError
 from checker.lang.fields import document_problem
-from checker.results import ModelInput
+from checker.lang.unknowns import hide, secret_texts
+from checker.results import SENSITIVE, ModelInput
 from checker.sources.planned import JOB_NAMES, PLANNED
 
 TERRAFORM_TYPE = "aws_bedrock_custom_model"
@@ -295,8 +296,10 @@ def plan_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
                             and "create" not in actions)
         problem = document_problem(build.doc)
         if problem is not None:
-            # Judging a malformed document could pass a gate it should fail: refuse it.
-            raise InputError(f"{where}: {problem}")
+            # Judging a malformed document could pass a gate it should fail: refuse it,
+            # without printing a sensitive value.
+            secrets = secret_texts(build.doc, build.sensitive)
+            raise InputError(f"{where}: {hide(problem, secrets, SENSITIVE)}")
         choices: list[tuple[tuple[Path, ...], tuple[Any, ...]]] = []
         type_paths = tuple(p for p in (("customizationType",), ("job", "customizationType"))
                            if p in build.unknown)
