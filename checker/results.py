@@ -111,6 +111,8 @@ class RuleInfo:
     description: str | None = None
     remediation: str | None = None
     link: str | None = None
+    # The rule's `compliance:` mapping: (framework key, (control id, ...)), in policy order.
+    compliance: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def qualified_id(self) -> str:
@@ -140,6 +142,15 @@ class Finding:
     # True when a --baseline report already held this violation: still reported, but it
     # does not decide the exit code.
     known: bool = False
+
+    @property
+    def severity(self) -> str:
+        """The effective severity of this finding, the one every format shows.
+
+        Today it is always the rule's own severity; report writers ask the finding, not the
+        rule, so a severity that depends on the model has one place to land.
+        """
+        return self.rule.severity
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,8 @@ class Report:
     errors: tuple[ReportError, ...]
     summary: Summary
     fail_on: str = "info"
+    # The compliance framework the run was limited to (--framework), if any.
+    framework: str | None = None
 
     @property
     def rules(self) -> tuple[RuleInfo, ...]:

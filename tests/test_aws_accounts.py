@@ -236,7 +236,7 @@ def test_org_options_do_not_mix_with_from(calls: list[dict[str, Any]], policy: P
 
 # -- the documentation's examples are real ----------------------------------------------
 
-DOCS = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+DOCS = (Path(__file__).resolve().parent.parent / "docs" / "aws.md").read_text(encoding="utf-8")
 
 
 def test_documented_accounts_file_loads(tmp_path: Path) -> None:

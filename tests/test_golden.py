@@ -18,7 +18,7 @@ def test_every_format_has_a_golden_case() -> None:
 
 @pytest.mark.parametrize("case", GOLDEN_CASES, ids=[c.file for c in GOLDEN_CASES])
 def test_golden(case: GoldenCase) -> None:
-    expected = (GOLDEN / case.file).read_text(encoding="utf-8")
+    expected = (GOLDEN / case.file).read_bytes().decode("utf-8")
     assert render_case(case) == expected, (
         f"{case.file} changed; if that is intended, run python tests/golden/regen.py and "
         "review the diff")

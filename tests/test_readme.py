@@ -1,4 +1,9 @@
-"""Every YAML example in the README loads: full policies as they are, rule lists in a policy."""
+"""Every YAML example in the README and the reference pages that came out of it loads: full
+policies as they are, rule lists in a policy, the accounts file as an accounts file.
+
+docs/authoring.md and docs/drift.md have their own tests (test_authoring_docs.py,
+test_docs_drift.py): their YAML blocks include test files and var files.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +20,22 @@ from checker.sources.aws.accounts import load_accounts_file
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```yaml\n(.*?)```", README, flags=re.DOTALL)
+PAGES = ["README.md", "docs/policies.md", "docs/aws.md", "docs/ci.md", "docs/json-report.md",
+         "docs/speed.md", "docs/development.md"]
+BLOCKS = [(page, block) for page in PAGES
+          for block in re.findall(r"```yaml\n(.*?)```",
+                                  (ROOT / page).read_text(encoding="utf-8"), flags=re.DOTALL)]
 
 
-def test_readme_has_yaml_examples() -> None:
-    assert len(BLOCKS) >= 2
+def test_readme_and_reference_have_yaml_examples() -> None:
+    pages = {page for page, _ in BLOCKS}
+    assert {"README.md", "docs/policies.md", "docs/aws.md"} <= pages
+    assert len(BLOCKS) >= 4
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"block-{i}" for i in range(len(BLOCKS))])
-def test_yaml_example_loads(block: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("page", "block"), BLOCKS,
+                         ids=[f"{page}-block-{i}" for i, (page, _) in enumerate(BLOCKS)])
+def test_yaml_example_loads(page: str, block: str, tmp_path: Path) -> None:
     block = textwrap.dedent(block)
     if block.startswith("# accounts.yaml"):
         accounts = tmp_path / "accounts.yaml"
@@ -37,7 +49,7 @@ def test_yaml_example_loads(block: str, tmp_path: Path) -> None:
     else:
         assert isinstance(data, dict) and "version" in data, "a policy or a list of rules"
         text = block
-    policy, problems = load_policy_text(text.encode(), "README.md")
+    policy, problems = load_policy_text(text.encode(), page)
     assert policy is not None, [str(p) for p in problems]
     assert policy.rules
 
@@ -45,4 +57,6 @@ def test_yaml_example_loads(block: str, tmp_path: Path) -> None:
 def test_readme_quick_start_commands_are_the_ci_ones() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert ".venv/bin/pip install -e '.[test]' && .venv/bin/pytest" in README
+    assert ("python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/bedrock-drift "
+            "check --from examples/models -p policies/baseline.yaml") in README
     assert "pip install --quiet -e '.[test]'" in ci and ".venv/bin/pytest" in ci

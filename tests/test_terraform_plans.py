@@ -305,6 +305,9 @@ def test_every_report_shows_the_address(fmt: str) -> None:
     text = render(report, fmt)
     escaped = {"sarif": json.dumps(STAGING)[1:-1], "json": json.dumps(STAGING)[1:-1],
                "junit": STAGING.replace('"', "&quot;"),
+               "html": STAGING.replace('"', "&quot;"),
+               "asff": json.dumps(STAGING)[1:-1], "ocsf": json.dumps(STAGING)[1:-1],
+               "csv": STAGING.replace('"', '""'),
                "markdown": STAGING.replace("_", "\\_").replace("[", "\\[").replace(
                    "]", "\\]")}.get(fmt, STAGING)
     assert escaped in text

@@ -6,6 +6,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import click
@@ -23,7 +24,7 @@ from checker.cli.options import (
     write_output,
 )
 from checker.engine.baseline import apply_baseline, apply_strict_waivers
-from checker.engine.evaluate import evaluate, select_rules
+from checker.engine.evaluate import evaluate, select_framework, select_rules
 from checker.errors import UsageError
 from checker.policy.loader import Policy
 from checker.policy.waivers import load_waiver_file
@@ -65,6 +66,9 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               help="Run only rules whose policy/rule id matches this glob (repeatable).")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID",
               help="Skip rules whose policy/rule id matches this glob (repeatable).")
+@click.option("--framework", metavar="NAME",
+              help="Run only the rules mapped to this compliance framework (e.g. "
+                   "NIST-800-53-r5) and add a per-control summary to the report.")
 @click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
               show_default=True, help="Report format on stdout (or -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE.")
@@ -89,7 +93,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @with_var_options
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
-          skip_rules: tuple[str, ...], fmt: str, output: str | None,
+          skip_rules: tuple[str, ...], framework: str | None, fmt: str, output: str | None,
           reports: list[tuple[str, str]], min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
           include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
@@ -106,6 +110,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     policies = select_rules(loaded, rules, skip_rules)
     if not policies:
         raise UsageError("no rules left to run after --rule/--skip-rule")
+    if framework is not None:
+        policies = select_framework(policies, framework)
     # Read the baseline before any model, so a bad path fails fast.
     baseline = read_baseline(baseline_path) if baseline_path is not None else None
     if include_jobs and (from_paths or live.model_ids):
@@ -121,6 +127,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     if include_jobs:
         source = with_jobs(source, policies, live)
     report = run_check(policies, source, fail_on, min_models=min_models)
+    if framework is not None:
+        report = replace(report, framework=framework)
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:

@@ -12,6 +12,7 @@ from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.errors import UsageError
+from checker.lang.context import did_you_mean
 from checker.lang.fields import imported_model_fields
 from checker.lang.unknowns import (
     Path,
@@ -22,6 +23,7 @@ from checker.lang.unknowns import (
     show_paths,
     tracked,
 )
+from checker.policy.frameworks import catalog, controls_of
 from checker.policy.loader import Policy, Rule, Waiver
 from checker.results import (
     SENSITIVE,
@@ -65,6 +67,26 @@ def select_rules(policies: Sequence[Policy], include: Sequence[str] = (),
 
     selected = [replace(p, rules=tuple(r for r in p.rules if keep(r))) for p in policies]
     return [p for p in selected if p.rules]
+
+
+def select_framework(policies: Sequence[Policy], framework: str) -> list[Policy]:
+    """Keep only the rules mapped to ``framework`` (a key of the frameworks catalog).
+
+    An unknown framework, or one no loaded rule maps to, is a usage error: a gate limited to
+    a framework must not silently judge nothing.
+    """
+    known = catalog()
+    if framework not in known:
+        raise UsageError(f"unknown --framework {framework!r}" + did_you_mean(framework, known)
+                         + "; known: " + ", ".join(known))
+    selected = [replace(p, rules=tuple(r for r in p.rules
+                                       if controls_of(r.info.compliance, framework)))
+                for p in policies]
+    selected = [p for p in selected if p.rules]
+    if not selected:
+        raise UsageError(f"no loaded rule is mapped to {framework} (add "
+                         f"'compliance: {{{framework}: [...]}}' to the rules that check it)")
+    return selected
 
 
 def model_ref(item: ModelInput) -> ModelRef:

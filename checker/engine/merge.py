@@ -35,7 +35,10 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
                 policy=policy["name"], id=rule["id"], severity=rule["severity"],
                 title=rule.get("title") or rule["id"], labels=tuple(rule.get("labels", [])),
                 kind=rule.get("kind", "require"), file=policy.get("file", ""),
-                line=int(rule.get("line", 1)))
+                line=int(rule.get("line", 1)), remediation=rule.get("remediation"),
+                link=rule.get("link"),
+                compliance=tuple((str(key), tuple(map(str, controls)))
+                                 for key, controls in rule.get("compliance", {}).items()))
     return infos
 
 
@@ -101,6 +104,7 @@ def report_from_dict(data: Any, name: str) -> Report:
                          for e in data["errors"]),
             summary=summarize(models, (), (), (), 0, 0, "info"),
             fail_on=data.get("fail_on", "info"),
+            framework=data.get("framework"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{name}: malformed bedrock-drift JSON report ({type(exc).__name__}: "

@@ -18,6 +18,7 @@ from checker.lang.context import LoadContext, did_you_mean, type_name
 from checker.lang.variables import resolve_variables
 from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths
+from checker.policy.frameworks import Compliance, check_compliance
 from checker.policy.lints import lint_policy
 from checker.results import SEVERITIES, RuleInfo, WaiverInfo
 from checker.values import compile_glob_nocase, compile_globs, parse_day
@@ -26,7 +27,7 @@ POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inve
                "waivers")
 SCOPE_KEYS = ("names", "when")
 RULE_META_KEYS = ("id", "title", "description", "severity", "labels", "remediation", "link",
-                  "when")
+                  "compliance", "when")
 WAIVER_KEYS = ("rules", "models", "accounts", "reason", "expires")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -323,6 +324,11 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
     description = _string(raw, "description", ctx, path)
     remediation = _string(raw, "remediation", ctx, path)
     link = _string(raw, "link", ctx, path)
+    compliance: Compliance = ()
+    if "compliance" in raw:
+        compliance, problems = check_compliance(raw["compliance"])
+        for where, message in problems:
+            ctx.error((*path, "compliance", *where), message, key=len(where) == 1)
 
     saved = set(ctx.needs)
     ctx.needs.clear()
@@ -345,6 +351,7 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         description=description,
         remediation=remediation,
         link=link,
+        compliance=compliance,
     )
     return Rule(info=info, check=check, when=when, needs=needs)
 

@@ -2,7 +2,7 @@
 
 Everything printed comes from where the JSON Schema comes from: each check kind's
 ``CheckKind`` (summary, semantics, options schema with descriptions, example) in
-``checker/checks/``, and ``OPERATORS`` in ``checker/conditions.py``. This module only adds the
+``checker/checks/``, and ``OPERATORS`` in ``checker/lang/conditions.py``. This module only adds the
 sample models each example is shown on, and a test loads every example and checks that it
 yields on them what the text says.
 """
@@ -356,7 +356,7 @@ def _prose(text: str) -> str:
 def markdown_reference() -> str:
     """The same reference as Markdown, for the README (`bedrock-drift rules --markdown`)."""
     out = ["| check | what it checks |", "|---|---|"]
-    out += [f"| [`{name}`](#{name.replace('_', '-')}) | {kind.summary} |"
+    out += [f"| [`{name}`](#{name}) | {kind.summary} |"
             for name, kind in CHECKS.items()]
     out += ["", "| operator | true when |", "|---|---|"]
     out += [f"| `{name}` | {_cell(op.summary)} |" for name, op in OPERATORS.items()]

@@ -8,6 +8,7 @@ from checker.checks import CHECKS
 from checker.checks.base import NUMBER_SCHEMA
 from checker.checks.inventory import INVENTORY_SCHEMA
 from checker.lang.conditions import OPERATORS
+from checker.policy.frameworks import catalog
 from checker.results import SEVERITIES
 
 SCHEMA_ID = "https://bedrock-drift.dev/schemas/policy-v1.json"
@@ -156,6 +157,14 @@ def _policy_schema() -> dict[str, Any]:
                        "description": "Free-form (e.g. CIS-3.1); carried into every report."},
             "remediation": {**text, "description": "How to fix a violation."},
             "link": {"type": "string", "description": "A page that explains the rule."},
+            "compliance": {
+                "type": "object", "minProperties": 1,
+                "description": "Controls of compliance frameworks this rule checks: "
+                               "{FRAMEWORK: [control id, ...]}.",
+                "propertyNames": {"enum": list(catalog())},
+                "additionalProperties": {"type": "array", "minItems": 1,
+                                         "items": {"type": "string"}},
+            },
             "when": {"$ref": "#/$defs/condition",
                      "description": "The rule applies only where this holds (unknown counts "
                                     "as true)."},

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
+from checker.reports.asff import render_asff
+from checker.reports.csv_report import render_csv
 from checker.reports.github import render_github
+from checker.reports.html import render_html
 from checker.reports.json_report import render_json
 from checker.reports.junit import render_junit
 from checker.reports.markdown import render_markdown
+from checker.reports.ocsf import render_ocsf
 from checker.reports.sarif import render_sarif
 from checker.reports.text import render_text
 from checker.results import Report
@@ -29,6 +33,10 @@ class Format(str, Enum):
     JUNIT = "junit"
     MARKDOWN = "markdown"
     GITHUB = "github"
+    ASFF = "asff"
+    CSV = "csv"
+    OCSF = "ocsf"
+    HTML = "html"
 
 
 RENDERERS: dict[str, RenderFunction] = {
@@ -38,7 +46,17 @@ RENDERERS: dict[str, RenderFunction] = {
     Format.JUNIT.value: render_junit,
     Format.MARKDOWN.value: render_markdown,
     Format.GITHUB.value: render_github,
+    Format.ASFF.value: render_asff,
+    Format.CSV.value: render_csv,
+    Format.OCSF.value: render_ocsf,
+    Format.HTML.value: render_html,
 }
+
+
+# Formats that are lists of findings for other tools (Security Hub, a data lake, a
+# spreadsheet): one record per finding and nothing else, so they carry no run summary, model
+# count or warnings. Pair them with a JSON report (--report json:FILE) for the audit record.
+FINDING_LISTS = frozenset({Format.ASFF.value, Format.CSV.value, Format.OCSF.value})
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:

@@ -7,12 +7,14 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from checker import TOOL_NAME
+from checker.reports.compliance import compliance_dict
 from checker.results import (
     SCHEMA_VERSION,
     Finding,
     ModelResult,
     Report,
     ReportError,
+    RuleInfo,
     Status,
 )
 
@@ -47,6 +49,18 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     if finding.waiver is not None:
         data["waiver"] = {"reason": finding.waiver.reason,
                           "expires": finding.waiver.expires.isoformat()}
+    return data
+
+
+def rule_dict(rule: RuleInfo) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": rule.id, "severity": rule.severity, "title": rule.title,
+                            "labels": list(rule.labels), "kind": rule.kind, "line": rule.line}
+    if rule.compliance:
+        data["compliance"] = {key: list(controls) for key, controls in rule.compliance}
+    if rule.remediation:
+        data["remediation"] = rule.remediation
+    if rule.link:
+        data["link"] = rule.link
     return data
 
 
@@ -111,7 +125,7 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
     summary = report.summary
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated_at": report.generated_at,
@@ -121,9 +135,7 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
         "fail_on": report.fail_on,
         "policies": [
             {"name": p.name, "file": p.file, "sha256": p.sha256,
-             "rules": [{"id": r.id, "severity": r.severity, "title": r.title,
-                        "labels": list(r.labels), "kind": r.kind, "line": r.line}
-                       for r in p.rules]}
+             "rules": [rule_dict(r) for r in p.rules]}
             for p in report.policies
         ],
         "summary": {
@@ -142,6 +154,10 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
         "warnings": [{"code": w.code, "message": w.message} for w in report.warnings],
         "errors": entries(error_dict, report.errors),
     }
+    if report.framework is not None:
+        data["framework"] = report.framework
+        data["compliance"] = compliance_dict(report)
+    return data
 
 
 def render_json(report: Report, *, color: bool = False) -> str:

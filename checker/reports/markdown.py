@@ -13,6 +13,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from checker import TOOL_NAME
+from checker.policy.frameworks import catalog
+from checker.reports.compliance import (
+    FAILED,
+    NOT_EVALUATED,
+    PASSED,
+    control_results,
+    mapped_frameworks,
+    rule_tallies,
+)
 from checker.reports.wording import (
     NO_MODELS,
     SEVERITIES_DESCENDING,
@@ -89,6 +98,7 @@ def render_markdown(report: Report, *, color: bool = False) -> str:
     lines += _warnings(report)
     lines += _violations(report)
     lines += _waived(report)
+    lines += _compliance(report)
     lines += _not_evaluated(report)
     lines += _passing(report)
     while lines and lines[-1] == "":
@@ -227,6 +237,34 @@ def _waived(report: Report) -> list[str]:
             f"{reason} | {expires} |"
         )
     return [*lines, ""]
+
+
+COMPLIANCE_BADGES = {PASSED: "✅ passed", FAILED: "❌ failed",
+                     NOT_EVALUATED: "⚠️ not evaluated"}
+
+
+def _compliance(report: Report) -> list[str]:
+    frameworks = mapped_frameworks(report)
+    if not frameworks:
+        return []
+    lines = ["### Compliance", ""]
+    tallies = rule_tallies(report)
+    for key in frameworks:
+        framework = catalog()[key]
+        results = control_results(report, key, tallies)
+        lines += [f"#### {md_text(framework.title)} ({md_text(key)})", "",
+                  "| Control | Status | Rules | Models passed / failed / waived / errors |",
+                  "|---|---|---|---|"]
+        for result in results:
+            control = md_code(result.control)
+            if result.title:
+                control += f" {md_text(result.title)}"
+            rules = "<br>".join(md_code(rule) for rule in result.rules)
+            lines.append(f"| {control} | {COMPLIANCE_BADGES[result.status]} | {rules} | "
+                         f"{result.passed} / {result.failed} / {result.waived} / "
+                         f"{result.errors} |")
+        lines.append("")
+    return lines
 
 
 def _not_evaluated(report: Report) -> list[str]:

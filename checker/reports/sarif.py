@@ -120,6 +120,9 @@ def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
             "checkKind": rule.kind,
         },
     }
+    if rule.compliance:
+        entry["properties"]["compliance"] = {key: list(controls)
+                                             for key, controls in rule.compliance}
     if rule.link:
         entry["helpUri"] = rule.link
     return entry

@@ -31,6 +31,10 @@ GOLDEN_CASES = [
     GoldenCase("baseline.xml", "junit"),
     GoldenCase("baseline.md", "markdown"),
     GoldenCase("baseline.github.txt", "github"),
+    GoldenCase("baseline.asff.json", "asff"),
+    GoldenCase("baseline.csv", "csv"),
+    GoldenCase("baseline.ocsf.json", "ocsf"),
+    GoldenCase("baseline.html", "html"),
 ]
 
 

@@ -17,7 +17,7 @@ from tests.golden.cases import GOLDEN_CASES, render_case  # noqa: E402
 def main() -> None:
     for case in GOLDEN_CASES:
         path = ROOT / "tests" / "golden" / case.file
-        path.write_text(render_case(case), encoding="utf-8")
+        path.write_bytes(render_case(case).encode("utf-8"))
         print(f"wrote {path.relative_to(ROOT)}")
 
 

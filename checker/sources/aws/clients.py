@@ -31,7 +31,7 @@ SessionFactory = Callable[[str | None], "boto3.session.Session"]
 
 # Enough concurrency to hide a real AWS round trip (tens of ms from inside a region,
 # ~100 ms from a laptop) for hundreds of models, yet small enough that adaptive retry
-# mode can settle under Bedrock's control-plane request quotas. The README's Speed section
+# mode can settle under Bedrock's control-plane request quotas. docs/speed.md
 # has the measurements behind the choice.
 DEFAULT_WORKERS = 32
 DEFAULT_MAX_ATTEMPTS = 10

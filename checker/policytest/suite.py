@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from checker.engine.evaluate import evaluate
 from checker.errors import InputError, PolicyError, Problem
@@ -36,7 +35,7 @@ from checker.lang.variables import declared_variables, substitute_located
 from checker.lang.yaml import Located, YamlError, load_yaml
 from checker.paths import expand_paths
 from checker.policy.loader import Policy, load_policies
-from checker.results import ModelInput, Report, Scanned, Status
+from checker.results import ModelInput, Scanned, Status
 from checker.sources.files import model_input
 from checker.values import parse_time
 
@@ -424,118 +423,3 @@ def _expectations(raw: Mapping[str, Any], ctx: LoadContext, path: tuple[Any, ...
 
 
 # --- running ------------------------------------------------------------------------------
-
-_WORST = (Status.ERROR, Status.FAIL, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
-
-
-def rule_status(report: Report, qualified_id: str) -> tuple[Status, str]:
-    """What a rule yielded over every model of the report, and why, for a failed test.
-
-    The worst status wins (error, fail, waived, pass, not_applicable). A rule that judged
-    no single model and raised nothing (a rule on the inventory as a whole) passed.
-    """
-    errors = [e.message for e in report.errors if e.rule == qualified_id]
-    if errors:
-        return Status.ERROR, errors[0]
-    violations = [v for v in report.violations if v.rule.qualified_id == qualified_id]
-    if violations:
-        return Status.FAIL, violations[0].message
-    waived = [w for w in report.waived if w.rule.qualified_id == qualified_id]
-    if waived:
-        return Status.WAIVED, waived[0].message
-    statuses = [m.results[qualified_id] for m in report.models if qualified_id in m.results]
-    if not statuses:
-        return Status.PASS, ""
-    worst = min(statuses, key=_WORST.index)
-    detail = ""
-    if worst is Status.NOT_APPLICABLE:
-        detail = "the rule's when, the policy scope, or its kind does not apply to this model"
-    return worst, detail
-
-
-def run_case(policies: Sequence[Policy], case: Case,
-             clock: Callable[[], datetime]) -> list[CheckResult]:
-    """Judge one case's models and compare each expectation."""
-    now = case.now or clock()
-    report = evaluate(policies, case.models, scanned=Scanned(("test",), (), ()), now=now)
-    results = []
-    for expectation in case.expectations:
-        got, detail = rule_status(report, expectation.qualified_id)
-        results.append(CheckResult(case.name, expectation.rule, expectation.expected, got,
-                                   detail))
-    return results
-
-
-def run_suite(suite: Suite, clock: Callable[[], datetime] | None = None) -> SuiteResult:
-    """Run every case of a compiled test file."""
-    def utc_now() -> datetime:
-        return datetime.now(timezone.utc)
-
-    clock = clock or utc_now
-    checks = [check for case in suite.cases for check in run_case(suite.policies, case, clock)]
-    return SuiteResult(suite.file, tuple(checks))
-
-
-# --- output -------------------------------------------------------------------------------
-
-def summary_line(results: Sequence[SuiteResult]) -> str:
-    checks = [c for r in results for c in r.checks]
-    failed = sum(1 for c in checks if not c.passed)
-    return f"{len(checks) - failed} passed, {failed} failed"
-
-
-def render_text(results: Sequence[SuiteResult], *, verbose: bool = True) -> str:
-    """Per file, per case, per rule: ``PASS rule: expected x, got y``; then the summary."""
-    lines: list[str] = []
-    for suite in results:
-        if not verbose and not suite.failed:
-            continue
-        lines.append(suite.file)
-        case = None
-        for check in suite.checks:
-            if not verbose and check.passed:
-                continue
-            if check.case != case:
-                case = check.case
-                lines.append(f"  {case}")
-            mark = "PASS" if check.passed else "FAIL"
-            lines.append(f"    {mark} {check.rule}: expected {check.expected.value}, "
-                         f"got {check.got.value}")
-            if not check.passed and check.detail:
-                lines.append(f"         {check.detail}")
-    lines.append(summary_line(results))
-    return "\n".join(lines) + "\n"
-
-
-def render_junit(results: Sequence[SuiteResult]) -> str:
-    """JUnit XML: a testsuite per test file, a testcase per expectation."""
-    total = sum(len(r.checks) for r in results)
-    failures = sum(r.failed for r in results)
-    root = ElementTree.Element("testsuites", name="bedrock-drift test", tests=str(total),
-                               failures=str(failures), errors="0")
-    for suite in results:
-        element = ElementTree.SubElement(root, "testsuite", name=suite.file,
-                                         tests=str(len(suite.checks)),
-                                         failures=str(suite.failed), errors="0", skipped="0")
-        for check in suite.checks:
-            case = ElementTree.SubElement(element, "testcase", classname=check.case,
-                                          name=check.rule, time="0")
-            if not check.passed:
-                failure = ElementTree.SubElement(
-                    case, "failure", type="UnexpectedStatus",
-                    message=f"expected {check.expected.value}, got {check.got.value}")
-                failure.text = check.detail or None
-    ElementTree.indent(root)
-    body = ElementTree.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
-
-
-RENDERERS: dict[str, Callable[[Sequence[SuiteResult]], str]] = {
-    "text": render_text,
-    "junit": render_junit,
-}
-
-
-def exit_code(results: Sequence[SuiteResult]) -> int:
-    """0 when every expectation held, 1 when one did not."""
-    return 1 if any(r.failed for r in results) else 0

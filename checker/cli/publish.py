@@ -1,0 +1,62 @@
+"""``publish``: import a JSON report's findings into AWS Security Hub (the one command that
+writes to AWS; ``check`` and the rest stay read-only)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from checker.cli.app import cli
+from checker.cli.options import LiveOptions, debug_option
+from checker.errors import InputError
+from checker.publish import publish_report
+from checker.sources.aws import DEFAULT_MAX_ATTEMPTS, default_session_factory
+from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME
+from checker.sources.files import read_data
+
+
+@cli.command()
+@click.argument("report_path", metavar="REPORT.json")
+@click.option("--profile", metavar="PROFILE", help="AWS profile to use.")
+@click.option("--assume-role", "assume_roles", multiple=True, metavar="ROLE_ARN",
+              help="Write the findings of the role's account through this role (repeatable).")
+@click.option("--external-id", metavar="ID", help="External id for --assume-role/--accounts.")
+@click.option("--role-session-name", default=DEFAULT_ROLE_SESSION_NAME, show_default=True,
+              help="Session name of the assumed roles.")
+@click.option("--accounts", "accounts_file", metavar="FILE",
+              help="YAML list of accounts (role_arn or profile), as for check.")
+@click.option("--resolve-missing/--no-resolve-missing", default=True, show_default=True,
+              help="Archive this tool's findings that no longer hold (passes, and models or "
+                   "rules gone) in each account and region the report read completely.")
+@click.option("--max-attempts", type=click.IntRange(min=1), default=DEFAULT_MAX_ATTEMPTS,
+              show_default=True, help="Calls per request at most, the first included.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@debug_option
+def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...],
+            external_id: str | None, role_session_name: str, accounts_file: str | None,
+            resolve_missing: bool, max_attempts: int, quiet: bool, debug: bool) -> None:
+    """Import the findings of a JSON report into AWS Security Hub.
+
+    Each finding goes to its own account and region (the current account only, unless
+    --assume-role or --accounts name others). Exit 0 when every finding was imported, 2 when
+    any could not be (each is named on stderr).
+    """
+    accounts = LiveOptions(profile=profile, assume_roles=assume_roles, external_id=external_id,
+                           role_session_name=role_session_name,
+                           accounts_file=accounts_file).accounts()
+    data = read_data(report_path, json_only=True)
+    if not isinstance(data, dict):
+        raise InputError(f"{report_path}: not a bedrock-drift JSON report")
+    result = publish_report(data, default_session_factory, profile=profile, accounts=accounts,
+                            resolve_missing=resolve_missing,
+                            role_session_name=role_session_name, max_attempts=max_attempts)
+    for error in result.errors:
+        click.echo(f"bedrock-drift: error: {error}", err=True)
+    if not quiet:
+        calls = ", ".join(f"{name} {count}" for name, count in sorted(result.calls.items()))
+        click.echo(f"Published to Security Hub in {len(result.pairs)} account-region pairs: "
+                   f"{result.imported} imported, {result.unchanged} unchanged, "
+                   f"{result.archived} archived, {len(result.errors)} errors"
+                   + (f" (calls: {calls})" if calls else "") + ".", err=True)
+    sys.exit(result.exit_code)

@@ -1,0 +1,219 @@
+"""AWS Security Finding Format: the findings as Security Hub's ``BatchImportFindings`` takes
+them.
+
+One finding per (model, rule) that ran and applied: ``FAILED`` for a violation (waived ones
+with ``Workflow.Status: SUPPRESSED`` and the waiver in ``Note``), ``PASSED`` for a pass,
+``NOT_AVAILABLE`` for an error. A finding's ``Id`` depends only on the account, region, model
+and rule, so a later run updates the same finding in Security Hub instead of adding one.
+The output is a JSON array with one finding per line: a report of 10,000 models and 50
+rules holds half a million findings, which an indented array would make four times longer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from checker import TOOL_NAME
+from checker.policy.frameworks import requirement_ids
+from checker.reports.outcomes import RuleOutcome, partition_of, rule_outcomes
+from checker.reports.wording import format_value
+from checker.results import ModelRef, Report, RuleInfo, Status
+
+SCHEMA_VERSION = "2018-10-08"
+SEVERITY_LABELS = {"info": "INFORMATIONAL", "low": "LOW", "medium": "MEDIUM", "high": "HIGH",
+                   "critical": "CRITICAL"}
+COMPLIANCE_STATUS = {Status.PASS: "PASSED", Status.FAIL: "FAILED", Status.WAIVED: "FAILED",
+                     Status.ERROR: "NOT_AVAILABLE"}
+# Security Hub's own controls mark passed findings resolved; a waived one is suppressed.
+WORKFLOW_STATUS = {Status.PASS: "RESOLVED", Status.FAIL: "NEW", Status.WAIVED: "SUPPRESSED",
+                   Status.ERROR: "NEW"}
+# Findings this tool imports are told apart from every other product's by this field.
+GENERATOR_FIELD = f"{TOOL_NAME}/Generator"
+UNKNOWN = "unknown"
+
+# Security Hub's documented limits on a finding's fields.
+MAX_ID = 512
+MAX_TITLE = 256
+MAX_DESCRIPTION = 1024
+MAX_TEXT = 512  # Remediation.Recommendation.Text, Note.Text
+MAX_FIELD_VALUE = 2048  # ProductFields values
+MAX_REQUIREMENTS = 32
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def finding_id(account: str, region: str, model_key: str, rule_id: str) -> str:
+    """Stable for (account, region, model, policy/rule) across runs."""
+    plain = f"{TOOL_NAME}/{account}/{region}/{model_key}/{rule_id}"
+    if len(plain) <= MAX_ID:
+        return plain
+    digest = hashlib.sha256(plain.encode("utf-8")).hexdigest()
+    return f"{TOOL_NAME}/{account}/{region}/sha256-{digest}"
+
+
+def product_arn(partition: str, region: str, account: str) -> str:
+    """The account's default product: what findings of a custom integration are filed under."""
+    return f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default"
+
+
+def _description(outcome: RuleOutcome) -> str:
+    rule, finding = outcome.rule, outcome.finding
+    if outcome.status is Status.PASS:
+        return f"The model holds to {rule.qualified_id}: {rule.title}."
+    if outcome.status is Status.ERROR:
+        if outcome.error is not None:
+            return (f"Could not be judged ({outcome.error.code}): {outcome.error.message}")
+        return "Could not be judged."
+    assert finding is not None
+    parts = [finding.message]
+    if finding.field:
+        parts.append(f"{finding.field}: expected {finding.expected}, actual "
+                     f"{format_value(finding.actual)}")
+    return ". ".join(p.rstrip(".") for p in parts if p) + "."
+
+
+class _Parts:
+    """What every finding of one model, or of one rule, shares: made once per report."""
+
+    def __init__(self) -> None:
+        self.models: dict[tuple[str | None, str | None, str, str | None], tuple[Any, ...]] = {}
+        self.rules: dict[int, tuple[Any, ...]] = {}
+
+    def model(self, model: ModelRef) -> tuple[Any, ...]:
+        key = (model.arn, model.name, model.kind, model.address)
+        parts = self.models.get(key)
+        if parts is None:
+            partition = partition_of(model.arn)
+            model_key = model.fingerprint_key
+            resource: dict[str, Any] = {"Type": "Other",
+                                        "Id": model.arn or model.address or model.name
+                                        or model_key,
+                                        "Partition": partition}
+            if model.region:
+                resource["Region"] = model.region
+            details = {"ModelName": model.name, "Kind": model.kind,
+                       "TerraformAddress": model.address}
+            resource["Details"] = {"Other": {k: v for k, v in details.items() if v}}
+            parts = self.models[key] = (model.account_id or UNKNOWN, model.region or UNKNOWN,
+                                        partition, model_key, resource)
+        return parts
+
+    def rule(self, rule: RuleInfo) -> tuple[Any, ...]:
+        parts = self.rules.get(id(rule))
+        if parts is None:
+            remediation = None
+            if rule.remediation or rule.link:
+                recommendation: dict[str, str] = {
+                    "Text": _cut(rule.remediation or f"See {rule.link}", MAX_TEXT)}
+                if rule.link:
+                    recommendation["Url"] = rule.link
+                remediation = {"Recommendation": recommendation}
+            parts = self.rules[id(rule)] = (
+                rule.qualified_id, requirement_ids(rule.compliance)[:MAX_REQUIREMENTS],
+                [f"Software and Configuration Checks/{TOOL_NAME}/{rule.policy}"], remediation)
+        return parts
+
+
+def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
+                 parts: _Parts | None = None) -> dict[str, Any]:
+    """One ASFF finding for one (model, rule) outcome."""
+    parts = parts or _Parts()
+    model, rule, status = outcome.model, outcome.rule, outcome.status
+    account, region, partition, model_key, resource = parts.model(model)
+    rule_id, requirements, types, remediation = parts.rule(rule)
+    passed = status is Status.PASS
+    severity = outcome.severity
+    label = {"Label": "INFORMATIONAL" if passed else SEVERITY_LABELS[severity],
+             "Original": severity}
+    fields: dict[str, str] = {
+        GENERATOR_FIELD: TOOL_NAME,
+        f"{TOOL_NAME}/ToolVersion": tool_version,
+        f"{TOOL_NAME}/Policy": rule.policy,
+        f"{TOOL_NAME}/Rule": rule.id,
+        f"{TOOL_NAME}/Status": status.value,
+        f"{TOOL_NAME}/Severity": severity,
+        f"{TOOL_NAME}/ModelKind": model.kind,
+    }
+    if model.name:
+        fields[f"{TOOL_NAME}/ModelName"] = _cut(model.name, MAX_FIELD_VALUE)
+    if model.address:
+        fields[f"{TOOL_NAME}/TerraformAddress"] = _cut(model.address, MAX_FIELD_VALUE)
+    if rule.labels:
+        fields[f"{TOOL_NAME}/Labels"] = _cut(", ".join(rule.labels), MAX_FIELD_VALUE)
+    finding = outcome.finding
+    if finding is not None:
+        if finding.field:
+            fields[f"{TOOL_NAME}/Field"] = _cut(finding.field, MAX_FIELD_VALUE)
+        if finding.expected is not None:
+            fields[f"{TOOL_NAME}/Expected"] = _cut(finding.expected, MAX_FIELD_VALUE)
+        fields[f"{TOOL_NAME}/Actual"] = _cut(
+            json.dumps(finding.actual, ensure_ascii=False, default=str), MAX_FIELD_VALUE)
+        if finding.known:
+            fields[f"{TOOL_NAME}/Known"] = "true"
+    if outcome.error is not None:
+        fields[f"{TOOL_NAME}/ErrorCode"] = _cut(outcome.error.code, MAX_FIELD_VALUE)
+    compliance: dict[str, Any] = {"Status": COMPLIANCE_STATUS[status]}
+    if requirements:
+        compliance["RelatedRequirements"] = requirements
+    data: dict[str, Any] = {
+        "SchemaVersion": SCHEMA_VERSION,
+        "Id": finding_id(account, region, model_key, rule_id),
+        "ProductArn": product_arn(partition, region, account),
+        "ProductName": TOOL_NAME,
+        "CompanyName": TOOL_NAME,
+        "Region": region,
+        "GeneratorId": rule_id,
+        "AwsAccountId": account,
+        "Types": types,
+        "CreatedAt": generated_at,
+        "UpdatedAt": generated_at,
+        "LastObservedAt": generated_at,
+        "Severity": label,
+        "Title": _cut(f"{rule.title or rule_id} ({model.name or model_key})", MAX_TITLE),
+        "Description": _cut(_description(outcome), MAX_DESCRIPTION),
+        "ProductFields": fields,
+        "Resources": [resource],
+        "Compliance": compliance,
+        "Workflow": {"Status": WORKFLOW_STATUS[status]},
+        "RecordState": "ACTIVE",
+        # Security Hub takes later changes of severity and types from here only.
+        "FindingProviderFields": {"Severity": label, "Types": types},
+    }
+    if remediation is not None:
+        data["Remediation"] = remediation
+    if rule.link:
+        data["SourceUrl"] = rule.link
+    if status is Status.WAIVED and finding is not None and finding.waiver is not None:
+        waiver = finding.waiver
+        data["Note"] = {
+            "Text": _cut(f"Waived until {waiver.expires.isoformat()}: {waiver.reason}",
+                         MAX_TEXT),
+            "UpdatedBy": TOOL_NAME,
+            "UpdatedAt": generated_at,
+        }
+    return data
+
+
+def asff_findings(report: Report) -> Iterator[dict[str, Any]]:
+    """Every finding of the report, one at a time."""
+    parts = _Parts()
+    for outcome in rule_outcomes(report):
+        yield asff_finding(outcome, report.generated_at, report.tool_version, parts)
+
+
+def dumps_array(items: Iterable[Any]) -> str:
+    """A JSON array with one compact item per line (``[]`` for none)."""
+    lines = [json.dumps(item, ensure_ascii=False, default=str) for item in items]
+    if not lines:
+        return "[]\n"
+    return "[\n" + ",\n".join(lines) + "\n]\n"
+
+
+def render_asff(report: Report, *, color: bool = False) -> str:
+    """The report as a JSON array of ASFF findings. ``color`` is ignored."""
+    return dumps_array(asff_findings(report))
