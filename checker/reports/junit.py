@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from checker import TOOL_NAME
 from checker.reports.wording import (
@@ -47,60 +47,52 @@ def render_junit(report: Report, *, color: bool = False) -> str:
 
     classnames = _classnames(report)
     suites: list[_Suite] = []
+    # Each rule's suite, its file and line attributes, and the whole tail of the two
+    # commonest cases (passed, not applicable), worked out once, not once per model.
+    routes: dict[str, tuple[Callable[[str], None], str, str, _Suite]] = {}
     for policy in report.policies:
         suite = _Suite(policy.name, timestamp)
         suite.properties(report, {"policy.file": policy.file, "policy.sha256": policy.sha256})
-        # Each rule's file and line attributes, worked out once, not once per model; and the
-        # whole tail of the two commonest cases (passed, not applicable).
-        owned = {rule.qualified_id: (f' name="{_attr(rule.qualified_id)}" file="'
-                                     f'{_attr(relative_path(rule.file))}" line="{rule.line}"')
-                 for rule in policy.rules}
-        passed = {rule_id: attrs + " />" for rule_id, attrs in owned.items()}
-        not_applicable = {rule_id: f"{attrs}>\n{_NOT_APPLICABLE}\n    </testcase>"
-                          for rule_id, attrs in owned.items()}
-        append = suite.lines.append
-        tests = skipped = 0
-        for model in report.models:
-            ref = model.model
-            classname = f'    <testcase classname="{_attr(classnames[ref])}"'
-            for rule_id, status in model.results.items():
-                if rule_id not in owned:
-                    continue
-                if status is Status.PASS:
-                    append(classname + passed[rule_id])
-                    tests += 1
-                elif status is Status.NOT_APPLICABLE:
-                    append(classname + not_applicable[rule_id])
-                    tests += 1
-                    skipped += 1
-                elif status is Status.FAIL:
-                    suite.case(classname + owned[rule_id], _failure(
-                        violations.get((ref.fingerprint_key, rule_id), ()), rule_id),
-                        "failures")
-                elif status is Status.WAIVED:
-                    suite.case(classname + owned[rule_id], _skip_waived(
-                        waived.get((ref.fingerprint_key, rule_id), ())), "skipped")
-                else:  # Status.ERROR
-                    found = index.about(ref, rule_id) or index.about(ref, None)
-                    placed.update(found)
-                    suite.case(classname + owned[rule_id], _error(
-                        [errors[i] for i in found], f"{rule_id} could not be judged"), "errors")
-        suite.counts["tests"] += tests
-        suite.counts["skipped"] += skipped
-        # Findings about models that were not read (an inventory's missing required model).
-        listed = {model.model.fingerprint_key for model in report.models}
-        for finding in (*report.violations, *report.waived):
-            rule_id = finding.rule.qualified_id
-            if rule_id not in owned or finding.model.fingerprint_key in listed:
-                continue
-            head = (f'    <testcase classname="{_attr(finding.model.display_name)}"'
-                    + owned[rule_id])
-            if finding.waiver is not None:
-                suite.case(head, _skip_waived([finding]), "skipped")
-            else:
-                suite.case(head, _failure([finding], rule_id), "failures")
-        suite.text("system-out", [models_read(report)])
         suites.append(suite)
+        for rule in policy.rules:
+            attrs = (f' name="{_attr(rule.qualified_id)}" file="'
+                     f'{_attr(relative_path(rule.file))}" line="{rule.line}"')
+            routes.setdefault(rule.qualified_id, (
+                suite.lines.append, attrs + " />",
+                f"{attrs}>\n{_NOT_APPLICABLE}\n    </testcase>", suite))
+    passed, not_applicable = Status.PASS, Status.NOT_APPLICABLE
+
+    # One pass over the models: each case goes to its policy's suite, in model order. The
+    # two commonest cases are one append each; the suites count their lines at the end.
+    for model in report.models:
+        ref = model.model
+        classname = f'    <testcase classname="{_attr(classnames[ref])}"'
+        for rule_id, status in model.results.items():
+            route = routes.get(rule_id)
+            if route is None:
+                continue
+            if status is passed:
+                route[0](classname + route[1])
+            elif status is not_applicable:
+                route[0](classname + route[2])
+            else:
+                _other_case(route[3], classname + route[1][:-3], ref, rule_id, status,
+                            violations, waived, errors, index, placed)
+
+    # Findings about models that were not read (an inventory's missing required model).
+    listed = {model.model.fingerprint_key for model in report.models}
+    for finding in (*report.violations, *report.waived):
+        route = routes.get(finding.rule.qualified_id)
+        if route is None or finding.model.fingerprint_key in listed:
+            continue
+        suite, attrs = route[3], route[1][:-3]
+        head = f'    <testcase classname="{_attr(finding.model.display_name)}"' + attrs
+        if finding.waiver is not None:
+            suite.case(head, _skip_waived([finding]), "skipped")
+        else:
+            suite.case(head, _failure([finding], finding.rule.qualified_id), "failures")
+    for suite in suites:
+        suite.text("system-out", [models_read(report)])
 
     # What no policy case showed: unread models, failed regions, and the run's warnings.
     # Every error lands on some case: a gate must never hide one.
@@ -124,20 +116,40 @@ def render_junit(report: Report, *, color: bool = False) -> str:
                                       for w in report.warnings])
     suites.append(run_suite)
 
-    totals = {name: sum(suite.counts[name] for suite in suites) for name in _COUNTS}
+    counts = [suite.totals() for suite in suites]
+    totals = {name: sum(c[name] for c in counts) for name in _COUNTS}
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="'
              f'{_attr(TOOL_NAME)}"{_count_attrs(totals)}>']
-    for suite in suites:
+    for suite, suite_counts in zip(suites, counts, strict=True):
         parts.append(f'  <testsuite name="{_attr(suite.name)}" timestamp="{suite.timestamp}"'
-                     f"{_count_attrs(suite.counts)}>")
+                     f"{_count_attrs(suite_counts)}>")
         parts.extend(suite.lines)
         parts.append("  </testsuite>")
     parts.append("</testsuites>\n")
     return "\n".join(parts)
 
 
+def _other_case(suite: _Suite, head: str, ref: ModelRef, rule_id: str, status: Status,
+                violations: dict[tuple[str, str], list[Finding]],
+                waived: dict[tuple[str, str], list[Finding]], errors: list[ReportError],
+                index: _ErrorIndex, placed: set[int]) -> None:
+    """A failed, waived or unjudged case, with its child element."""
+    if status is Status.FAIL:
+        suite.case(head, _failure(violations.get((ref.fingerprint_key, rule_id), ()),
+                                  rule_id), "failures")
+    elif status is Status.WAIVED:
+        suite.case(head, _skip_waived(waived.get((ref.fingerprint_key, rule_id), ())),
+                   "skipped")
+    else:  # Status.ERROR
+        found = index.about(ref, rule_id) or index.about(ref, None)
+        placed.update(found)
+        suite.case(head, _error([errors[i] for i in found], f"{rule_id} could not be judged"),
+                   "errors")
+
+
 _COUNTS = ("tests", "failures", "errors", "skipped")
 _NOT_APPLICABLE = '      <skipped message="not applicable" />'
+_NA_TAIL = f">\n{_NOT_APPLICABLE}\n    </testcase>"
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -174,6 +186,16 @@ class _Suite:
         self.timestamp = timestamp
         self.lines: list[str] = []
         self.counts = dict.fromkeys(_COUNTS, 0)
+        self.fixed = 0  # lines that are not testcases (properties, system-out)
+
+    def totals(self) -> dict[str, int]:
+        """The counts, with the passed and not applicable cases (appended as lines, not
+        counted on the way) worked out from the lines: every other line is one case."""
+        counts = dict(self.counts)
+        cases = len(self.lines) - self.fixed
+        counts["tests"] = cases
+        counts["skipped"] += sum(1 for line in self.lines if line.endswith(_NA_TAIL))
+        return counts
 
     def properties(self, report: Report, extra: dict[str, str]) -> None:
         values = {**extra, "models.read": str(report.summary.models),
@@ -182,11 +204,11 @@ class _Suite:
         self.lines.extend(_element("      ", "property", {"name": name, "value": value})
                           for name, value in values.items())
         self.lines.append("    </properties>")
+        self.fixed += 2 + len(values)
 
     def case(self, head: str, child: str | None, counted: str | None) -> None:
         """A testcase: ``head`` is its start tag up to the attributes' end, ``child`` its
         one child element (or None), ``counted`` the count that child adds to."""
-        self.counts["tests"] += 1
         if child is None:
             self.lines.append(head + " />")
             return
@@ -196,6 +218,7 @@ class _Suite:
 
     def text(self, tag: str, lines: list[str]) -> None:
         self.lines.append(_element("    ", tag, {}, "\n".join(lines)))
+        self.fixed += 1
 
 
 def _classnames(report: Report) -> dict[ModelRef, str]:
@@ -222,8 +245,9 @@ def _failure(findings: Iterable[Finding], rule_id: str) -> str:
     lines = [finding_sentence(f) for f in findings]
     if first.rule.remediation:
         lines.append(f"Remediation: {first.rule.remediation}")
-    return _element("      ", "failure", {"message": message, "type": first.rule.severity},
-                    "\n".join(lines))
+    text = _text("\n".join(lines))
+    head = f'      <failure message="{_attr(message)}" type="{_attr(first.rule.severity)}"'
+    return f"{head}>{text}</failure>" if text else head + " />"
 
 
 def _skip_waived(findings: Iterable[Finding]) -> str:
@@ -240,8 +264,10 @@ def _error(errors: Iterable[ReportError], fallback: str) -> str:
     errors = tuple(errors)
     if not errors:
         return _element("      ", "error", {"message": fallback, "type": "error"})
-    return _element("      ", "error", {"message": errors[0].message, "type": errors[0].code},
-                    "\n".join(error_sentence(e) for e in errors))
+    # As _element writes it, without the generic attribute loop: errors can be many.
+    text = _text("\n".join(error_sentence(e) for e in errors))
+    head = f'      <error message="{_attr(errors[0].message)}" type="{_attr(errors[0].code)}"'
+    return f"{head}>{text}</error>" if text else head + " />"
 
 
 class _ErrorIndex:
