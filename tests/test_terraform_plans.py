@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.engine.evaluate import evaluate
 from checker.errors import InputError
@@ -398,3 +401,48 @@ def test_bad_plan_facts_in_a_snapshot(facts: Any, message: str, tmp_path: Path) 
         {"modelName": "m", "kind": "planned", "plan": copy.deepcopy(facts)}]}
     with pytest.raises(InputError, match=message):
         convert(snapshot, "snap.json")
+
+
+# --- any damage to a real plan is a one-line refusal or a judged model ----------------------
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_paths(item, (*path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_paths(item, (*path, index)))
+    return found
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=3),
+    max_leaves=6)
+PLAN_PATHS = [p for p in _paths(load(MODULES)) if p and p[0] != "configuration"]
+
+
+@settings(max_examples=int(os.environ.get('FUZZ_EXAMPLES', '150')), deadline=None)
+@given(st.sampled_from(PLAN_PATHS), JSON_VALUES)
+def test_a_damaged_plan_is_refused_or_judged_never_a_crash(path: tuple[Any, ...],
+                                                           value: Any) -> None:
+    plan = load(MODULES)
+    target: Any = plan
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    try:
+        items = plan_to_inputs(plan, "plan.json")
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    report = judge(None, *items)
+    assert {e.code for e in report.errors} <= {"UnknownUntilApply", "SensitiveNotRecorded",
+                                               "EvaluationError"}
+    if "after_sensitive" in path:
+        return  # the damage may have unmarked a sensitive value: it may then be shown
+    for secret in SECRETS:
+        for fmt in ("json", "text"):
+            assert secret not in render(report, fmt)

@@ -282,6 +282,8 @@ def plan_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
         where = f"{file}: {address}"
         if not isinstance(change, Mapping) or not isinstance(change.get("actions"), list):
             raise InputError(f"{where}: change.actions is missing")
+        if not all(isinstance(action, str) for action in change["actions"]):
+            raise InputError(f"{where}: change.actions must be a list of strings")
         actions = change["actions"]
         if not _JUDGED_ACTIONS & set(actions):
             continue
