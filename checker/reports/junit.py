@@ -49,7 +49,7 @@ def render_junit(report: Report, *, color: bool = False) -> str:
     suites: list[_Suite] = []
     # Each rule's suite, its file and line attributes, and the whole tail of the two
     # commonest cases (passed, not applicable), worked out once, not once per model.
-    routes: dict[str, tuple[Callable[[str], None], str, str, _Suite]] = {}
+    routes: dict[str, tuple[Callable[[str], None], str, str, _Suite, list[int]]] = {}
     for policy in report.policies:
         suite = _Suite(policy.name, timestamp)
         suite.properties(report, {"policy.file": policy.file, "policy.sha256": policy.sha256})
@@ -58,8 +58,8 @@ def render_junit(report: Report, *, color: bool = False) -> str:
             attrs = (f' name="{_attr(rule.qualified_id)}" file="'
                      f'{_attr(relative_path(rule.file))}" line="{rule.line}"')
             routes.setdefault(rule.qualified_id, (
-                suite.lines.append, attrs + " />",
-                f"{attrs}>\n{_NOT_APPLICABLE}\n    </testcase>", suite))
+                suite.lines.append, attrs + " />", attrs + _NA_TAIL, suite,
+                suite.not_applicable))
     passed, not_applicable = Status.PASS, Status.NOT_APPLICABLE
 
     # One pass over the models: each case goes to its policy's suite, in model order. The
@@ -75,6 +75,7 @@ def render_junit(report: Report, *, color: bool = False) -> str:
                 route[0](classname + route[1])
             elif status is not_applicable:
                 route[0](classname + route[2])
+                route[4][0] += 1
             else:
                 _other_case(route[3], classname + route[1][:-3], ref, rule_id, status,
                             violations, waived, errors, index, placed)
@@ -153,19 +154,24 @@ _NA_TAIL = f">\n{_NOT_APPLICABLE}\n    </testcase>"
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
-_TEXT_SPECIAL = re.compile("[&<>]")
+# What needs work: a character to escape, or one XML cannot carry at all (see xml_text).
+_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]|' + _XML_FORBIDDEN.pattern)
+_TEXT_SPECIAL = re.compile("[&<>]|" + _XML_FORBIDDEN.pattern)
 
 
 def _attr(value: object) -> str:
     """An attribute value as ElementTree writes it, after xml_text."""
-    text = xml_text(value)
-    return text.translate(_ATTR_ESCAPES) if _ATTR_SPECIAL.search(text) else text
+    text = value if type(value) is str else str(value)
+    if _ATTR_SPECIAL.search(text) is None:  # one scan for the common, plain value
+        return text
+    return xml_text(text).translate(_ATTR_ESCAPES)
 
 
 def _text(value: object) -> str:
-    text = xml_text(value)
-    return text.translate(_TEXT_ESCAPES) if _TEXT_SPECIAL.search(text) else text
+    text = value if type(value) is str else str(value)
+    if _TEXT_SPECIAL.search(text) is None:
+        return text
+    return xml_text(text).translate(_TEXT_ESCAPES)
 
 
 def _element(indent: str, tag: str, attrs: dict[str, str], text: str = "") -> str:
@@ -187,14 +193,15 @@ class _Suite:
         self.lines: list[str] = []
         self.counts = dict.fromkeys(_COUNTS, 0)
         self.fixed = 0  # lines that are not testcases (properties, system-out)
+        self.not_applicable = [0]  # counted in place by render_junit's loop
 
     def totals(self) -> dict[str, int]:
-        """The counts, with the passed and not applicable cases (appended as lines, not
-        counted on the way) worked out from the lines: every other line is one case."""
+        """The counts, with the passed and not applicable cases (appended as bare lines)
+        worked out from the lines: every line but the fixed ones is one case."""
         counts = dict(self.counts)
         cases = len(self.lines) - self.fixed
         counts["tests"] = cases
-        counts["skipped"] += sum(1 for line in self.lines if line.endswith(_NA_TAIL))
+        counts["skipped"] += self.not_applicable[0]
         return counts
 
     def properties(self, report: Report, extra: dict[str, str]) -> None:
@@ -277,34 +284,44 @@ class _ErrorIndex:
     has one, else by name."""
 
     def __init__(self, errors: list[ReportError]) -> None:
-        self.by_arn: dict[tuple[str | None, str], list[int]] = defaultdict(list)
-        self.by_address: dict[tuple[str | None, str], list[int]] = defaultdict(list)
-        self.by_name: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+        Key = tuple[str | None, str]
+        self.by_arn: dict[Key, list[int]] = defaultdict(list)
+        # Errors without an ARN, which models with one match by address or name too; and
+        # every error by address or name, for models without an ARN.
+        self.by_address_no_arn: dict[Key, list[int]] = defaultdict(list)
+        self.by_name_no_arn: dict[Key, list[int]] = defaultdict(list)
+        self.by_address: dict[Key, list[int]] = defaultdict(list)
+        self.by_name: dict[Key, list[int]] = defaultdict(list)
         for i, error in enumerate(errors):
-            if error.model_arn is not None:
-                self.by_arn[(error.rule, error.model_arn)].append(i)
-            if error.address is not None:
-                self.by_address[(error.rule, error.address)].append(i)
-            elif error.model_name is not None:
-                self.by_name[(error.rule, error.model_name)].append(i)
-        self.errors = errors
+            arn, address, name, rule = (error.model_arn, error.address, error.model_name,
+                                        error.rule)
+            if arn is not None:
+                self.by_arn[(rule, arn)].append(i)
+            if address is not None:
+                self.by_address[(rule, address)].append(i)
+                if arn is None:
+                    self.by_address_no_arn[(rule, address)].append(i)
+            elif name is not None:
+                self.by_name[(rule, name)].append(i)
+                if arn is None:
+                    self.by_name_no_arn[(rule, name)].append(i)
 
     def about(self, model: ModelRef, rule_id: str | None) -> list[int]:
         """Indexes of the errors about ``model`` and exactly ``rule_id`` (None: the whole
         model), in report order."""
-        found: list[int] = []
         if model.arn is not None:
-            found.extend(self.by_arn.get((rule_id, model.arn), ()))
+            found = self.by_arn.get((rule_id, model.arn), [])
+            if model.address is not None:
+                others = self.by_address_no_arn.get((rule_id, model.address))
+            else:
+                others = (self.by_name_no_arn.get((rule_id, model.name))
+                          if model.name is not None else None)
+            return sorted(found + others) if others else list(found)
         if model.address is not None:
-            others = self.by_address.get((rule_id, model.address), ())
-        elif model.name is not None:
-            others = self.by_name.get((rule_id, model.name), ())
-        else:
-            others = ()
-        # Those not already matched by ARN: the ARN decides when both sides have one.
-        found.extend(i for i in others
-                     if model.arn is None or self.errors[i].model_arn is None)
-        return sorted(found)
+            return list(self.by_address.get((rule_id, model.address), ()))
+        if model.name is not None:
+            return list(self.by_name.get((rule_id, model.name), ()))
+        return []
 
 
 def _by_case(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
