@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -11,18 +11,10 @@ from typing import Any
 from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
+from checker.engine.applicability import holds, reads_imported_fields, unjudged, unread
 from checker.errors import UsageError
 from checker.lang.context import did_you_mean
-from checker.lang.fields import imported_model_fields
-from checker.lang.unknowns import (
-    Path,
-    hide,
-    hide_value,
-    judge_unknowns,
-    secret_texts,
-    show_paths,
-    tracked,
-)
+from checker.lang.unknowns import hide, hide_value, judge_unknowns, secret_texts
 from checker.policy.frameworks import catalog, controls_of
 from checker.policy.loader import Policy, Rule, Waiver
 from checker.results import (
@@ -173,8 +165,8 @@ class _Judge:
                 else:
                     try:
                         if in_scope is None:
-                            in_scope = _holds(policy.in_scope, item,
-                                              _unread(item, scope_needs))
+                            in_scope = holds(policy.in_scope, item,
+                                              unread(item, scope_needs))
                         status = self._judge_rule(policy, rule, ref, item, in_scope)
                     except Exception as exc:  # a malformed document must never pass a gate
                         self._add_error(rule_id, "EvaluationError",
@@ -205,13 +197,13 @@ class _Judge:
             return _NA
         when = rule.when
         if when is not None:
-            unread = _unread(item, rule.needs) if rule.needs else item.unknown_fields
+            doubtful = unread(item, rule.needs) if rule.needs else item.unknown_fields
             # Fields known only after apply are rare (plans): test plain documents directly.
-            applies = (_holds(lambda d: when.test(d) is not False, item, unread) if unread
+            applies = (holds(lambda d: when.test(d) is not False, item, doubtful) if doubtful
                        else when.test(item.document) is not False)
             if not applies:
                 return _NA
-        if item.kind == "imported" and not _reads_imported_fields(rule, item.document):
+        if item.kind == "imported" and not reads_imported_fields(rule, item.document):
             return _NA
         missing = _not_fetched(rule, item, self.shown) if rule.needs else None
         if missing is not None:
@@ -222,7 +214,7 @@ class _Judge:
             outcomes, hits = judge_unknowns(rule.check.evaluate, item.document, unknown,
                                             item.unknown_choices)
             if hits or any(o != outcomes[0] for o in outcomes):
-                self._add_error(rule.qualified_id, *_unjudged(item, hits, unknown, outcomes))
+                self._add_error(rule.qualified_id, *unjudged(item, hits, unknown))
                 return _ERROR
             outcome = outcomes[0]
         else:
@@ -296,50 +288,6 @@ class _Judge:
                         f"{where}: waiver for {policy.name} rules [{rules}] matched no "
                         "violation; remove it or fix its rules/models"))
         return warnings
-
-
-def _reads_imported_fields(rule: Rule, doc: Mapping[str, Any]) -> bool:
-    """Whether a rule's check reads any field a Custom Model Import model can have. One that
-    reads only others (training data, modelStatus, customizationType, job) cannot apply to
-    it: GetImportedModel has no such fields."""
-    view, log = tracked(doc)
-    rule.check.evaluate(view)
-    fields = imported_model_fields()
-    return any(path and path[0] in fields for path in log.paths)
-
-
-def _unread(item: ModelInput, needs: frozenset[str]) -> tuple[Path, ...]:
-    """What applicability must treat as unknown: values known only after apply, and the
-    needed enrichments that were not fetched (or failed) for this model."""
-    missing = tuple((key,) for key in needs if key not in item.document)
-    return (*item.unknown_fields, *missing) if missing else item.unknown_fields
-
-
-def _holds(test: Callable[[Mapping[str, Any]], bool], item: ModelInput,
-           unknown: Sequence[Path]) -> bool:
-    """A scope or ``when`` test; when it reads a field known only after apply, the doubt
-    counts as "applies" (doubt widens what is judged, it never excuses a model), unless the
-    field is one of a few values and the test excludes the model for every one of them."""
-    if not unknown:
-        return test(item.document)
-    results, hits = judge_unknowns(test, item.document, unknown, item.unknown_choices)
-    return bool(hits) or any(results)
-
-
-def _unjudged(item: ModelInput, hits: Sequence[Path], unknown: Sequence[Path],
-              outcomes: Sequence[Outcome]) -> tuple[str, str]:
-    """The error code and message of a rule that read what is not known."""
-    withheld = [p for p in hits if p in item.withheld_fields]
-    if withheld:
-        return ("SensitiveNotRecorded",
-                f"the rule reads {show_paths(withheld)}, a sensitive value this snapshot does "
-                "not record: judge the plan itself")
-    if hits:
-        return ("UnknownUntilApply", f"the rule reads {show_paths(hits)}, known only after "
-                "apply: it cannot be judged before deployment")
-    read = [p for paths, _ in item.unknown_choices for p in paths if p in unknown][:1]
-    return ("UnknownUntilApply", f"the rule's result depends on {show_paths(read)}, known "
-            "only after apply: it cannot be judged before deployment")
 
 
 def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
