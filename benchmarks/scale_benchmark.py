@@ -120,9 +120,10 @@ class StubServer:
     """``bedrock_stub.py`` in its own process, and its counters."""
 
     def __init__(self, models: int, latency: float, quota: float | None,
-                 throttle_status: int | None = None, keys: int = 1) -> None:
+                 throttle_status: int | None = None, keys: int = 1,
+                 extra: tuple[str, ...] = ()) -> None:
         cmd = [sys.executable, str(HERE / "bedrock_stub.py"), "--models", str(models),
-               "--latency", str(latency), "--port", "0", "--keys", str(keys)]
+               "--latency", str(latency), "--port", "0", "--keys", str(keys), *extra]
         if quota is not None:
             cmd += ["--quota", str(quota)]
         if throttle_status is not None:

@@ -9,7 +9,14 @@ from typing import Any
 
 # Keys the engine adds by extra API calls. Absent means "not fetched"; a rule that needs an
 # absent one is an error, never a pass.
-ENRICHMENT_KEYS = ("tags", "job", "kmsKey", "ownerAccountId")
+ENRICHMENT_KEYS = ("tags", "job", "kmsKey", "ownerAccountId", "deployments", "throughputs",
+                   "served", "copyJob", "importJob", "baseModel")
+# Needs that are no document key: what a source must read to fill a key completely
+# (``deployments.details``: GetCustomModelDeployment for the fields the listing lacks).
+FETCH_HINTS = ("deployments.details",)
+# The settings of an account in a region that ``resource: account`` rules judge, each read by
+# its own call only when a loaded account rule reads it (absent means "not fetched", too).
+POSTURE_KEYS = ("invocationLogging", "enforcedGuardrails")
 # Keys the engine derives from the ARN.
 DERIVED_KEYS = ("region", "accountId")
 

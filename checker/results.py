@@ -10,10 +10,13 @@ from typing import Any
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+EXPOSURES = ("served", "unknown")
+EXPOSURE_NOTES = {"served": " (served)", "unknown": " (exposure unknown)"}
 
 # What a judged thing is: read from AWS or a document, an in-flight customization job,
-# a planned job request or Terraform plan (no ARN yet), or a Custom Model Import model.
-KINDS = ("model", "job", "planned", "imported")
+# a planned job request or Terraform plan (no ARN yet), a Custom Model Import model, or the
+# Bedrock settings of one account in one region (``resource: account`` policies).
+KINDS = ("model", "job", "planned", "imported", "account")
 
 # The versions of the files this tool writes and reads back: JSON reports (merge, baselines)
 # and snapshots (diff, --from).
@@ -89,6 +92,10 @@ class ModelRef:
         return f"{name} ({self.address})" if self.address else name
 
     @property
+    def is_account(self) -> bool:
+        return self.kind == "account"
+
+    @property
     def fingerprint_key(self) -> str:
         """A stable identity: the ARN, else the Terraform address, else kind and name."""
         if self.arn:
@@ -113,6 +120,8 @@ class RuleInfo:
     link: str | None = None
     # The rule's `compliance:` mapping: (framework key, (control id, ...)), in policy order.
     compliance: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The severity of violations on a served model (and where exposure is unknown).
+    served_severity: str | None = None
 
     @property
     def qualified_id(self) -> str:
@@ -142,15 +151,22 @@ class Finding:
     # True when a --baseline report already held this violation: still reported, but it
     # does not decide the exit code.
     known: bool = False
+    # The effective severity: the rule's served_severity when ``exposure`` says so, else the
+    # rule's severity (filled in from the rule when not given). Every format shows this one.
+    severity: str = ""
+    # Why the severity is the rule's served_severity: "served" (an Active deployment or
+    # provisioned throughput) or "unknown" (exposure could not be read; the worst case is
+    # assumed); None when the rule's own severity applies.
+    exposure: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.severity:
+            object.__setattr__(self, "severity", self.rule.severity)
 
     @property
-    def severity(self) -> str:
-        """The effective severity of this finding, the one every format shows.
-
-        Today it is always the rule's own severity; report writers ask the finding, not the
-        rule, so a severity that depends on the model has one place to land.
-        """
-        return self.rule.severity
+    def exposure_note(self) -> str:
+        """" (served)" or " (exposure unknown)" beside the severity, or ""."""
+        return EXPOSURE_NOTES.get(self.exposure or "", "")
 
 
 @dataclass(frozen=True)
@@ -189,10 +205,34 @@ class PolicyInfo:
 
 
 @dataclass(frozen=True)
+class OrganizationScan:
+    """The accounts of an AWS Organization a run covered (``--organization``).
+
+    ``read`` are the accounts at least one region of which was read, ``failed`` the ACTIVE
+    accounts in scope that were not (their errors say why), ``skipped`` those left out on
+    purpose (``--exclude-account``, or not ACTIVE), each named in the warnings.
+    """
+
+    id: str | None
+    ous: tuple[str, ...]
+    read: tuple[str, ...]
+    skipped: tuple[str, ...]
+    failed: tuple[str, ...]
+
+    def counts(self) -> str:
+        """``organization o-abc: 12 accounts read, 1 skipped, 0 failed``, for every format."""
+        name = f"organization {self.id}" if self.id else "the organization"
+        under = f" (under {', '.join(self.ous)})" if self.ous else ""
+        return (f"{name}{under}: {len(self.read)} accounts read, {len(self.skipped)} skipped, "
+                f"{len(self.failed)} failed")
+
+
+@dataclass(frozen=True)
 class Scanned:
     sources: tuple[str, ...]
     accounts: tuple[str, ...]
     regions: tuple[str, ...]
+    organization: OrganizationScan | None = None
 
 
 @dataclass(frozen=True)
@@ -234,7 +274,7 @@ class Report:
     def gating_violations(self) -> tuple[Finding, ...]:
         """The violations at or above ``fail_on``: the ones that decide the exit code."""
         floor = SEVERITY_RANK[self.fail_on]
-        return tuple(v for v in self.violations if SEVERITY_RANK[v.rule.severity] >= floor)
+        return tuple(v for v in self.violations if SEVERITY_RANK[v.severity] >= floor)
 
 
 @dataclass(frozen=True)
@@ -248,3 +288,7 @@ class SourceResult:
     regions: tuple[str, ...] = ()
     # Worth knowing, not errors: a region skipped as not enabled for the account, say.
     warnings: tuple[ReportWarning, ...] = ()
+    # The Bedrock settings of each account and region read, one document each
+    # (``kind="account"``), when a loaded ``resource: account`` policy judges them.
+    postures: tuple[ModelInput, ...] = ()
+    organization: OrganizationScan | None = None

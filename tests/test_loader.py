@@ -52,7 +52,8 @@ ERROR_CASES = [
     ("misspelled operator",
      GOOD_HEAD + "  - id: a\n    require: {field: modelName, equal: x}\n",
      ["p.yaml:5:33: unknown operator 'equal' (did you mean 'equals'?); operators: equals, "
-      "not_equals, in, not_in, matches, not_matches, glob, min, max, exists, contains"]),
+      "not_equals, in, not_in, matches, not_matches, glob, min, max, exists, contains, "
+      "min_days_ahead, max_days_ago"]),
     ("misspelled field path",
      GOOD_HEAD + "  - id: a\n    require: {field: hyperParamters.learningRate, max: 1}\n",
      ["p.yaml:5:22: unknown field 'hyperParamters.learningRate' (did you mean "

@@ -19,7 +19,9 @@ from tests.conftest import ROOT, run_cli
                              "bedrock:ListCustomModels", "kms:DescribeKey", "kms:ListAliases"]),
     ((), ("include_imported",), ["bedrock:GetCustomModel", "bedrock:GetImportedModel",
                                  "bedrock:ListCustomModels", "bedrock:ListImportedModels"]),
-], ids=["bare", "tags", "deep checks", "imported"])
+    ((), ("events",), ["bedrock:GetCustomModel", "bedrock:GetModelCustomizationJob",
+                       "bedrock:ListCustomModels"]),
+], ids=["bare", "tags", "deep checks", "imported", "lambda events"])
 def test_required_actions(needs: tuple[str, ...], options: tuple[str, ...],
                           actions: list[str]) -> None:
     assert required_actions(needs, options) == actions

@@ -480,3 +480,42 @@ def test_rule_status_of_a_rule_on_the_whole_inventory(tmp_path: Path) -> None:
     failed = replace(report, violations=(shadow,))
     assert rule_status(failed, info.qualified_id) == (
         Status.FAIL, "shadow-model is not an approved model")
+
+
+def test_fetched_keys_are_null_where_a_case_leaves_them_out(tmp_path: Path) -> None:
+    policy = POLICY.replace("waivers:", """\
+  - id: copy-source
+    when: {field: copyJob, exists: true}
+    require: {field: copyJob.sourceAccountId, equals: "111122223333"}
+  - id: recent
+    require: {field: creationTime, max_days_ago: 30}
+waivers:""")
+    suite = compile_file(tmp_path, """\
+        fetched: [copyJob]
+        cases:
+          - name: not copied
+            model: {creationTime: "2026-11-01T00:00:00Z"}
+            expect: {copy-source: not_applicable, recent: pass}
+          - name: copied from elsewhere, null in the case means none
+            model: {copyJob: {sourceAccountId: "999999999999"}, creationTime: "2026-10-27"}
+            expect: {copy-source: fail, recent: fail}
+          - name: a copy job given as null is none
+            model: {copyJob: null}
+            expect: {copy-source: not_applicable}
+        """, policy)
+    result = run_suite(suite, clock=lambda: NOW)
+    assert [(c.case, c.rule, c.got.value) for c in result.checks] == [
+        ("not copied", "copy-source", "not_applicable"), ("not copied", "recent", "pass"),
+        ("copied from elsewhere, null in the case means none", "copy-source", "fail"),
+        ("copied from elsewhere, null in the case means none", "recent", "fail"),
+        ("a copy job given as null is none", "copy-source", "not_applicable")]
+    # Without 'fetched', a key left out was not read: the rule is an error, never a pass.
+    unread = compile_file(tmp_path, """\
+        cases:
+          - name: not read
+            model: {}
+            expect: {copy-source: error}
+        """, policy)
+    assert run_suite(unread, clock=lambda: NOW).failed == 0
+    assert any("'fetched' must be a list of added keys" in p for p in problems_of(
+        tmp_path, "fetched: [copyjob]\ncases: [{name: a, model: {}, expect: {}}]\n", policy))

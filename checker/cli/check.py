@@ -44,7 +44,8 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
               now: datetime | None = None, min_models: int = 0) -> Report:
     """Judge what a source read; the report. Fewer models than ``min_models`` is an error
     (a wrong region or account often reads none)."""
-    scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions)
+    scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions,
+                      organization=source.organization)
     extra_warnings = (*source.warnings, *extra_warnings)
     errors = list(source.errors)
     if len(source.models) < min_models:
@@ -52,7 +53,8 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
             code="TooFewModels",
             message=f"{len(source.models)} models read, fewer than --min-models {min_models}: "
                     "check the regions, accounts or --from paths"))
-    return evaluate(policies, source.models, scanned=scanned, source_errors=errors,
+    judged = (*source.models, *source.postures)
+    return evaluate(policies, judged, scanned=scanned, source_errors=errors,
                     extra_warnings=extra_warnings, fail_on=fail_on, now=now)
 
 
@@ -117,9 +119,10 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     if include_jobs and (from_paths or live.model_ids):
         raise UsageError("--include-jobs reads every in-flight job of the regions from live "
                          "AWS; it cannot be combined with --from or --model")
-    if include_jobs and (live.assume_roles or live.accounts_file):
+    if include_jobs and live.reads_other_accounts():
         raise UsageError("--include-jobs reads the jobs of the credentials' own account "
-                         "only; it cannot be combined with --assume-role or --accounts")
+                         "only; it cannot be combined with --assume-role, --accounts or "
+                         "--organization")
     source = read_source(from_paths, policies, live)
     # The models stay alive for the whole run: keep the collector from walking them again
     # and again while the report's many small objects are made.

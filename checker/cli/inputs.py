@@ -15,12 +15,13 @@ from checker.cli.options import DEFAULT_POLICY_PATH, LiveOptions, is_tty, print_
 from checker.cli.progress import ProgressLine
 from checker.errors import PolicyError, Problem, UsageError
 from checker.lang.variables import VariableError, load_var_file, parse_var_option, unused_overrides
-from checker.policy.loader import Policy, load_policies, needed_enrichments
+from checker.policy.loader import Policy, account_settings, load_policies, needed_enrichments
 from checker.results import (
     SourceResult,
 )
 from checker.sources import aws
-from checker.sources.aws import jobs
+from checker.sources.aws import jobs, organization
+from checker.sources.aws.clients import open_session
 from checker.sources.files import load_documents
 
 
@@ -112,9 +113,16 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
                              "with --from")
         return load_documents(list(from_paths))
     accounts = live.accounts()
+    org = None
+    if live.organization:
+        org = organization.discover_accounts(
+            open_session(aws.default_session_factory, live.profile), role_name=live.role_name or "",
+            ous=live.ous, exclude=live.exclude_accounts, external_id=live.external_id,
+            profile=live.profile, max_attempts=live.max_attempts)
+        accounts = list(org.specs)
     progress = progress_line(live)
     try:
-        return aws.fetch_models(
+        result = aws.fetch_models(
             aws.default_session_factory, profile=live.profile, regions=live.regions,
             model_ids=live.model_ids,
             needs=needed_enrichments(policies) if needs is None else needs,
@@ -122,7 +130,9 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
             all_regions=live.all_regions, strict_regions=live.strict_regions,
             role_session_name=live.role_session_name,
             include_imported=live.include_imported,
+            posture=account_settings(policies),
             progress=progress.update if progress is not None else None)
+        return result if org is None else organization.with_organization(result, org)
     finally:
         if progress is not None:
             progress.clear()

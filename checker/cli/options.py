@@ -27,6 +27,7 @@ from checker.sources.aws.accounts import (
     load_accounts_file,
     session_name_problem,
 )
+from checker.sources.aws.organization import check_org_options
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -128,6 +129,10 @@ class LiveOptions:
     role_session_name: str = DEFAULT_ROLE_SESSION_NAME
     accounts_file: str | None = None
     include_imported: bool = False
+    organization: bool = False
+    ous: tuple[str, ...] = ()
+    role_name: str | None = None
+    exclude_accounts: tuple[str, ...] = ()
     quiet: bool = False
 
     def given(self) -> list[str]:
@@ -139,7 +144,13 @@ class LiveOptions:
             ("--external-id", self.external_id),
             ("--role-session-name", self.role_session_name != DEFAULT_ROLE_SESSION_NAME),
             ("--accounts", self.accounts_file),
-            ("--include-imported", self.include_imported)) if value]
+            ("--include-imported", self.include_imported),
+            ("--organization", self.organization), ("--ou", self.ous),
+            ("--role-name", self.role_name),
+            ("--exclude-account", self.exclude_accounts)) if value]
+
+    def reads_other_accounts(self) -> bool:
+        return bool(self.assume_roles or self.accounts_file or self.organization)
 
     def accounts(self) -> list[AccountSpec]:
         """The accounts to read (none: the credentials' own account); UsageError for
@@ -151,21 +162,48 @@ class LiveOptions:
         if self.assume_roles and self.accounts_file:
             raise UsageError("give the roles either with --assume-role or in --accounts, "
                              "not both")
-        roles = self.assume_roles or self.accounts_file
+        if self.organization and (self.assume_roles or self.accounts_file):
+            raise UsageError("--organization reads the accounts from AWS Organizations: leave "
+                             "out --assume-role and --accounts")
+        if not self.organization and (self.ous or self.role_name or self.exclude_accounts):
+            raise UsageError("--ou, --role-name and --exclude-account apply to --organization "
+                             "only")
+        roles = self.assume_roles or self.accounts_file or self.organization
         if not roles and (self.external_id is not None
                           or self.role_session_name != DEFAULT_ROLE_SESSION_NAME):
-            raise UsageError("--external-id and --role-session-name apply to --assume-role "
-                             "and --accounts only")
+            raise UsageError("--external-id and --role-session-name apply to --assume-role, "
+                             "--accounts and --organization only")
         if self.external_id is not None and (problem := external_id_problem(self.external_id)):
             raise UsageError(f"--external-id: {problem}")
         if problem := session_name_problem(self.role_session_name):
             raise UsageError(f"--role-session-name: {problem}")
+        if self.organization:
+            check_org_options(self.role_name, self.ous, self.exclude_accounts)
+            return []  # listed from AWS Organizations when the run starts
         if self.accounts_file:
             return load_accounts_file(self.accounts_file, external_id=self.external_id)
         return accounts_from_roles(self.assume_roles, self.external_id)
 
 
 LIVE_OPTION_NAMES = tuple(LiveOptions.__dataclass_fields__)
+
+
+org_options = (
+    click.option("--organization", is_flag=True,
+                 help="Read every ACTIVE account of the AWS Organization (the current "
+                 "credentials must be the management account's or a delegated "
+                 "administrator's), each through --role-name."),
+    click.option("--ou", "ous", multiple=True, metavar="OU_ID",
+                 help="With --organization: only the accounts under this organizational unit, "
+                 "recursively (repeatable)."),
+    click.option("--role-name", metavar="NAME",
+                 help="With --organization: the role read in each member account "
+                 "(arn:aws:iam::<account>:role/NAME); the calling account is read with the "
+                 "current credentials."),
+    click.option("--exclude-account", "exclude_accounts", multiple=True, metavar="ID",
+                 help="With --organization: leave this account out (repeatable; named in "
+                 "the report's warnings)."),
+)
 
 
 def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -208,6 +246,7 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      "regions and external_id)."),
         click.option("--include-imported", is_flag=True,
                      help="Also judge Custom Model Import models (kind imported)."),
+        *org_options,
         click.option("-q", "--quiet", is_flag=True,
                      help="No progress line and no warnings on stderr."),
     )):

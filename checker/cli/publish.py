@@ -8,11 +8,12 @@ import sys
 import click
 
 from checker.cli.app import cli
-from checker.cli.options import LiveOptions, debug_option
+from checker.cli.options import LiveOptions, debug_option, org_options
 from checker.errors import InputError
 from checker.publish import publish_report
-from checker.sources.aws import DEFAULT_MAX_ATTEMPTS, default_session_factory
+from checker.sources.aws import DEFAULT_MAX_ATTEMPTS, default_session_factory, organization
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME
+from checker.sources.aws.clients import open_session
 from checker.sources.files import read_data
 
 
@@ -26,6 +27,10 @@ from checker.sources.files import read_data
               help="Session name of the assumed roles.")
 @click.option("--accounts", "accounts_file", metavar="FILE",
               help="YAML list of accounts (role_arn or profile), as for check.")
+@org_options[0]
+@org_options[1]
+@org_options[2]
+@org_options[3]
 @click.option("--resolve-missing/--no-resolve-missing", default=True, show_default=True,
               help="Archive this tool's findings that no longer hold (passes, and models or "
                    "rules gone) in each account and region the report read completely.")
@@ -35,16 +40,25 @@ from checker.sources.files import read_data
 @debug_option
 def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...],
             external_id: str | None, role_session_name: str, accounts_file: str | None,
-            resolve_missing: bool, max_attempts: int, quiet: bool, debug: bool) -> None:
+            organization: bool, ous: tuple[str, ...], role_name: str | None,
+            exclude_accounts: tuple[str, ...], resolve_missing: bool, max_attempts: int,
+            quiet: bool, debug: bool) -> None:
     """Import the findings of a JSON report into AWS Security Hub.
 
     Each finding goes to its own account and region (the current account only, unless
-    --assume-role or --accounts name others). Exit 0 when every finding was imported, 2 when
-    any could not be (each is named on stderr).
+    --assume-role, --accounts or --organization name others). Exit 0 when every finding was
+    imported, 2 when any could not be (each is named on stderr).
     """
-    accounts = LiveOptions(profile=profile, assume_roles=assume_roles, external_id=external_id,
-                           role_session_name=role_session_name,
-                           accounts_file=accounts_file).accounts()
+    live = LiveOptions(profile=profile, assume_roles=assume_roles, external_id=external_id,
+                       role_session_name=role_session_name, accounts_file=accounts_file,
+                       organization=organization, ous=ous, role_name=role_name,
+                       exclude_accounts=exclude_accounts, max_attempts=max_attempts)
+    accounts = live.accounts()
+    if organization:
+        # The same accounts check --organization reads: each member through --role-name,
+        # the calling account with its own credentials.
+        org = organization_accounts(live)
+        accounts = list(org.specs)
     data = read_data(report_path, json_only=True)
     if not isinstance(data, dict):
         raise InputError(f"{report_path}: not a bedrock-drift JSON report")
@@ -60,3 +74,10 @@ def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...]
                    f"{result.archived} archived, {len(result.errors)} errors"
                    + (f" (calls: {calls})" if calls else "") + ".", err=True)
     sys.exit(result.exit_code)
+
+
+def organization_accounts(live: LiveOptions) -> organization.OrganizationAccounts:
+    return organization.discover_accounts(
+        open_session(default_session_factory, live.profile), role_name=live.role_name or "",
+        ous=live.ous, exclude=live.exclude_accounts, external_id=live.external_id,
+        profile=live.profile, max_attempts=live.max_attempts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from checker.documents import FETCH_HINTS
 from checker.lang.fields import imported_model_fields
 from checker.lang.unknowns import Path, judge_unknowns, show_paths, tracked
 from checker.policy.loader import Rule
@@ -30,7 +31,8 @@ def reads_imported_fields(rule: Rule, doc: Mapping[str, Any]) -> bool:
 def unread(item: ModelInput, needs: frozenset[str]) -> tuple[Path, ...]:
     """What applicability must treat as unknown: values known only after apply, and the
     needed enrichments that were not fetched (or failed) for this model."""
-    missing = tuple((key,) for key in needs if key not in item.document)
+    missing = tuple((key,) for key in needs
+                    if key not in item.document and key not in FETCH_HINTS)
     return (*item.unknown_fields, *missing) if missing else item.unknown_fields
 
 

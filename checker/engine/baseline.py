@@ -33,7 +33,7 @@ def decide_result(report: Report) -> str:
         return "error"
     floor = SEVERITY_RANK[report.fail_on]
     gating = [
-        v for v in report.violations if not v.known and SEVERITY_RANK[v.rule.severity] >= floor
+        v for v in report.violations if not v.known and SEVERITY_RANK[v.severity] >= floor
     ]
     return "fail" if gating else "pass"
 

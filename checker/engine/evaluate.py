@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -11,12 +11,15 @@ from typing import Any
 from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
+from checker.documents import FETCH_HINTS
 from checker.engine.applicability import holds, reads_imported_fields, unjudged, unread
 from checker.errors import UsageError
 from checker.lang.context import did_you_mean
+from checker.lang.dates import judging_on
 from checker.lang.unknowns import hide, hide_value, judge_unknowns, secret_texts
 from checker.policy.frameworks import catalog, controls_of
-from checker.policy.loader import Policy, Rule, Waiver
+from checker.policy.loader import Policy, Rule
+from checker.policy.waiving import Waiver
 from checker.results import (
     SENSITIVE,
     SEVERITY_RANK,
@@ -87,6 +90,9 @@ def model_ref(item: ModelInput) -> ModelRef:
     name = doc.get("modelName")
     account = doc.get("accountId") or doc.get("ownerAccountId")
     region = doc.get("region")
+    if item.kind == "account":
+        # One account's settings in one region: named as reports show it.
+        name = f"account {account} {region}"
     return ModelRef(
         arn=arn if isinstance(arn, str) else None,
         name=name if isinstance(name, str) else None,
@@ -101,7 +107,7 @@ def model_ref(item: ModelInput) -> ModelRef:
 def _not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | None:
     doc = item.document
     for key in rule.needs:
-        if key in doc:
+        if key in doc or key in FETCH_HINTS:
             continue
         if key in item.enrichment_errors:
             code, message = item.enrichment_errors[key]
@@ -137,14 +143,19 @@ class _Judge:
         self.live_waivers = {
             id(p): [w for w in p.waivers if not w.expired(today)] for p in policies
         }
-        # Every model is judged by every rule: work the ids out once, not per model.
+        # Every model is judged by every rule of the model policies, every account document
+        # by those of the account policies: work the ids out once, not per document.
         # The scope's enrichments are among every rule's needs.
+        self.plans = {resource: [(p, [(r, r.qualified_id) for r in p.rules],
+                                  frozenset.intersection(*(r.needs for r in p.rules))
+                                  if p.rules else frozenset[str]())
+                                 for p in policies if p.resource == resource]
+                      for resource in ("model", "account")}
         self.secrets: tuple[str, ...] = ()
         self.shown = ModelRef(None, None, None, None)
-        self.plan = [(p, [(r, r.qualified_id) for r in p.rules],
-                      frozenset.intersection(*(r.needs for r in p.rules)) if p.rules
-                      else frozenset[str]())
-                     for p in policies]
+        self.served_rules = [r.qualified_id for p in policies for r in p.rules
+                             if r.info.served_severity is not None]
+        self.exposure_failures: set[str] = set()
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
@@ -157,7 +168,8 @@ class _Judge:
             ref, name=hide_value(ref.name, self.secrets, SENSITIVE))
         results: dict[str, Status] = {}
         worst = _NA
-        for policy, rules, scope_needs in self.plan:
+        for policy, rules, scope_needs in self.plans[
+                "account" if item.kind == "account" else "model"]:
             in_scope: bool | None = None
             for rule, rule_id in rules:
                 if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
@@ -180,6 +192,7 @@ class _Judge:
                         worst = _FAIL
                 elif status is not _NA and worst is _NA:
                     worst = _PASS
+        self.exposure_errors(item, ref)
         return ModelResult(model=self.shown, result=worst.value, results=results)
 
     def _add_error(self, rule_id: str | None, code: str, message: str) -> None:
@@ -223,12 +236,26 @@ class _Judge:
         if status is not _FAIL:
             return status
         waiver = self._waiver_for(policy, rule, ref)
-        finding = _finding(self.shown, rule, outcome, waiver, self.secrets)
+        finding = _finding(self.shown, rule, outcome, waiver, item.document, self.secrets)
         if waiver is not None:
             self.waived.append(finding)
             return _WAIVED
         self.violations.append(finding)
         return _FAIL
+
+    def exposure_errors(self, item: ModelInput, ref: ModelRef) -> None:
+        """Where a rule's severity depends on exposure that could not be read, say so once
+        per failure (a listing of a region fails for every model in it)."""
+        if not self.served_rules or "served" not in item.enrichment_errors:
+            return
+        code, message = item.enrichment_errors["served"]
+        if message in self.exposure_failures:
+            return
+        self.exposure_failures.add(message)
+        self.errors.append(ReportError(
+            code=code, message=f"{message} (exposure unknown: violations of "
+                               f"{', '.join(self.served_rules)} take their served_severity)",
+            region=ref.region, account_id=ref.account_id))
 
     def judge_missing(self, models: Sequence[ModelResult]) -> None:
         """Inventory ``required`` over the whole set: a name that no judged model matches
@@ -260,7 +287,7 @@ class _Judge:
 
     def _waiver_for(self, policy: Policy, rule: Rule, ref: ModelRef) -> Waiver | None:
         for waiver in self.live_waivers[id(policy)]:
-            if waiver.covers(rule.info.id, ref.name, ref.arn, ref.account_id):
+            if waiver.covers(rule.info.id, ref.name, ref.arn, ref.account_id, ref.region):
                 self.used_waivers.add(id(waiver))
                 return waiver
         return None
@@ -290,17 +317,42 @@ class _Judge:
         return warnings
 
 
+def _accounts_not_judged(policies: Sequence[Policy],
+                         models: Sequence[ModelResult]) -> list[ReportWarning]:
+    """A warning for each account policy when no account document was judged (model
+    documents from files, say: account settings are read from live AWS only)."""
+    if any(m.model.kind == "account" for m in models):
+        return []
+    return [ReportWarning("account-rules-not-judged",
+                          f"{p.name}: no account settings were read (they are read from "
+                          "live AWS only), so this resource: account policy judged nothing")
+            for p in policies if p.resource == "account"]
+
+
+def exposure_of(doc: Mapping[str, Any]) -> str | None:
+    """"served", None (known not served) or "unknown" (not read, or not a boolean)."""
+    served = doc.get("served")
+    if served is True:
+        return "served"
+    return None if served is False else "unknown"
+
+
 def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
-             secrets: Sequence[str] = ()) -> Finding:
+             doc: Mapping[str, Any], secrets: Sequence[str] = ()) -> Finding:
+    severity, exposure = rule.info.severity, None
+    if rule.info.served_severity is not None:
+        exposure = exposure_of(doc)
+        if exposure is not None:
+            severity = rule.info.served_severity
     if secrets:
-        return Finding(model=ref, rule=rule.info, field=outcome.field,
-                       expected=hide_value(outcome.expected, secrets, SENSITIVE),
-                       actual=hide_value(outcome.actual, secrets, SENSITIVE),
-                       message=hide(outcome.message, secrets, SENSITIVE),
-                       waiver=waiver.info if waiver is not None else None)
+        # Values Terraform marks sensitive: judged, never shown.
+        outcome = replace(outcome, expected=hide_value(outcome.expected, secrets, SENSITIVE),
+                          actual=hide_value(outcome.actual, secrets, SENSITIVE),
+                          message=hide(outcome.message, secrets, SENSITIVE))
     return Finding(model=ref, rule=rule.info, field=outcome.field, expected=outcome.expected,
                    actual=outcome.actual, message=outcome.message,
-                   waiver=waiver.info if waiver is not None else None)
+                   waiver=waiver.info if waiver is not None else None,
+                   severity=severity, exposure=exposure)
 
 
 def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
@@ -309,7 +361,7 @@ def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
     """The summary, whose ``result`` agrees with the exit code: errors win, then violations
     at or above ``fail_on`` that a baseline does not already know."""
     floor = SEVERITY_RANK[fail_on]
-    gating = any(SEVERITY_RANK[v.rule.severity] >= floor and not v.known for v in violations)
+    gating = any(SEVERITY_RANK[v.severity] >= floor and not v.known for v in violations)
     result = "error" if errors else "fail" if gating else "pass"
     return Summary(
         models=len(models),
@@ -340,10 +392,12 @@ def evaluate(
     """Judge every model against every rule of every policy and build the report."""
     now = now or utc_now()
     judge = _Judge(policies, now.astimezone(timezone.utc).date())
-    models = tuple(judge.judge(item) for item in inputs)
+    with judging_on(now):
+        models = tuple(judge.judge(item) for item in inputs)
     judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
-    warnings = (*extra_warnings, *judge.warnings, *judge.waiver_warnings(len(models)))
+    warnings = (*extra_warnings, *judge.warnings, *_accounts_not_judged(policies, models),
+                *judge.waiver_warnings(len(models)))
     rules = sum(len(p.rules) for p in policies)
     summary = summarize(models, judge.violations, judge.waived, errors, len(policies), rules,
                         fail_on)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from checker import __version__
+from checker.checks.inventory import EXISTING_KINDS, REQUIRED_ID
 from checker.engine.evaluate import summarize
 from checker.errors import InputError
 from checker.results import (
+    EXPOSURES,
     SCHEMA_VERSION,
     SEVERITIES,
     Finding,
     ModelRef,
     ModelResult,
+    OrganizationScan,
     PolicyInfo,
     Report,
     ReportError,
@@ -24,7 +28,7 @@ from checker.results import (
     Status,
     WaiverInfo,
 )
-from checker.values import parse_day
+from checker.values import compile_globs, parse_day
 
 
 def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
@@ -38,7 +42,9 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
                 line=int(rule.get("line", 1)), remediation=rule.get("remediation"),
                 link=rule.get("link"),
                 compliance=tuple((str(key), tuple(map(str, controls)))
-                                 for key, controls in rule.get("compliance", {}).items()))
+                                 for key, controls in rule.get("compliance", {}).items()),
+                served_severity=rule.get("served_severity")
+                if rule.get("served_severity") in SEVERITIES else None)
     return infos
 
 
@@ -57,7 +63,9 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
     return Finding(model=_ref(data), rule=rule, field=data.get("field"),
                    expected=data.get("expected"), actual=data.get("actual"),
                    message=data.get("message", ""), waiver=waiver,
-                   known=bool(data.get("known", False)))
+                   known=bool(data.get("known", False)),
+                   severity=str(data.get("severity") or rule.severity),
+                   exposure=data.get("exposure") if data.get("exposure") in EXPOSURES else None)
 
 
 def _expiry(value: Any) -> date:
@@ -88,7 +96,8 @@ def report_from_dict(data: Any, name: str) -> Report:
             generated_at=data["generated_at"],
             scanned=Scanned(tuple(data["scanned"]["sources"]),
                             tuple(data["scanned"]["accounts"]),
-                            tuple(data["scanned"]["regions"])),
+                            tuple(data["scanned"]["regions"]),
+                            _organization(data["scanned"].get("organization"))),
             policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
                                       tuple(r for (pol, _), r in rules.items()
                                             if pol == p["name"]))
@@ -110,6 +119,64 @@ def report_from_dict(data: Any, name: str) -> Report:
         raise InputError(f"{name}: malformed bedrock-drift JSON report ({type(exc).__name__}: "
                          f"{exc})") from None
     return report
+
+
+def _organization(data: Any) -> OrganizationScan | None:
+    """``scanned.organization`` of a JSON report (``--organization`` runs only)."""
+    if data is None:
+        return None
+    accounts = data["accounts"]
+    return OrganizationScan(id=data.get("id"), ous=tuple(data.get("ous", ())),
+                            read=tuple(accounts["read"]), skipped=tuple(accounts["skipped"]),
+                            failed=tuple(accounts["failed"]))
+
+
+def _merged_organization(reports: Sequence[Report]) -> OrganizationScan | None:
+    """The accounts of the organization shards read (by OU, say): an account read by one
+    shard is read, whatever another said."""
+    scans = [r.scanned.organization for r in reports if r.scanned.organization is not None]
+    if not scans:
+        return None
+    read = {a for s in scans for a in s.read}
+    failed = {a for s in scans for a in s.failed} - read
+    skipped = {a for s in scans for a in s.skipped} - read - failed
+    ids = {s.id for s in scans}
+    return OrganizationScan(id=ids.pop() if len(ids) == 1 else None,
+                            ous=tuple(dict.fromkeys(o for s in scans for o in s.ous)),
+                            read=tuple(sorted(read)), skipped=tuple(sorted(skipped)),
+                            failed=tuple(sorted(failed)))
+
+
+def _is_missing(finding: Finding) -> bool:
+    """An inventory ``required`` finding about a name no model of its shard matched."""
+    return (finding.rule.id == REQUIRED_ID and finding.model.arn is None
+            and finding.field == "modelName" and finding.expected == "present")
+
+
+def missing_over_all(models: Sequence[ModelResult],
+                     findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The findings, with inventory ``required`` judged over the models of every shard: a
+    name one shard missed but another read is not missing; one missed by all is reported
+    once, counted against every model read."""
+    existing = [m for m in models if m.model.kind in EXISTING_KINDS]
+    kept: list[Finding] = []
+    seen: set[tuple[str, str | None]] = set()
+    for finding in findings:
+        if not _is_missing(finding):
+            kept.append(finding)
+            continue
+        key = (finding.rule.qualified_id, finding.model.name)
+        if key in seen:
+            continue
+        seen.add(key)
+        match = compile_globs([finding.model.name or ""])
+        if any(m.model.name is not None and match(m.model.name)
+               and m.results.get(finding.rule.qualified_id, Status.NOT_APPLICABLE)
+               is not Status.NOT_APPLICABLE for m in existing):
+            continue  # another shard read it (and judged it: Active or not)
+        kept.append(replace(finding, message=f"required model {finding.model.name!r} was not "
+                                             f"found among the {len(existing):,} models read"))
+    return tuple(kept)
 
 
 def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: datetime) -> Report:
@@ -144,8 +211,8 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
                              "merge combines shards that each read different models (the same "
                              "report given twice?)")
         seen.add(key)
-    violations = tuple(v for r in reports for v in r.violations)
-    waived = tuple(w for r in reports for w in r.waived)
+    violations = missing_over_all(models, [v for r in reports for v in r.violations])
+    waived = missing_over_all(models, [w for r in reports for w in r.waived])
     errors = tuple(e for r in reports for e in r.errors)
     # A waiver is stale only if no shard used it: keep that warning when every shard has it.
     warnings = tuple(w for w in dict.fromkeys(w for r in reports for w in r.warnings)
@@ -157,7 +224,8 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
         scanned=Scanned(
             sources=tuple(dict.fromkeys(s for r in reports for s in r.scanned.sources)),
             accounts=tuple(sorted({a for r in reports for a in r.scanned.accounts})),
-            regions=tuple(sorted({g for r in reports for g in r.scanned.regions}))),
+            regions=tuple(sorted({g for r in reports for g in r.scanned.regions})),
+            organization=_merged_organization(reports)),
         policies=tuple(policies.values()),
         models=models,
         violations=violations,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.dates import days_from_run
 from checker.lang.fields import (
     MISSING,
     FieldPath,
@@ -100,6 +101,10 @@ def _op_table() -> dict[str, Operator]:
                  "boolean", True, None),
         Operator("contains", "a string containing this substring, or a list with this element",
                  "scalar", "summar", None),
+        Operator("min_days_ahead", "a timestamp at least this many days after the run's date "
+                 "(UTC calendar days; a past date fails)", "days", 90, None),
+        Operator("max_days_ago", "a timestamp at most this many days before the run's date "
+                 "(UTC calendar days; a future date holds)", "days", 365, None),
     ]
     return {op.name: op for op in ops}
 
@@ -134,6 +139,10 @@ def _describe(op: str, arg: Any) -> str:
         return f"<= {_number_text(arg)}"
     if op == "exists":
         return "present" if arg else "absent"
+    if op == "min_days_ahead":
+        return f"a time at least {arg} day{'s' if arg != 1 else ''} from the run's date"
+    if op == "max_days_ago":
+        return f"a time at most {arg} day{'s' if arg != 1 else ''} before the run's date"
     return f"containing {show(arg.value)}"
 
 
@@ -195,6 +204,16 @@ def _contains(arg: Literal, value: Any) -> Tri:
     return None
 
 
+def _min_days_ahead(arg: int, value: Any) -> Tri:
+    days = days_from_run(value)
+    return None if days is None else days >= arg
+
+
+def _max_days_ago(arg: int, value: Any) -> Tri:
+    days = days_from_run(value)
+    return None if days is None else -days <= arg
+
+
 # Each operator on one value that is not missing (MISSING is handled by Operator.missing).
 # Looked up once when a condition is compiled, so judging a value is a single call.
 APPLY: dict[str, Callable[[Any, Any], Tri]] = {
@@ -209,7 +228,10 @@ APPLY: dict[str, Callable[[Any, Any], Tri]] = {
     "max": _max,
     "exists": _exists,
     "contains": _contains,
+    "min_days_ahead": _min_days_ahead,
+    "max_days_ago": _max_days_ago,
 }
+DATE_OPERATORS = frozenset({"min_days_ahead", "max_days_ago"})
 
 
 class FieldCondition(Condition):
@@ -262,11 +284,19 @@ class FieldCondition(Condition):
         if self._one(culprit) is None:
             if self.op in ("min", "max"):
                 reason = f"not a number: {show(actual)}"
+            elif self.op in DATE_OPERATORS:
+                reason = f"not a timestamp: {show(actual)}"
             elif self.op in ("matches", "not_matches", "glob"):
                 reason = f"not a string: {show(actual)}"
             else:
                 reason = f"cannot compare {type_name(actual)} {show(actual)}"
             return Why(field, expected, actual, f"{field}: {reason}; expected {expected}")
+        if self.op in DATE_OPERATORS:
+            days = days_from_run(actual)
+            when = (f"{days} days from the run's date" if days is not None and days >= 0
+                    else f"{-(days or 0)} days before the run's date")
+            return Why(field, expected, actual,
+                       f"{field} is {show(actual)} ({when}); expected {expected}")
         return Why(field, expected, actual,
                    f"{field} is {show(actual)}; expected {expected}")
 
@@ -385,6 +415,12 @@ def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> 
             ctx.error(path, f"'{op}' takes a number (e.g. 0.0001 or \"1e-4\"), not {show(raw)}")
             return None
         return literal
+    if op in DATE_OPERATORS:
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            ctx.error(path, f"'{op}' takes a whole number of days, 0 or more (e.g. 90), not "
+                            f"{show(raw)}")
+            return None
+        return raw
     if op == "exists":
         if not isinstance(raw, bool):
             ctx.error(path, f"'exists' takes true or false, not {show(raw)}")

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.errors import Problem
-from checker.lang.fields import FieldPath, PathSyntaxError, check_path, enrichments_of, parse_path
+from checker.lang.fields import (
+    FieldPath,
+    PathSyntaxError,
+    Shape,
+    check_path,
+    enrichments_of,
+    parse_path,
+)
 from checker.lang.yaml import Located, Path
 
 
@@ -29,6 +36,9 @@ class LoadContext:
     located: Located
     problems: list[Problem] = field(default_factory=list)
     needs: set[str] = field(default_factory=set)
+    # What field paths are checked against: a model document's shape unless set (an
+    # account policy's documents have another).
+    shape: Shape | None = None
 
     @property
     def file(self) -> str:
@@ -58,7 +68,7 @@ class LoadContext:
         except PathSyntaxError as exc:
             self.error(path, str(exc))
             return None
-        reason = check_path(parsed)
+        reason = check_path(parsed, self.shape)
         if reason is not None:
             self.error(path, reason)
             return None

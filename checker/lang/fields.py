@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from checker.documents import ENRICHMENT_KEYS
+from checker.documents import ENRICHMENT_KEYS, POSTURE_KEYS
 
 
 class PathSyntaxError(ValueError):
@@ -209,13 +209,18 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
 
 
 @cache
-def _output_shape(service: str, operation: str) -> Shape:
+def _service_model(service: str) -> Any:
     # botocore's loader reads the service model from its data files; no client, no network.
+    # Parsed once per service: the Bedrock model alone takes some 25 ms to load.
     from botocore.loaders import create_loader
     from botocore.model import ServiceModel
 
-    model = ServiceModel(create_loader().load_service_model(service, "service-2"), service)
-    return _from_botocore(model.operation_model(operation).output_shape)
+    return ServiceModel(create_loader().load_service_model(service, "service-2"), service)
+
+
+@cache
+def _output_shape(service: str, operation: str) -> Shape:
+    return _from_botocore(_service_model(service).operation_model(operation).output_shape)
 
 
 def job_shape() -> Shape:
@@ -230,6 +235,42 @@ def kms_key_shape() -> Shape:
     assert metadata is not None and metadata.members is not None
     return Shape("structure", members={**metadata.members,
                                        "aliases": Shape("list", item=_LEAF)})
+
+
+def _item(service: str, operation: str, member: str) -> Shape:
+    """The element shape of the list ``member`` of an operation's output."""
+    listed = _output_shape(service, operation).child(member)
+    assert listed is not None and listed.item is not None
+    return listed.item
+
+
+@cache
+def deployment_shape() -> Shape:
+    """One element of ``deployments``: a ListCustomModelDeployments summary, plus the
+    GetCustomModelDeployment fields the summary lacks (``updateDetails``, ...)."""
+    summary = _item("bedrock", "ListCustomModelDeployments", "modelDeploymentSummaries")
+    detail = _output_shape("bedrock", "GetCustomModelDeployment")
+    assert summary.members is not None and detail.members is not None
+    return Shape("structure", members={**detail.members, **summary.members})
+
+
+# Fields of a deployment only GetCustomModelDeployment returns.
+DEPLOYMENT_DETAIL_FIELDS = ("description", "updateDetails", "modelDeploymentName")
+
+
+@cache
+def context_shapes() -> dict[str, Shape]:
+    """What a rule sees under each key of a model's surroundings."""
+    return {
+        "deployments": Shape("list", item=deployment_shape()),
+        "throughputs": Shape("list", item=_item("bedrock", "ListProvisionedModelThroughputs",
+                                                "provisionedModelSummaries")),
+        "served": Shape("leaf", scalar="boolean"),
+        "copyJob": _item("bedrock", "ListModelCopyJobs", "modelCopyJobSummaries"),
+        "importJob": _output_shape("bedrock", "GetModelImportJob"),
+        "baseModel": _output_shape("bedrock", "GetFoundationModel").child("modelDetails")
+        or _LEAF,
+    }
 
 
 @cache
@@ -249,6 +290,7 @@ def model_shape() -> Shape:
         "tags": Shape("map", item=Shape("leaf", scalar="string")),
         "job": job_shape(),
         "kmsKey": kms_key_shape(),
+        **context_shapes(),
     })
     return Shape("structure", members=members)
 
@@ -257,11 +299,30 @@ def model_shape() -> Shape:
 def imported_model_fields() -> frozenset[str]:
     """The top-level fields a Custom Model Import model's document can have: botocore's
     GetImportedModel output and the engine's keys, but no ``job`` (its jobArn is an import
-    job, never a customization job)."""
+    job, never a customization job) and no ``baseModel`` (it has no base)."""
     imported = _output_shape("bedrock", "GetImportedModel")
     assert imported.members is not None
-    return frozenset({*imported.members, "region", "accountId", "ownerAccountId", "tags",
-                      "kmsKey"})
+    # Of the engine's keys, all but the customization job and the base model (null for an
+    # imported model): its tags, key, deployments, throughputs, import job, ...
+    added = set(ENRICHMENT_KEYS) - {"job", "baseModel"}
+    return frozenset({*imported.members, "region", "accountId", *added})
+
+
+@cache
+def account_shape() -> Shape:
+    """The shape of an account document (``resource: account``): who and where, and the
+    Bedrock settings of that account in that region, as botocore's model describes them."""
+    logging = _output_shape("bedrock", "GetModelInvocationLoggingConfiguration")
+    guardrails = _output_shape("bedrock", "ListEnforcedGuardrailsConfiguration")
+    logging_config = logging.child("loggingConfig")
+    guardrail_list = guardrails.child("guardrailsConfig")
+    assert logging_config is not None and guardrail_list is not None
+    return Shape("structure", members={
+        "accountId": Shape("leaf", scalar="string"),
+        "region": Shape("leaf", scalar="string"),
+        "invocationLogging": logging_config,
+        "enforcedGuardrails": guardrail_list,
+    })
 
 
 def known_paths(shape: Shape | None = None, prefix: str = "") -> list[str]:
@@ -289,7 +350,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
         if child is None:
             if node.type == "leaf":
                 return f"'{walked}' is a single value and has no field '{segment.key}'"
-            return f"unknown field '{path.text}'" + _suggest(path, index, node)
+            return f"unknown field '{path.text}'" + _suggest(path, index, node, shape)
         here = str(Segment(segment.key)) if not walked else f"{walked}.{Segment(segment.key)}"
         if segment.each:
             if child.type != "list":
@@ -302,7 +363,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
     return None
 
 
-def _suggest(path: FieldPath, index: int, node: Shape) -> str:
+def _suggest(path: FieldPath, index: int, node: Shape, root: Shape | None = None) -> str:
     """A " (did you mean ...?)" for a path whose segment ``index`` is not a member of ``node``."""
     options = list(node.members or {})
     key = path.segments[index].key
@@ -314,13 +375,19 @@ def _suggest(path: FieldPath, index: int, node: Shape) -> str:
         fixed = list(path.segments)
         fixed[index] = Segment(close[0], fixed[index].each)
         return " (did you mean '" + ".".join(str(s) for s in fixed) + "'?)"
-    full = difflib.get_close_matches(path.text, known_paths(), n=1, cutoff=0.6)
+    full = difflib.get_close_matches(path.text, known_paths(root), n=1, cutoff=0.6)
     return f" (did you mean '{full[0]}'?)" if full else ""
 
 
 def enrichments_of(path: FieldPath) -> frozenset[str]:
-    """The added keys (fetched by extra calls) that a path needs."""
-    return frozenset({path.root}) & frozenset(ENRICHMENT_KEYS)
+    """The added keys (fetched by extra calls) that a path needs: a model's enrichments (for a
+    deployment field only GetCustomModelDeployment returns, also the hint
+    ``deployments.details``), or an account document's settings."""
+    found = frozenset({path.root}) & frozenset((*ENRICHMENT_KEYS, *POSTURE_KEYS))
+    if (path.root == "deployments" and len(path.segments) > 1
+            and path.segments[1].key in DEPLOYMENT_DETAIL_FIELDS):
+        found |= {"deployments.details"}
+    return found
 
 
 # --- documents that do not have the shape AWS gives them ----------------------------------

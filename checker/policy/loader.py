@@ -6,29 +6,40 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from checker.checks import CHECKS, Check
 from checker.checks.inventory import RESERVED_IDS, compile_inventory
+from checker.documents import POSTURE_KEYS
 from checker.errors import CheckerError, PolicyError, Problem
 from checker.lang.conditions import Condition, compile_condition
 from checker.lang.context import LoadContext, did_you_mean, type_name
+from checker.lang.fields import account_shape
 from checker.lang.variables import resolve_variables
 from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths
 from checker.policy.frameworks import Compliance, check_compliance
 from checker.policy.lints import lint_policy
-from checker.results import SEVERITIES, RuleInfo, WaiverInfo
-from checker.values import compile_glob_nocase, compile_globs, parse_day
+from checker.policy.waiving import (
+    Waiver,
+    compile_waivers,
+    string_field,
+    string_list,
+)
+from checker.results import SEVERITIES, RuleInfo
+from checker.values import compile_glob_nocase
 
-POLICY_KEYS = ("version", "name", "description", "vars", "scope", "rules", "inventory",
-               "waivers")
+POLICY_KEYS = ("version", "name", "description", "resource", "vars", "scope", "rules",
+               "inventory", "waivers")
+# What a policy's rules judge: each model (the default), or the settings of each account
+# and region read.
+RESOURCES = ("model", "account")
+# The only check that judges an account document; the others judge how a model was made.
+ACCOUNT_CHECKS = ("require",)
 SCOPE_KEYS = ("names", "when")
-RULE_META_KEYS = ("id", "title", "description", "severity", "labels", "remediation", "link",
-                  "compliance", "when")
-WAIVER_KEYS = ("rules", "models", "accounts", "reason", "expires")
+RULE_META_KEYS = ("id", "title", "description", "severity", "served_severity", "labels",
+                  "remediation", "link", "compliance", "when")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -45,28 +56,6 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Waiver:
-    rules: tuple[str, ...]
-    models: tuple[str, ...]
-    accounts: tuple[str, ...] | None
-    info: WaiverInfo
-    match_model: Callable[[str], Any]
-
-    def covers(self, rule_id: str, name: str | None, arn: str | None,
-               account: str | None) -> bool:
-        if "*" not in self.rules and rule_id not in self.rules:
-            return False
-        if self.accounts is not None and account not in self.accounts:
-            return False
-        return bool((name is not None and self.match_model(name))
-                    or (arn is not None and self.match_model(arn)))
-
-    def expired(self, today: date) -> bool:
-        """A waiver applies through the end of its ``expires`` day, UTC."""
-        return today > self.info.expires
-
-
-@dataclass(frozen=True)
 class Policy:
     name: str
     description: str | None
@@ -80,6 +69,7 @@ class Policy:
     # The value each declared variable had when the policy was loaded (defaults, overridden
     # by --var and --var-file).
     variables: Mapping[str, Any] = field(default_factory=dict)
+    resource: str = "model"
 
     def in_scope(self, doc: Mapping[str, Any]) -> bool:
         """Scope names ignore case; an unknown scope ``when`` counts as in scope."""
@@ -162,36 +152,6 @@ def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None
 
 # --- compiling -------------------------------------------------------------------------------
 
-def _string(raw: Mapping[str, Any], key: str, ctx: LoadContext, path: tuple[Any, ...],
-            required: bool = False) -> str | None:
-    if key not in raw or raw[key] is None:
-        if required:
-            ctx.error(path, f"missing required key '{key}'")
-        return None
-    value = raw[key]
-    if not isinstance(value, str) or not value.strip():
-        ctx.error((*path, key), f"'{key}' must be a non-empty string, not {type_name(value)}")
-        return None
-    return value
-
-
-def _string_list(raw: Mapping[str, Any], key: str, ctx: LoadContext,
-                 path: tuple[Any, ...]) -> list[str] | None:
-    value = raw.get(key)
-    if not isinstance(value, list) or not value:
-        ctx.error((*path, key) if key in raw else path,
-                  f"'{key}' must be a non-empty list of strings")
-        return None
-    good = True
-    for i, item in enumerate(value):
-        if not isinstance(item, str):
-            hint = " (quote account ids and numbers)" if isinstance(item, (int, float)) else ""
-            ctx.error((*path, key, i), f"'{key}' items must be strings, not "
-                                       f"{type_name(item)}{hint}")
-            good = False
-    return value if good else None
-
-
 def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy | None:
     raw = located.data
     if not isinstance(raw, dict):
@@ -204,19 +164,21 @@ def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy |
     elif raw["version"] != 1 or isinstance(raw["version"], bool):
         ctx.error(("version",), f"unsupported policy version {raw['version']!r}; this tool "
                                "reads version 1")
-    name = _string(raw, "name", ctx, (), required=True)
+    name = string_field(raw, "name", ctx, (), required=True)
     if name is not None and not NAME_PATTERN.fullmatch(name):
         ctx.error(("name",), f"policy name {name!r} may hold only letters, digits, '.', '_' and "
                              "'-', and must start with a letter or digit")
-    description = _string(raw, "description", ctx, ())
+    description = string_field(raw, "description", ctx, ())
+    resource = _resource(raw, ctx)
 
     scope_names, scope_when, scope_needs = _compile_scope(raw.get("scope"), ctx)
     policy_name = name or "?"
     rules = _compile_rules(raw, ctx, policy_name, scope_needs)
-    if "inventory" in raw:
+    if "inventory" in raw and resource == "model":
         rules.extend(Rule(info=info, check=check, when=None, needs=frozenset(scope_needs))
                      for info, check in compile_inventory(raw["inventory"], ctx, policy_name))
-    waivers = _compile_waivers(raw.get("waivers"), ctx, policy_name, {r.info.id for r in rules})
+    waivers = compile_waivers(raw.get("waivers"), ctx, policy_name, {r.info.id for r in rules},
+                               resource)
     if name is None:
         return None
     return Policy(
@@ -229,7 +191,26 @@ def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy |
         rules=tuple(rules),
         waivers=tuple(waivers),
         scope_match=_scope_matcher(scope_names),
+        resource=resource,
     )
+
+
+def _resource(raw: Mapping[str, Any], ctx: LoadContext) -> str:
+    """The policy's ``resource``; for ``account``, what such a policy may not hold is
+    refused and its field paths are checked against the account document's shape."""
+    resource = raw.get("resource", "model")
+    if resource not in RESOURCES:
+        ctx.error(("resource",), f"'resource' must be one of {', '.join(RESOURCES)}, not "
+                                 f"{resource!r}" + did_you_mean(str(resource), RESOURCES))
+        return "model"
+    if resource == "account":
+        ctx.shape = account_shape()
+        for key, why in (("scope", "scope selects models"),
+                         ("inventory", "inventory judges the set of models")):
+            if key in raw:
+                ctx.error((key,), f"'{key}' does not apply to a 'resource: account' policy "
+                                  f"({why})", key=True)
+    return str(resource)
 
 
 def _scope_matcher(names: list[str] | None) -> Callable[[str], Any] | None:
@@ -248,7 +229,7 @@ def _compile_scope(raw: Any, ctx: LoadContext) -> tuple[list[str] | None, Condit
                               f"{type_name(raw)}")
         return None, None, set()
     ctx.unknown_keys(raw, ("scope",), SCOPE_KEYS, "scope")
-    names = _string_list(raw, "names", ctx, ("scope",)) if "names" in raw else None
+    names = string_list(raw, "names", ctx, ("scope",)) if "names" in raw else None
     before = set(ctx.needs)
     ctx.needs.clear()
     when = compile_condition(raw["when"], ctx, ("scope", "when")) if "when" in raw else None
@@ -298,7 +279,7 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         if key not in known:
             ctx.error((*path, key), f"unknown key '{key}' in rule" + did_you_mean(key, known)
                       + ("" if kinds else "; checks: " + ", ".join(CHECKS)), key=True)
-    rule_id = _string(raw, "id", ctx, path, required=True)
+    rule_id = string_field(raw, "id", ctx, path, required=True)
     if rule_id is not None and not NAME_PATTERN.fullmatch(rule_id):
         ctx.error((*path, "id"), f"rule id {rule_id!r} may hold only letters, digits, '.', '_' "
                                  "and '-', and must start with a letter or digit")
@@ -312,18 +293,28 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
                                      f"{' and '.join(kinds)}: split it into rules", key=True)
         return None
     kind = kinds[0]
+    if ctx.shape is not None and kind not in ACCOUNT_CHECKS:
+        ctx.error((*path, kind), f"{kind} judges a model, not an account: a 'resource: "
+                                 f"account' policy has only {', '.join(ACCOUNT_CHECKS)} rules",
+                  key=True)
+        return None
     severity = raw.get("severity", "medium")
     if severity not in SEVERITIES:
         ctx.error((*path, "severity"), f"unknown severity {severity!r}"
                   + did_you_mean(str(severity), SEVERITIES) + "; one of " + ", ".join(SEVERITIES))
+    served_severity = raw.get("served_severity")
+    if served_severity is not None and served_severity not in SEVERITIES:
+        ctx.error((*path, "served_severity"), f"unknown severity {served_severity!r}"
+                  + did_you_mean(str(served_severity), SEVERITIES) + "; one of "
+                  + ", ".join(SEVERITIES))
     labels = raw.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, (str, int, float)) for x in labels):
         ctx.error((*path, "labels"), "'labels' must be a list of strings")
         labels = []
-    title = _string(raw, "title", ctx, path)
-    description = _string(raw, "description", ctx, path)
-    remediation = _string(raw, "remediation", ctx, path)
-    link = _string(raw, "link", ctx, path)
+    title = string_field(raw, "title", ctx, path)
+    description = string_field(raw, "description", ctx, path)
+    remediation = string_field(raw, "remediation", ctx, path)
+    link = string_field(raw, "link", ctx, path)
     compliance: Compliance = ()
     if "compliance" in raw:
         compliance, problems = check_compliance(raw["compliance"])
@@ -336,7 +327,8 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
     check = CHECKS[kind].compile(raw[kind], ctx, (*path, kind))
     needs = frozenset(ctx.needs | scope_needs)
     ctx.needs = saved | set(needs)
-    if rule_id is None or check is None or severity not in SEVERITIES:
+    if rule_id is None or check is None or severity not in SEVERITIES or (
+            served_severity is not None and served_severity not in SEVERITIES):
         return None
     line, _ = ctx.located.where(path)
     info = RuleInfo(
@@ -352,74 +344,29 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         remediation=remediation,
         link=link,
         compliance=compliance,
+        served_severity=served_severity,
     )
     return Rule(info=info, check=check, when=when, needs=needs)
 
 
-def _parse_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        return parse_day(value)
-    return None
-
-
-def _compile_waivers(raw: Any, ctx: LoadContext, policy: str,
-                     rule_ids: set[str]) -> list[Waiver]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        ctx.error(("waivers",), "'waivers' must be a list")
-        return []
-    waivers: list[Waiver] = []
-    for index, item in enumerate(raw):
-        waiver = compile_waiver(item, ctx, ("waivers", index), policy, rule_ids)
-        if waiver is not None:
-            waivers.append(waiver)
-    return waivers
-
-
-def compile_waiver(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str,
-                   rule_ids: set[str]) -> Waiver | None:
-    """Compile one waiver of ``policy``, whose rule ids are ``rule_ids``."""
-    if not isinstance(raw, dict):
-        ctx.error(path, f"a waiver must be a mapping, not {type_name(raw)}")
-        return None
-    ctx.unknown_keys(raw, path, WAIVER_KEYS, "waiver")
-    rules = _string_list(raw, "rules", ctx, path)
-    models = _string_list(raw, "models", ctx, path)
-    accounts = _string_list(raw, "accounts", ctx, path) if "accounts" in raw else None
-    reason = _string(raw, "reason", ctx, path, required=True)
-    expires = None
-    if "expires" not in raw:
-        ctx.error(path, "missing required key 'expires' (a date, YYYY-MM-DD): every waiver "
-                        "must end")
-    else:
-        expires = _parse_date(raw["expires"])
-        if expires is None:
-            ctx.error((*path, "expires"), f"'expires' must be a date (YYYY-MM-DD), not "
-                                          f"{raw['expires']!r}")
-    for i, rule in enumerate(rules or []):
-        if rule != "*" and rule not in rule_ids:
-            ctx.error((*path, "rules", i), f"waiver names rule '{rule}', which policy "
-                                           f"'{policy}' does not have"
-                      + did_you_mean(rule, rule_ids))
-    if rules is None or models is None or reason is None or expires is None or (
-            "accounts" in raw and accounts is None):
-        return None
-    line, _ = ctx.located.where(path)
-    return Waiver(
-        rules=tuple(rules),
-        models=tuple(models),
-        accounts=tuple(accounts) if accounts is not None else None,
-        info=WaiverInfo(reason=reason, expires=expires, policy=policy, file=ctx.file, line=line),
-        match_model=compile_globs(models),
-    )
-
-
 def needed_enrichments(policies: Iterable[Policy]) -> frozenset[str]:
-    """The added keys any loaded rule or scope reads, so sources fetch only those."""
-    return frozenset(key for policy in policies for rule in policy.rules for key in rule.needs)
+    """The added keys any loaded rule or scope reads, so sources fetch only those; and
+    ``served`` where a rule has a ``served_severity`` (the exposure that picks it)."""
+    needs: set[str] = set()
+    for policy in policies:
+        for rule in policy.rules:
+            needs.update(rule.needs)
+            if rule.info.served_severity is not None:
+                needs.add("served")
+    return frozenset(needs)
+
+
+def account_settings(policies: Iterable[Policy]) -> frozenset[str] | None:
+    """The account settings (``invocationLogging``, ``enforcedGuardrails``) loaded account
+    rules read; None when no ``resource: account`` policy is loaded (no account document
+    is made at all)."""
+    account = [p for p in policies if p.resource == "account"]
+    if not account:
+        return None
+    return needed_enrichments(account) & frozenset(POSTURE_KEYS)
 

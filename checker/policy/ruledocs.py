@@ -19,6 +19,7 @@ from checker.checks.base import NUMBER_SCHEMA, CheckKind
 from checker.errors import UsageError
 from checker.lang.conditions import LOGICAL, OPERATORS, Operator
 from checker.lang.context import did_you_mean
+from checker.policy.enrichdocs import ENRICHMENTS, SERVED_SEVERITY, enrichment_doc
 
 WIDTH = 92
 EXAMPLE_POLICY = "example"
@@ -173,6 +174,21 @@ OPERATOR_EXAMPLES: dict[str, OperatorExample] = {
                "pass"),
         Sample("no key", {}, "fail"),
     )),
+    "min_days_ahead": OperatorExample("baseModel.modelLifecycle.endOfLifeTime", (
+        Sample("end of life on 2099-01-01", {"baseModel": {"modelLifecycle": {
+            "status": "ACTIVE", "endOfLifeTime": "2099-01-01T00:00:00Z"}}}, "pass"),
+        Sample("end of life on 2025-01-01 (in the past)", {"baseModel": {"modelLifecycle": {
+            "status": "LEGACY", "endOfLifeTime": "2025-01-01T00:00:00Z"}}}, "fail"),
+        Sample("no end of life announced (field missing)",
+               {"baseModel": {"modelLifecycle": {"status": "ACTIVE"}}}, "fail"),
+    )),
+    "max_days_ago": OperatorExample("creationTime", (
+        Sample("created 2001-01-01", {"creationTime": "2001-01-01T00:00:00Z"}, "fail"),
+        Sample('creationTime "last week" (not a timestamp)', {"creationTime": "last week"},
+               "fail"),
+        Sample("created after the run's date (clock skew: 0 days ago)",
+               {"creationTime": "2099-01-01T00:00:00Z"}, "pass"),
+    )),
     "contains": OperatorExample("modelName", (
         Sample('modelName "prod-summarizer"', {"modelName": "prod-summarizer"}, "pass"),
         Sample('modelName "prod-chat"', {"modelName": "prod-chat"}, "fail"),
@@ -195,8 +211,11 @@ def overview() -> str:
     lines += ["", "Operators, in conditions {field: PATH, OP: VALUE} (require, when, scope.when):"]
     lines += [f"  {name:<{width}}{op.summary}" for name, op in OPERATORS.items()]
     lines += ["", "Combine conditions with " + ", ".join(f"{{{k}: ...}}" for k in LOGICAL) + ".",
+              "", "Added keys, read by extra calls only when a rule or scope refers to them:",
+              "  " + ", ".join(ENRICHMENTS),
+              "A rule's served_severity raises the severity of violations on served models.",
               "Run 'bedrock-drift rules NAME' for a kind's or operator's options, semantics and "
-              "example."]
+              "example, an added key's fields, or served_severity."]
     return "\n".join(lines) + "\n"
 
 
@@ -295,6 +314,11 @@ _ARG_TEXT = {
     "regex": "a regular expression that must match the whole value",
     "string": "a glob (case-sensitive, whole value; * crosses ':' and '/')",
     "number": "a number (YAML number, or a string such as \"1e-4\")",
+    "days": "a whole number of days, 0 or more; the value must be an ISO 8601 timestamp as "
+            "AWS returns it (2026-03-01T12:00:00Z, an offset such as -05:00, or a plain date; "
+            "no zone means UTC), anything else is not a timestamp and fails. Days are UTC "
+            "calendar days between the value's date and the run's date (the date of 'now' in "
+            "policy tests), so the boundary day holds",
     "boolean": "true or false",
 }
 
@@ -310,7 +334,7 @@ LOGICAL_DOCS = {
 
 
 def topics() -> list[str]:
-    return [*CHECKS, *OPERATORS, *LOGICAL_DOCS]
+    return [*CHECKS, *OPERATORS, *LOGICAL_DOCS, *ENRICHMENTS, "served_severity"]
 
 
 def describe(name: str | None) -> str:
@@ -327,6 +351,10 @@ def describe(name: str | None) -> str:
                         "unknown counts as true. 'bedrock-drift rules require' shows a "
                         "working example.")]
         return "\n".join(lines) + "\n"
+    if name in ENRICHMENTS:
+        return "\n".join(enrichment_doc(name, _wrap)) + "\n"
+    if name == "served_severity":
+        return "\n".join(["served_severity", "", *_wrap(SERVED_SEVERITY)]) + "\n"
     raise UsageError(f"unknown check kind or operator '{name}'" + did_you_mean(name, topics())
                      + "; one of " + ", ".join(topics()))
 

@@ -21,6 +21,7 @@ _OPERATOR_SCHEMAS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "number": NUMBER_SCHEMA,
     "boolean": {"type": "boolean"},
+    "days": {"type": "integer", "minimum": 0},
 }
 
 
@@ -153,6 +154,10 @@ def _policy_schema() -> dict[str, Any]:
             "title": {**text, "description": "One line, shown in every report."},
             "description": text,
             "severity": {"enum": list(SEVERITIES), "default": "medium"},
+            "served_severity": {"enum": list(SEVERITIES),
+                                "description": "The severity of violations on a model that is "
+                                               "served (an Active deployment or provisioned "
+                                               "throughput), and where that is unknown."},
             "labels": {"type": "array", "items": {"type": "string"},
                        "description": "Free-form (e.g. CIS-3.1); carried into every report."},
             "remediation": {**text, "description": "How to fix a violation."},
@@ -173,7 +178,11 @@ def _policy_schema() -> dict[str, Any]:
     }
     waiver = {
         "type": "object",
-        "required": ["rules", "models", "reason", "expires"],
+        "required": ["rules", "reason", "expires"],
+        "anyOf": [{"required": ["models"]}, {"required": ["accounts"]},
+                  {"required": ["regions"]}],
+        "description": "A model policy's waiver names models (and optionally accounts); an "
+                       "account policy's names accounts and/or regions.",
         "additionalProperties": False,
         "properties": {
             "rules": {"type": "array", "minItems": 1, "items": {"type": "string"},
@@ -182,6 +191,8 @@ def _policy_schema() -> dict[str, Any]:
                        "description": "Globs on modelName or modelArn (exact case)."},
             "accounts": {"type": "array", "minItems": 1, "items": {"type": "string"},
                          "description": "Account ids (quoted)."},
+            "regions": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                        "description": "Regions (resource: account policies only)."},
             "reason": {**text, "description": "Why, and who approved it."},
             "expires": {"type": "string", "format": "date",
                         "description": "YYYY-MM-DD; applies through the end of that day, UTC."},
@@ -199,6 +210,11 @@ def _policy_schema() -> dict[str, Any]:
             "version": {"const": 1},
             "name": {**name, "description": "Unique across loaded policies."},
             "description": text,
+            "resource": {"enum": ["model", "account"], "default": "model",
+                         "description": "What each rule judges: every model, or the Bedrock "
+                                        "settings of every account and region read "
+                                        "({accountId, region, invocationLogging, "
+                                        "enforcedGuardrails}; require rules only)."},
             "vars": _vars_schema(),
             "scope": {
                 "type": "object",

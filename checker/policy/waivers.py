@@ -24,7 +24,8 @@ from typing import Any
 from checker.errors import PolicyError
 from checker.lang.context import LoadContext, did_you_mean, type_name
 from checker.lang.yaml import load_yaml_file
-from checker.policy.loader import Policy, Waiver, compile_waiver
+from checker.policy.loader import Policy
+from checker.policy.waiving import Waiver, compile_waiver
 
 FILE_KEYS = ("version", "waivers")
 
@@ -72,7 +73,7 @@ def _compile(raw: Any, ctx: LoadContext, policies: Sequence[Policy]) -> dict[str
             policy = by_name[policy_name]
             waiver = compile_waiver(
                 {**item, "rules": rule_ids}, ctx, path, policy_name,
-                {r.info.id for r in policy.rules},
+                {r.info.id for r in policy.rules}, policy.resource,
             )
             if waiver is not None:
                 added.setdefault(policy_name, []).append(waiver)

@@ -5,8 +5,10 @@ A test file sits beside the policy it tests (``baseline_test.yaml`` tests ``base
     version: 1                       # optional
     policies: [baseline.yaml]        # optional; default: the sibling <name>.yaml
     vars: {account_id: "111122223333"}   # optional; variables for the policies under test
-    now: 2026-11-27                  # optional; the date waivers are judged on
+    now: 2026-11-27                  # optional; the run's date (waivers, date operators)
     base: {tags: {team: ml}}         # optional; merged over the default model for every case
+    fetched: [copyJob, importJob]    # optional; added keys a live run read: where a case's
+                                     # model lacks one, it is null (none found), not unread
     cases:
       - name: a compliant model passes
         model: {}                    # merged over the default model (null deletes a key)
@@ -23,11 +25,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
+from checker.documents import ENRICHMENT_KEYS
 from checker.engine.evaluate import evaluate
 from checker.errors import InputError, PolicyError, Problem
 from checker.lang.context import LoadContext, did_you_mean, type_name
@@ -40,7 +43,7 @@ from checker.sources.files import model_input
 from checker.values import parse_time
 
 TEST_SUFFIXES = ("_test.yaml", "_test.yml")
-FILE_KEYS = ("version", "policies", "vars", "now", "base", "cases")
+FILE_KEYS = ("version", "policies", "vars", "now", "base", "fetched", "cases")
 CASE_KEYS = ("name", "description", "model", "models", "merge", "now", "expect")
 STATUSES = tuple(s.value for s in Status)
 
@@ -48,6 +51,9 @@ STATUSES = tuple(s.value for s in Status)
 # in account 111122223333, us-east-1, with a customer-managed key, data in the baseline's
 # default buckets, hyperparameters inside every shipped policy's limits, and the tags the
 # baseline asks for. A case gives only what differs.
+# The default account document of a test of a resource: account policy: its settings are
+# what each case gives.
+DEFAULT_ACCOUNT: dict[str, Any] = {"accountId": "111122223333", "region": "us-east-1"}
 DEFAULT_MODEL: dict[str, Any] = {
     "modelArn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/"
                 "amazon.titan-text-express-v1:0:8k/a1b2c3d4e5f6",
@@ -220,14 +226,25 @@ def _compile(located: Located, ctx: LoadContext, variables: dict[str, Any],
     raw = located.data
     rule_ids = _rule_ids(policies)
     file_now = _now(raw, ctx, ()) if "now" in raw else None
-    base = DEFAULT_MODEL
+    resources = {p.resource for p in policies}
+    if len(resources) > 1:
+        ctx.error((), "the policies under test judge models and accounts: test the "
+                      "resource: account policies in a test file of their own")
+        return None
+    account = resources == {"account"}
+    # An account policy's cases are account documents ({accountId, region, ...}).
+    default = DEFAULT_ACCOUNT if account else DEFAULT_MODEL
+    base = default
     if "base" in raw:
         if not isinstance(raw["base"], dict):
             ctx.error(("base",), f"'base' must be a mapping (a partial model document), not "
                                  f"{type_name(raw['base'])}")
         else:
-            base = deep_merge(DEFAULT_MODEL, raw["base"])
-    cases = _cases(raw, ctx, base, file_now, rule_ids)
+            base = deep_merge(default, raw["base"])
+    cases = _cases(raw, ctx, base, file_now, rule_ids, _fetched(raw, ctx))
+    if account:
+        cases = [replace(case, models=tuple(replace(m, kind="account") for m in case.models))
+                 for case in cases]
     return Suite(file=ctx.file, policies=tuple(policies), cases=tuple(cases))
 
 
@@ -302,8 +319,19 @@ def _now(raw: Mapping[str, Any], ctx: LoadContext, path: tuple[Any, ...]) -> dat
     return None
 
 
+def _fetched(raw: Mapping[str, Any], ctx: LoadContext) -> tuple[str, ...]:
+    """The file's ``fetched``: added keys that are null where a case's model lacks them."""
+    value = raw.get("fetched", [])
+    if not isinstance(value, list) or not all(k in ENRICHMENT_KEYS for k in value):
+        ctx.error(("fetched",), "'fetched' must be a list of added keys ("
+                  + ", ".join(ENRICHMENT_KEYS) + ")")
+        return ()
+    return tuple(value)
+
+
 def _cases(raw: Mapping[str, Any], ctx: LoadContext, base: dict[str, Any],
-           file_now: datetime | None, rule_ids: dict[str, list[str]]) -> list[Case]:
+           file_now: datetime | None, rule_ids: dict[str, list[str]],
+           fetched: tuple[str, ...] = ()) -> list[Case]:
     items = raw.get("cases")
     if "cases" not in raw:
         ctx.error((), "missing required key 'cases' (a list of test cases)")
@@ -314,7 +342,7 @@ def _cases(raw: Mapping[str, Any], ctx: LoadContext, base: dict[str, Any],
     cases: list[Case] = []
     names: dict[str, int] = {}
     for index, item in enumerate(items):
-        case = _case(item, ctx, ("cases", index), base, file_now, rule_ids)
+        case = _case(item, ctx, ("cases", index), base, file_now, rule_ids, fetched)
         if case is None:
             continue
         if case.name in names:
@@ -327,7 +355,8 @@ def _cases(raw: Mapping[str, Any], ctx: LoadContext, base: dict[str, Any],
 
 
 def _case(raw: Any, ctx: LoadContext, path: tuple[Any, ...], base: dict[str, Any],
-          file_now: datetime | None, rule_ids: dict[str, list[str]]) -> Case | None:
+          file_now: datetime | None, rule_ids: dict[str, list[str]],
+          fetched: tuple[str, ...] = ()) -> Case | None:
     if not isinstance(raw, dict):
         ctx.error(path, f"a test case must be a mapping with name, model and expect, not "
                         f"{type_name(raw)}")
@@ -352,6 +381,7 @@ def _case(raw: Any, ctx: LoadContext, path: tuple[Any, ...], base: dict[str, Any
     models = []
     for doc_path, doc in documents:
         full = deep_merge(base, doc) if merge else doc
+        full = {**{key: None for key in fetched}, **full}
         try:
             models.append(model_input(full, ctx.file))
         except InputError as exc:

@@ -162,8 +162,11 @@ class _Publisher:
             if not self.specs:
                 self.sessions[self._caller(self.base, region)] = (self.base, {})
             for spec in self.specs:
-                if spec.profile is not None and spec.role_arn is None:
-                    session = open_session(self.factory, spec.profile)
+                if spec.role_arn is None:
+                    # A profile's account, or (--organization) the calling account with the
+                    # current credentials.
+                    session = (self.base if self.base is not None and spec.profile == self.profile
+                               else open_session(self.factory, spec.profile))
                     self.sessions[self._caller(session, region)] = (session, {})
         except (ClientError, BotoCoreError) as exc:
             self.errors.append(PublishError(error_code(exc), f"GetCallerIdentity: "

@@ -94,6 +94,9 @@ class _Parts:
                                         "Id": model.arn or model.address or model.name
                                         or model_key,
                                         "Partition": partition}
+            if model.is_account and model.account_id:
+                # An account's settings in a region (resource: account policies).
+                resource.update(Type="AwsAccount", Id=f"AWS::::Account:{model.account_id}")
             if model.region:
                 resource["Region"] = model.region
             details = {"ModelName": model.name, "Kind": model.kind,
@@ -155,6 +158,10 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
             json.dumps(finding.actual, ensure_ascii=False, default=str), MAX_FIELD_VALUE)
         if finding.known:
             fields[f"{TOOL_NAME}/Known"] = "true"
+        if finding.exposure is not None:
+            # The severity is the rule's served_severity: the model is served, or that is
+            # not known.
+            fields[f"{TOOL_NAME}/Exposure"] = finding.exposure
     if outcome.error is not None:
         fields[f"{TOOL_NAME}/ErrorCode"] = _cut(outcome.error.code, MAX_FIELD_VALUE)
     compliance: dict[str, Any] = {"Status": COMPLIANCE_STATUS[status]}

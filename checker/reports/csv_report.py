@@ -21,8 +21,8 @@ from checker.results import Finding, Report, ReportError, RuleInfo
 
 COLUMNS = (
     "status", "model_arn", "model_name", "account_id", "region", "kind", "policy", "rule",
-    "severity", "title", "labels", "compliance", "field", "expected", "actual", "message",
-    "remediation", "known", "waiver_reason", "waiver_expires", "error_code",
+    "severity", "exposure", "title", "labels", "compliance", "field", "expected", "actual",
+    "message", "remediation", "known", "waiver_reason", "waiver_expires", "error_code",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,6 +53,7 @@ def _finding_row(finding: Finding) -> dict[str, str]:
         "policy": rule.policy,
         "rule": rule.id,
         "severity": finding.severity,
+        "exposure": finding.exposure or "",
         "title": rule.title,
         "labels": "; ".join(rule.labels),
         "compliance": "; ".join(requirement_ids(rule.compliance)),
@@ -82,6 +83,7 @@ def _error_row(error: ReportError, rules: Mapping[str, RuleInfo]) -> dict[str, s
         "policy": policy,
         "rule": rule_id,
         "severity": rule.severity if rule is not None else "",
+        "exposure": "",
         "title": rule.title if rule is not None else "",
         "labels": "; ".join(rule.labels) if rule is not None else "",
         "compliance": "; ".join(requirement_ids(rule.compliance)) if rule is not None else "",

@@ -73,8 +73,8 @@ def render_github(report: Report, *, color: bool = False, root: str | None = Non
 def _violation(finding: Finding, root: str | None) -> str:
     rule = finding.rule
     # A known violation is not what this change introduced: a notice, not a red mark.
-    level = "notice" if finding.known else LEVELS[rule.severity]
-    title = f"{rule.qualified_id} ({rule.severity}"
+    level = "notice" if finding.known else LEVELS[finding.severity]
+    title = f"{rule.qualified_id} ({finding.severity}{finding.exposure_note}"
     title += ", known)" if finding.known else ")"
     message = finding_sentence(finding)
     if rule.remediation:

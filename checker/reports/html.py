@@ -269,6 +269,8 @@ def _violations(report: Report) -> list[str]:
                        "<th>Actual</th><th>Remediation</th></tr></thead><tbody>")
             for f in group:
                 known = ' <span class="muted">(known)</span>' if f.known else ""
+                if f.exposure is not None:
+                    known += f' <span class="muted">{esc(f.exposure_note.strip())}</span>'
                 out.append(
                     f'<tr class="violation" data-severity="{severity}">'
                     f"<td>{esc(f.rule.title)}<br>{_code(f.rule.qualified_id)}{known}</td>"

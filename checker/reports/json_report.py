@@ -32,7 +32,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "kind": model.kind,
         "policy": rule.policy,
         "rule": rule.id,
-        "severity": rule.severity,
+        "severity": finding.severity,
         "title": rule.title,
         "labels": list(rule.labels),
         "field": finding.field,
@@ -42,6 +42,10 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
     if model.address:
         data["address"] = model.address
+    if finding.exposure is not None:
+        # The severity above is the rule's served_severity: say why.
+        data["exposure"] = finding.exposure
+        data["rule_severity"] = rule.severity
     if rule.remediation:
         data["remediation"] = rule.remediation
     if finding.known:
@@ -55,6 +59,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def rule_dict(rule: RuleInfo) -> dict[str, Any]:
     data: dict[str, Any] = {"id": rule.id, "severity": rule.severity, "title": rule.title,
                             "labels": list(rule.labels), "kind": rule.kind, "line": rule.line}
+    if rule.served_severity is not None:
+        data["served_severity"] = rule.served_severity
     if rule.compliance:
         data["compliance"] = {key: list(controls) for key, controls in rule.compliance}
     if rule.remediation:
@@ -123,15 +129,27 @@ def report_dict(report: Report) -> dict[str, Any]:
     return _report_data(report, _eager)
 
 
+def _scanned(report: Report) -> dict[str, Any]:
+    scanned = report.scanned
+    data: dict[str, Any] = {"sources": list(scanned.sources),
+                            "accounts": list(scanned.accounts),
+                            "regions": list(scanned.regions)}
+    org = scanned.organization
+    if org is not None:
+        data["organization"] = {"id": org.id, "ous": list(org.ous),
+                                "accounts": {"read": list(org.read),
+                                             "skipped": list(org.skipped),
+                                             "failed": list(org.failed)}}
+    return data
+
+
 def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
     summary = report.summary
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated_at": report.generated_at,
-        "scanned": {"sources": list(report.scanned.sources),
-                    "accounts": list(report.scanned.accounts),
-                    "regions": list(report.scanned.regions)},
+        "scanned": _scanned(report),
         "fail_on": report.fail_on,
         "policies": [
             {"name": p.name, "file": p.file, "sha256": p.sha256,

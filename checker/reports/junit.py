@@ -21,7 +21,7 @@ from checker.reports.wording import (
     models_read,
     relative_path,
 )
-from checker.results import Finding, ModelRef, Report, ReportError, Status
+from checker.results import SEVERITY_RANK, Finding, ModelRef, Report, ReportError, Status
 
 # Characters XML 1.0 cannot carry at all, not even escaped.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -253,7 +253,8 @@ def _failure(findings: Iterable[Finding], rule_id: str) -> str:
     if first.rule.remediation:
         lines.append(f"Remediation: {first.rule.remediation}")
     text = _text("\n".join(lines))
-    head = f'      <failure message="{_attr(message)}" type="{_attr(first.rule.severity)}"'
+    severity = max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__)
+    head = f'      <failure message="{_attr(message)}" type="{_attr(severity)}"'
     return f"{head}>{text}</failure>" if text else head + " />"
 
 

@@ -134,7 +134,7 @@ def _summary_table(report: Report) -> list[str]:
     summary = report.summary
     counts = {severity: 0 for severity in SEVERITIES_DESCENDING}
     for finding in report.violations:
-        counts[finding.rule.severity] += 1
+        counts[finding.severity] += 1
     header = ["Models read", "Policies", "Rules", "Violations"]
     header += [severity.capitalize() for severity in SEVERITIES_DESCENDING]
     header += ["Known", "Waived", "Errors", "Not evaluated"]
@@ -158,6 +158,8 @@ def _provenance(report: Report) -> str:
     ):
         if values:
             parts.append(f"{label}: {md_text(', '.join(values))}")
+    if scanned.organization is not None:
+        parts.append(md_text(scanned.organization.counts()))
     parts.append(f"fails on: {report.fail_on} and above")
     return "<sub>" + " · ".join(parts) + "</sub>"
 
@@ -195,9 +197,8 @@ def _violations(report: Report) -> list[str]:
         findings = sorted(findings, key=_severity_order)
         for finding in findings:
             rule = finding.rule
-            severity = f"**{rule.severity}**" if rule.severity in ("critical", "high") else (
-                rule.severity
-            )
+            severity = (f"**{finding.severity}**" if finding.severity in ("critical", "high")
+                        else finding.severity) + finding.exposure_note
             if finding.known:
                 severity += " (known)"
             title = md_text(rule.title) + "<br>" if rule.title else ""
@@ -334,7 +335,7 @@ def _grouped(findings: Iterable[Finding]) -> list[tuple[ModelRef, list[Finding]]
 
 
 def _severity_order(finding: Finding) -> int:
-    return SEVERITIES_DESCENDING.index(finding.rule.severity)
+    return SEVERITIES_DESCENDING.index(finding.severity)
 
 
 def _truncate(text: str) -> str:

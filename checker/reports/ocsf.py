@@ -88,6 +88,8 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
                      "actual": finding.actual}
         if finding.known:
             unmapped["known"] = True
+        if finding.exposure is not None:
+            unmapped["exposure"] = finding.exposure
         if finding.waiver is not None:
             unmapped["waiver"] = {"reason": finding.waiver.reason,
                                   "expires": finding.waiver.expires.isoformat()}
@@ -97,7 +99,8 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
     if model.address:
         data["terraform_address"] = model.address
     resource: dict[str, Any] = {"uid": model.arn or model.address or model.name or model_key,
-                                "type": "AWS::Bedrock::CustomModel",
+                                "type": "AWS::::Account" if model.is_account
+                                else "AWS::Bedrock::CustomModel",
                                 "cloud_partition": partition_of(model.arn),
                                 "data": data}
     if model.name:

@@ -81,6 +81,8 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
                         "sources": list(report.scanned.sources),
                         "accounts": list(report.scanned.accounts),
                         "regions": list(report.scanned.regions),
+                        **({"organization": report.scanned.organization.counts()}
+                           if report.scanned.organization is not None else {}),
                     },
                 },
             }
@@ -144,7 +146,7 @@ def _result(
     if rule.qualified_id in index:
         result["ruleIndex"] = index[rule.qualified_id]
     result |= {
-        "level": LEVELS[rule.severity],
+        "level": LEVELS[finding.severity],
         "message": {"text": finding_sentence(finding)},
         "locations": [
             {
@@ -163,7 +165,7 @@ def _result(
             "primaryLocationLineHash": hashed,
         },
         "properties": {
-            "severity": rule.severity,
+            "severity": finding.severity,
             "modelArn": model.arn,
             "modelName": model.name,
             "modelKind": model.kind,
@@ -178,6 +180,8 @@ def _result(
         result["properties"]["address"] = model.address
     if finding.known:
         result["properties"]["known"] = True
+    if finding.exposure is not None:
+        result["properties"]["exposure"] = finding.exposure
     if baseline_used:
         # SARIF's own marker for "already present in the baseline run".
         result["baselineState"] = "unchanged" if finding.known else "new"

@@ -41,7 +41,7 @@ def _finding_lines(finding: Finding, paint: Callable[[str, str], str]) -> list[s
     if finding.waiver is not None:
         tag = paint("yellow", "[waived]")
     else:
-        tag = paint("red", f"[{rule.severity}]")
+        tag = paint("red", f"[{finding.severity}]") + finding.exposure_note
     known = paint("dim", " (known: in the baseline)") if finding.known else ""
     lines = [f"    {tag} {rule.qualified_id}: {rule.title}{known}"]
     field = finding.field or "(model)"
@@ -83,6 +83,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
     lines.append(f"bedrock-drift {report.tool_version}: {_count(summary.models, 'model')} read "
                  f"from {sources}; {_count(summary.policies, 'policy', 'policies')}"
                  f", {_count(summary.rules, 'rule')}")
+    if report.scanned.organization is not None:
+        lines.append(report.scanned.organization.counts())
     if summary.models == 0:
         lines.append(paint("yellow", "No models were read: nothing was judged. Check the "
                                      "region, account or --from paths."))
@@ -112,7 +114,9 @@ def render_text(report: Report, *, color: bool = False) -> str:
             continue
         marker = {"fail": paint("red", "~"), "error": paint("magenta", "!")}.get(
             model.result, paint("green", "~"))
-        lines.append(f"{marker} model {_header(ref)}")
+        # An account's settings are named as they are: "account <id> <region>".
+        lines.append(f"{marker} {ref.display_name}" if ref.is_account
+                     else f"{marker} model {_header(ref)}")
         for finding in findings:
             lines.extend(_finding_lines(finding, paint))
         for error in errors:
@@ -153,7 +157,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines.extend(_error_line(e) for e in source_errors)
         lines.append("")
 
-    severities = Counter(v.rule.severity for v in report.violations)
+    severities = Counter(v.severity for v in report.violations)
     by_severity = ", ".join(f"{severities[s]} {s}" for s in reversed(SEVERITIES) if severities[s])
     result = {"pass": paint("green", "PASS"), "fail": paint("red", "FAIL"),
               "error": paint("magenta", "ERROR")}[summary.result]

@@ -51,7 +51,9 @@ def headline(report: Report) -> str:
     parts.append(plural(summary.errors, "error"))
     if summary.not_evaluated:
         parts.append(f"{summary.not_evaluated} not evaluated")
-    return f"{summary.result.upper()}: " + ", ".join(parts)
+    line = f"{summary.result.upper()}: " + ", ".join(parts)
+    org = report.scanned.organization
+    return line if org is None else f"{line}; {org.counts()}"
 
 
 def format_value(value: Any) -> str:
@@ -66,6 +68,8 @@ def format_value(value: Any) -> str:
 def model_label(finding: Finding) -> str:
     """``'name' (ARN)`` or just one of them."""
     ref = finding.model
+    if ref.is_account:
+        return ref.display_name  # "account <id> <region>"
     if ref.name and ref.arn:
         return f"'{ref.name}' ({ref.arn})"
     if ref.arn:
@@ -87,7 +91,10 @@ def finding_detail(finding: Finding) -> str:
 def finding_sentence(finding: Finding) -> str:
     """The whole story of one finding in one line: model, rule, field, expected, actual."""
     rule = finding.rule
-    text = f"Model {model_label(finding)} violates {rule.qualified_id} ({rule.severity})"
+    subject = model_label(finding) if finding.model.is_account \
+        else f"Model {model_label(finding)}"
+    text = (f"{subject} violates {rule.qualified_id} "
+            f"({finding.severity}{finding.exposure_note})")
     if rule.title:
         text += f": {rule.title}"
     detail = finding_detail(finding)

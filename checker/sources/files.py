@@ -170,8 +170,10 @@ def _snapshot(data: Any, file: str) -> list[ModelInput]:
         # The snapshot stores each model's kind beside its fields; it is not a field.
         document = dict(item.document)
         kind = document.pop("kind", None)
-        models.append(ModelInput(document=document, kind=kind if kind in KINDS else item.kind,
-                                 origin=file, enrichment_errors=item.enrichment_errors,
+        if kind not in KINDS or kind == "account":  # account settings are read live only
+            kind = item.kind
+        models.append(ModelInput(document=document, kind=kind, origin=file,
+                                 enrichment_errors=item.enrichment_errors,
                                  unknown_fields=fact.get("unknown", ()),
                                  unknown_choices=fact.get("choices", ()),
                                  withheld_fields=fact.get("withheld", ()),

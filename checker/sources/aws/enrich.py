@@ -1,4 +1,5 @@
-"""Deep checks: the customization job and the KMS key behind a model, read once each.
+"""Deep checks: the customization or import job, the KMS key and the foundation model behind
+a model, read once each.
 
 A key shared by 500 models is described once, a job once, however many models and rules
 refer to it: :class:`OnceCache` makes the first model that needs a resource fetch it while
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from checker.checks.base_model import base_model_names
 from checker.documents import parse_arn, to_json_value
 from checker.sources.aws.clients import GET_API, NoClient
 from checker.sources.aws.errors import error_code, error_message, failure
@@ -77,6 +79,38 @@ def fetch_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
         return None, failure(where, f"GetModelCustomizationJob {job_arn}", exc)
 
 
+def fetch_import_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
+    """``importJob``: the GetModelImportJob response for an imported model's ``jobArn``."""
+    try:
+        return plain(client.get_model_import_job(jobIdentifier=job_arn)), None
+    except (ClientError, BotoCoreError) as exc:
+        return None, failure(where, f"GetModelImportJob {job_arn}", exc)
+
+
+def fetch_foundation_model(client: BedrockClient, model_arn: str, where: str) -> Fetched:
+    """``baseModel``: GetFoundationModel's ``modelDetails`` for a foundation model ARN."""
+    model_id = model_arn.split("foundation-model/", 1)[-1]
+    try:
+        return plain(client.get_foundation_model(modelIdentifier=model_id)
+                     .get("modelDetails") or {}), None
+    except (ClientError, BotoCoreError) as exc:
+        return None, failure(where, f"GetFoundationModel {model_id}", exc)
+
+
+def foundation_model_arn(base_arn: object, region: str) -> str | None:
+    """The foundation model at the root of a base chain, as an ARN in ``region`` (the
+    model's), or None if the base names none. A custom-model base names its foundation model
+    in its ARN (``...:custom-model/<foundation id>/<id>``)."""
+    if not isinstance(base_arn, str) or not base_arn:
+        return None
+    names = base_model_names(base_arn)
+    parts = parse_arn(base_arn)
+    if len(names) < 2 or parts is None:
+        return None
+    partition = parts[0]
+    return f"arn:{partition}:bedrock:{parts[2] or region}::foundation-model/{names[1]}"
+
+
 def fetch_kms_key(client: KMSClient, key_id: str, where: str) -> Fetched:
     """``kmsKey``: DescribeKey's KeyMetadata plus ``aliases``, the key's alias names."""
     try:
@@ -105,6 +139,12 @@ class Enricher:
     needs: frozenset[str]
     jobs: OnceCache[Fetched]
     keys: OnceCache[Fetched]
+    # importJob and baseModel: an import job per imported model, a foundation model once
+    # per region however many models and accounts are built on it (once per account only
+    # where the first account's call failed).
+    import_jobs: OnceCache[Fetched]
+    foundation_models: OnceCache[Fetched]
+    foundation_models_any: OnceCache[tuple[int, Fetched]]
 
     def client(self, account: Account, service: str, region: str) -> Any:
         raise NotImplementedError
@@ -142,7 +182,56 @@ class Enricher:
             else:
                 self.add_shared(document, errors, "kmsKey", self.keys, account, key_id, region,
                                 "kms", fetch_kms_key)
+        if "importJob" in self.needs:
+            job_arn = document.get("jobArn")
+            if kind != "imported":
+                document["importJob"] = None
+            elif not isinstance(job_arn, str) or not job_arn:
+                errors["importJob"] = ("MissingJobArn", f"{where}: {GET_API[kind][0]} "
+                                                        f"{model_arn or ident}: no jobArn, so "
+                                                        "its import job is unknown")
+            else:
+                self.add_shared(document, errors, "importJob", self.import_jobs, account,
+                                job_arn, region, "bedrock", fetch_import_job)
+        if "baseModel" in self.needs:
+            foundation = foundation_model_arn(document.get("baseModelArn"), region)
+            if kind == "imported":
+                document["baseModel"] = None  # an imported model has no base model
+            elif foundation is None:
+                errors["baseModel"] = ("NoFoundationModel",
+                                       f"{where}: {model_arn or ident}: baseModelArn "
+                                       f"{document.get('baseModelArn')!r} names no foundation "
+                                       "model")
+            else:
+                self.add_foundation_model(document, errors, account, foundation)
         return errors
+
+    def add_foundation_model(self, document: dict[str, Any],
+                             errors: dict[str, tuple[str, str]], account: Account,
+                             foundation: str) -> None:
+        """``baseModel``: a foundation model is the same for every account, so it is read
+        once per region by the first account that needs it; if that call failed, each
+        other account reads it for itself (its own permissions may differ)."""
+        region = foundation.split(":")[3]
+        owner, (value, error) = self.foundation_models_any.get(
+            foundation, lambda: (account.index, self._read_foundation_model(account, foundation,
+                                                                            region)))
+        if error is not None and owner != account.index:
+            value, error = self.foundation_models.get(
+                (account.index, foundation),
+                lambda: self._read_foundation_model(account, foundation, region))
+        if error is not None:
+            errors["baseModel"] = error
+        else:
+            document["baseModel"] = copy.deepcopy(value)
+
+    def _read_foundation_model(self, account: Account, foundation: str, region: str) -> Fetched:
+        where = account.where(region)
+        try:
+            client = self.client(account, "bedrock", region)
+        except NoClient as exc:
+            return None, (exc.code, f"{where}: {exc.code}: {exc.message}")
+        return fetch_foundation_model(client, foundation, where)
 
     def add_shared(self, document: dict[str, Any], errors: dict[str, tuple[str, str]],
                    name: str, cache: OnceCache[Fetched], account: Account, resource: str,

@@ -3,7 +3,10 @@
 Reads only: ``ListCustomModels``, ``GetCustomModel``; with ``include_imported``,
 ``ListImportedModels`` and ``GetImportedModel``; and, only when a loaded rule needs them,
 ``ListTagsForResource`` (``tags``), ``GetModelCustomizationJob`` (``job``), KMS
-``DescribeKey`` and ``ListAliases`` (``kmsKey``). Reading other accounts adds
+``DescribeKey`` and ``ListAliases`` (``kmsKey``), ``GetModelImportJob`` (``importJob``),
+``GetFoundationModel`` (``baseModel``), and a model's context, listed once per account and
+region (``context.py``: ``deployments``, ``throughputs``, ``served``, ``copyJob``). Reading
+other accounts adds
 ``sts:AssumeRole`` (a role per account) or ``sts:GetCallerIdentity`` (a profile's account
 id): both read-only. Every region of every account is read at once, under one bound on the
 requests in flight (``workers``), all clients sharing one retry and timeout
@@ -48,9 +51,12 @@ from checker.sources.aws.clients import (
     SessionFactory,
     open_session,
 )
+from checker.sources.aws.context import ModelContext, RegionContext
+from checker.sources.aws.credentials import assumed_session
 from checker.sources.aws.enrich import Enricher, Fetched, OnceCache
 from checker.sources.aws.errors import error_code, error_message, failure, one_line
 from checker.sources.aws.named import NamedModels
+from checker.sources.aws.posture import Postures
 from checker.sources.aws.regions import Account, available_regions, set_regions, sts_region
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "DEFAULT_ROLE_SESSION_NAME", "DEFAULT_WORKERS",
@@ -84,16 +90,19 @@ class Collected:
     # --model runs: sort key -> (account index, region, identifier).
     targets: dict[tuple[int, ...], tuple[int, str, str]] = field(default_factory=dict)
     listed: int = 0
+    # (account index, region position) -> the account's settings there (resource: account).
+    postures: dict[tuple[int, int], ModelInput] = field(default_factory=dict)
 
 
-class Fetcher(Enricher, NamedModels):
+class Fetcher(Enricher, ModelContext, NamedModels, Postures):
     """One run: the accounts, the clients and the shared thread pool."""
 
     def __init__(self, *, accounts: list[Account], base: Account | None, clients: Clients,
                  executor: ThreadPoolExecutor, needs: frozenset[str],
                  known_regions: frozenset[str], include_imported: bool, strict_regions: bool,
                  role_session_name: str, model_ids: Sequence[str],
-                 progress: Callable[[FetchProgress], None] | None) -> None:
+                 progress: Callable[[FetchProgress], None] | None,
+                 posture: frozenset[str] | None = None) -> None:
         self.accounts = accounts
         self.base = base
         self.clients = clients
@@ -109,6 +118,12 @@ class Fetcher(Enricher, NamedModels):
         self.owners: OnceCache[dict[str, str] | tuple[str, str]] = OnceCache()
         self.jobs: OnceCache[Fetched] = OnceCache()
         self.keys: OnceCache[Fetched] = OnceCache()
+        self.import_jobs: OnceCache[Fetched] = OnceCache()
+        self.foundation_models: OnceCache[Fetched] = OnceCache()
+        self.foundation_models_any: OnceCache[tuple[int, Fetched]] = OnceCache()
+        self.contexts: dict[tuple[int, str], RegionContext] = {}
+        self.posture = posture
+        self.callers: OnceCache[str | tuple[str, str]] = OnceCache()
 
     # -- scheduling -------------------------------------------------------------------
 
@@ -184,22 +199,22 @@ class Fetcher(Enricher, NamedModels):
                 params = {"RoleArn": spec.role_arn, "RoleSessionName": self.role_session_name}
                 if spec.external_id is not None:
                     params["ExternalId"] = spec.external_id
-                credentials = sts.assume_role(**params)["Credentials"]
+
+                def assume() -> Any:
+                    return sts.assume_role(**params)["Credentials"]
+
+                # Renewed by botocore before they expire: a run may outlast them.
+                account.session = assumed_session(self.base.session, assume(), assume)
             except (ClientError, BotoCoreError, ValueError) as exc:
                 self.account_failed(account, account.account_id or spec.role_arn, api, exc)
                 return
-            account.credentials = {
-                "aws_access_key_id": credentials["AccessKeyId"],
-                "aws_secret_access_key": credentials["SecretAccessKey"],
-                "aws_session_token": credentials["SessionToken"],
-            }
         else:
             try:
                 sts = self.clients.get(account, "sts", sts_region(account, account))
                 account.account_id = str(sts.get_caller_identity()["Account"])
             except (ClientError, BotoCoreError, ValueError) as exc:
-                self.account_failed(account, f"profile {spec.profile}", "GetCallerIdentity",
-                                    exc)
+                who = f"profile {spec.profile}" if spec.profile else "the current credentials"
+                self.account_failed(account, who, "GetCallerIdentity", exc)
                 return
             account.label = account.account_id
         self.start_account(account)
@@ -216,6 +231,8 @@ class Fetcher(Enricher, NamedModels):
         with self.out.lock:
             for region in account.regions:
                 account.listings_left[region] = len(self.kinds)
+        self.start_context(account)
+        self.start_posture(account)
         if self.model_ids:
             self.start_named(account)
             return
@@ -375,6 +392,7 @@ def fetch_models(
     role_session_name: str = DEFAULT_ROLE_SESSION_NAME,
     include_imported: bool = False,
     progress: Callable[[FetchProgress], None] | None = None,
+    posture: frozenset[str] | None = None,
 ) -> SourceResult:
     """Read the custom models of ``regions`` (or just ``model_ids``) from live AWS.
 
@@ -386,6 +404,8 @@ def fetch_models(
     Bedrock, skipping with a warning those that answer as not enabled (an error with
     ``strict_regions``). ``include_imported`` adds Custom Model Import models
     (``kind="imported"``). ``progress`` is called, from worker threads, as the run goes.
+    ``posture`` (not None when an account policy is loaded) makes one account document per
+    account and region read, with the settings it names (see ``posture``).
 
     Per-account, per-region and per-model failures are returned as errors in the result;
     a failure of the whole run raises :class:`SourceError`.
@@ -437,10 +457,11 @@ def fetch_models(
                        executor=executor, needs=needs, known_regions=known,
                        include_imported=include_imported, strict_regions=strict_regions,
                        role_session_name=role_session_name, model_ids=model_ids,
-                       progress=progress)
+                       progress=progress, posture=posture)
     try:
         fetcher.start()
         fetcher.wait()
+        fetcher.join_context()
     except BaseException:
         # Ctrl-C (or a bug in a worker): drop the queued requests instead of sending them.
         executor.shutdown(wait=False, cancel_futures=True)
@@ -462,6 +483,7 @@ def fetch_models(
         accounts=tuple(sorted(account_ids)),
         regions=tuple(read_regions),
         warnings=tuple(warnings),
+        postures=tuple(p for _, p in sorted(out.postures.items())),
     )
 
 

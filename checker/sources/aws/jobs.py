@@ -34,6 +34,12 @@ TAGS_NOT_AVAILABLE = (
     "has no customModelTags), so rules on tags cannot judge it until the model exists",
 )
 
+BASE_MODEL_NOT_AVAILABLE = (
+    "NotAvailable",
+    "the foundation model of an in-flight job is not read (GetFoundationModel is called for "
+    "models only), so rules on baseModel cannot judge it until the model exists",
+)
+
 
 def job_input(response: Mapping[str, Any], *, origin: str = "aws",
               needs: frozenset[str] = frozenset()) -> ModelInput:
@@ -52,6 +58,13 @@ def job_input(response: Mapping[str, Any], *, origin: str = "aws",
             doc["accountId"] = parts[3]
     doc["job"] = job
     errors = {"tags": TAGS_NOT_AVAILABLE} if "tags" in needs else {}
+    # The model does not exist yet: nothing serves it, nothing copied it, nothing imported it.
+    for key, value in (("deployments", []), ("throughputs", []), ("served", False),
+                       ("copyJob", None), ("importJob", None)):
+        if key in needs:
+            doc[key] = value
+    if "baseModel" in needs:
+        errors["baseModel"] = BASE_MODEL_NOT_AVAILABLE
     return ModelInput(document=doc, kind=JOB, origin=origin, enrichment_errors=errors)
 
 

@@ -12,11 +12,25 @@ ENRICHMENT_ACTIONS = {
     "tags": ("bedrock:ListTagsForResource",),
     "job": ("bedrock:GetModelCustomizationJob",),
     "kmsKey": ("kms:DescribeKey", "kms:ListAliases"),
+    "deployments": ("bedrock:ListCustomModelDeployments",),
+    "deployments.details": ("bedrock:ListCustomModelDeployments",
+                            "bedrock:GetCustomModelDeployment"),
+    "throughputs": ("bedrock:ListProvisionedModelThroughputs",),
+    "served": ("bedrock:ListCustomModelDeployments", "bedrock:ListProvisionedModelThroughputs"),
+    "copyJob": ("bedrock:ListModelCopyJobs",),
+    "importJob": ("bedrock:GetModelImportJob",),
+    "baseModel": ("bedrock:GetFoundationModel",),
+    # Account settings, read when a resource: account rule reads them.
+    "invocationLogging": ("bedrock:GetModelInvocationLoggingConfiguration",),
+    "enforcedGuardrails": ("bedrock:ListEnforcedGuardrailsConfiguration",),
 }
 # Only with the options that read more than custom models.
 OPTION_ACTIONS = {
     "include_jobs": ("bedrock:ListModelCustomizationJobs", "bedrock:GetModelCustomizationJob"),
     "include_imported": ("bedrock:ListImportedModels", "bedrock:GetImportedModel"),
+    # The Lambda function reads a job to find its output model (and, with include_jobs,
+    # to judge a job that has not completed).
+    "events": ("bedrock:GetModelCustomizationJob",),
 }
 READ_ONLY_PREFIXES = ("List", "Get", "Describe")
 
@@ -32,14 +46,40 @@ def required_actions(needs: Iterable[str], options: Iterable[str] = ()) -> list[
     return sorted(actions)
 
 
-def iam_policy(needs: Iterable[str], options: Iterable[str] = ()) -> dict[str, Any]:
-    """An IAM policy document granting exactly those actions."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "BedrockDriftReadOnly",
+def organization_actions(ous: bool) -> list[str]:
+    """What --organization calls with the current credentials: the accounts of the whole
+    organization, or (--ou) those under some OUs, recursively."""
+    if ous:
+        return ["organizations:ListAccountsForParent",
+                "organizations:ListOrganizationalUnitsForParent"]
+    return ["organizations:ListAccounts"]
+
+
+def iam_policy(needs: Iterable[str], options: Iterable[str] = (), *,
+               role_name: str | None = None, ous: bool = False) -> dict[str, Any]:
+    """An IAM policy document granting exactly those actions.
+
+    With ``role_name`` (``--organization``) a second statement is for the calling account
+    only: listing the organization's accounts and assuming the role in each; the first
+    statement is what that role (and the calling account) needs in every account.
+    """
+    statements: list[dict[str, Any]] = [{
+        "Sid": "BedrockDriftReadOnly",
+        "Effect": "Allow",
+        "Action": required_actions(needs, options),
+        "Resource": "*",
+    }]
+    if role_name is not None:
+        statements.append({
+            "Sid": "BedrockDriftOrganization",
             "Effect": "Allow",
-            "Action": required_actions(needs, options),
+            "Action": organization_actions(ous),
             "Resource": "*",
-        }],
-    }
+        })
+        statements.append({
+            "Sid": "BedrockDriftAssumeAuditRole",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Resource": f"arn:*:iam::*:role/{role_name}",
+        })
+    return {"Version": "2012-10-17", "Statement": statements}

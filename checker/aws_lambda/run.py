@@ -1,0 +1,297 @@
+"""One invocation: the event into the models it concerns, judged, logged and returned."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from checker import TOOL_NAME, __version__
+from checker.aws_lambda import events, s3
+from checker.aws_lambda.config import Config, read_config
+from checker.documents import parse_arn
+from checker.engine.evaluate import evaluate
+from checker.errors import CheckerError, SourceError
+from checker.policy.loader import Policy, needed_enrichments
+from checker.publish import publish_report
+from checker.reports.json_report import render_json
+from checker.results import ModelInput, Report, ReportError, Scanned, SourceResult
+from checker.sources import aws
+from checker.sources.aws import jobs
+from checker.sources.aws.errors import one_line
+
+SessionFactory = Callable[[str | None], Any]
+# Models named in the log line; past this many only the count is logged (CloudWatch Logs
+# takes at most 256 KB per line).
+LOGGED_MODELS = 50
+LOGGED_ERRORS = 20
+
+
+class InvocationError(CheckerError):
+    """The invocation could not judge what it was asked to: what ``check`` exits 2 for."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an event asked for: models to judge, or a reason to judge nothing."""
+
+    source: SourceResult | None
+    note: str = ""
+
+
+# Policies bundled with the function do not change while it is warm: loaded once.
+_BUNDLED: dict[tuple[str, ...], list[Policy]] = {}
+# One boto3 session per sandbox: a new one per invocation would load botocore's endpoint
+# and service data again (some 150 ms of CPU). Keyed by the AWS_* environment, so new
+# credentials or endpoints there get a new session.
+_SESSIONS: dict[tuple[tuple[str, str], ...], Any] = {}
+
+
+def sandbox_session_factory(profile: str | None) -> Any:
+    """:func:`~checker.sources.aws.default_session_factory`, its session kept while the
+    sandbox is warm."""
+    if profile is not None:
+        return aws.default_session_factory(profile)
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    session = _SESSIONS.get(key)
+    if session is None:
+        _SESSIONS.clear()
+        session = _SESSIONS[key] = aws.default_session_factory(None)
+    return session
+
+
+def load_configured_policies(config: Config, session_factory: SessionFactory) -> list[Policy]:
+    """The configured policies; the bundled ones cached for warm invocations, those in S3
+    read again every time (a change there applies from the next event on)."""
+    if not config.s3_policies and config.policies in _BUNDLED:
+        return _BUNDLED[config.policies]
+    policies = s3.load_all_policies(
+        config.policies, lambda: session_factory(None).client("s3"))
+    if not config.s3_policies:
+        _BUNDLED[config.policies] = policies
+    return policies
+
+
+def _bedrock(session_factory: SessionFactory, region: str) -> Any:
+    from botocore.config import Config as BotoConfig
+
+    return session_factory(None).client(
+        "bedrock", region_name=region,
+        config=BotoConfig(retries={"mode": "adaptive", "total_max_attempts": 10},
+                          connect_timeout=5, read_timeout=30))
+
+
+def get_job(session_factory: SessionFactory, event: events.JobStateChange) -> dict[str, Any]:
+    """GetModelCustomizationJob for the event's job; SourceError when it cannot be read."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response: dict[str, Any] = _bedrock(session_factory, event.region) \
+            .get_model_customization_job(jobIdentifier=event.job_identifier)
+    except (ClientError, BotoCoreError) as exc:
+        raise SourceError(f"{event.region}: GetModelCustomizationJob {event.job_arn}: "
+                          f"{one_line(exc)}") from None
+    return response
+
+
+def fetch_one(session_factory: SessionFactory, arn: str, region: str,
+              needs: frozenset[str]) -> SourceResult:
+    """One model by ARN, read as ``check --model ARN`` reads it."""
+    parts = parse_arn(arn)
+    return aws.fetch_models(session_factory, profile=None,
+                            regions=[parts[2] if parts and parts[2] else region],
+                            model_ids=[arn], needs=needs)
+
+
+def judged_source(event: events.Event, policies: Sequence[Policy], config: Config,
+                  session_factory: SessionFactory) -> Outcome:
+    needs = needed_enrichments(policies)
+    if isinstance(event, events.Scheduled):
+        source = aws.fetch_models(session_factory, profile=None, regions=list(config.regions),
+                                  model_ids=[], needs=needs)
+        if config.include_jobs:
+            source = _with_jobs(source, session_factory, needs)
+        return Outcome(source)
+    if isinstance(event, events.JobStateChange):
+        return _job_event(event, config, session_factory, needs)
+    return _api_call(event, session_factory, needs)
+
+
+def _with_jobs(source: SourceResult, session_factory: SessionFactory,
+               needs: frozenset[str]) -> SourceResult:
+    existing = frozenset(arn for m in source.models
+                         if isinstance(arn := m.document.get("modelArn"), str))
+    found = jobs.fetch_live_jobs(session_factory, profile=None, regions=source.regions,
+                                 needs=needs, skip_models=existing)
+    return SourceResult(models=(*source.models, *found.models),
+                        errors=(*source.errors, *found.errors), sources=source.sources,
+                        accounts=tuple(sorted({*source.accounts, *found.accounts})),
+                        regions=source.regions, warnings=source.warnings)
+
+
+def _job_event(event: events.JobStateChange, config: Config, session_factory: SessionFactory,
+               needs: frozenset[str]) -> Outcome:
+    if event.status == "Completed":
+        arn = event.output_model_arn
+        if not events.is_model_arn(arn):
+            job = get_job(session_factory, event)
+            arn = job.get("outputModelArn")
+            if not events.is_model_arn(arn):
+                raise SourceError(f"{event.region}: GetModelCustomizationJob {event.job_arn}: "
+                                  f"the Completed job names no output model ARN ({arn!r})")
+        assert arn is not None
+        return Outcome(fetch_one(session_factory, arn, event.region, needs))
+    if not config.include_jobs:
+        return Outcome(None, f"job {event.job_arn} is {event.status}: only Completed jobs are "
+                             "judged (set BEDROCK_DRIFT_INCLUDE_JOBS=true to judge the others "
+                             "as the models they would produce)")
+    job = get_job(session_factory, event)
+    model = jobs.job_input(job, origin=f"aws:{event.region}", needs=needs)
+    account = model.document.get("accountId")
+    return Outcome(SourceResult(models=(model,), sources=("aws",),
+                                accounts=(account,) if isinstance(account, str) else (),
+                                regions=(event.region,)))
+
+
+def _api_call(call: events.ApiCall, session_factory: SessionFactory,
+              needs: frozenset[str]) -> Outcome:
+    if call.error_code is not None:
+        return Outcome(None, f"{call.name} failed ({call.error_code}): it created nothing")
+    found: list[ModelInput] = []
+    errors: list[ReportError] = []
+    if call.name == "CreateModelCustomizationJob":
+        found.append(events.customization_request(call))
+    elif call.name == "CreateModelImportJob":
+        found.append(events.import_request(call))
+    elif call.name == "CreateCustomModel":
+        found.append(events.custom_model_request(call))
+        created = call.response.get("modelArn")
+        if isinstance(created, str) and events.is_model_arn(created):
+            live = fetch_one(session_factory, created, call.region, needs)
+            found.extend(live.models)
+            errors.extend(live.errors)
+    else:
+        source_arn = events.copy_source(call)
+        live = fetch_one(session_factory, source_arn, call.region, needs)
+        errors.extend(live.errors)
+        if live.models:
+            found.append(events.copy_request(call, live.models[0]))
+        elif not live.errors:
+            errors.append(ReportError(code="NotFound", model_arn=source_arn, message=(
+                f"{call.origin}: the source model {source_arn} of the copy was not found")))
+    return Outcome(SourceResult(models=tuple(found), errors=tuple(errors),
+                                sources=("cloudtrail",),
+                                accounts=(call.account,) if call.account else (),
+                                regions=(call.region,)))
+
+
+def summary_dict(report: Report) -> dict[str, Any]:
+    """The JSON report's ``summary`` object."""
+    s = report.summary
+    return {"models": s.models, "policies": s.policies, "rules": s.rules,
+            "violations": s.violations, "waived": s.waived, "errors": s.errors,
+            "not_evaluated": s.not_evaluated, "result": s.result}
+
+
+def _event_kind(event: Any) -> str:
+    if isinstance(event, Mapping):
+        detail = event.get("detail")
+        name = detail.get("eventName") if isinstance(detail, Mapping) else None
+        kind = str(event.get("detail-type", "unknown"))
+        return f"{kind}: {name}" if isinstance(name, str) else kind
+    return type(event).__name__
+
+
+def log_line(record: Mapping[str, Any]) -> None:
+    """The one structured line an invocation writes (CloudWatch Logs takes stdout)."""
+    sys.stdout.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"),
+                                default=str) + "\n")
+    sys.stdout.flush()
+
+
+def publish(config: Config, event: events.Event, report: Report,
+            session_factory: SessionFactory) -> dict[str, int]:
+    """Import the report's findings where ``BEDROCK_DRIFT_PUBLISH`` says (Security Hub, in
+    the function's own account). Only a scheduled run, which read every model of its
+    regions, archives the hub's findings that no longer hold: an event's report holds one
+    model, and must not archive the findings of all the others. Any finding not imported
+    raises."""
+    assert config.publish == "securityhub"
+    result = publish_report(report, session_factory,
+                            resolve_missing=isinstance(event, events.Scheduled))
+    if result.errors:
+        raise InvocationError("Security Hub: " + "; ".join(
+            str(e) for e in result.errors[:LOGGED_ERRORS]))
+    return {"imported": result.imported, "unchanged": result.unchanged,
+            "archived": result.archived}
+
+
+def handle(event: Any, context: Any = None, *,
+           session_factory: SessionFactory = sandbox_session_factory,
+           env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The Lambda entry point's work (see :func:`checker.aws_lambda.handler`)."""
+    started = time.perf_counter()
+    request_id = str(getattr(context, "aws_request_id", "") or uuid.uuid4())
+    record: dict[str, Any] = {"tool": TOOL_NAME, "version": __version__,
+                              "request_id": request_id, "event": _event_kind(event)}
+    try:
+        config = read_config(env)
+        parsed = events.parse_event(event)
+        policies = load_configured_policies(config, session_factory)
+        outcome = judged_source(parsed, policies, config, session_factory)
+        if outcome.source is None:
+            record.update(result="ignored", note=outcome.note,
+                          duration_ms=round((time.perf_counter() - started) * 1000, 1))
+            log_line(record)
+            return {"result": "ignored", "note": outcome.note, "summary": None}
+        source = outcome.source
+        report = evaluate(policies, source.models,
+                          scanned=Scanned(sources=source.sources, accounts=source.accounts,
+                                          regions=source.regions),
+                          source_errors=source.errors, extra_warnings=source.warnings,
+                          fail_on=config.fail_on)
+        summary = summary_dict(report)
+        models = [{"name": m.model.name, "arn": m.model.arn, "kind": m.model.kind,
+                   "result": m.result} for m in report.models]
+        record.update(result=summary["result"], summary=summary,
+                      models=models[:LOGGED_MODELS],
+                      violations=[f"{v.model.name or v.model.arn}: {v.rule.policy}/{v.rule.id}"
+                                  for v in report.violations[:LOGGED_MODELS]])
+        if len(models) > LOGGED_MODELS:
+            record["models_not_logged"] = len(models) - LOGGED_MODELS
+        if report.errors:
+            record["errors"] = [e.message for e in report.errors[:LOGGED_ERRORS]]
+        if report.exit_code == 2:
+            raise InvocationError("; ".join(e.message for e in report.errors[:LOGGED_ERRORS])
+                                  or f"the report's result is {summary['result']}")
+        if config.publish is not None:
+            record["published"] = publish(config, parsed, report, session_factory)
+        report_uri = None
+        if config.report_s3 is not None:
+            name = f"{report.generated_at}-{request_id}.json"
+            report_uri = s3.write_report(session_factory(None).client("s3"), config.report_s3,
+                                         name, render_json(report))
+            record["report"] = report_uri
+        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        log_line(record)
+        return {"result": summary["result"], "summary": summary, "models": models,
+                "report": report_uri, "published": record.get("published")}
+    except CheckerError as exc:
+        record.update(result="error", error=type(exc).__name__,
+                      errors=record.get("errors") or exc.lines()[:LOGGED_ERRORS],
+                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
+        log_line(record)
+        raise
+    except Exception as exc:
+        # Not an error the tool knows: still one log line, and a failed invocation (Lambda
+        # logs the traceback after it).
+        record.update(result="error", error=type(exc).__name__,
+                      errors=[" ".join(str(exc).split())[:1000]],
+                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
+        log_line(record)
+        raise

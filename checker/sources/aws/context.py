@@ -1,0 +1,239 @@
+"""A model's surroundings: its deployments, provisioned throughputs and copy job.
+
+Each is one paginated listing per account and region (``ListCustomModelDeployments``,
+``ListProvisionedModelThroughputs``, ``ListModelCopyJobs``), started with the region's
+model listing so it runs while the models are read, and joined to the models in memory
+once every model is in: never a call per model. ``GetCustomModelDeployment`` is called per
+deployment only when a rule reads a field the listing lacks (``deployments.details``).
+
+A listing that fails makes its keys (and ``served``, derived from the deployments and the
+throughputs) enrichment errors on each model of that account and region, so only the rules
+that read them become ``error``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from checker.results import ModelInput
+from checker.sources.aws.clients import LIST_PAGE_SIZE, SERVICE, NoClient
+from checker.sources.aws.enrich import plain
+from checker.sources.aws.errors import failure
+from checker.sources.aws.regions import Account
+
+if TYPE_CHECKING:
+    from checker.sources.aws.fetch import Collected
+
+Failure = tuple[str, str]
+# Listing statuses that mean the model answers requests.
+SERVING = {"deployments": frozenset({"Active"}), "throughputs": frozenset({"InService"})}
+# key -> (API, paginator, page member)
+LISTINGS = {
+    "deployments": ("ListCustomModelDeployments", "list_custom_model_deployments",
+                    "modelDeploymentSummaries"),
+    "throughputs": ("ListProvisionedModelThroughputs", "list_provisioned_model_throughputs",
+                    "provisionedModelSummaries"),
+    "copyJob": ("ListModelCopyJobs", "list_model_copy_jobs", "modelCopyJobSummaries"),
+}
+
+
+def listings_for(needs: frozenset[str]) -> tuple[str, ...]:
+    """The listings the needs call for (``served`` needs deployments and throughputs)."""
+    wanted = set(needs) | ({"deployments", "throughputs"} if "served" in needs else set())
+    if "deployments.details" in needs:
+        wanted.add("deployments")
+    return tuple(key for key in LISTINGS if key in wanted)
+
+
+@dataclass
+class RegionContext:
+    """What the listings of one account and region found (filled by worker threads)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    listed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    failed: dict[str, Failure] = field(default_factory=dict)
+    # GetCustomModelDeployment answers (or failures), by deployment ARN.
+    details: dict[str, dict[str, Any] | Failure] = field(default_factory=dict)
+
+
+class ModelContext:
+    """The listing-and-joining part of the fetcher (mixed into
+    :class:`~checker.sources.aws.fetch.Fetcher`)."""
+
+    needs: frozenset[str]
+    out: Collected
+    contexts: dict[tuple[int, str], RegionContext]
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        raise NotImplementedError
+
+    def client(self, account: Account, service: str, region: str) -> Any:
+        raise NotImplementedError
+
+    def start_context(self, account: Account) -> None:
+        """Start the listings the rules need in each of the account's regions."""
+        keys = listings_for(self.needs)
+        if not keys:
+            return
+        for region in account.regions:
+            context = self.contexts.setdefault((account.index, region), RegionContext())
+            for key in keys:
+                self.submit(self.list_context, account, region, key, context)
+
+    def list_context(self, account: Account, region: str, key: str,
+                     context: RegionContext) -> None:
+        api, method, member = LISTINGS[key]
+        items: list[dict[str, Any]] = []
+        try:
+            client = self.client(account, SERVICE, region)
+            paginator = client.get_paginator(method)
+            for page in paginator.paginate(PaginationConfig={"PageSize": LIST_PAGE_SIZE}):
+                items.extend(plain(item) for item in page.get(member) or [])
+        except NoClient as exc:
+            with context.lock:
+                context.failed[key] = (exc.code,
+                                       f"{account.where(region)}: {exc.code}: {exc.message}")
+            return
+        except (ClientError, BotoCoreError) as exc:
+            with context.lock:
+                context.failed[key] = failure(account.where(region), api, exc)
+            return
+        with context.lock:
+            context.listed[key] = items
+        if key == "deployments" and "deployments.details" in self.needs:
+            for item in items:
+                arn = item.get("customModelDeploymentArn")
+                if isinstance(arn, str) and arn:
+                    self.submit(self.get_deployment, account, region, arn, context)
+
+    def get_deployment(self, account: Account, region: str, arn: str,
+                       context: RegionContext) -> None:
+        answer: dict[str, Any] | Failure
+        try:
+            client = self.client(account, SERVICE, region)
+            answer = plain(client.get_custom_model_deployment(
+                customModelDeploymentIdentifier=arn))
+        except NoClient as exc:
+            answer = (exc.code, f"{account.where(region)}: {exc.code}: {exc.message}")
+        except (ClientError, BotoCoreError) as exc:
+            answer = failure(account.where(region), f"GetCustomModelDeployment {arn}", exc)
+        with context.lock:
+            context.details[arn] = answer
+
+    def join_context(self) -> None:
+        """Add the listed surroundings to every model read (after every task is done)."""
+        keys = listings_for(self.needs)
+        if not keys:
+            return
+        with self.out.lock:
+            items = list(self.out.models.items())
+        indexes = _Indexes(self.contexts)
+        for sort_key, model in items:
+            region = model.document.get("region")
+            context = self.contexts.get((sort_key[0], str(region)))
+            document = dict(model.document)
+            errors = dict(model.enrichment_errors)
+            if context is None:
+                for key in (*keys, "served"):
+                    errors[key] = ("NotListed", f"{region}: the listings of this region were "
+                                                "not read, so the model's surroundings are "
+                                                "unknown")
+            else:
+                _join(document, errors, context, indexes.get(sort_key[0], str(region)), keys,
+                      "served" in self.needs)
+            with self.out.lock:
+                self.out.models[sort_key] = ModelInput(
+                    document=document, kind=model.kind, origin=model.origin,
+                    enrichment_errors=errors, unknown_fields=model.unknown_fields)
+
+
+class _Indexes:
+    """Each region's listings indexed by model ARN, built once."""
+
+    def __init__(self, contexts: Mapping[tuple[int, str], RegionContext]) -> None:
+        self.contexts = contexts
+        self.built: dict[tuple[int, str], dict[str, dict[str, list[dict[str, Any]]]]] = {}
+
+    def get(self, account: int, region: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        found = self.built.get((account, region))
+        if found is None:
+            found = _index(self.contexts[(account, region)])
+            self.built[(account, region)] = found
+        return found
+
+
+def _index(context: RegionContext) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    by_key: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    arn_fields = {"deployments": ("modelArn",), "throughputs": ("modelArn", "desiredModelArn"),
+                  "copyJob": ("targetModelArn",)}
+    for key, items in context.listed.items():
+        index: dict[str, list[dict[str, Any]]] = {}
+        for item in items:
+            arns = {item.get(name) for name in arn_fields[key]}
+            for arn in arns:
+                if isinstance(arn, str) and arn:
+                    index.setdefault(arn, []).append(item)
+        by_key[key] = index
+    return by_key
+
+
+def _join(document: dict[str, Any], errors: dict[str, Failure], context: RegionContext,
+          index: dict[str, dict[str, list[dict[str, Any]]]], keys: tuple[str, ...],
+          served_needed: bool) -> None:
+    arn = document.get("modelArn")
+    for key in keys:
+        if key in context.failed:
+            errors[key] = context.failed[key]
+            continue
+        matched = index.get(key, {}).get(arn, []) if isinstance(arn, str) else []
+        if key == "copyJob":
+            document[key] = _copy_job(matched)
+        elif key == "deployments" and context.details:
+            detailed, problem = _with_details(matched, context.details)
+            if problem is not None:
+                errors[key] = problem
+            else:
+                document[key] = detailed
+        else:
+            document[key] = [dict(item) for item in matched]
+    if served_needed:
+        failed = next((context.failed[k] for k in ("deployments", "throughputs")
+                       if k in context.failed), None)
+        if failed is not None:
+            errors["served"] = failed
+        else:
+            document["served"] = any(
+                item.get("status") in SERVING[k]
+                for k in ("deployments", "throughputs")
+                for item in (index.get(k, {}).get(arn, []) if isinstance(arn, str) else []))
+
+
+def _copy_job(matched: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The job that made the model: the completed one, else the latest."""
+    if not matched:
+        return None
+    done: list[dict[str, Any]] = [job for job in matched if job.get("status") == "Completed"]
+    done = done or matched
+
+    def created(job: dict[str, Any]) -> str:
+        return str(job.get("creationTime") or "")
+
+    latest = max(done, key=created)
+    return dict(latest)
+
+
+def _with_details(matched: list[dict[str, Any]],
+                  details: Mapping[str, dict[str, Any] | Failure]
+                  ) -> tuple[list[dict[str, Any]], Failure | None]:
+    out: list[dict[str, Any]] = []
+    for item in matched:
+        detail = details.get(str(item.get("customModelDeploymentArn")))
+        if isinstance(detail, tuple):
+            return [], detail
+        out.append({**(detail or {}), **item})
+    return out, None

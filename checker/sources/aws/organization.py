@@ -1,0 +1,211 @@
+"""The accounts of an AWS Organization (``--organization``): which to read, and through what.
+
+Reads only ``organizations:ListAccounts`` (or, with ``--ou``,
+``ListOrganizationalUnitsForParent`` and ``ListAccountsForParent``, under each OU
+recursively) and ``sts:GetCallerIdentity``, with the current credentials: the management
+account's or a delegated administrator's.
+
+Every ACTIVE account in scope becomes an :class:`AccountSpec` read through the role
+``arn:<partition>:iam::<account>:role/<--role-name>``, except the calling account itself,
+which is read with the current credentials (a service-managed StackSet never deploys to the
+management account, so the role is usually not there). Accounts that are not ACTIVE, and
+those given with ``--exclude-account``, are left out with a warning naming each.
+
+Fails closed: an organization that cannot be listed (not the management account or a
+delegated administrator, no permission, no organization), an empty account list, or an
+``--ou`` that does not exist raise :class:`SourceError`; nothing is ever "0 accounts, pass".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from checker.errors import SourceError, UsageError
+from checker.results import OrganizationScan, ReportWarning, SourceResult
+from checker.sources.aws.accounts import AccountSpec
+from checker.sources.aws.errors import error_code, error_message
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+# An organizational unit (ou-xxxx-yyyyyyyy) or the root (r-xxxx), as Organizations spells them.
+OU_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+# IAM role names (and paths): letters, digits and +=,.@_- , up to 64 characters for the name.
+ROLE_NAME = re.compile(r"^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+ORG_ID = re.compile(r":account/(o-[a-z0-9]{10,32})/")
+ACTIVE = "ACTIVE"
+# Organizations is a global service; its endpoint lives in this region of each partition.
+HOME_REGION = {"aws": "us-east-1", "aws-cn": "cn-northwest-1", "aws-us-gov": "us-gov-west-1"}
+
+
+@dataclass(frozen=True)
+class OrganizationAccounts:
+    """What ``--organization`` resolved to."""
+
+    id: str | None
+    ous: tuple[str, ...]
+    caller: str
+    # The ACTIVE accounts in scope, excluded ones left out: each is read or an error.
+    in_scope: tuple[str, ...]
+    specs: tuple[AccountSpec, ...]
+    skipped: tuple[str, ...]
+    warnings: tuple[ReportWarning, ...]
+
+
+def check_org_options(role_name: str | None, ous: Sequence[str],
+                      exclude: Sequence[str]) -> None:
+    """Refuse malformed --role-name, --ou and --exclude-account values (no AWS call)."""
+    if not role_name:
+        raise UsageError("--organization needs --role-name NAME: the role each member "
+                         "account is read through (see examples/aws/ for a StackSet)")
+    if not ROLE_NAME.match(role_name) or role_name.startswith("arn:"):
+        raise UsageError(f"--role-name: {role_name!r} is not an IAM role name (the name, not "
+                         "the ARN: letters, digits and +=,.@_-)")
+    for ou in ous:
+        if not OU_ID.match(ou):
+            raise UsageError(f"--ou: {ou!r} is not an organizational unit id (ou-xxxx-xxxxxxxx) "
+                             "or a root id (r-xxxx)")
+    for account in exclude:
+        if not ACCOUNT_ID.match(account):
+            raise UsageError(f"--exclude-account: {account!r} is not a 12-digit account id")
+
+
+def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
+                      exclude: Sequence[str] = (), external_id: str | None = None,
+                      profile: str | None = None, regions: tuple[str, ...] = (),
+                      max_attempts: int = 10) -> OrganizationAccounts:
+    """The accounts to read, listed with ``session``'s credentials; :class:`SourceError`
+    when the organization cannot be listed or yields no account."""
+    check_org_options(role_name, ous, exclude)
+    config = Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
+                    connect_timeout=5, read_timeout=30)
+    caller, partition = _caller(session, config)
+    client = _client(session, "organizations", HOME_REGION.get(partition, "us-east-1"), config)
+    ous = tuple(dict.fromkeys(ous))
+    listed = list(_accounts_under(client, ous) if ous else _all_accounts(client))
+    if not listed:
+        where = f"under {', '.join(ous)}" if ous else "in the organization"
+        raise SourceError(f"AWS Organizations listed no account {where}: nothing to read "
+                          "(is the caller's account in an organization?)")
+    org_id = next((m.group(1) for a in listed if (m := ORG_ID.search(str(a.get("Arn", ""))))),
+                  None)
+    excluded = set(exclude)
+    warnings: list[ReportWarning] = []
+    specs: list[AccountSpec] = []
+    in_scope: list[str] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    for account in sorted(listed, key=lambda a: str(a.get("Id"))):
+        ident = str(account.get("Id", ""))
+        if ident in seen or not ACCOUNT_ID.match(ident):
+            continue
+        seen.add(ident)
+        label = f"account {ident}" + (f" ({account['Name']})" if account.get("Name") else "")
+        state = str(account.get("State") or account.get("Status") or "UNKNOWN")
+        if ident in excluded:
+            skipped.append(ident)
+            warnings.append(ReportWarning("account-excluded",
+                                          f"{label}: left out (--exclude-account)"))
+            continue
+        if state != ACTIVE:
+            skipped.append(ident)
+            warnings.append(ReportWarning("account-not-active",
+                                          f"{label}: skipped: its state is {state}, not ACTIVE"))
+            continue
+        in_scope.append(ident)
+        if ident == caller:
+            # The calling account: its own credentials (see the module docstring).
+            specs.append(AccountSpec(profile=profile, regions=regions))
+        else:
+            specs.append(AccountSpec(
+                role_arn=f"arn:{partition}:iam::{ident}:role/{role_name}",
+                regions=regions, external_id=external_id))
+    for ident in sorted(excluded - seen):
+        warnings.append(ReportWarning("account-excluded",
+                                      f"account {ident}: --exclude-account names an account "
+                                      "that is not in scope"))
+    if not specs:
+        raise SourceError(f"no ACTIVE account left to read of the {len(seen)} listed "
+                          "(every one is excluded or not ACTIVE)")
+    return OrganizationAccounts(id=org_id, ous=ous, caller=caller, in_scope=tuple(in_scope),
+                                specs=tuple(specs), skipped=tuple(skipped),
+                                warnings=tuple(warnings))
+
+
+def _client(session: Any, service: str, region: str, config: Config) -> Any:
+    try:
+        return session.client(service, region_name=region, config=config)
+    except (BotoCoreError, ValueError) as exc:
+        raise SourceError(f"cannot make an AWS {service} client: {exc}") from None
+
+
+def _caller(session: Any, config: Config) -> tuple[str, str]:
+    """The calling account's id and partition (sts:GetCallerIdentity)."""
+    sts = _client(session, "sts", session.region_name or "us-east-1", config)
+    try:
+        identity = sts.get_caller_identity()
+    except (ClientError, BotoCoreError) as exc:
+        raise SourceError(f"cannot identify the caller: GetCallerIdentity: {error_code(exc)}: "
+                          f"{error_message(exc)}") from None
+    arn = str(identity.get("Arn", ""))
+    partition = arn.split(":")[1] if arn.count(":") >= 2 else "aws"
+    return str(identity["Account"]), partition or "aws"
+
+
+def _failed(api: str, exc: Exception, what: str) -> SourceError:
+    code = error_code(exc)
+    hint = {
+        "AWSOrganizationsNotInUseException": "the caller's account is not in an organization",
+        "AccessDeniedException": "run with the management account's credentials or a "
+                                 "delegated administrator's, allowed organizations:" + api,
+        "ParentNotFoundException": f"{what} does not exist in this organization",
+    }.get(code, "")
+    where = f"{api} {what}" if what else api
+    return SourceError(f"cannot list the accounts of the AWS Organization: {where}: "
+                       f"{code}: {error_message(exc)}" + (f" ({hint})" if hint else ""))
+
+
+def _pages(client: Any, method: str, key: str, api: str, what: str,
+           **params: Any) -> Iterator[dict[str, Any]]:
+    try:
+        for page in client.get_paginator(method).paginate(**params):
+            yield from page.get(key, [])
+    except (ClientError, BotoCoreError) as exc:
+        raise _failed(api, exc, what) from None
+
+
+def _all_accounts(client: Any) -> Iterator[dict[str, Any]]:
+    return _pages(client, "list_accounts", "Accounts", "ListAccounts", "")
+
+
+def _accounts_under(client: Any, ous: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """The accounts under each OU and, recursively, its child OUs."""
+    for ou in ous:
+        pending = [ou]
+        while pending:
+            parent = pending.pop()
+            what = f"--ou {ou}" if parent == ou else f"OU {parent} (under --ou {ou})"
+            yield from _pages(client, "list_accounts_for_parent", "Accounts",
+                              "ListAccountsForParent", what, ParentId=parent)
+            pending.extend(str(child["Id"]) for child in _pages(
+                client, "list_organizational_units_for_parent", "OrganizationalUnits",
+                "ListOrganizationalUnitsForParent", what, ParentId=parent))
+
+
+def with_organization(result: SourceResult, org: OrganizationAccounts) -> SourceResult:
+    """The fetch result with the organization's scan and the skipped accounts' warnings.
+
+    An account failed when it could not be opened (an error about the account as a whole)
+    or when none of its regions was read."""
+    opened_not = {e.account_id for e in result.errors
+                  if e.account_id and e.region is None and e.model_arn is None
+                  and e.model_name is None and e.rule is None}
+    read = tuple(a for a in org.in_scope if a in set(result.accounts) and a not in opened_not)
+    failed = tuple(a for a in org.in_scope if a not in set(read))
+    scan = OrganizationScan(id=org.id, ous=org.ous, read=read, skipped=org.skipped,
+                            failed=failed)
+    return replace(result, organization=scan, warnings=(*org.warnings, *result.warnings))

@@ -1,0 +1,122 @@
+"""Account settings: one document per account and region read, for ``resource: account``
+policies.
+
+The document is ``{accountId, region, invocationLogging, enforcedGuardrails}``:
+``invocationLogging`` is ``GetModelInvocationLoggingConfiguration``'s ``loggingConfig``
+(``null`` when logging is off) and ``enforcedGuardrails`` is
+``ListEnforcedGuardrailsConfiguration``'s ``guardrailsConfig`` list (every page). Each is
+read only when a loaded account rule reads it, once per account and region; a failed read
+leaves the key out and carries the failure as an enrichment error, so only the rules that
+read it become ``error``. The account's id comes from its role ARN or, for the default
+credentials, ``sts:GetCallerIdentity``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from checker.results import ModelInput, ReportError
+from checker.sources.aws.clients import SERVICE, NoClient
+from checker.sources.aws.enrich import OnceCache, plain
+from checker.sources.aws.errors import failure
+from checker.sources.aws.regions import Account, sts_region
+
+LOGGING_API = "GetModelInvocationLoggingConfiguration"
+GUARDRAILS_API = "ListEnforcedGuardrailsConfiguration"
+
+
+def read_logging(client: Any) -> Any:
+    """``invocationLogging``: the logging configuration, or None when logging is off."""
+    config = client.get_model_invocation_logging_configuration().get("loggingConfig")
+    return plain(config) if config else None
+
+
+def read_guardrails(client: Any) -> list[Any]:
+    """``enforcedGuardrails``: every enforced guardrail configuration, across pages."""
+    found: list[Any] = []
+    params: dict[str, str] = {}
+    while True:
+        page = client.list_enforced_guardrails_configuration(**params)
+        found.extend(plain(item) for item in page.get("guardrailsConfig") or [])
+        token = page.get("nextToken")
+        if not token:
+            return found
+        params = {"nextToken": token}
+
+
+READERS = {"invocationLogging": (LOGGING_API, read_logging),
+           "enforcedGuardrails": (GUARDRAILS_API, read_guardrails)}
+
+
+class Postures:
+    """The account-settings part of the fetcher (mixed into
+    :class:`~checker.sources.aws.fetch.Fetcher`)."""
+
+    # The settings loaded account rules read; None: no account policy is loaded.
+    posture: frozenset[str] | None
+    callers: OnceCache[str | tuple[str, str]]
+    clients: Any
+    out: Any
+
+    # What the fetcher provides.
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        raise NotImplementedError
+
+    def add_error(self, key: tuple[int, ...], error: ReportError) -> None:
+        raise NotImplementedError
+
+    def client(self, account: Account, service: str, region: str) -> Any:
+        raise NotImplementedError
+
+    def skip_region(self, account: Account, region: str, api: str, exc: Exception) -> bool:
+        raise NotImplementedError
+
+    def start_posture(self, account: Account) -> None:
+        if self.posture is None:
+            return
+        for pos, region in enumerate(account.regions):
+            self.submit(self.read_posture, account, pos, region)
+
+    def account_of(self, account: Account, region: str) -> str | tuple[str, str]:
+        """The account's id, or the (code, message) of the failure to learn it."""
+        if account.account_id is not None:
+            return account.account_id
+
+        def ask() -> str | tuple[str, str]:
+            try:
+                sts = self.clients.get(account, "sts",
+                                       sts_region(account, account))
+                return str(sts.get_caller_identity()["Account"])
+            except (ClientError, BotoCoreError, ValueError) as exc:
+                return failure(account.where(region), "GetCallerIdentity", exc)
+        return self.callers.get(account.index, ask)
+
+    def read_posture(self, account: Account, pos: int, region: str) -> None:
+        assert self.posture is not None
+        ident = self.account_of(account, region)
+        if isinstance(ident, tuple):
+            code, message = ident
+            self.add_error((account.index, pos, -1), ReportError(
+                code=code, message=f"{message} (the account's settings were not judged)",
+                region=region))
+            return
+        document: dict[str, Any] = {"accountId": ident, "region": region}
+        errors: dict[str, tuple[str, str]] = {}
+        for key in sorted(self.posture):
+            api, read = READERS[key]
+            try:
+                client = self.client(account, SERVICE, region)
+                document[key] = read(client)
+            except NoClient as exc:
+                errors[key] = (exc.code, f"{account.where(region)}: {exc.code}: {exc.message}")
+            except (ClientError, BotoCoreError) as exc:
+                if self.skip_region(account, region, api, exc):
+                    return  # not enabled for the account: skipped with a warning
+                errors[key] = failure(account.where(region), api, exc)
+        with self.out.lock:
+            self.out.postures[(account.index, pos)] = ModelInput(
+                document=document, kind="account",
+                origin=f"aws:{ident}:{region}", enrichment_errors=errors)
