@@ -3,7 +3,8 @@
 Pure helpers of :mod:`checker.engine.evaluate`: a scope or ``when`` that reads a value known
 only after apply (or an enrichment not fetched) counts as "applies", unless every value it
 can take excludes the model; a rule whose check reads only fields a Custom Model Import model
-cannot have does not apply to one; and the error of a rule that read what is not known.
+cannot have does not apply to one; and the errors of a rule that needs what was not fetched
+or read what is not known.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from checker.documents import FETCH_HINTS
 from checker.lang.fields import imported_model_fields
 from checker.lang.unknowns import Path, judge_unknowns, show_paths, tracked
 from checker.policy.loader import Rule
-from checker.results import ModelInput
+from checker.results import ModelInput, ModelRef, ReportError
 
 
 def reads_imported_fields(rule: Rule, doc: Mapping[str, Any]) -> bool:
@@ -60,3 +61,31 @@ def unjudged(item: ModelInput, hits: Sequence[Path], unknown: Sequence[Path]) ->
     read = [p for paths, _ in item.unknown_choices for p in paths if p in unknown][:1]
     return ("UnknownUntilApply", f"the rule's result depends on {show_paths(read)}, known "
             "only after apply: it cannot be judged before deployment")
+
+
+def not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | None:
+    """The error of a rule that needs an enrichment this model does not have: its fetch
+    failed, it is known only after apply, or it was not fetched at all."""
+    doc = item.document
+    for key in rule.needs:
+        if key in doc or key in FETCH_HINTS:
+            continue
+        if key in item.enrichment_errors:
+            code, message = item.enrichment_errors[key]
+        elif (key,) in item.unknown_fields:
+            code = "UnknownUntilApply"
+            message = (f"the rule reads {key}, known only after apply: it cannot be judged "
+                       "before deployment")
+        else:
+            code = "NotFetched"
+            message = (f"rule needs '{key}', which was not fetched for this model "
+                       f"(the document has no '{key}' key)")
+        return error_for(ref, rule.qualified_id, code, message)
+    return None
+
+
+def error_for(ref: ModelRef, rule_id: str | None, code: str, message: str) -> ReportError:
+    """A report error about one model (and rule), its Terraform address included."""
+    return ReportError(code=code, message=message, model_arn=ref.arn, model_name=ref.name,
+                       region=ref.region, rule=rule_id, account_id=ref.account_id,
+                       address=ref.address)

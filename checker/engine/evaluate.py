@@ -11,8 +11,14 @@ from typing import Any
 from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
-from checker.documents import FETCH_HINTS
-from checker.engine.applicability import holds, reads_imported_fields, unjudged, unread
+from checker.engine.applicability import (
+    error_for,
+    holds,
+    not_fetched,
+    reads_imported_fields,
+    unjudged,
+    unread,
+)
 from checker.errors import UsageError
 from checker.lang.context import did_you_mean
 from checker.lang.dates import judging_on
@@ -104,31 +110,6 @@ def model_ref(item: ModelInput) -> ModelRef:
     )
 
 
-def _not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | None:
-    doc = item.document
-    for key in rule.needs:
-        if key in doc or key in FETCH_HINTS:
-            continue
-        if key in item.enrichment_errors:
-            code, message = item.enrichment_errors[key]
-        elif (key,) in item.unknown_fields:
-            code = "UnknownUntilApply"
-            message = (f"the rule reads {key}, known only after apply: it cannot be judged "
-                       "before deployment")
-        else:
-            code = "NotFetched"
-            message = (f"rule needs '{key}', which was not fetched for this model "
-                       f"(the document has no '{key}' key)")
-        return _error(ref, rule.qualified_id, code, message)
-    return None
-
-
-def _error(ref: ModelRef, rule_id: str | None, code: str, message: str) -> ReportError:
-    return ReportError(code=code, message=message, model_arn=ref.arn, model_name=ref.name,
-                       region=ref.region, rule=rule_id, account_id=ref.account_id,
-                       address=ref.address)
-
-
 class _Judge:
     """Holds the running tallies while models are judged."""
 
@@ -196,7 +177,7 @@ class _Judge:
         return ModelResult(model=self.shown, result=worst.value, results=results)
 
     def _add_error(self, rule_id: str | None, code: str, message: str) -> None:
-        self.errors.append(_error(self.shown, rule_id, code,
+        self.errors.append(error_for(self.shown, rule_id, code,
                                   hide(message, self.secrets, SENSITIVE)))
 
     def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, item: ModelInput,
@@ -218,7 +199,7 @@ class _Judge:
                 return _NA
         if item.kind == "imported" and not reads_imported_fields(rule, item.document):
             return _NA
-        missing = _not_fetched(rule, item, self.shown) if rule.needs else None
+        missing = not_fetched(rule, item, self.shown) if rule.needs else None
         if missing is not None:
             self.errors.append(missing)
             return _ERROR
