@@ -203,8 +203,9 @@ class _Judge:
         if missing is not None:
             self.errors.append(missing)
             return _ERROR
-        unknown = (*item.unknown_fields, *item.withheld_fields)
-        if unknown:
+        # Fields known only after apply (or withheld) are rare: plain documents go straight on.
+        if item.unknown_fields or item.withheld_fields:
+            unknown = (*item.unknown_fields, *item.withheld_fields)
             outcomes, hits = judge_unknowns(rule.check.evaluate, item.document, unknown,
                                             item.unknown_choices)
             if hits or any(o != outcomes[0] for o in outcomes):
