@@ -202,6 +202,16 @@ class PolicyInfo:
     file: str
     sha256: str
     rules: tuple[RuleInfo, ...]
+    # The values its variables had in the run: they decide verdicts as the file does.
+    variables: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class RuleFilters:
+    """The --rule and --skip-rule globs of a run."""
+
+    rule: tuple[str, ...] = ()
+    skip_rule: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,6 +270,8 @@ class Report:
     errors: tuple[ReportError, ...]
     summary: Summary
     fail_on: str = "info"
+    # --rule and --skip-rule of the run: which of the policies' rules were run.
+    rule_filters: RuleFilters = field(default_factory=lambda: RuleFilters())
     # The compliance framework the run was limited to (--framework), if any.
     framework: str | None = None
 

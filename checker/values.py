@@ -140,9 +140,113 @@ def compile_globs(patterns: list[str]) -> Callable[[str], bool]:
     return re.compile(joined, re.DOTALL).match  # type: ignore[return-value]
 
 
-def compile_regex(pattern: str) -> Callable[[str], bool]:
-    """A regex that must match the whole value, alternations included."""
-    return re.compile(pattern).fullmatch  # type: ignore[return-value]
+# Python's Unicode-aware shorthand classes, written for RE2 (whose own are ASCII-only), so
+# a pattern means what Python's ``re`` documents: \d is a decimal digit of any script, \w a
+# letter, a number or "_", \s Python's whitespace (str.isspace).
+_SPACES = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3000 + 1)) if c.isspace())
+_IN_CLASS = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": r"\p{L}\p{N}_", "s": _SPACES}
+_OUTSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": r"[\p{L}\p{N}_]", "W": r"[^\p{L}\p{N}_]",
+            "s": f"[{_SPACES}]", "S": f"[^{_SPACES}]", "Z": r"\z"}
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_EMPTY_MIN = re.compile(r"\{,([0-9]+)\}")
+# How many different values one compiled regex remembers its answer for (a policy judges
+# the same baseModelArn or tag value for many models).
+_REGEX_MEMO = 4096
+
+
+def _for_re2(pattern: str) -> str:
+    """``pattern`` (valid for Python's re) with the escapes whose meaning differs in RE2
+    rewritten; re.error for those that have no RE2 equivalent."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            e = pattern[i + 1]
+            table = _IN_CLASS if in_class else _OUTSIDE
+            if e in table:
+                out.append(table[e])
+            elif e in "WS":  # only in a class: a complement cannot join a class's union
+                raise re.error(f"\\{e} inside [...] is not supported: write it outside the "
+                               "brackets, or list the characters")
+            elif e in "bB":
+                raise re.error(f"\\{e} (a word boundary) is not supported: the pattern "
+                               "already matches the whole value; anchor with literal text "
+                               "instead")
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and not (out and out[-1] in ("[", "[^")):
+                in_class = False
+        elif c == "{" and (empty_min := _EMPTY_MIN.match(pattern, i)):
+            out.append(f"{{0,{empty_min.group(1)}}}")  # Python's {,n}; RE2 reads it literally
+            i = empty_min.end()
+            continue
+        elif c == "[":
+            in_class = True
+            if pattern.startswith("[^", i):
+                out.append("[^")
+                i += 2
+                if pattern.startswith("]", i):
+                    out.append("]")
+                    i += 1
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def _re2_options() -> Any:
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # an invalid pattern is reported once, as a policy problem
+    return options
+
+
+def compile_regex(pattern: str) -> Callable[[str], bool | None]:
+    """A regex that must match the whole value, alternations included: the matcher returns
+    True for a match and None otherwise (as ``re.fullmatch`` returns a match or None).
+
+    Matched by RE2 (google-re2), in time linear in the value: no model name or tag can
+    make a policy's regex backtrack for minutes. The syntax is Python's ``re`` (checked by
+    it first, for its error messages) less what has no linear-time equivalent, which is
+    refused with re.error: backreferences, lookaround, conditionals, atomic groups and
+    possessive quantifiers, word boundaries, and ``\\W``/``\\S`` inside brackets.
+    """
+    import re2
+
+    re.compile(pattern)
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in pattern):
+        raise re.error("the pattern holds a lone surrogate (not a character)")
+    try:
+        compiled = re2.compile(_for_re2(pattern), _re2_options())
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        raise re.error(f"{reason}: backreferences, lookaround, conditionals, atomic groups "
+                       "and possessive quantifiers are not supported (regexes are matched in "
+                       "linear time)") from None
+    fullmatch = compiled.fullmatch
+    memo: dict[str, bool] = {}
+
+    def matches(value: str) -> bool | None:
+        found = memo.get(value)
+        if found is None:
+            try:
+                found = fullmatch(value) is not None
+            except UnicodeEncodeError:  # a lone surrogate: matched as U+FFFD, unlike any
+                found = fullmatch(_SURROGATES.sub("\ufffd", value)) is not None  # literal
+            if len(memo) >= _REGEX_MEMO:
+                memo.clear()
+            memo[value] = found
+        return True if found else None
+
+    return matches
 
 
 def show(value: Any) -> str:

@@ -201,7 +201,7 @@ def names(result: Any) -> list[str]:
 
 
 def test_pagination_past_one_page(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aws.fetch, "LIST_PAGE_SIZE", 100)  # moto's default page is 100 as well
+    monkeypatch.setattr(aws.paging, "LIST_PAGE_SIZE", 100)  # moto's default page is 100 as well
     expected = [f"model-{i:03d}" for i in range(250)]
     for name in expected:
         seed_model(name)

@@ -27,8 +27,8 @@ def test_json_report_shape(capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(out)
     assert code == 1
     assert list(report) == ["schema_version", "tool", "generated_at", "scanned", "fail_on",
-                            "policies", "summary", "models", "violations", "waived",
-                            "warnings", "errors"]
+                            "rule_filters", "policies", "summary", "models", "violations",
+                            "waived", "warnings", "errors"]
     assert report["summary"]["result"] == "fail"
     assert report["summary"]["models"] == len(report["models"]) == 8
     assert report["summary"]["violations"] == len(report["violations"])

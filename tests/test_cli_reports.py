@@ -147,7 +147,7 @@ def test_baseline_lets_only_new_violations_fail(
     ("content", "message"),
     [
         pytest.param(None, "cannot read the baseline", id="missing"),
-        pytest.param("{not json", "not a JSON report", id="not-json"),
+        pytest.param("{not json", "baseline.json:1:2: invalid JSON", id="not-json"),
         pytest.param('{"schema_version": 7, "violations": []}', "schema_version",
                      id="wrong-version"),
     ],

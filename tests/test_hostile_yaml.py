@@ -88,5 +88,5 @@ def test_deeply_nested_json_is_refused(tmp_path: Path,
     deep.write_text('{"modelName": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     code, out, err, _ = _cli(["check", "-p", BASELINE, "--from", str(deep)], capsys)
     assert code == 2 and out == ""
-    assert f"{deep}: JSON nested too deeply; refused" in err
+    assert f"{deep}: invalid JSON: nested deeper than can be read" in err
     assert "Traceback" not in err

@@ -163,10 +163,10 @@ LINT_CASES = [
        lambda_grader: {arn_pattern: 'arn:aws:lambda:[a-z0-9-]+:111122223333:fuction:.+'}
      """, "", ["5:34: lambda_grader.arn_pattern /arn:aws:lambda:[a-z0-9-]+:111122223333:"
                "fuction:.+/ cannot match any Lambda ARN"]),
-    ("grader pattern with a lookahead is not guessed",
+    ("grader pattern with an inline flag is not guessed",
      """\
      - id: r
-       lambda_grader: {arn_pattern: '(?=arn)nope'}
+       lambda_grader: {arn_pattern: '(?i)nope'}
      """, "", []),
     ("grader glob with a short account",
      """\
@@ -267,3 +267,49 @@ def test_validate_prints_lints_and_still_exits_zero(tmp_path: object,
     model.write_text('{"modelName": "m"}', encoding="utf-8")
     checked = run_main(capsys, "check", "-p", str(path), "--from", str(model))
     assert "warning: kms_key" not in checked.stderr
+
+
+# --- not over an every-element path --------------------------------------------------------
+
+NOT_WARNING = ("'not' over the every-element path 'validationDataConfig.validators[].s3Uri' "
+               "is true when at least one element fails the condition")
+
+
+@pytest.mark.parametrize(("rules", "where"), [
+    ("""\
+     - id: r
+       require:
+         not: {field: "validationDataConfig.validators[].s3Uri", glob: "s3://scratch/*"}
+     """, ["6:12"]),
+    ("""\
+     - id: r
+       when: {any_of: [{not: {field: "validationDataConfig.validators[].s3Uri", equals: x}}]}
+       require: {field: modelName, exists: true}
+     """, ["5:27"]),
+    ("""\
+     - id: r
+       require: {field: "validationDataConfig.validators[].s3Uri", not_matches: "s3://x/.*"}
+     """, []),
+    ("""\
+     - id: r
+       require: {not: {field: trainingDataConfig.s3Uri, glob: "s3://scratch/*"}}
+     """, []),
+])
+def test_not_over_an_every_element_path_warns(rules: str, where: list[str]) -> None:
+    found = lint(rules)
+    assert [w.split(": ", 1)[0] for w in found] == where
+    for warning in found:
+        assert (NOT_WARNING in warning and "(glob -> not_matches (as a regex))" in warning) \
+            or "(equals -> not_equals)" in warning
+
+
+def test_what_the_warning_says_is_what_the_engine_does() -> None:
+    from tests.conftest import status_of
+
+    field = "validationDataConfig.validators[].s3Uri"
+    one_bad = {"validationDataConfig": {"validators": [{"s3Uri": "s3://scratch/a"},
+                                                      {"s3Uri": "s3://ok/b"}]}}
+    negated = {"not": {"field": field, "glob": "s3://scratch/*"}}
+    assert status_of({"require": negated}, one_bad).value == "pass"  # some element is outside
+    assert status_of({"require": {"field": field, "not_matches": "s3://scratch/.*"}},
+                     one_bad).value == "fail"  # no element may be inside

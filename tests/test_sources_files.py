@@ -24,9 +24,10 @@ def write(tmp_path: Path, name: str, content: Any) -> str:
 
 @pytest.mark.parametrize(("name", "content", "count"), [
     ("one.json", DOC, 1),
-    ("list.json", [DOC, {**DOC, "modelName": "b"}], 2),
+    ("list.json", [DOC, {**DOC, "modelName": "b", "modelArn": DOC["modelArn"] + "b"}], 2),
     ("cli.json", {**DOC, "ResponseMetadata": {"HTTPStatusCode": 200}}, 1),
-    ("snap.json", {"schema_version": 1, "models": [DOC, DOC]}, 2),
+    ("snap.json", {"schema_version": 1,
+                   "models": [DOC, {**DOC, "modelArn": DOC["modelArn"] + "b"}]}, 2),
     ("one.yaml", "modelName: a\ncreationTime: 2026-01-02T03:04:05Z\n", 1),
     ("list.yml", "- modelName: a\n- modelName: b\n", 2),
 ], ids=["document", "list", "aws cli output", "snapshot", "yaml", "yaml list"])

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import click
 
 from checker import TOOL_NAME, __version__
-from checker.cli.options import debug_option, debug_requested, fail
+from checker.cli.options import debug_option, debug_requested, fail, silence_stdout
 from checker.errors import CheckerError
 
 
@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if debug:
             traceback.print_exc()
         fail(exc.lines(), exc.exit_code)
+    except BrokenPipeError:
+        silence_stdout()
+        fail(["stdout was closed before everything was written to it"])
     except KeyboardInterrupt:
         click.echo(f"{TOOL_NAME}: interrupted", err=True)
         sys.exit(130)

@@ -12,13 +12,14 @@ from datetime import datetime
 import click
 
 from checker.cli.app import cli
-from checker.cli.inputs import load, read_source, read_variables, with_jobs
+from checker.cli.inputs import input_files, load, read_source, read_variables, with_jobs
 from checker.cli.options import (
     LiveOptions,
     debug_option,
     live_options,
     parse_report_option,
     read_baseline,
+    refuse_overwriting_inputs,
     use_color,
     with_var_options,
     write_output,
@@ -34,6 +35,7 @@ from checker.results import (
     Report,
     ReportError,
     ReportWarning,
+    RuleFilters,
     Scanned,
     SourceResult,
 )
@@ -106,6 +108,11 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         targets.append(os.path.realpath(output))
     if len(set(targets)) != len(targets):
         raise UsageError("two reports (-o, --report) would be written to the same file")
+    refuse_overwriting_inputs(
+        [("-o", output), *(("--report", file) for _, file in reports)],
+        [*input_files(policy_paths, from_paths), ("--baseline", baseline_path),
+         ("--waivers", waivers_path), *(("--var-file", f) for f in var_files),
+         ("--accounts", live.accounts_file)])
     loaded = load(policy_paths, read_variables(var_items, var_files), quiet=live.quiet)
     if waivers_path is not None:
         loaded = load_waiver_file(waivers_path, loaded)
@@ -129,7 +136,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     gc.freeze()
     if include_jobs:
         source = with_jobs(source, policies, live)
-    report = run_check(policies, source, fail_on, min_models=min_models)
+    report = replace(run_check(policies, source, fail_on, min_models=min_models),
+                     rule_filters=RuleFilters(tuple(rules), tuple(skip_rules)))
     if framework is not None:
         report = replace(report, framework=framework)
     if baseline is not None:

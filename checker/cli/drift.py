@@ -11,8 +11,15 @@ import click
 
 from checker import TOOL_NAME
 from checker.cli.app import cli
-from checker.cli.inputs import print_source_warnings, read_source
-from checker.cli.options import LiveOptions, debug_option, live_options, use_color, write_output
+from checker.cli.inputs import input_files, print_source_warnings, read_source
+from checker.cli.options import (
+    LiveOptions,
+    debug_option,
+    live_options,
+    refuse_overwriting_inputs,
+    use_color,
+    write_output,
+)
 from checker.drift.diff import diff_models, render_plan_json, render_plan_text
 from checker.drift.snapshot import build_snapshot, render_snapshot
 from checker.engine.evaluate import utc_now
@@ -61,6 +68,8 @@ def snapshot(from_paths: tuple[str, ...], output: str, debug: bool,
     Two snapshots of unchanged models differ only in captured_at. Nothing is written when
     any region, model or tag list could not be read (exit 2).
     """
+    refuse_overwriting_inputs([("-o", output)], [*input_files(None, from_paths),
+                                                 ("--accounts", live.accounts_file)])
     source = read_source(from_paths, (), live, needs=SNAPSHOT_NEEDS)
     print_source_warnings(source, live)
     unread = _unread(source)

@@ -13,16 +13,22 @@ import click
 from checker import TOOL_NAME
 from checker.cli.options import DEFAULT_POLICY_PATH, LiveOptions, is_tty, print_warnings
 from checker.cli.progress import ProgressLine
-from checker.errors import PolicyError, Problem, UsageError
+from checker.errors import CheckerError, PolicyError, Problem, UsageError
 from checker.lang.variables import VariableError, load_var_file, parse_var_option, unused_overrides
-from checker.policy.loader import Policy, account_settings, load_policies, needed_enrichments
+from checker.policy.loader import (
+    Policy,
+    account_settings,
+    load_policies,
+    needed_enrichments,
+    policy_files,
+)
 from checker.results import (
     SourceResult,
 )
 from checker.sources import aws
 from checker.sources.aws import jobs, organization
 from checker.sources.aws.clients import open_session
-from checker.sources.files import load_documents
+from checker.sources.files import document_files, load_documents
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,23 @@ def load(policy_paths: Sequence[str], variables: Variables | None = None,
     return policies
 
 
+def input_files(policy_paths: Sequence[str] | None,
+                from_paths: Sequence[str] = ()) -> list[tuple[str, str | None]]:
+    """The policy (None: no policies) and model files a run reads, as ``(option, file)``;
+    a path that cannot be expanded is left for the reading to report."""
+    found: list[tuple[str, str | None]] = []
+    policies = [] if policy_paths is None else list(policy_paths) or [DEFAULT_POLICY_PATH]
+    for option, paths, expand in (
+            ("--policy", policies, policy_files),
+            ("--from", list(from_paths), document_files)):
+        for path in paths:
+            try:
+                found.extend((option, file) for file in expand([path]))
+            except CheckerError:
+                continue
+    return found
+
+
 def progress_line(live: LiveOptions) -> ProgressLine | None:
     """A progress line on stderr, only for a person watching a terminal."""
     stream = sys.stderr
@@ -130,6 +153,7 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
             all_regions=live.all_regions, strict_regions=live.strict_regions,
             role_session_name=live.role_session_name,
             include_imported=live.include_imported,
+            timeout=live.timeout, read_timeout=live.read_timeout,
             posture=account_settings(policies),
             progress=progress.update if progress is not None else None)
         return result if org is None else organization.with_organization(result, org)
@@ -153,7 +177,8 @@ def with_jobs(source: SourceResult, policies: Sequence[Policy],
                          if isinstance(arn := m.document.get("modelArn"), str))
     found = jobs.fetch_live_jobs(aws.default_session_factory, profile=live.profile,
                                  regions=source.regions, needs=needed_enrichments(policies),
-                                 skip_models=existing, max_attempts=live.max_attempts)
+                                 skip_models=existing, max_attempts=live.max_attempts,
+                                 read_timeout=live.read_timeout, timeout=live.timeout)
     return SourceResult(models=(*source.models, *found.models),
                         errors=(*source.errors, *found.errors), sources=source.sources,
                         accounts=tuple(sorted({*source.accounts, *found.accounts})),

@@ -7,7 +7,12 @@ import sys
 import click
 
 from checker.cli.app import cli
-from checker.cli.options import debug_option, use_color, write_output
+from checker.cli.options import (
+    debug_option,
+    refuse_overwriting_inputs,
+    use_color,
+    write_output,
+)
 from checker.engine.evaluate import utc_now
 from checker.engine.merge import merge_reports, report_from_dict
 from checker.reports import RENDERERS, render
@@ -28,6 +33,7 @@ from checker.sources.files import read_data
 def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
           debug: bool) -> None:
     """Combine JSON reports of sharded runs into one report, with its exit code."""
+    refuse_overwriting_inputs([("-o", output)], [("a report to merge", r) for r in reports])
     loaded = [report_from_dict(read_data(path, json_only=True), path) for path in reports]
     report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
     color = fmt == "text" and output is None and use_color(sys.stdout)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
 import os
 import re
 import sys
@@ -46,6 +46,15 @@ def fail(lines: Sequence[str], code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def silence_stdout() -> None:
+    """Point stdout at /dev/null after a write to it failed, so Python's own flush at exit
+    does not fail again (and change the exit code)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def use_color(stream: Any) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
@@ -54,14 +63,40 @@ def use_color(stream: Any) -> bool:
 
 
 def write_output(text: str, output: str | None) -> None:
+    """Write a report to ``output``, or to stdout; a stdout that is closed or broken is an
+    error (exit 2), never a run that looks as if it printed its report."""
     if output is None:
-        click.echo(text, nl=False)
+        if sys.stdout is None:
+            raise CheckerError("stdout is closed, so the report cannot be written there "
+                               "(give -o FILE)")
+        try:
+            click.echo(text, nl=False)
+        except OSError as exc:
+            silence_stdout()
+            raise CheckerError(f"cannot write the report to stdout: "
+                               f"{exc.strerror or exc}") from None
         return
     try:
         write_atomic(output, text)
     except OSError as exc:
         raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
             from None
+
+
+def refuse_overwriting_inputs(outputs: Sequence[tuple[str, str | None]],
+                              inputs: Sequence[tuple[str, str | None]]) -> None:
+    """UsageError if a report (``(option, path)``) would be written over an input of the run
+    (``(what, path)``): ``--from x.json -o x.json`` would destroy the models it judged."""
+    read: dict[str, tuple[str, str]] = {}
+    for what, path in inputs:
+        if path is not None and os.path.isfile(path):
+            read.setdefault(os.path.realpath(path), (what, path))
+    for option, path in outputs:
+        if path is None or not (os.path.isfile(path) or not os.path.exists(path)):
+            continue  # a device, a FIFO, /dev/stdout: nothing is replaced
+        if (hit := read.get(os.path.realpath(path))) is not None:
+            raise UsageError(f"{option} {path} is also an input of this run ({hit[0]} "
+                             f"{hit[1]}): the report would overwrite it; write it elsewhere")
 
 
 def parse_report_option(ctx: click.Context, param: click.Parameter,
@@ -81,12 +116,13 @@ def parse_report_option(ctx: click.Context, param: click.Parameter,
 
 
 def read_baseline(path: str) -> Any:
+    from checker.sources.files import read_data
+
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        Path(path).stat()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: the baseline is not a JSON report: {exc}") from None
+    return read_data(path, json_only=True)
 
 
 def print_warnings(problems: Sequence[Any]) -> None:
@@ -134,6 +170,8 @@ class LiveOptions:
     role_name: str | None = None
     exclude_accounts: tuple[str, ...] = ()
     quiet: bool = False
+    timeout: float = aws.DEFAULT_RUN_TIMEOUT
+    read_timeout: float = aws.DEFAULT_READ_TIMEOUT
 
     def given(self) -> list[str]:
         """The live-AWS options set on the command line, by name."""
@@ -249,6 +287,14 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
         *org_options,
         click.option("-q", "--quiet", is_flag=True,
                      help="No progress line and no warnings on stderr."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+                     default=aws.DEFAULT_RUN_TIMEOUT, show_default=True, metavar="SECONDS",
+                     help="Time limit of the whole AWS read: what is not read by then is an "
+                     "error, and the report is still written."),
+        click.option("--read-timeout", type=click.FloatRange(min=0, min_open=True),
+                     default=aws.DEFAULT_READ_TIMEOUT, show_default=True, metavar="SECONDS",
+                     help="Socket read timeout of each AWS request; a whole answer must "
+                     "arrive within 5 s + 2 x this."),
     )):
         wrapped = option(wrapped)
     return wrapped

@@ -387,7 +387,8 @@ def evaluate(
         tool_version=__version__,
         generated_at=now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         scanned=scanned,
-        policies=tuple(PolicyInfo(p.name, p.file, p.sha256, tuple(r.info for r in p.rules))
+        policies=tuple(PolicyInfo(p.name, p.file, p.sha256, tuple(r.info for r in p.rules),
+                                  dict(p.variables))
                        for p in policies),
         models=models,
         violations=tuple(judge.violations),

@@ -10,7 +10,7 @@ from typing import Any
 from checker import __version__
 from checker.checks.inventory import EXISTING_KINDS, REQUIRED_ID
 from checker.engine.evaluate import summarize
-from checker.errors import InputError
+from checker.errors import InputError, UsageError
 from checker.results import (
     EXPOSURES,
     SCHEMA_VERSION,
@@ -23,6 +23,7 @@ from checker.results import (
     Report,
     ReportError,
     ReportWarning,
+    RuleFilters,
     RuleInfo,
     Scanned,
     Status,
@@ -100,7 +101,8 @@ def report_from_dict(data: Any, name: str) -> Report:
                             _organization(data["scanned"].get("organization"))),
             policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
                                       tuple(r for (pol, _), r in rules.items()
-                                            if pol == p["name"]))
+                                            if pol == p["name"]),
+                                      dict(p.get("variables") or {}))
                            for p in data["policies"]),
             models=models,
             violations=tuple(_finding(v, rules) for v in data["violations"]),
@@ -113,12 +115,49 @@ def report_from_dict(data: Any, name: str) -> Report:
                          for e in data["errors"]),
             summary=summarize(models, (), (), (), 0, 0, "info"),
             fail_on=data.get("fail_on", "info"),
+            rule_filters=RuleFilters(
+                tuple((data.get("rule_filters") or {}).get("rule", ())),
+                tuple((data.get("rule_filters") or {}).get("skip_rule", ()))),
             framework=data.get("framework"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{name}: malformed bedrock-drift JSON report ({type(exc).__name__}: "
                          f"{exc})") from None
     return report
+
+
+def _same_rules_and_values(reports: Sequence[Report]) -> None:
+    """UsageError unless every report ran the same rules with the same variable values: a
+    merged PASS must mean every model was judged against every rule it claims."""
+    first = reports[0]
+    want_rules = {r.qualified_id for r in first.rules}
+    want_values = {p.name: dict(p.variables) for p in first.policies}
+    for index, report in enumerate(reports[1:], start=2):
+        rules = {r.qualified_id for r in report.rules}
+        if rules != want_rules:
+            only_first = ", ".join(sorted(want_rules - rules)) or "none"
+            only_this = ", ".join(sorted(rules - want_rules)) or "none"
+            raise UsageError(f"report {index} ran other rules than report 1 (only in report 1: "
+                             f"{only_first}; only in report {index}: {only_this}): run every "
+                             "shard with the same policies and --rule/--skip-rule")
+        if report.rule_filters != first.rule_filters:
+            raise UsageError(f"report {index} was filtered with other --rule/--skip-rule "
+                             f"than report 1 ({_filters(report.rule_filters)} and "
+                             f"{_filters(first.rule_filters)})")
+        for policy in report.policies:
+            values = dict(policy.variables)
+            if values != want_values.get(policy.name, values):
+                names = sorted(k for k in {*values, *want_values[policy.name]}
+                               if values.get(k) != want_values[policy.name].get(k))
+                raise UsageError(f"policy '{policy.name}' ran with other variable values in "
+                                 f"report {index} than in report 1 ({', '.join(names)}): run "
+                                 "every shard with the same --var and --var-file")
+
+
+def _filters(filters: RuleFilters) -> str:
+    parts = [f"--rule {r}" for r in filters.rule] + [f"--skip-rule {r}"
+                                                    for r in filters.skip_rule]
+    return " ".join(parts) or "none"
 
 
 def _organization(data: Any) -> OrganizationScan | None:
@@ -195,6 +234,7 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
                 raise InputError(f"policy '{policy.name}' differs between the reports "
                                  f"(sha256 {first.sha256[:12]} and {policy.sha256[:12]}): run "
                                  "every shard with the same policies")
+    _same_rules_and_values(reports)
     gates = {r.fail_on for r in reports}
     if fail_on is None:
         if len(gates) > 1:
@@ -234,4 +274,5 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
         errors=errors,
         summary=summarize(models, violations, waived, errors, len(policies), rules, fail_on),
         fail_on=fail_on,
+        rule_filters=reports[0].rule_filters,
     )

@@ -8,6 +8,8 @@ expanded under a budget, and every mapping key and value is given a (line, colum
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
@@ -24,6 +26,9 @@ MAX_NODES = 200_000
 MAX_DEPTH = 200
 
 Path = tuple[str | int, ...]
+# A UTF-16 surrogate code point: not a character, and not writable as UTF-8. Only an escape
+# ("\ud800") can put one in a string.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 _SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
                          for name in ("str", "int", "float", "bool", "null", "timestamp"))
@@ -111,9 +116,18 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             raise self.fail(node, _bad_tag(node.tag))
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             raise self.fail(node, f"invalid value: {_first_line(exc)}") from None
+        except (ValueError, OverflowError) as exc:
+            # A date that is not one (2027-13-45, 2027-02-30), an integer past Python's
+            # digit limit.
+            raise self.fail(node, f"invalid value {_short(node.value)}: "
+                                  f"{value_problem(exc)}") from None
+        if isinstance(value, str) and SURROGATE.search(value):
+            raise self.fail(node, "a string holds a lone surrogate (\\ud800-\\udfff), which "
+                                  "is not a character")
+        return value
 
     def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
         pairs: list[tuple[yaml.Node, yaml.Node]] = []
@@ -127,7 +141,11 @@ class _Builder:
     def _key(self, node: yaml.Node) -> str:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, "mapping keys must be plain strings")
-        value = self.loader.construct_object(node)
+        try:
+            value = self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            raise self.fail(node, f"invalid key {_short(node.value)}: "
+                                  f"{_first_line(exc)}") from None
         if isinstance(value, bool) or value is None:
             # `on`, `yes`, `null` as keys: keep the text the author wrote.
             return str(node.value)
@@ -137,6 +155,18 @@ class _Builder:
 def _bad_tag(tag: str) -> str:
     return (f"unsupported YAML tag {tag!r}: only plain data (strings, numbers, booleans, "
             "null, dates) is allowed")
+
+
+def value_problem(exc: BaseException) -> str:
+    """Why a scalar could not be read, in words (not Python's advice to raise a limit)."""
+    if "integer string conversion" in str(exc):
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+        return f"an integer longer than {limit:,} digits, more than can be read"
+    return _first_line(exc)
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _first_line(exc: BaseException) -> str:

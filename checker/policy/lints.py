@@ -6,7 +6,9 @@ make a rule fail (or apply) in a way its author cannot have meant. Each is a war
   ``LambdaArn`` pattern);
 - a ``base_model`` glob that matches no foundation model id of the documented families, in any
   form a base model takes (bare id, foundation-model ARN, custom-model ARN);
-- a rule ``when`` (or a part of its ``all_of``) that repeats the policy's ``scope.when``.
+- a rule ``when`` (or a part of its ``all_of``) that repeats the policy's ``scope.when``;
+- a ``not`` over a condition on an every-element path (``validators[].s3Uri``): it is true
+  when *some* element fails the condition, which reads like "no element matches" but is not.
 
 They work on the policy's data after variables are substituted, so a variable's value is
 linted where the reference stands.
@@ -76,6 +78,12 @@ def _regex_can_match(pattern: str, target: Callable[[], Nfa]) -> bool:
         return True
 
 
+# Operators whose negation every element can be asked to meet instead of a `not` over them.
+NEGATABLE = {"equals": "not_equals", "in": "not_in", "matches": "not_matches",
+             "glob": "not_matches (as a regex)", "contains": "a not over each element's own "
+             "field", "exists": "exists with the other value"}
+
+
 class _Linter:
     def __init__(self, located: Located) -> None:
         self.located = located
@@ -123,6 +131,34 @@ class _Linter:
                                  "spelling, or ignore this if it names a newer model")
         if scope_when is not None and "when" in rule:
             self.repeated_scope(rule["when"], (*path, "when"), scope_when)
+        for key in ("require", "when"):
+            if key in rule:
+                self.not_over_elements(rule[key], (*path, key))
+
+    def not_over_elements(self, condition: Any, path: Path) -> None:
+        """Warn at each ``not`` whose condition reads a ``[]`` path with a positive
+        operator."""
+        if isinstance(condition, list):
+            for index, part in enumerate(condition):
+                self.not_over_elements(part, (*path, index))
+            return
+        if not isinstance(condition, dict):
+            return
+        inner = condition.get("not")
+        if isinstance(inner, dict) and isinstance(inner.get("field"), str) \
+                and "[]" in inner["field"]:
+            ops = [op for op in inner if op in NEGATABLE]
+            if ops:
+                better = ", ".join(f"{op} -> {NEGATABLE[op]}" for op in ops)
+                self.warn((*path, "not"),
+                          f"'not' over the every-element path {inner['field']!r} is true when "
+                          "at least one element fails the condition, not when no element "
+                          "meets it; for \"no element ...\" put the negative operator on the "
+                          f"field ({better}), which every element must then meet "
+                          "('bedrock-drift rules not')")
+        for key in ("all_of", "any_of", "not"):
+            if key in condition:
+                self.not_over_elements(condition[key], (*path, key))
 
     def repeated_scope(self, when: Any, path: Path, scope_when: Any) -> None:
         scope_parts = [scope_when]

@@ -329,7 +329,14 @@ LOGICAL_DOCS = {
     "any_of": "{any_of: [CONDITION, ...]}: at least one part holds. True if any part is true, "
               "else unknown if any part is unknown, else false.",
     "not": "{not: CONDITION}: the part does not hold. Not of unknown stays unknown, so a "
-           "value of the wrong type never turns into a pass.",
+           "value of the wrong type never turns into a pass. Over an every-element path "
+           "(validators[].s3Uri) the 'every element must hold' comes first and 'not' negates "
+           "the whole: {not: {field: validationDataConfig.validators[].s3Uri, glob: "
+           "'s3://scratch/*'}} is true when at least one validator is outside s3://scratch/, "
+           "not when none is inside it. For \"no element ...\" put the negative operator on "
+           "the field, which every element must then meet: {field: "
+           "validationDataConfig.validators[].s3Uri, not_matches: 's3://scratch/.*'} (also "
+           "not_equals, not_in). validate warns about a 'not' over an every-element path.",
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -13,8 +15,25 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
 
     The text goes to a temporary file in the same folder, is flushed to disk, and then
     replaces ``path`` in one rename: readers see the old file or the new one, never part.
+    A ``path`` that is not a regular file (a character device such as ``/dev/null``, a FIFO,
+    ``/dev/stdout``) is written to directly, and a symbolic link is followed.
     """
     target = Path(path)
+    try:
+        info = target.stat()  # through links
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        # A terminal, a pipe, /dev/null, /dev/stdout: written to as it is. Renaming a file
+        # over it would destroy what is not a report (as root, /dev/null for everyone).
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return
+    if target.is_symlink():
+        # Replace the file the link points to, not the link.
+        target = Path(os.path.realpath(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -151,9 +151,12 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "scanned": _scanned(report),
         "fail_on": report.fail_on,
+        "rule_filters": {"rule": list(report.rule_filters.rule),
+                         "skip_rule": list(report.rule_filters.skip_rule)},
         "policies": [
             {"name": p.name, "file": p.file, "sha256": p.sha256,
-             "rules": [rule_dict(r) for r in p.rules]}
+             "rules": [rule_dict(r) for r in p.rules],
+             "variables": dict(p.variables)}
             for p in report.policies
         ],
         "summary": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
@@ -20,19 +21,37 @@ def _painter(color: bool) -> Callable[[str, str], str]:
     return lambda name, text: f"\033[{_COLORS[name]}m{text}\033[0m"
 
 
+# Characters that could end a line, move the cursor, recolour or reorder the terminal's text:
+# escaped wherever data (a model name, a tag value, an AWS message) is printed, so data cannot
+# forge a line of the report ("x\nResult: PASS").
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: re.Match[str]) -> str:
+    c = char.group()
+    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def clean(value: object) -> str:
+    """``value`` as text that stays on its line and prints as itself."""
+    text = str(value)
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
 def _model_key(ref: ModelRef) -> tuple[str | None, str | None, str, str]:
     # The origin tells apart two planned models of one name (no ARN) from different files.
     return (ref.arn, ref.name, ref.kind, ref.origin)
 
 
 def _header(ref: ModelRef) -> str:
-    parts = [f'"{ref.display_name}"']
+    parts = [f'"{clean(ref.display_name)}"']
     if ref.arn and ref.arn != ref.display_name:
-        parts.append(f"({ref.arn})")
+        parts.append(f"({clean(ref.arn)})")
     where = ", ".join(x for x in (ref.kind if ref.kind != "model" else None, ref.account_id,
                                   ref.region) if x)
     if where:
-        parts.append(f"[{where}]")
+        parts.append(f"[{clean(where)}]")
     return " ".join(parts)
 
 
@@ -43,18 +62,19 @@ def _finding_lines(finding: Finding, paint: Callable[[str, str], str]) -> list[s
     else:
         tag = paint("red", f"[{finding.severity}]") + finding.exposure_note
     known = paint("dim", " (known: in the baseline)") if finding.known else ""
-    lines = [f"    {tag} {rule.qualified_id}: {rule.title}{known}"]
+    lines = [f"    {tag} {clean(rule.qualified_id)}: {clean(rule.title)}{known}"]
     field = finding.field or "(model)"
     expected = finding.expected if finding.expected is not None else "-"
-    lines.append(f"      ~ {field}: expected {expected}, actual {show(finding.actual)}")
+    lines.append(f"      ~ {clean(field)}: expected {clean(expected)}, actual "
+                 f"{clean(show(finding.actual))}")
     generic = f"{finding.field} is {show(finding.actual)}; expected {finding.expected}"
     if finding.message and finding.message != generic:
-        lines.append(f"        {finding.message}")
+        lines.append(f"        {clean(finding.message)}")
     if finding.waiver is not None:
-        lines.append(f"        waived: {finding.waiver.reason} "
+        lines.append(f"        waived: {clean(finding.waiver.reason)} "
                      f"(expires {finding.waiver.expires.isoformat()})")
     elif rule.remediation:
-        lines.append(f"        remediation: {rule.remediation}")
+        lines.append(f"        remediation: {clean(rule.remediation)}")
     return lines
 
 
@@ -64,7 +84,8 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
 
 def _error_text(error: ReportError) -> str:
     """The code and message, without saying the code twice (AWS messages carry it)."""
-    return error.message if error.code in error.message else f"{error.code}: {error.message}"
+    text = error.message if error.code in error.message else f"{error.code}: {error.message}"
+    return clean(text)
 
 
 def _error_line(error: ReportError) -> str:
@@ -72,14 +93,14 @@ def _error_line(error: ReportError) -> str:
     # Only what the message does not already say.
     where = ", ".join(x for x in (who, error.address, error.region, error.rule)
                       if x and x not in error.message)
-    return f"  {_error_text(error)}" + (f" [{where}]" if where else "")
+    return f"  {_error_text(error)}" + (f" [{clean(where)}]" if where else "")
 
 
 def render_text(report: Report, *, color: bool = False) -> str:
     paint = _painter(color)
     summary = report.summary
     lines: list[str] = []
-    sources = ", ".join(report.scanned.sources) or "nothing"
+    sources = clean(", ".join(report.scanned.sources)) or "nothing"
     lines.append(f"bedrock-drift {report.tool_version}: {_count(summary.models, 'model')} read "
                  f"from {sources}; {_count(summary.policies, 'policy', 'policies')}"
                  f", {_count(summary.rules, 'rule')}")
@@ -107,10 +128,10 @@ def render_text(report: Report, *, color: bool = False) -> str:
         findings = by_model.get(_model_key(ref), [])
         errors = errors_by_model.get((ref.arn, ref.name, ref.address or ""), [])
         if model.result == "not_applicable":
-            not_evaluated.append(ref.display_name)
+            not_evaluated.append(clean(ref.display_name))
             continue
         if not findings and not errors:
-            passing.append(ref.display_name)
+            passing.append(clean(ref.display_name))
             continue
         marker = {"fail": paint("red", "~"), "error": paint("magenta", "!")}.get(
             model.result, paint("green", "~"))
@@ -120,7 +141,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         for finding in findings:
             lines.extend(_finding_lines(finding, paint))
         for error in errors:
-            lines.append(f"    {paint('magenta', '[error]')} {error.rule}: "
+            lines.append(f"    {paint('magenta', '[error]')} {clean(error.rule)}: "
                          f"{_error_text(error)}")
         lines.append("")
 
@@ -128,7 +149,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
     listed = {_model_key(m.model) for m in report.models}
     for key, findings in by_model.items():
         if key not in listed:
-            lines.append(f"{paint('red', '-')} model \"{findings[0].model.display_name}\" "
+            lines.append(f"{paint('red', '-')} model \"{clean(findings[0].model.display_name)}\" "
                          "(not found)")
             for finding in findings:
                 lines.extend(_finding_lines(finding, paint))
@@ -149,7 +170,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
 
     if report.warnings:
         lines.append(paint("yellow", "Warnings:"))
-        lines.extend(f"  {w.code}: {w.message}" for w in report.warnings)
+        lines.extend(f"  {w.code}: {clean(w.message)}" for w in report.warnings)
         lines.append("")
     source_errors = [e for e in report.errors if e.rule is None]
     if source_errors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
 from checker.lang.fields import document_problem
-from checker.lang.yaml import YamlError, load_yaml
+from checker.lang.yaml import SURROGATE, YamlError, load_yaml, value_problem
 from checker.paths import expand_paths
 from checker.results import (
     KINDS,
@@ -63,19 +64,71 @@ def read_data(file: str, *, json_only: bool = False) -> Any:
         raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if json_only or file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
-            return json.loads(text, object_pairs_hook=_unique_keys)
+            data = json.loads(text, object_pairs_hook=_unique_keys)
         except DuplicateKeyError as exc:
             raise InputError(f"{file}: {exc}") from None
-        except RecursionError:
-            raise InputError(f"{file}: JSON nested too deeply; refused") from None
         except json.JSONDecodeError as exc:
             if json_only or file.endswith(".json"):
                 raise InputError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: "
                                  f"{exc.msg}") from None
+        except RecursionError:
+            raise InputError(f"{file}: invalid JSON: nested deeper than can be read") from None
+        except ValueError as exc:  # an integer past Python's digit limit
+            raise InputError(f"{_digits_at(text, file)}invalid JSON: "
+                             f"{value_problem(exc)}") from None
+        else:
+            _refuse_surrogates(text, data, file)
+            return data
     try:
         return to_json_value(load_yaml(text, file).data)
     except YamlError as exc:
         raise InputError(str(exc.problem)) from None
+
+
+_LONG_DIGITS = re.compile(r"[0-9]{1000,}")
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _where(text: str, offset: int, file: str) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"{file}:{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}: "
+
+
+def _digits_at(text: str, file: str) -> str:
+    """``FILE:LINE:COL: `` of the first very long run of digits, else ``FILE: ``."""
+    match = _LONG_DIGITS.search(text)
+    return _where(text, match.start(), file) if match else f"{file}: "
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def _refuse_surrogates(text: str, data: Any, file: str) -> None:
+    """A lone surrogate escape ("\\ud800" without its pair) makes a string that is not text:
+    no report could print it. Refused, at the escape."""
+    if "\\u" not in text or not _SURROGATE_ESCAPE.search(text) or not _has_surrogate(data):
+        return
+    escapes = list(_SURROGATE_ESCAPE.finditer(text))
+    for index, match in enumerate(escapes):
+        high = match.group(2)[1].lower() in "89ab"
+        start = match.start() + len(match.group(1))
+        after = escapes[index + 1] if index + 1 < len(escapes) else None
+        paired = after is not None and after.start() + len(after.group(1)) == start + 6 \
+            and after.group(2)[1].lower() in "cdef"
+        before = escapes[index - 1] if index else None
+        follows = before is not None and before.end() == start + 0 and \
+            before.group(2)[1].lower() in "89ab"
+        if (high and not paired) or (not high and not follows):
+            raise InputError(f"{_where(text, start, file)}invalid JSON: \\u{match.group(2)} "
+                             "is a lone surrogate, not a character")
+    raise InputError(f"{file}: invalid JSON: a string holds a lone surrogate, not a character")
 
 
 @dataclass(frozen=True)
@@ -96,8 +149,10 @@ def _kind_of(doc: Mapping[str, Any]) -> str:
     return "imported" if isinstance(arn, str) and ":imported-model/" in arn else "model"
 
 
-def _tags_as_object(doc: dict[str, Any], file: str) -> None:
-    """Accept tags as ListTagsForResource prints them ([{key, value}]) as well as an object."""
+def _tags_as_object(doc: dict[str, Any], file: str) -> tuple[str, str] | None:
+    """Accept tags as ListTagsForResource prints them ([{key, value}]) as well as an object.
+    A key given twice is the (code, message) of an error of the model's tag rules: which of
+    the two values holds is unknown."""
     tags = doc.get("tags")
     if isinstance(tags, list):
         converted: dict[str, Any] = {}
@@ -105,22 +160,29 @@ def _tags_as_object(doc: dict[str, Any], file: str) -> None:
             if not (isinstance(item, Mapping) and isinstance(item.get("key"), str)):
                 raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an "
                                  "object or a list of {key, value}")
+            if item["key"] in converted:
+                del doc["tags"]
+                return ("DuplicateTagKey",
+                        f"{file}: model {_name_of(doc)}: tag key {item['key']!r} is given "
+                        "twice, so its value is unknown")
             converted[item["key"]] = item.get("value")
         doc["tags"] = converted
     elif tags is not None and not isinstance(tags, Mapping):
         raise InputError(f"{file}: model {doc.get('modelName')!r}: 'tags' must be an object")
+    return None
 
 
 def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False) -> ModelInput:
     """A model document as the engine sees it; ``json_values`` when it is JSON data already
     (as everything read_data returns is)."""
     normalized = normalize_document(doc, json_values=json_values)
-    _tags_as_object(normalized, file)
+    tag_error = _tags_as_object(normalized, file)
     problem = document_problem(normalized)
     if problem is not None:
         # Judging a malformed document could pass a gate it should fail: refuse it.
         raise InputError(f"{file}: model {_name_of(normalized)}: {problem}")
-    return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file)
+    return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file,
+                      enrichment_errors={"tags": tag_error} if tag_error else {})
 
 
 def _name_of(doc: Mapping[str, Any]) -> str:
@@ -270,8 +332,19 @@ def convert(data: Any, file: str) -> list[ModelInput]:
 def load_documents(paths: Sequence[str]) -> SourceResult:
     """Read every model document the paths name."""
     models: list[ModelInput] = []
+    places: dict[str, str] = {}
     for file in document_files(paths):
-        models.extend(convert(read_data(file), file))
+        found = convert(read_data(file), file)
+        for index, model in enumerate(found):
+            arn = model.document.get("modelArn")
+            if not isinstance(arn, str):
+                continue
+            place = file if len(found) == 1 else f"{file} (model {index + 1})"
+            if arn in places:
+                raise InputError(f"{place}: model {arn} is also given in {places[arn]}: give "
+                                 "each model once, or one of the two is judged as the other")
+            places[arn] = place
+        models.extend(found)
     accounts = sorted({a for m in models if isinstance(a := m.document.get("accountId"), str)})
     regions = sorted({r for m in models if isinstance(r := m.document.get("region"), str)})
     return SourceResult(models=tuple(models), sources=tuple(paths), accounts=tuple(accounts),

@@ -15,10 +15,13 @@ from checker.sources.aws.clients import (
     DEFAULT_WORKERS,
     default_session_factory,
 )
+from checker.sources.aws.deadlines import DEFAULT_READ_TIMEOUT, DEFAULT_RUN_TIMEOUT
 from checker.sources.aws.fetch import FetchProgress, fetch_models
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_RUN_TIMEOUT",
     "DEFAULT_WORKERS",
     "FetchProgress",
     "default_session_factory",

@@ -20,7 +20,9 @@ from botocore.exceptions import (
 )
 
 from checker.errors import SourceError
+from checker.sources.aws.deadlines import Deadlines, bound_client
 from checker.sources.aws.errors import one_line, record_calls
+from checker.sources.aws.responses import check_response
 
 if TYPE_CHECKING:
     import boto3.session
@@ -91,11 +93,15 @@ def default_session_factory(profile: str | None) -> boto3.session.Session:
 
 
 class Clients:
-    """Every client of the run, made once per (account, service, region) with one Config."""
+    """Every client of the run, made once per (account, service, region) with one Config;
+    each answer checked against botocore's output shape before it is read, each request
+    bounded by ``deadlines`` (the request's and the run's)."""
 
-    def __init__(self, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+    def __init__(self, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 deadlines: Deadlines | None = None) -> None:
         self.config = config
         self.max_attempts = max_attempts
+        self.deadlines = deadlines
         self.lock = threading.Lock()
         self.cache: dict[tuple[int, str, str], Any] = {}
 
@@ -114,6 +120,9 @@ class Clients:
                 # After botocore's own retry handlers, which answer None when out of quota.
                 client.meta.events.register("needs-retry",
                                             resend_throttled(self.max_attempts))
+                client.meta.events.register("before-parse", check_response)
+                if self.deadlines is not None:
+                    bound_client(client, self.deadlines)
                 self.cache[key] = client
             return client
 

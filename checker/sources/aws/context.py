@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checker.results import ModelInput
-from checker.sources.aws.clients import LIST_PAGE_SIZE, SERVICE, NoClient
+from checker.sources.aws.clients import SERVICE, NoClient
 from checker.sources.aws.enrich import plain
 from checker.sources.aws.errors import failure
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account
 
 if TYPE_CHECKING:
@@ -91,15 +92,15 @@ class ModelContext:
         items: list[dict[str, Any]] = []
         try:
             client = self.client(account, SERVICE, region)
-            paginator = client.get_paginator(method)
-            for page in paginator.paginate(PaginationConfig={"PageSize": LIST_PAGE_SIZE}):
+            # Every token seen once, a bound on pages (see paging.py).
+            for page in list_pages(client, method):
                 items.extend(plain(item) for item in page.get(member) or [])
         except NoClient as exc:
             with context.lock:
                 context.failed[key] = (exc.code,
                                        f"{account.where(region)}: {exc.code}: {exc.message}")
             return
-        except (ClientError, BotoCoreError) as exc:
+        except Exception as exc:  # any failure is this listing's error
             with context.lock:
                 context.failed[key] = failure(account.where(region), api, exc)
             return

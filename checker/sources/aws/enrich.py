@@ -33,6 +33,10 @@ if TYPE_CHECKING:  # boto3-stubs (the test extras): mypy checks the calls agains
 Fetched = tuple[Any, tuple[str, str] | None]
 
 
+class DuplicateTagKey(Exception):
+    """ListTagsForResource listed one key twice."""
+
+
 class OnceCache(Generic[T]):
     """Each key's value computed once, however many threads ask for it at the same time.
 
@@ -160,9 +164,15 @@ class Enricher:
                 if not isinstance(model_arn, str):
                     raise ValueError(f"{GET_API[kind][0]} returned no modelArn")
                 response = client.list_tags_for_resource(resourceARN=model_arn)
-                document["tags"] = {
-                    str(tag.get("key")): tag.get("value") for tag in response.get("tags", [])
-                }
+                tags = {str(tag.get("key")): tag.get("value")
+                        for tag in response.get("tags", [])}
+                if len(tags) != len(response.get("tags", [])):
+                    raise DuplicateTagKey(model_arn)
+                document["tags"] = tags
+            except DuplicateTagKey:
+                errors["tags"] = ("DuplicateTagKey",
+                                  f"{where}: ListTagsForResource {model_arn}: DuplicateTagKey: "
+                                  "a tag key is listed twice, so its value is unknown")
             except (ClientError, BotoCoreError, ValueError) as exc:
                 code = error_code(exc) if not isinstance(exc, ValueError) else "MissingModelArn"
                 errors["tags"] = (code, f"{where}: ListTagsForResource {model_arn or ident}: "

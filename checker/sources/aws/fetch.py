@@ -43,7 +43,6 @@ from checker.sources.aws.clients import (
     DEFAULT_WORKERS,
     GET_API,
     LIST_API,
-    LIST_PAGE_SIZE,
     REGION_NOT_ENABLED,
     SERVICE,
     Clients,
@@ -53,11 +52,18 @@ from checker.sources.aws.clients import (
 )
 from checker.sources.aws.context import ModelContext, RegionContext
 from checker.sources.aws.credentials import assumed_session
+from checker.sources.aws.deadlines import (
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_RUN_TIMEOUT,
+    Deadlines,
+)
 from checker.sources.aws.enrich import Enricher, Fetched, OnceCache
 from checker.sources.aws.errors import error_code, error_message, failure, one_line
 from checker.sources.aws.named import NamedModels
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.posture import Postures
 from checker.sources.aws.regions import Account, available_regions, set_regions, sts_region
+from checker.sources.aws.responses import check_identity
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "DEFAULT_ROLE_SESSION_NAME", "DEFAULT_WORKERS",
            "AccountSpec", "FetchProgress", "fetch_models", "one_line"]
@@ -250,16 +256,17 @@ class Fetcher(Enricher, ModelContext, NamedModels, Postures):
         try:
             client = self.client(account, SERVICE, region)
             # Never pass isOwned: models shared from other accounts must be judged too.
-            paginator = client.get_paginator(method)
-            for page in paginator.paginate(PaginationConfig={"PageSize": LIST_PAGE_SIZE}):
-                summaries = page.get("modelSummaries", [])
+            for page in list_pages(client, method):
+                # Each page was checked against botocore's shape: a list of summaries,
+                # each with its modelArn.
+                summaries = page["modelSummaries"]
                 with self.out.lock:
                     self.out.listed += len(summaries)
                 for summary in summaries:
                     self.submit(self.fetch_model, account, region,
                                 (account.index, pos, stream, seq), summary, None, kind)
                     seq += 1
-        except (ClientError, BotoCoreError, NoClient) as exc:
+        except Exception as exc:  # any failure is the listing's error
             self.listing_failed(account, pos, stream, seq, region, api, exc)
         else:
             with self.out.lock:
@@ -309,18 +316,18 @@ class Fetcher(Enricher, ModelContext, NamedModels, Postures):
         try:
             client = self.client(account, SERVICE, region)
             raw = getattr(client, method)(modelIdentifier=ident)
-        except (ClientError, BotoCoreError, NoClient) as exc:
+            check_identity(raw, summary, identifier)
+            document = normalize_document(raw)
+            if summary is not None and summary.get("ownerAccountId"):
+                document["ownerAccountId"] = str(summary["ownerAccountId"])
+            elif kind == "imported" and document.get("accountId"):
+                # Imported models are listed only in the account that holds them: the ARN's
+                # account is the owner.
+                document["ownerAccountId"] = document["accountId"]
+            errors = self.enrich(account, region, kind, document, ident, client)
+        except Exception as exc:  # any failure is the model's error
             self.model_failed(account, region, key, summary, identifier, f"{api} {ident}", exc)
             return
-
-        document = normalize_document(raw)
-        if summary is not None and summary.get("ownerAccountId"):
-            document["ownerAccountId"] = str(summary["ownerAccountId"])
-        elif kind == "imported" and document.get("accountId"):
-            # Imported models are listed only in the account that holds them: the ARN's
-            # account is the owner.
-            document["ownerAccountId"] = document["accountId"]
-        errors = self.enrich(account, region, kind, document, ident, client)
         with self.out.lock:
             self.out.models[key] = ModelInput(
                 document=document,
@@ -385,7 +392,8 @@ def fetch_models(
     workers: int = DEFAULT_WORKERS,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     connect_timeout: float = 5,
-    read_timeout: float = 30,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    timeout: float | None = DEFAULT_RUN_TIMEOUT,
     accounts: Sequence[AccountSpec] = (),
     all_regions: bool = False,
     strict_regions: bool = False,
@@ -406,12 +414,16 @@ def fetch_models(
     (``kind="imported"``). ``progress`` is called, from worker threads, as the run goes.
     ``posture`` (not None when an account policy is loaded) makes one account document per
     account and region read, with the settings it names (see ``posture``).
+    Each request must be answered within ``connect_timeout + 2 x read_timeout`` seconds and
+    the run within ``timeout`` seconds: what was not read by then is an error.
 
     Per-account, per-region and per-model failures are returned as errors in the result;
     a failure of the whole run raises :class:`SourceError`.
     """
     if workers < 1:
         raise SourceError(f"--workers must be at least 1, not {workers}")
+    if timeout is not None and not timeout > 0:
+        raise SourceError(f"--timeout must be more than 0 seconds, not {timeout:g}")
     if max_attempts < 1:
         raise SourceError(f"--max-attempts must be at least 1, not {max_attempts}")
     if all_regions and regions:
@@ -452,8 +464,10 @@ def fetch_models(
                      regions=[], all_regions=False, account_id=None, label=None)
             if base_session is not None else None)
 
+    deadlines = Deadlines.start(connect_timeout, read_timeout, timeout)
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock")
-    fetcher = Fetcher(accounts=run_accounts, base=base, clients=Clients(config, max_attempts),
+    clients = Clients(config, max_attempts, deadlines)
+    fetcher = Fetcher(accounts=run_accounts, base=base, clients=clients,
                        executor=executor, needs=needs, known_regions=known,
                        include_imported=include_imported, strict_regions=strict_regions,
                        role_session_name=role_session_name, model_ids=model_ids,

@@ -86,8 +86,6 @@ def fetch_jobs(clients: Mapping[str, BedrockClient], *, needs: frozenset[str] = 
     model is already among ``skip_models`` (ARNs read as models) is judged as that model, not
     twice. A region or job that cannot be read is an error in the result, never a pass.
     """
-    from botocore.exceptions import BotoCoreError, ClientError
-
     models: list[ModelInput] = []
     errors: list[ReportError] = []
     for region, client in clients.items():
@@ -96,7 +94,7 @@ def fetch_jobs(clients: Mapping[str, BedrockClient], *, needs: frozenset[str] = 
                          for page in client.get_paginator("list_model_customization_jobs")
                          .paginate(statusEquals="InProgress")
                          for summary in page.get("modelCustomizationJobSummaries", [])]
-        except (ClientError, BotoCoreError) as exc:
+        except Exception as exc:  # any failure is the listing's error
             code, message = _error(exc)
             errors.append(ReportError(code=code, region=region, message=(
                 f"{region}: ListModelCustomizationJobs: {code}: {message}")))
@@ -108,7 +106,7 @@ def fetch_jobs(clients: Mapping[str, BedrockClient], *, needs: frozenset[str] = 
             ident = summary.get("jobName") or arn
             try:
                 response = client.get_model_customization_job(jobIdentifier=ident)
-            except (ClientError, BotoCoreError) as exc:
+            except Exception as exc:  # any failure is the job's error
                 code, message = _error(exc)
                 errors.append(ReportError(
                     code=code, region=region, model_name=summary.get("customModelName"),
@@ -129,11 +127,18 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: st
                     regions: Sequence[str], needs: frozenset[str],
                     skip_models: frozenset[str],
                     max_attempts: int = 10, connect_timeout: float = 5,
-                    read_timeout: float = 30) -> SourceResult:
+                    read_timeout: float = 30, timeout: float | None = None) -> SourceResult:
     """:func:`fetch_jobs` for ``regions``, with clients made like the live model source's
-    (adaptive retries, connect and read timeouts), so a run always ends."""
+    (adaptive retries, connect and read timeouts, answers checked against botocore's
+    shapes, a deadline per request and ``timeout`` for the whole read), so a run always
+    ends."""
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
+
+    from checker.sources.aws.deadlines import Deadlines, bound_client
+    from checker.sources.aws.responses import check_response
+
+    deadlines = Deadlines.start(connect_timeout, read_timeout, timeout)
 
     config = Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
                     connect_timeout=connect_timeout, read_timeout=read_timeout)
@@ -142,7 +147,10 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: st
     errors: list[ReportError] = []
     for region in regions:
         try:
-            clients[region] = session.client("bedrock", region_name=region, config=config)
+            client = session.client("bedrock", region_name=region, config=config)
+            client.meta.events.register("before-parse", check_response)
+            bound_client(client, deadlines)
+            clients[region] = client
         except (BotoCoreError, ValueError) as exc:
             code, message = _error(exc)
             errors.append(ReportError(code=code, region=region,

@@ -10,16 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-)
-
 from checker.documents import parse_arn
 from checker.results import ModelInput, ReportError
-from checker.sources.aws.clients import LIST_PAGE_SIZE, SERVICE, NoClient
+from checker.sources.aws.clients import SERVICE, NoClient
 from checker.sources.aws.enrich import OnceCache
 from checker.sources.aws.errors import failure
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account
 
 if TYPE_CHECKING:
@@ -109,14 +105,13 @@ class NamedModels:
         owners: dict[str, str] = {}
         try:
             client = self.client(account, SERVICE, region)
-            paginator = client.get_paginator("list_custom_models")
-            for page in paginator.paginate(PaginationConfig={"PageSize": LIST_PAGE_SIZE}):
-                for summary in page.get("modelSummaries", []):
+            for page in list_pages(client, "list_custom_models"):
+                for summary in page["modelSummaries"]:
                     if summary.get("modelArn") and summary.get("ownerAccountId"):
                         owners[summary["modelArn"]] = summary["ownerAccountId"]
         except NoClient as exc:
             return exc.code, f"{account.where(region)}: {exc.code}: {exc.message}"
-        except (ClientError, BotoCoreError) as exc:
+        except Exception as exc:  # any failure is the listing's error
             return failure(account.where(region), "ListCustomModels", exc)
         return owners
 

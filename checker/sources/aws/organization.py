@@ -29,7 +29,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from checker.errors import SourceError, UsageError
 from checker.results import OrganizationScan, ReportWarning, SourceResult
 from checker.sources.aws.accounts import AccountSpec
+from checker.sources.aws.deadlines import Deadlines, bound_client
 from checker.sources.aws.errors import error_code, error_message
+from checker.sources.aws.responses import check_response
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 # An organizational unit (ou-xxxx-yyyyyyyy) or the root (r-xxxx), as Organizations spells them.
@@ -138,9 +140,15 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
 
 def _client(session: Any, service: str, region: str, config: Config) -> Any:
     try:
-        return session.client(service, region_name=region, config=config)
+        client = session.client(service, region_name=region, config=config)
     except (BotoCoreError, ValueError) as exc:
         raise SourceError(f"cannot make an AWS {service} client: {exc}") from None
+    # As every client of a run: answers checked against botocore's shape, and each request
+    # answered completely within its deadline (see responses.py, deadlines.py).
+    client.meta.events.register("before-parse", check_response)
+    bound_client(client, Deadlines.start(connect_timeout=5, read_timeout=30,
+                                         run_seconds=None))
+    return client
 
 
 def _caller(session: Any, config: Config) -> tuple[str, str]:
