@@ -627,3 +627,71 @@ def test_a_hidden_tag_makes_tag_rules_errors_not_violations(
     event["detail"]["requestParameters"]["customModelTags"][0]["value"] = events.HIDDEN
     _, log = invoke_failing(event, capsys, run.InvocationError)
     assert log["summary"]["violations"] == 0 and log["summary"]["errors"] == 1
+
+
+# --- the invocation's own deadline -----------------------------------------------------------
+
+class FakeContext:
+    """What Lambda passes: a request id and the time the invocation has left."""
+
+    aws_request_id = "req-1"
+
+    def __init__(self, millis: int) -> None:
+        self.millis = millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.millis
+
+
+@pytest.mark.parametrize(("millis", "expected"), [
+    (900_000, 810.0),   # 15 minutes: a tenth kept back
+    (60_000, 50.0),     # a minute: at least ten seconds kept back
+    (5_000, 1.0),       # almost nothing left: still a second to try
+    (10_000_000, 1800.0),  # never past the command line's default
+])
+def test_run_timeout_keeps_a_reserve(millis: int, expected: float) -> None:
+    run = importlib.import_module("checker.aws_lambda.run")
+    assert run.run_timeout(FakeContext(millis)) == pytest.approx(expected)
+    assert run.run_timeout(None) is None
+    assert run.run_timeout(object()) is None
+
+
+def test_the_read_ends_before_the_invocation_does(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remaining time, less a reserve, reaches every read: a slow AWS ends the read with
+    errors (a failed invocation) before Lambda stops the function without a word."""
+    run = importlib.import_module("checker.aws_lambda.run")
+    seed_model("good")
+    seen: list[float] = []
+    real = run.aws.fetch_models
+
+    def fetch(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["timeout"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run.aws, "fetch_models", fetch)
+    handler = importlib.import_module("checker.aws_lambda").handler
+    capsys.readouterr()
+    result = handler(sample("scheduled_event.json"), FakeContext(120_000))
+    capsys.readouterr()
+    assert seen == [pytest.approx(108.0)] and result["summary"]["result"] == "pass"
+
+    # moto's in-process mock answers before botocore's HTTP session sends, where the
+    # deadline is enforced; that the fetcher ends a read at its deadline is proven against a
+    # real HTTP stand-in in tests/test_aws_bounds.py. Here: every read gets the deadline.
+    seen.clear()
+    create_job("abcd-wxyz", "dummy-output-model-name", "0.0001")
+    event = sample("job_state_change.json")
+    event["detail"]["jobStatus"] = "Completed"
+    result, log = invoke_with(event, FakeContext(60_000), capsys)
+    assert seen == [pytest.approx(50.0)]
+    assert log["result"] == "pass" and statuses(result) == {"dummy-output-model-name": "pass"}
+
+
+def invoke_with(event: Any, context: Any, capsys: pytest.CaptureFixture[str]) -> tuple[
+        dict[str, Any], dict[str, Any]]:
+    handler = importlib.import_module("checker.aws_lambda").handler
+    capsys.readouterr()
+    result: dict[str, Any] = handler(event, context)
+    lines = capsys.readouterr().out.splitlines()
+    return result, json.loads(lines[-1])

@@ -141,3 +141,43 @@ def test_assumed_credentials_are_renewed_before_they_expire(
     assert credentials.get_frozen_credentials().access_key != first_key
     # The account's session shares the base session's hooks: its calls were recorded.
     assert recorder.calls["ListCustomModels"] == 2
+
+
+@pytest.mark.parametrize(("pages", "expected"), [
+    # A NextToken that comes back: the listing would never end.
+    ([("t1", 1), ("t2", 1), ("t1", 1)],
+     "ListAccounts: EndlessListing: NextToken 't1' came back after 3 pages"),
+    # A page without its Accounts list: not "no accounts".
+    ([(None, None)], "ListAccounts: MalformedResponse: Accounts is missing"),
+])
+def test_an_organization_listing_that_cannot_end_or_be_read_is_an_error(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any,
+        pages: list[tuple[str | None, int | None]], expected: str) -> None:
+    """The Organizations listing is paged as the models' is: each token once, a bound on
+    pages, every page checked; a page botocore cannot see through is an error (exit 2)."""
+    ids = organization("alpha")
+    answers = iter(pages)
+
+    def answer(operation: str, region: str, request: Any) -> AWSResponse | None:
+        if operation != "ListAccounts":
+            return None
+        token, count = next(answers)
+        body: dict[str, Any] = {} if count is None else {"Accounts": [
+            {"Id": ids["alpha"], "Name": "alpha", "Status": "ACTIVE", "State": "ACTIVE",
+             "Arn": f"arn:aws:organizations::{ACCOUNT}:account/o-x/{ids['alpha']}",
+             "Email": "alpha@example.com"}] * count}
+        if token is not None:
+            body["NextToken"] = token
+        return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.1"},
+                           _Body(json.dumps(body).encode()))
+
+    monkeypatch.setattr(aws, "default_session_factory", Recorder(faults=[answer]))
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nname: p\nrules:\n  - id: r\n    require: "
+                      "{field: modelName, exists: true}\n")
+    result = run_main(capsys, "check", "-p", str(policy), "--region", "us-east-1",
+                      "--organization", "--role-name", "audit")
+    assert result.exit_code == 2, result.stderr
+    assert result.output == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert expected in result.stderr

@@ -104,3 +104,22 @@ def test_a_tag_key_given_twice_makes_the_tag_rules_error(
     (error,) = report["errors"]
     assert error["code"] == "DuplicateTagKey" and error["rule"] == "p/team"
     assert "tag key 'team' is given twice" in error["message"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.text(), key=st.text(min_size=1, max_size=8), value=st.text())
+def test_the_diff_plan_cannot_be_forged_by_data(name: str, key: str, value: str) -> None:
+    """The ``diff`` plan escapes data as the text report does: a model name, a field name or
+    a value cannot end a line, recolour the terminal or print a fake ``Drift:`` line."""
+    from checker.drift.diff import diff_models, render_plan_text
+
+    before = [ModelInput(document={"modelArn": ARN + "a", "modelName": name,
+                                   "hyperParameters": {key: "1"}}, origin="a")]
+    after = [ModelInput(document={"modelArn": ARN + "a", "modelName": name,
+                                  "hyperParameters": {key: value + "\nDrift: 0 added"}},
+                        origin="b")]
+    text = render_plan_text(diff_models(before, after), baseline="a", current="b")
+    assert not UNSAFE.search(text)
+    assert [line for line in text.splitlines() if line.startswith("Drift:")] == [
+        text.splitlines()[-1]]
+    assert text.splitlines()[-1].startswith("Drift: 0 added, 1 changed")

@@ -73,6 +73,10 @@ class Config:
     include_jobs: bool = False
     publish: str | None = None
     report_s3: S3Location | None = None
+    # Not an environment variable: what is left of the invocation's time, less a reserve for
+    # judging, publishing and logging, so a slow AWS ends the read with errors (a failed
+    # invocation) before Lambda stops the function without a word.
+    run_timeout: float | None = None
 
     @property
     def s3_policies(self) -> tuple[S3Location, ...]:

@@ -8,7 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from checker import TOOL_NAME, __version__
@@ -100,12 +100,31 @@ def get_job(session_factory: SessionFactory, event: events.JobStateChange) -> di
 
 
 def fetch_one(session_factory: SessionFactory, arn: str, region: str,
-              needs: frozenset[str]) -> SourceResult:
+              needs: frozenset[str], timeout: float | None = None) -> SourceResult:
     """One model by ARN, read as ``check --model ARN`` reads it."""
     parts = parse_arn(arn)
     return aws.fetch_models(session_factory, profile=None,
                             regions=[parts[2] if parts and parts[2] else region],
-                            model_ids=[arn], needs=needs)
+                            model_ids=[arn], needs=needs, timeout=_deadline(timeout))
+
+
+def _deadline(timeout: float | None) -> float:
+    return aws.DEFAULT_RUN_TIMEOUT if timeout is None else timeout
+
+
+# What an invocation keeps back from its remaining time for judging, publishing and logging.
+RESERVE_SECONDS = 10.0
+RESERVE_SHARE = 0.1
+
+
+def run_timeout(context: Any) -> float | None:
+    """The read's deadline from the Lambda context's remaining time, or None outside Lambda."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    seconds = float(remaining()) / 1000
+    left = seconds - max(RESERVE_SECONDS, RESERVE_SHARE * seconds)
+    return min(aws.DEFAULT_RUN_TIMEOUT, max(left, 1.0))
 
 
 def judged_source(event: events.Event, policies: Sequence[Policy], config: Config,
@@ -113,13 +132,13 @@ def judged_source(event: events.Event, policies: Sequence[Policy], config: Confi
     needs = needed_enrichments(policies)
     if isinstance(event, events.Scheduled):
         source = aws.fetch_models(session_factory, profile=None, regions=list(config.regions),
-                                  model_ids=[], needs=needs)
+                                  model_ids=[], needs=needs, timeout=_deadline(config.run_timeout))
         if config.include_jobs:
             source = _with_jobs(source, session_factory, needs)
         return Outcome(source)
     if isinstance(event, events.JobStateChange):
         return _job_event(event, config, session_factory, needs)
-    return _api_call(event, session_factory, needs)
+    return _api_call(event, config, session_factory, needs)
 
 
 def _with_jobs(source: SourceResult, session_factory: SessionFactory,
@@ -145,7 +164,8 @@ def _job_event(event: events.JobStateChange, config: Config, session_factory: Se
                 raise SourceError(f"{event.region}: GetModelCustomizationJob {event.job_arn}: "
                                   f"the Completed job names no output model ARN ({arn!r})")
         assert arn is not None
-        return Outcome(fetch_one(session_factory, arn, event.region, needs))
+        return Outcome(fetch_one(session_factory, arn, event.region, needs,
+                                 config.run_timeout))
     if not config.include_jobs:
         return Outcome(None, f"job {event.job_arn} is {event.status}: only Completed jobs are "
                              "judged (set BEDROCK_DRIFT_INCLUDE_JOBS=true to judge the others "
@@ -158,7 +178,7 @@ def _job_event(event: events.JobStateChange, config: Config, session_factory: Se
                                 regions=(event.region,)))
 
 
-def _api_call(call: events.ApiCall, session_factory: SessionFactory,
+def _api_call(call: events.ApiCall, config: Config, session_factory: SessionFactory,
               needs: frozenset[str]) -> Outcome:
     if call.error_code is not None:
         return Outcome(None, f"{call.name} failed ({call.error_code}): it created nothing")
@@ -172,12 +192,13 @@ def _api_call(call: events.ApiCall, session_factory: SessionFactory,
         found.append(events.custom_model_request(call))
         created = call.response.get("modelArn")
         if isinstance(created, str) and events.is_model_arn(created):
-            live = fetch_one(session_factory, created, call.region, needs)
+            live = fetch_one(session_factory, created, call.region, needs,
+                             config.run_timeout)
             found.extend(live.models)
             errors.extend(live.errors)
     else:
         source_arn = events.copy_source(call)
-        live = fetch_one(session_factory, source_arn, call.region, needs)
+        live = fetch_one(session_factory, source_arn, call.region, needs, config.run_timeout)
         errors.extend(live.errors)
         if live.models:
             found.append(events.copy_request(call, live.models[0]))
@@ -240,7 +261,7 @@ def handle(event: Any, context: Any = None, *,
     record: dict[str, Any] = {"tool": TOOL_NAME, "version": __version__,
                               "request_id": request_id, "event": _event_kind(event)}
     try:
-        config = read_config(env)
+        config = replace(read_config(env), run_timeout=run_timeout(context))
         parsed = events.parse_event(event)
         policies = load_configured_policies(config, session_factory)
         outcome = judged_source(parsed, policies, config, session_factory)

@@ -21,6 +21,7 @@ from checker.documents import ENRICHMENT_KEYS
 from checker.errors import InputError
 from checker.lang.unknowns import redact_document, with_value
 from checker.results import SENSITIVE, ModelInput
+from checker.values import clean
 
 DIFF_SCHEMA_VERSION = 1
 
@@ -337,9 +338,9 @@ def render_plan_text(plan: Plan, *, baseline: str, current: str, color: bool = F
     lines.append("")
     for model in plan.models:
         symbol = paint(model.action, SYMBOLS[model.action])
-        header = f'{symbol} model "{model.display_name}"'
+        header = f'{symbol} model "{clean(model.display_name)}"'
         if model.arn and model.arn != model.display_name:
-            header += f" ({model.arn})"
+            header += f" ({clean(model.arn)})"
         if model.kind != "model":
             header += f" [{model.kind}]"
         lines.append(header)
@@ -354,7 +355,7 @@ def render_plan_text(plan: Plan, *, baseline: str, current: str, color: bool = F
                 text = show_value(change.after)
             else:
                 text = show_value(change.before)
-            lines.append(f"    {mark} {change.path}: {text}")
+            lines.append(f"    {mark} {clean(change.path)}: {clean(text)}")
         if model.action == CHANGE and model.unchanged:
             lines.append(paint("dim", f"    # ({_count(model.unchanged, 'unchanged field')} "
                                       "hidden)"))

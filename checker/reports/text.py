@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from checker.results import SEVERITIES, Finding, ModelRef, Report, ReportError
-from checker.values import show
+from checker.values import clean, show
 
 PASSING_SHOWN = 20
 
@@ -19,24 +18,6 @@ def _painter(color: bool) -> Callable[[str, str], str]:
     if not color:
         return lambda _name, text: text
     return lambda name, text: f"\033[{_COLORS[name]}m{text}\033[0m"
-
-
-# Characters that could end a line, move the cursor, recolour or reorder the terminal's text:
-# escaped wherever data (a model name, a tag value, an AWS message) is printed, so data cannot
-# forge a line of the report ("x\nResult: PASS").
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(char: re.Match[str]) -> str:
-    c = char.group()
-    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-
-
-def clean(value: object) -> str:
-    """``value`` as text that stays on its line and prints as itself."""
-    text = str(value)
-    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
 
 
 def _model_key(ref: ModelRef) -> tuple[str | None, str | None, str, str]:

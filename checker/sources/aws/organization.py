@@ -31,7 +31,8 @@ from checker.results import OrganizationScan, ReportWarning, SourceResult
 from checker.sources.aws.accounts import AccountSpec
 from checker.sources.aws.deadlines import Deadlines, bound_client
 from checker.sources.aws.errors import error_code, error_message
-from checker.sources.aws.responses import check_response
+from checker.sources.aws.paging import list_pages
+from checker.sources.aws.responses import MalformedResponse, check_response
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 # An organizational unit (ou-xxxx-yyyyyyyy) or the root (r-xxxx), as Organizations spells them.
@@ -177,11 +178,21 @@ def _failed(api: str, exc: Exception, what: str) -> SourceError:
                        f"{code}: {error_message(exc)}" + (f" ({hint})" if hint else ""))
 
 
+# The largest page Organizations gives, and a bound far past any organization (100,000
+# accounts or OUs under one parent): a token that cycles or never ends is an error.
+ORG_PAGE_SIZE = 20
+ORG_MAX_PAGES = 5000
+
+
 def _pages(client: Any, method: str, key: str, api: str, what: str,
            **params: Any) -> Iterator[dict[str, Any]]:
     try:
-        for page in client.get_paginator(method).paginate(**params):
-            yield from page.get(key, [])
+        for page in list_pages(client, method, token_key="NextToken", size_key="MaxResults",
+                               page_size=ORG_PAGE_SIZE, max_pages=ORG_MAX_PAGES, **params):
+            items = page.get(key)
+            if not isinstance(items, list):
+                raise MalformedResponse(f"{key} is {'missing' if items is None else 'not a list'}")
+            yield from items
     except (ClientError, BotoCoreError) as exc:
         raise _failed(api, exc, what) from None
 

@@ -30,24 +30,30 @@ class EndlessListing(BotoCoreError):  # type: ignore[misc,unused-ignore]
         self.reason = reason
 
 
-def list_pages(client: Any, method: str, **params: Any) -> Iterator[dict[str, Any]]:
-    """Each page of ``client.<method>`` (``ListCustomModels`` and the like), in order."""
+def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
+               size_key: str = "maxResults", page_size: int = LIST_PAGE_SIZE,
+               max_pages: int | None = None, **params: Any) -> Iterator[dict[str, Any]]:
+    """Each page of ``client.<method>`` (``ListCustomModels`` and the like), in order.
+
+    ``token_key`` and ``size_key`` name the paging members (``NextToken`` and ``MaxResults``
+    for AWS Organizations, whose pages hold 20 at most).
+    """
     call = getattr(client, method)
+    bound = MAX_PAGES if max_pages is None else max_pages
     seen: set[str] = set()
     token: str | None = None
-    for pages in range(1, MAX_PAGES + 1):
-        request = dict(params, maxResults=LIST_PAGE_SIZE)
+    for pages in range(1, bound + 1):
+        request = {**params, size_key: page_size}
         if token is not None:
-            request["nextToken"] = token
+            request[token_key] = token
         page = call(**request)
         yield page
-        token = page.get("nextToken")
+        token = page.get(token_key)
         if not token:
             return
         if token in seen:
-            raise EndlessListing(f"nextToken {token[:40]!r} came back after {pages} pages: "
+            raise EndlessListing(f"{token_key} {token[:40]!r} came back after {pages} pages: "
                                  "the listing would never end")
         seen.add(token)
-    raise EndlessListing(f"still a nextToken after {MAX_PAGES} pages "
-                         f"({MAX_PAGES * LIST_PAGE_SIZE:,} models): the listing would never "
-                         "end")
+    raise EndlessListing(f"still a {token_key} after {bound} pages "
+                         f"({bound * page_size:,} items): the listing would never end")
