@@ -22,6 +22,14 @@ KINDS = ("model", "job", "planned", "imported", "account")
 # and snapshots (diff, --from).
 SCHEMA_VERSION = 1
 SNAPSHOT_SCHEMA_VERSION = 1
+# The key of a snapshot entry that holds what is known about a planned model beside its
+# values (Terraform address, unknown and sensitive fields).
+PLAN_KEY = "plan"
+
+
+# What reports, snapshots, diffs and messages show in place of a value Terraform marks
+# sensitive.
+SENSITIVE = "(sensitive)"
 
 
 class Status(str, Enum):
@@ -45,7 +53,13 @@ class ModelInput:
     failed to (error code, message); rules that need that key become ``error`` with it.
     ``unknown_fields`` lists the field paths (as key tuples) of a planned model whose values
     are known only after apply; they are absent from the document, and rules that read them
-    become ``error``.
+    become ``error``. ``unknown_choices`` narrows some of them down: each entry is a group of
+    unknown paths that will all hold one value, and the values it can be; a rule that reads
+    only such fields and comes out the same for every value is judged.
+    ``sensitive_fields`` are present and judged, but their values are never shown (reports,
+    snapshots, diffs and messages say ``(sensitive)``); ``withheld_fields`` were sensitive and
+    not recorded (in a snapshot), so rules that read them are ``error``.
+    ``address`` is a Terraform resource instance address, for models read from a plan.
     """
 
     document: Mapping[str, Any]
@@ -53,6 +67,10 @@ class ModelInput:
     origin: str = "aws"
     enrichment_errors: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     unknown_fields: tuple[tuple[str, ...], ...] = ()
+    unknown_choices: tuple[tuple[tuple[tuple[str, ...], ...], tuple[Any, ...]], ...] = ()
+    sensitive_fields: tuple[tuple[str, ...], ...] = ()
+    withheld_fields: tuple[tuple[str, ...], ...] = ()
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,10 +83,13 @@ class ModelRef:
     region: str | None
     kind: str = "model"
     origin: str = "aws"
+    # The Terraform address of a planned model: for_each instances may share a name.
+    address: str | None = None
 
     @property
     def display_name(self) -> str:
-        return self.name or self.arn or "(unnamed model)"
+        name = self.name or self.arn or "(unnamed model)"
+        return f"{name} ({self.address})" if self.address else name
 
     @property
     def is_account(self) -> bool:
@@ -76,8 +97,10 @@ class ModelRef:
 
     @property
     def fingerprint_key(self) -> str:
-        """A stable identity: the ARN, or kind and name for a model that has none."""
-        return self.arn or f"{self.kind}:{self.name or ''}"
+        """A stable identity: the ARN, else the Terraform address, else kind and name."""
+        if self.arn:
+            return self.arn
+        return f"{self.kind}:{self.address}" if self.address else f"{self.kind}:{self.name or ''}"
 
 
 @dataclass(frozen=True)
@@ -164,6 +187,7 @@ class ReportError:
     region: str | None = None
     rule: str | None = None  # qualified policy/rule id
     account_id: str | None = None
+    address: str | None = None  # Terraform address of a planned model
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -28,16 +29,61 @@ def as_number(value: Any) -> Decimal | None:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value)) if math.isfinite(value) else None
-    if isinstance(value, str) and len(value) < 64:
-        return _text_number(value)
+    if isinstance(value, str):
+        # Any length: a long plain decimal ("0.0000100000...") is still its exact value.
+        return _text_number(value) if len(value) <= _CACHED_LENGTH else _parse_number(value)
     return None
 
 
-@lru_cache(maxsize=4096)
-def _text_number(value: str) -> Decimal | None:
-    # The same few strings ("0.00001", "8", "fast") recur across thousands of models; a Decimal
-    # is immutable, so one parse can be shared.
+# Strings longer than this are parsed every time rather than kept in the cache; the answer is
+# the same either way, only the memory differs.
+_CACHED_LENGTH = 64
+
+
+def _parse_number(value: str) -> Decimal | None:
     return Decimal(value) if _NUMBER.fullmatch(value) else None
+
+
+# The same few strings ("0.00001", "8", "fast") recur across thousands of models; a Decimal
+# is immutable, so one parse can be shared. The key is the exact string, so the cache can
+# never change what a value means.
+_text_number = lru_cache(maxsize=4096)(_parse_number)
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+                   r"(?:Z|[+-][0-9]{2}:[0-9]{2})?")
+
+
+def parse_day(text: str) -> date | None:
+    """A calendar date written exactly ``YYYY-MM-DD``, else None.
+
+    ``date.fromisoformat`` alone is not enough: from Python 3.11 it also reads week dates
+    (``2027-W05-1``) and compact forms (``20270131``), which 3.10 rejects; a waiver's expiry
+    must mean the same day on every supported version.
+    """
+    if not _DAY.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> datetime | None:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` with an optional ``Z`` or
+    ``+HH:MM`` offset (UTC when none), else None."""
+    if _DAY.fullmatch(text):
+        day = parse_day(text)
+        return None if day is None else datetime(day.year, day.month, day.day,
+                                                 tzinfo=timezone.utc)
+    if not _TIME.fullmatch(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def as_text(value: Any) -> str | None:

@@ -535,3 +535,34 @@ def test_all_regions_follows_the_session_partition(monkeypatch: pytest.MonkeyPat
     gov = boto3.session.Session().get_available_regions("bedrock", "aws-us-gov")
     assert gov and set(result.regions) == set(gov)
     assert recorder.calls["ListCustomModels"] == len(gov)
+
+
+def test_shipped_baseline_on_imported_models_read_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GetImportedModel documents (no customizationType, no modelStatus) through
+    --include-imported: the rules that cannot apply are not_applicable, the KMS and tag rules
+    apply. moto has no Custom Model Import: ``imported_models`` answers as AWS does."""
+    from checker.policy.loader import load_policies, needed_enrichments
+    from tests.conftest import ROOT
+
+    imported_models(monkeypatch, 2)
+    backend_class = type(bedrock_backends[ACCOUNT]["us-east-1"])
+    known = backend_class._list_arns
+    # ListTagsForResource answers only for ARNs moto knows.
+    monkeypatch.setattr(backend_class, "_list_arns", lambda self: [
+        *known(self), imported_arn(0), imported_arn(1)])
+    policies, _ = load_policies([str(ROOT / "policies" / "baseline.yaml")])
+    result = fetch(Recorder(), include_imported=True, needs=needed_enrichments(policies))
+    assert result.errors == ()
+    report = evaluate(policies, result.models, scanned=Scanned(("aws",), (), ()),
+                      now=FIXED_NOW)
+    for model in report.models:
+        assert model.model.kind == "imported"
+        assert {k.split("/")[1]: str(v) for k, v in model.results.items()} == {
+            "kms-required": "fail",  # the stub's key is not of the platform account
+            "approved-base-models": "not_applicable", "learning-rate-cap": "not_applicable",
+            "rft-grader": "not_applicable", "training-data-bucket": "not_applicable",
+            "validation-data-bucket": "not_applicable", "output-data-bucket": "not_applicable",
+            "owner-tag": "fail", "data-classification-tag": "fail",  # no tags at all
+            "model-active": "not_applicable"}
+    assert {v.rule.id for v in report.violations} == {
+        "kms-required", "owner-tag", "data-classification-tag"}

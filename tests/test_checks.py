@@ -281,3 +281,33 @@ DEEP_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
                          ids=[c[0] for c in DEEP_CASES])
 def test_deep_checks(doc: dict[str, Any], rule: dict[str, Any], expected: str) -> None:
     assert status_of(rule, doc).value == expected
+
+
+# CreateModelCustomizationJob's customModelKmsKeyId and the Terraform provider's
+# custom_model_kms_key_id take a key ARN, a key id, an alias name or an alias ARN (botocore's
+# KmsKeyId shape; the provider's validation regex allows ...:alias/...). Only a key ARN can be
+# matched against key ARN globs offline.
+@pytest.mark.parametrize("key", [
+    pytest.param("alias/ml-models", id="alias-name"),
+    pytest.param("arn:aws:kms:us-east-1:111122223333:alias/ml-models", id="alias-arn"),
+    pytest.param("arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/ml/models",
+                 id="alias-arn-govcloud"),
+    pytest.param("8f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f", id="key-id"),
+])
+@pytest.mark.parametrize("allowed", [["arn:aws:kms:*:111122223333:key/*"], ["*"]],
+                         ids=["key-globs", "match-anything"])
+def test_kms_key_alias_or_id_cannot_be_matched_offline(key: str, allowed: list[str]) -> None:
+    report = judge(single_rule_policy({"kms_key": {"allowed": allowed}}),
+                   {"modelName": "m", "modelKmsKeyArn": key})
+    (violation,) = report.violations
+    assert violation.actual == key
+    assert violation.message == (f'modelKmsKeyArn is "{key}", a key alias or id that cannot '
+                                 "be matched against ARN globs offline; give the key ARN")
+
+
+def test_kms_key_arn_is_still_matched() -> None:
+    policy = single_rule_policy({"kms_key": {"allowed": ["arn:aws:kms:*:111122223333:key/*"]}})
+    good = judge(policy, {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/k1"})
+    bad = judge(policy, {"modelKmsKeyArn": "arn:aws:kms:us-east-1:999999999999:key/k1"})
+    assert good.violations == ()
+    assert "expected one of" in bad.violations[0].message

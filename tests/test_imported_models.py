@@ -113,3 +113,98 @@ def test_permissions_include_imported(tmp_path: Path,
     assert json.loads(out)["Statement"][0]["Action"] == [
         "bedrock:GetCustomModel", "bedrock:GetImportedModel", "bedrock:ListCustomModels",
         "bedrock:ListImportedModels"]
+
+
+# --- the shipped baseline on imported models as AWS returns them -------------------------------
+
+def get_imported_model_document() -> dict[str, Any]:
+    """A GetImportedModel response with every member botocore's shape lists (no
+    customizationType, no modelStatus: the shape has neither), plus its tags."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("bedrock").operation_model(
+        "GetImportedModel").output_shape
+    doc = {
+        "modelArn": "arn:aws:bedrock:eu-west-1:111122223333:imported-model/x7c6v5b4n3m2",
+        "modelName": "imported-mistral-7b",
+        "jobName": "import-mistral-7b",
+        "jobArn": "arn:aws:bedrock:eu-west-1:111122223333:model-import-job/k4j3h2g1f0d9",
+        "modelDataSource": {"s3DataSource": {"s3Uri": "s3://acme-ml-model-output/imports/"}},
+        "creationTime": "2026-08-20T10:00:00Z",
+        "modelArchitecture": "mistral",
+        "modelKmsKeyArn": "arn:aws:kms:eu-west-1:111122223333:key/"
+                          "9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4",
+        "instructSupported": True,
+        "customModelUnits": {"customModelUnitsPerModelCopy": 1,
+                             "customModelUnitsVersion": "1.0"},
+    }
+    assert set(doc) == set(shape.members)
+    return {**doc, "tags": {"owner": "ml-platform", "data-classification": "internal"}}
+
+
+BASELINE_ON_IMPORTED = {
+    "kms-required": "pass", "approved-base-models": "not_applicable",
+    "learning-rate-cap": "not_applicable", "rft-grader": "not_applicable",
+    "training-data-bucket": "not_applicable", "validation-data-bucket": "not_applicable",
+    "output-data-bucket": "not_applicable", "owner-tag": "pass",
+    "data-classification-tag": "pass", "model-active": "not_applicable",
+}
+
+
+def test_baseline_judges_a_real_imported_model_without_false_violations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "imported.json"
+    path.write_text(json.dumps(get_imported_model_document()), encoding="utf-8")
+    baseline = str(Path(__file__).resolve().parent.parent / "policies" / "baseline.yaml")
+    code, out, _ = run_cli(["check", "-p", baseline, "--from", str(path), "-f", "json"], capsys)
+    report = json.loads(out)
+    assert code == 0, report["violations"]
+    (model,) = report["models"]
+    assert model["kind"] == "imported"
+    assert {k.split("/")[1]: v for k, v in model["results"].items()} == BASELINE_ON_IMPORTED
+
+
+@pytest.mark.parametrize(("change", "rule"), [
+    pytest.param({"modelKmsKeyArn": None}, "kms-required", id="aws-owned-key"),
+    pytest.param({"modelKmsKeyArn": "arn:aws:kms:eu-west-1:999988887777:key/x"},
+                 "kms-required", id="foreign-key"),
+    pytest.param({"tags": {"data-classification": "internal"}}, "owner-tag", id="no-owner"),
+    pytest.param({"tags": {"owner": "a", "data-classification": "secret"}},
+                 "data-classification-tag", id="unknown-classification"),
+])
+def test_kms_and_tag_rules_still_apply(change: dict[str, Any], rule: str) -> None:
+    from checker.policy.loader import load_policies
+
+    policies, _ = load_policies([str(Path(__file__).resolve().parent.parent / "policies"
+                                     / "baseline.yaml")])
+    doc = {**get_imported_model_document(), **change}
+    report = evaluate(policies, [ModelInput(document=doc, kind="imported")],
+                      scanned=Scanned(("t",), (), ()), now=FIXED_NOW)
+    assert [v.rule.id for v in report.violations] == [rule]
+
+
+@pytest.mark.parametrize(("rule", "status"), [
+    pytest.param({"require": {"field": "modelStatus", "equals": "Active"}},
+                 Status.NOT_APPLICABLE, id="status-it-does-not-have"),
+    pytest.param({"require": {"field": "trainingDataConfig.s3Uri", "exists": True}},
+                 Status.NOT_APPLICABLE, id="training-data-it-does-not-have"),
+    pytest.param({"require": {"field": "job.vpcConfig.subnetIds", "exists": True}},
+                 Status.NOT_APPLICABLE, id="no-customization-job"),
+    pytest.param({"require": {"any_of": [{"field": "modelStatus", "equals": "Active"},
+                                         {"field": "modelArchitecture", "equals": "llama3"}]}},
+                 Status.FAIL, id="one-field-it-has"),
+    pytest.param({"require": {"field": "modelDataSource.s3DataSource.s3Uri",
+                              "glob": "s3://acme-ml-model-output/*"}},
+                 Status.PASS, id="its-own-data-source"),
+])
+def test_rules_on_fields_an_imported_model_cannot_have(rule: dict[str, Any],
+                                                       status: Status) -> None:
+    assert judge_as("imported", get_imported_model_document(), rule) is status
+
+
+def test_shipped_example_has_the_real_shape() -> None:
+    root = Path(__file__).resolve().parent.parent
+    doc = json.loads((root / "examples" / "models" / "imported-mistral.json").read_text())
+    assert ":imported-model/" in doc["modelArn"]
+    assert "customizationType" not in doc and "modelStatus" not in doc
+    assert set(doc) - {"tags"} == set(get_imported_model_document()) - {"tags"}

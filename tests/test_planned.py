@@ -15,7 +15,8 @@ from checker.errors import InputError
 from checker.policy.loader import load_policies
 from checker.results import ModelInput, Scanned, Status
 from checker.sources.files import convert, load_documents, read_data
-from checker.sources.planned import REQUEST_KEYS, plan_to_inputs, request_to_inputs
+from checker.sources.planned import REQUEST_KEYS, request_to_inputs
+from checker.sources.terraform import plan_to_inputs
 from tests.conftest import FIXED_NOW, ROOT, policy_from, run_cli, single_rule_policy
 
 PLANNED = ROOT / "examples" / "planned"
@@ -183,7 +184,8 @@ def test_unknown_values_make_the_rules_that_read_them_errors() -> None:
         "bedrock-baseline/kms-required": Status.ERROR,        # modelKmsKeyArn unknown
         "bedrock-baseline/approved-base-models": Status.PASS,  # known; its `when` doubt applies it
         "bedrock-baseline/learning-rate-cap": Status.FAIL,     # known, over the cap
-        "bedrock-baseline/rft-grader": Status.ERROR,           # customizationType unknown
+        # customizationType is unknown, but without customization_config it cannot be RFT
+        "bedrock-baseline/rft-grader": Status.NOT_APPLICABLE,
         "bedrock-baseline/training-data-bucket": Status.PASS,
         "bedrock-baseline/validation-data-bucket": Status.ERROR,  # validation data unknown
         "bedrock-baseline/output-data-bucket": Status.PASS,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from checker.cli.progress import ProgressLine, format_progress
+from checker.cli.progress import ProgressLine, fit_progress, format_progress
 from checker.sources import SourceResult, aws
 from checker.sources.aws import FetchProgress
 from tests.conftest import run_cli
@@ -47,7 +47,7 @@ class Clock:
 
 def test_line_is_throttled_redrawn_and_cleared() -> None:
     stream, clock = io.StringIO(), Clock()
-    line = ProgressLine(stream, interval=0.1, clock=clock)
+    line = ProgressLine(stream, interval=0.1, clock=clock, columns=lambda: 200)
     line.update(progress(100))
     line.update(progress(200))  # too soon: not drawn
     clock.now += 0.2
@@ -153,3 +153,35 @@ def test_a_broken_terminal_does_not_stop_the_run() -> None:
     line.update(progress(2))
     line.clear()
     assert line.interval == float("inf")
+
+
+@pytest.mark.parametrize(("columns", "text"), [
+    pytest.param(120, "bedrock-drift: reading AWS: 1/3 accounts, 10/66 regions, 1,234/2,000 "
+                      "models, 1 error", id="wide"),
+    pytest.param(80, "reading AWS: 1/3 accounts, 10/66 regions, 1,234/2,000 models, 1 error",
+                 id="eighty"),
+    pytest.param(60, "AWS: 1/3 acct, 10/66 reg, 1,234/2,000 models, 1 err", id="sixty"),
+    pytest.param(30, "1,234/2,000 models, 1 err", id="thirty"),
+    pytest.param(12, "1,234/2,000", id="cut"),
+])
+def test_line_fits_the_terminal(columns: int, text: str) -> None:
+    fitted = fit_progress(progress(1234, 1), columns)
+    assert fitted == text
+    assert len(fitted) < columns  # the last column stays free: no wrap
+
+
+@pytest.mark.parametrize("columns", [80, 40, 20])
+def test_every_draw_stays_within_the_terminal(columns: int) -> None:
+    """Drawn on an 80-column terminal (or narrower, or resized narrower mid-run), no write
+    reaches the last column, so a redraw never leaves stale rows behind."""
+    stream, clock = io.StringIO(), Clock()
+    widths = iter([200, columns, columns, columns, columns])
+    line = ProgressLine(stream, interval=0.1, clock=clock, columns=lambda: next(widths))
+    line.update(progress(5, 0, listed=9))            # drawn wide first
+    clock.now += 1
+    line.update(progress(123456, 12345, listed=999999))  # then the terminal shrank
+    clock.now += 1
+    line.update(progress(123457, 12345, listed=999999))
+    line.clear()
+    draws = stream.getvalue().split("\r")[2:]  # the writes after the wide one
+    assert draws and all(len(draw) < columns for draw in draws)

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from checker.reports.junit import render_junit, xml_text
-from checker.results import Report, ReportError, Status
+from checker.results import ModelRef, Report, ReportError, Status
 from tests import report_fixtures as fx
 
 
@@ -200,3 +200,36 @@ def test_hostile_values_round_trip() -> None:
 )
 def test_xml_text_strips_what_xml_forbids(raw: str, expected: str) -> None:
     assert xml_text(raw) == expected
+
+
+# --- errors found by lookup, as the old scan found them -------------------------------------
+
+def _is_about(error: ReportError, model: ModelRef) -> bool:
+    """The matching rule, written out as the scan over every error applied it."""
+    if error.model_arn is not None and model.arn is not None:
+        return bool(error.model_arn == model.arn)
+    if error.address is not None or model.address is not None:
+        return bool(error.address == model.address)
+    return error.model_name is not None and error.model_name == model.name
+
+
+def test_error_index_matches_the_scan() -> None:
+    import itertools
+
+    from checker.reports.junit import _ErrorIndex
+
+    arns = [None, "arn:aws:bedrock:us-east-1:1:custom-model/a",
+            "arn:aws:bedrock:us-east-1:1:custom-model/b"]
+    names = [None, "a", "b"]
+    addresses = [None, "aws_bedrock_custom_model.a", 'module.m["x"].aws_bedrock_custom_model.a']
+    rules = [None, "p/r1", "p/r2"]
+    errors = [ReportError(code="E", message=f"{i}", model_arn=arn, model_name=name,
+                          address=address, rule=rule)
+              for i, (arn, name, address, rule) in enumerate(
+                  itertools.product(arns, names, addresses, rules))]
+    index = _ErrorIndex(errors)
+    for arn, name, address in itertools.product(arns, names, addresses):
+        model = ModelRef(arn=arn, name=name, account_id=None, region=None, address=address)
+        for rule in rules:
+            expected = [i for i, e in enumerate(errors) if e.rule == rule and _is_about(e, model)]
+            assert index.about(model, rule) == expected, (model, rule)

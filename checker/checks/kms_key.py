@@ -20,6 +20,16 @@ from checker.values import compile_globs, show
 FIELD = "modelKmsKeyArn"
 
 
+def _is_key_arn(key: str) -> bool:
+    """An ARN that names a key, not an alias ARN (``arn:aws:kms:...:alias/x``, which
+    CreateModelCustomizationJob and Terraform accept and which names whatever key the alias
+    points at when the job runs)."""
+    if not key.startswith("arn:"):
+        return False
+    resource = key.split(":", 5)[5] if key.count(":") >= 5 else ""
+    return not resource.startswith("alias/")
+
+
 class KmsKeyCheck(Check):
     def __init__(self, required: bool, allowed: list[str] | None, aliases: list[str] | None,
                  customer_managed: bool) -> None:
@@ -49,7 +59,7 @@ class KmsKeyCheck(Check):
         if not isinstance(key, str):
             return failed(FIELD, self.expected, key, f"{FIELD}: not a string: {show(key)}")
         if self.match is not None:
-            if not key.startswith("arn:"):
+            if not _is_key_arn(key):
                 return failed(FIELD, self.expected, key,
                               f"{FIELD} is {show(key)}, a key alias or id that cannot be "
                               "matched against ARN globs offline; give the key ARN")
@@ -98,8 +108,9 @@ KIND = CheckKind(
     semantics=(
         "Looks at modelKmsKeyArn. Absent means the model is encrypted with an AWS-owned key: "
         "a violation while `required` is true (the default). With `allowed`, the key ARN must "
-        "match one of the globs. A key given as an alias or bare key id (as a planned job may "
-        "give it) cannot be matched against ARN globs offline: that is a violation saying so. "
+        "match one of the globs. A key given as an alias, an alias ARN or a bare key id (as a "
+        "planned job may give it) cannot be matched against ARN globs offline: that is a "
+        "violation saying so. "
         "`aliases` and `customer_managed` judge the key itself, from KMS DescribeKey and its "
         "aliases (the `kmsKey` key, fetched only when such a rule is loaded)."
     ),

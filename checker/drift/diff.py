@@ -19,7 +19,8 @@ from typing import Any
 
 from checker.documents import ENRICHMENT_KEYS
 from checker.errors import InputError
-from checker.results import ModelInput
+from checker.lang.unknowns import redact_document, with_value
+from checker.results import SENSITIVE, ModelInput
 from checker.values import clean
 
 DIFF_SCHEMA_VERSION = 1
@@ -225,10 +226,13 @@ class _Comparer:
 
 
 def identity(item: ModelInput) -> str:
-    """How a model is matched across two states: its ARN, or its kind and name."""
+    """How a model is matched across two states: its ARN, its Terraform address, or its kind
+    and name."""
     arn = item.document.get("modelArn")
     if isinstance(arn, str) and arn:
         return arn
+    if item.address:
+        return f"{item.kind}:{item.address}"
     name = item.document.get("modelName")
     return f"{item.kind}:{name if isinstance(name, str) else ''}"
 
@@ -242,6 +246,16 @@ def _index(models: Sequence[ModelInput], side: str) -> dict[str, ModelInput]:
                              f"{item.origin}); each model must appear once")
         indexed[key] = item
     return indexed
+
+
+def _shown(item: ModelInput) -> dict[str, Any]:
+    doc = dict(item.document)
+    if item.sensitive_fields:
+        doc = redact_document(doc, item.sensitive_fields, SENSITIVE)
+    for path in item.withheld_fields:
+        # Not recorded in the snapshot it came from: shown as the mask, as on the other side.
+        doc = with_value(doc, path, SENSITIVE)
+    return doc
 
 
 def _ref(item: ModelInput) -> tuple[str | None, str | None]:
@@ -274,7 +288,8 @@ def diff_models(baseline: Sequence[ModelInput], current: Sequence[ModelInput],
             changes.append(ModelChange(ADD, key, arn, name, after.kind))
             continue
         assert before is not None and after is not None
-        doc_before, doc_after = dict(before.document), dict(after.document)
+        # A value Terraform marks sensitive is compared as "(sensitive)": never printed.
+        doc_before, doc_after = _shown(before), _shown(after)
         for enrichment in ENRICHMENT_KEYS:
             if (enrichment in doc_before) != (enrichment in doc_after):
                 not_compared.add(enrichment)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -11,15 +11,23 @@ from typing import Any
 from checker import __version__
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
-from checker.documents import FETCH_HINTS
+from checker.engine.applicability import (
+    error_for,
+    holds,
+    not_fetched,
+    reads_imported_fields,
+    unjudged,
+    unread,
+)
 from checker.errors import UsageError
 from checker.lang.context import did_you_mean
 from checker.lang.dates import judging_on
-from checker.lang.unknowns import Path, show_paths, tracked
+from checker.lang.unknowns import hide, hide_value, judge_unknowns, secret_texts
 from checker.policy.frameworks import catalog, controls_of
 from checker.policy.loader import Policy, Rule
 from checker.policy.waiving import Waiver
 from checker.results import (
+    SENSITIVE,
     SEVERITY_RANK,
     Finding,
     ModelInput,
@@ -98,27 +106,8 @@ def model_ref(item: ModelInput) -> ModelRef:
         region=region if isinstance(region, str) else None,
         kind=item.kind,
         origin=item.origin,
+        address=item.address,
     )
-
-
-def _not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | None:
-    doc = item.document
-    for key in rule.needs:
-        if key in doc or key in FETCH_HINTS:
-            continue
-        if key in item.enrichment_errors:
-            code, message = item.enrichment_errors[key]
-        elif (key,) in item.unknown_fields:
-            code = "UnknownUntilApply"
-            message = (f"the rule reads {key}, known only after apply: it cannot be judged "
-                       "before deployment")
-        else:
-            code = "NotFetched"
-            message = (f"rule needs '{key}', which was not fetched for this model "
-                       f"(the document has no '{key}' key)")
-        return ReportError(code=code, message=message, model_arn=ref.arn, model_name=ref.name,
-                           region=ref.region, rule=rule.qualified_id, account_id=ref.account_id)
-    return None
 
 
 class _Judge:
@@ -137,9 +126,14 @@ class _Judge:
         }
         # Every model is judged by every rule of the model policies, every account document
         # by those of the account policies: work the ids out once, not per document.
-        self.plans = {resource: [(p, [(r, r.qualified_id) for r in p.rules])
+        # The scope's enrichments are among every rule's needs.
+        self.plans = {resource: [(p, [(r, r.qualified_id) for r in p.rules],
+                                  frozenset.intersection(*(r.needs for r in p.rules))
+                                  if p.rules else frozenset[str]())
                                  for p in policies if p.resource == resource]
                       for resource in ("model", "account")}
+        self.secrets: tuple[str, ...] = ()
+        self.shown = ModelRef(None, None, None, None)
         self.served_rules = [r.qualified_id for p in policies for r in p.rules
                              if r.info.served_severity is not None]
         self.exposure_failures: set[str] = set()
@@ -147,29 +141,29 @@ class _Judge:
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
         ref = model_ref(item)
+        # Values Terraform marks sensitive are judged but never shown: every finding and
+        # error about this model is masked, and so is its name if that is sensitive.
+        self.secrets = secret_texts(doc, item.sensitive_fields) if item.sensitive_fields \
+            else ()
+        self.shown = ref if not self.secrets else replace(
+            ref, name=hide_value(ref.name, self.secrets, SENSITIVE))
         results: dict[str, Status] = {}
         worst = _NA
-        for policy, rules in self.plans["account" if item.kind == "account" else "model"]:
+        for policy, rules, scope_needs in self.plans[
+                "account" if item.kind == "account" else "model"]:
             in_scope: bool | None = None
             for rule, rule_id in rules:
-                missing = _not_fetched(rule, item, ref) if rule.needs else None
                 if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
                     status = _NA  # before the fetch check: nothing is missing that applies
-                elif missing is not None:
-                    self.errors.append(missing)
-                    status = _ERROR
                 else:
                     try:
                         if in_scope is None:
-                            in_scope = _holds(policy.in_scope, doc, item.unknown_fields)
-                        status = self._judge_rule(policy, rule, ref, doc, in_scope,
-                                                  item.unknown_fields)
+                            in_scope = holds(policy.in_scope, item,
+                                              unread(item, scope_needs))
+                        status = self._judge_rule(policy, rule, ref, item, in_scope)
                     except Exception as exc:  # a malformed document must never pass a gate
-                        self.errors.append(ReportError(
-                            code="EvaluationError",
-                            message=f"could not judge: {type(exc).__name__}: {exc}",
-                            model_arn=ref.arn, model_name=ref.name, region=ref.region,
-                            rule=rule_id, account_id=ref.account_id))
+                        self._add_error(rule_id, "EvaluationError",
+                                        f"could not judge: {type(exc).__name__}: {exc}")
                         status = _ERROR
                 results[rule_id] = status
                 if status is _ERROR:
@@ -180,40 +174,51 @@ class _Judge:
                 elif status is not _NA and worst is _NA:
                     worst = _PASS
         self.exposure_errors(item, ref)
-        return ModelResult(model=ref, result=worst.value, results=results)
+        return ModelResult(model=self.shown, result=worst.value, results=results)
 
-    def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, doc: Mapping[str, Any],
-                    in_scope: bool, unknown: Sequence[Path] = ()) -> Status:
+    def _add_error(self, rule_id: str | None, code: str, message: str) -> None:
+        self.errors.append(error_for(self.shown, rule_id, code,
+                                  hide(message, self.secrets, SENSITIVE)))
+
+    def _judge_rule(self, policy: Policy, rule: Rule, ref: ModelRef, item: ModelInput,
+                    in_scope: bool) -> Status:
+        # Applicability first, judged on the fields that were read: a rule whose scope or
+        # `when` excludes the model is not_applicable even when its check needs an enrichment
+        # that was not fetched. A `when` that reads an unfetched or unknown field applies.
         if not in_scope:
             return _NA
         if rule.check.kinds is not None and ref.kind not in rule.check.kinds:
             return _NA
         when = rule.when
         if when is not None:
+            doubtful = unread(item, rule.needs) if rule.needs else item.unknown_fields
             # Fields known only after apply are rare (plans): test plain documents directly.
-            applies = (_holds(lambda d: when.test(d) is not False, doc, unknown) if unknown
-                       else when.test(doc) is not False)
+            applies = (holds(lambda d: when.test(d) is not False, item, doubtful) if doubtful
+                       else when.test(item.document) is not False)
             if not applies:
                 return _NA
-        if unknown:
-            view, log = tracked(doc)
-            outcome = rule.check.evaluate(view)
-            hits = log.touches(unknown)
-            if hits:
-                self.errors.append(ReportError(
-                    code="UnknownUntilApply",
-                    message=f"the rule reads {show_paths(hits)}, known only after apply: "
-                            "it cannot be judged before deployment",
-                    model_arn=ref.arn, model_name=ref.name, region=ref.region,
-                    rule=rule.qualified_id, account_id=ref.account_id))
+        if item.kind == "imported" and not reads_imported_fields(rule, item.document):
+            return _NA
+        missing = not_fetched(rule, item, self.shown) if rule.needs else None
+        if missing is not None:
+            self.errors.append(missing)
+            return _ERROR
+        # Fields known only after apply (or withheld) are rare: plain documents go straight on.
+        if item.unknown_fields or item.withheld_fields:
+            unknown = (*item.unknown_fields, *item.withheld_fields)
+            outcomes, hits = judge_unknowns(rule.check.evaluate, item.document, unknown,
+                                            item.unknown_choices)
+            if hits or any(o != outcomes[0] for o in outcomes):
+                self._add_error(rule.qualified_id, *unjudged(item, hits, unknown))
                 return _ERROR
+            outcome = outcomes[0]
         else:
-            outcome = rule.check.evaluate(doc)
+            outcome = rule.check.evaluate(item.document)
         status = outcome.status
         if status is not _FAIL:
             return status
         waiver = self._waiver_for(policy, rule, ref)
-        finding = _finding(ref, rule, outcome, waiver, doc)
+        finding = _finding(self.shown, rule, outcome, waiver, item.document, self.secrets)
         if waiver is not None:
             self.waived.append(finding)
             return _WAIVED
@@ -306,16 +311,6 @@ def _accounts_not_judged(policies: Sequence[Policy],
             for p in policies if p.resource == "account"]
 
 
-def _holds(test: Callable[[Mapping[str, Any]], bool], doc: Mapping[str, Any],
-           unknown: Sequence[Path]) -> bool:
-    """A scope or ``when`` test; when it reads a field known only after apply, the doubt
-    counts as "applies" (doubt widens what is judged, it never excuses a model)."""
-    if not unknown:
-        return test(doc)
-    view, log = tracked(doc)
-    return test(view) or bool(log.touches(unknown))
-
-
 def exposure_of(doc: Mapping[str, Any]) -> str | None:
     """"served", None (known not served) or "unknown" (not read, or not a boolean)."""
     served = doc.get("served")
@@ -325,12 +320,17 @@ def exposure_of(doc: Mapping[str, Any]) -> str | None:
 
 
 def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
-             doc: Mapping[str, Any]) -> Finding:
+             doc: Mapping[str, Any], secrets: Sequence[str] = ()) -> Finding:
     severity, exposure = rule.info.severity, None
     if rule.info.served_severity is not None:
         exposure = exposure_of(doc)
         if exposure is not None:
             severity = rule.info.served_severity
+    if secrets:
+        # Values Terraform marks sensitive: judged, never shown.
+        outcome = replace(outcome, expected=hide_value(outcome.expected, secrets, SENSITIVE),
+                          actual=hide_value(outcome.actual, secrets, SENSITIVE),
+                          message=hide(outcome.message, secrets, SENSITIVE))
     return Finding(model=ref, rule=rule.info, field=outcome.field, expected=outcome.expected,
                    actual=outcome.actual, message=outcome.message,
                    waiver=waiver.info if waiver is not None else None,

@@ -29,7 +29,7 @@ from checker.results import (
     Status,
     WaiverInfo,
 )
-from checker.values import compile_globs
+from checker.values import compile_globs, parse_day
 
 
 def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
@@ -59,7 +59,7 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
     waiver = None
     if data.get("waiver"):
         waiver = WaiverInfo(reason=data["waiver"]["reason"],
-                            expires=date.fromisoformat(data["waiver"]["expires"]),
+                            expires=_expiry(data["waiver"]["expires"]),
                             policy=rule.policy, file=rule.file, line=rule.line)
     return Finding(model=_ref(data), rule=rule, field=data.get("field"),
                    expected=data.get("expected"), actual=data.get("actual"),
@@ -67,6 +67,13 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
                    known=bool(data.get("known", False)),
                    severity=str(data.get("severity") or rule.severity),
                    exposure=data.get("exposure") if data.get("exposure") in EXPOSURES else None)
+
+
+def _expiry(value: Any) -> date:
+    day = parse_day(value) if isinstance(value, str) else None
+    if day is None:
+        raise ValueError(f"waiver expiry {value!r} is not YYYY-MM-DD")
+    return day
 
 
 def _ref(data: Mapping[str, Any]) -> ModelRef:

@@ -296,6 +296,19 @@ def model_shape() -> Shape:
 
 
 @cache
+def imported_model_fields() -> frozenset[str]:
+    """The top-level fields a Custom Model Import model's document can have: botocore's
+    GetImportedModel output and the engine's keys, but no ``job`` (its jobArn is an import
+    job, never a customization job) and no ``baseModel`` (it has no base)."""
+    imported = _output_shape("bedrock", "GetImportedModel")
+    assert imported.members is not None
+    # Of the engine's keys, all but the customization job and the base model (null for an
+    # imported model): its tags, key, deployments, throughputs, import job, ...
+    added = set(ENRICHMENT_KEYS) - {"job", "baseModel"}
+    return frozenset({*imported.members, "region", "accountId", *added})
+
+
+@cache
 def account_shape() -> Shape:
     """The shape of an account document (``resource: account``): who and where, and the
     Bedrock settings of that account in that region, as botocore's model describes them."""

@@ -19,8 +19,11 @@ import yaml
 from checker.errors import Problem
 
 # More nodes than this after alias expansion is refused: a policy file has hundreds, an alias
-# bomb ("billion laughs") has billions.
+# bomb ("billion laughs") has billions. The size is worked out on the node graph before any
+# value is built (each distinct node once), so a bomb is refused in milliseconds.
 MAX_NODES = 200_000
+# Deeper nesting than this is refused: real files nest a dozen levels.
+MAX_DEPTH = 200
 
 Path = tuple[str | int, ...]
 # A UTF-16 surrogate code point: not a character, and not writable as UTF-8. Only an escape
@@ -171,10 +174,95 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else exc.__class__.__name__
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_expansion(node: yaml.Node, file: str) -> None:
+    """Refuse a node graph that would expand past MAX_NODES values or MAX_DEPTH levels, or
+    that refers to itself, before anything is built from it.
+
+    Aliases make the graph a DAG whose expanded size can be exponential in the text; sizes are
+    summed bottom-up with each distinct node visited once, without recursion.
+    """
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        current, depth, done = stack.pop()
+        key = id(current)
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(size[id(c)] for c in _children(current))
+            size[key] = total
+            if total > MAX_NODES:
+                line, col = _position(current.start_mark)
+                raise YamlError(Problem(file, line, col, f"document expands to more than "
+                                        f"{MAX_NODES:,} values (an alias bomb?); refused"))
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            line, col = _position(current.start_mark)
+            raise YamlError(Problem(file, line, col, "an alias refers to a value that contains "
+                                    "it (a recursive document); refused"))
+        if depth > MAX_DEPTH:
+            line, col = _position(current.start_mark)
+            raise YamlError(Problem(file, line, col, f"values nested more than {MAX_DEPTH} "
+                                    "levels deep; refused"))
+        on_path.add(key)
+        stack.append((current, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(current)
+                     if id(child) not in size)
+
+
+def _too_deep(file: str, mark: Any) -> YamlError:
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return YamlError(Problem(file, line, col, f"values nested more than {MAX_DEPTH} levels "
+                                              "deep; refused"))
+
+
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before PyYAML's pure-Python parser sees it: its
+    scanner is quadratic in the depth of flow collections and its composer recursive. libyaml's
+    event parser (when PyYAML was built with it) is linear and not recursive; its errors are
+    left to the located parse that follows."""
+    parser_class = getattr(yaml, "CSafeLoader", None)
+    if parser_class is None:
+        return
+    parser = parser_class(text)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(file, event.start_mark)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml scans flow collections ahead and stops at its own nesting limit (1000).
+        if "nesting depth" in str(exc.problem):
+            raise _too_deep(file, exc.problem_mark) from None
+    except yaml.YAMLError:
+        return
+    finally:
+        parser.dispose()
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse one YAML document into plain data with positions; raise YamlError if it is bad."""
+    _check_depth(text, file)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise YamlError(Problem(file, 1, 1, f"values nested more than {MAX_DEPTH} levels "
+                                "deep; refused")) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _position(mark)
@@ -186,6 +274,7 @@ def load_yaml(text: str, file: str) -> Located:
     if node is None:
         builder.located.data = None
         return builder.located
+    check_expansion(node, file)
     builder.located.data = builder.build(node, ())
     return builder.located
 

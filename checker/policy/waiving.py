@@ -10,7 +10,7 @@ from typing import Any
 
 from checker.lang.context import LoadContext, did_you_mean, type_name
 from checker.results import WaiverInfo
-from checker.values import compile_globs
+from checker.values import compile_globs, parse_day
 
 WAIVER_KEYS = ("rules", "models", "accounts", "reason", "expires")
 ACCOUNT_WAIVER_KEYS = ("rules", "accounts", "regions", "reason", "expires")
@@ -79,10 +79,8 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
+        # YYYY-MM-DD only, the same day on every Python version (see values.parse_day).
+        return parse_day(value)
     return None
 
 

@@ -40,6 +40,7 @@ from checker.paths import expand_paths
 from checker.policy.loader import Policy, load_policies
 from checker.results import ModelInput, Scanned, Status
 from checker.sources.files import model_input
+from checker.values import parse_time
 
 TEST_SUFFIXES = ("_test.yaml", "_test.yml")
 FILE_KEYS = ("version", "policies", "vars", "now", "base", "fetched", "cases")
@@ -309,12 +310,10 @@ def _now(raw: Mapping[str, Any], ctx: LoadContext, path: tuple[Any, ...]) -> dat
     if isinstance(value, date):
         return datetime.combine(value, time(12, 0), tzinfo=timezone.utc)
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
+        # YYYY-MM-DD or an ISO-8601 time only, the same on every Python version.
+        parsed = parse_time(value)
         if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed
     ctx.error((*path, "now"), f"'now' must be a date (YYYY-MM-DD) or an ISO-8601 time, not "
                               f"{value!r}")
     return None

@@ -81,24 +81,26 @@ class _Parts:
     """What every finding of one model, or of one rule, shares: made once per report."""
 
     def __init__(self) -> None:
-        self.models: dict[tuple[str | None, str | None, str], tuple[Any, ...]] = {}
+        self.models: dict[tuple[str | None, str | None, str, str | None], tuple[Any, ...]] = {}
         self.rules: dict[int, tuple[Any, ...]] = {}
 
     def model(self, model: ModelRef) -> tuple[Any, ...]:
-        key = (model.arn, model.name, model.kind)
+        key = (model.arn, model.name, model.kind, model.address)
         parts = self.models.get(key)
         if parts is None:
             partition = partition_of(model.arn)
-            model_key = model.arn or f"{model.kind}:{model.name or ''}"
+            model_key = model.fingerprint_key
             resource: dict[str, Any] = {"Type": "Other",
-                                        "Id": model.arn or model.name or model_key,
+                                        "Id": model.arn or model.address or model.name
+                                        or model_key,
                                         "Partition": partition}
             if model.is_account and model.account_id:
                 # An account's settings in a region (resource: account policies).
                 resource.update(Type="AwsAccount", Id=f"AWS::::Account:{model.account_id}")
             if model.region:
                 resource["Region"] = model.region
-            details = {"ModelName": model.name, "Kind": model.kind}
+            details = {"ModelName": model.name, "Kind": model.kind,
+                       "TerraformAddress": model.address}
             resource["Details"] = {"Other": {k: v for k, v in details.items() if v}}
             parts = self.models[key] = (model.account_id or UNKNOWN, model.region or UNKNOWN,
                                         partition, model_key, resource)
@@ -142,6 +144,8 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
     }
     if model.name:
         fields[f"{TOOL_NAME}/ModelName"] = _cut(model.name, MAX_FIELD_VALUE)
+    if model.address:
+        fields[f"{TOOL_NAME}/TerraformAddress"] = _cut(model.address, MAX_FIELD_VALUE)
     if rule.labels:
         fields[f"{TOOL_NAME}/Labels"] = _cut(", ".join(rule.labels), MAX_FIELD_VALUE)
     finding = outcome.finding

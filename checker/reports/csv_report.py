@@ -45,7 +45,8 @@ def _finding_row(finding: Finding) -> dict[str, str]:
     return {
         "status": "waived" if waiver is not None else "violation",
         "model_arn": model.arn or "",
-        "model_name": model.name or "",
+        # A planned model has no ARN: its Terraform address tells for_each instances apart.
+        "model_name": model.display_name if model.address else model.name or "",
         "account_id": model.account_id or "",
         "region": model.region or "",
         "kind": model.kind,
@@ -74,7 +75,8 @@ def _error_row(error: ReportError, rules: Mapping[str, RuleInfo]) -> dict[str, s
     return {
         "status": "error",
         "model_arn": error.model_arn or "",
-        "model_name": error.model_name or "",
+        "model_name": (f"{error.model_name or ''} ({error.address})" if error.address
+                       else error.model_name or ""),
         "account_id": error.account_id or "",
         "region": error.region or "",
         "kind": "",

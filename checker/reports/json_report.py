@@ -40,6 +40,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "actual": finding.actual,
         "message": finding.message,
     }
+    if model.address:
+        data["address"] = model.address
     if finding.exposure is not None:
         # The severity above is the rule's served_severity: say why.
         data["exposure"] = finding.exposure
@@ -69,7 +71,7 @@ def rule_dict(rule: RuleInfo) -> dict[str, Any]:
 
 
 def error_dict(error: ReportError) -> dict[str, Any]:
-    return {
+    data = {
         "model_arn": error.model_arn,
         "model_name": error.model_name,
         "account_id": error.account_id,
@@ -78,14 +80,21 @@ def error_dict(error: ReportError) -> dict[str, Any]:
         "code": error.code,
         "message": error.message,
     }
+    if error.address:
+        data["address"] = error.address
+    return data
 
 
 def model_dict(result: ModelResult) -> dict[str, Any]:
     model = result.model
-    return {"model_arn": model.arn, "model_name": model.name,
+    data = {"model_arn": model.arn, "model_name": model.name,
             "account_id": model.account_id, "region": model.region,
             "kind": model.kind, "result": result.result,
             "results": {rule: _STATUS_TEXT[status] for rule, status in result.results.items()}}
+    if model.address:
+        # A planned model's Terraform address: for_each instances may share a name.
+        data["address"] = model.address
+    return data
 
 
 class _Each:

@@ -62,7 +62,7 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
     model, rule, status = outcome.model, outcome.rule, outcome.status
     account = model.account_id or "unknown"
     region = model.region or "unknown"
-    model_key = model.arn or f"{model.kind}:{model.name or ''}"
+    model_key = model.fingerprint_key
     severity = outcome.severity
     severity_id, severity_name = SEVERITY_IDS["info" if status is Status.PASS else severity]
     status_id, status_name = FINDING_STATUS[status]
@@ -95,11 +95,14 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
                                   "expires": finding.waiver.expires.isoformat()}
     if outcome.error is not None:
         unmapped["error"] = {"code": outcome.error.code, "message": outcome.error.message}
-    resource: dict[str, Any] = {"uid": model.arn or model.name or model_key,
+    data: dict[str, Any] = {"kind": model.kind}
+    if model.address:
+        data["terraform_address"] = model.address
+    resource: dict[str, Any] = {"uid": model.arn or model.address or model.name or model_key,
                                 "type": "AWS::::Account" if model.is_account
                                 else "AWS::Bedrock::CustomModel",
                                 "cloud_partition": partition_of(model.arn),
-                                "data": {"kind": model.kind}}
+                                "data": data}
     if model.name:
         resource["name"] = model.name
     if model.region:

@@ -9,10 +9,11 @@ execution notifications, and the invocation is then marked unsuccessful.
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
+from checker.reports.json_report import dumps_indented
 from checker.reports.markdown import md_text
 from checker.reports.wording import (
     NO_MODELS,
@@ -43,8 +44,16 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
     rules = report.rules
     index = {rule.qualified_id: i for i, rule in enumerate(rules)}
     baseline_used = any(finding.known for finding in report.violations)
+    uris: dict[str, str] = {}
+
+    def uri(file: str) -> str:
+        # One policy file is named by thousands of results: resolve its path once.
+        if file not in uris:
+            uris[file] = file_uri(file, root)
+        return uris[file]
+
     results = [
-        _result(finding, index, root, baseline_used=baseline_used)
+        _result(finding, index, uri, baseline_used=baseline_used)
         for finding in (*report.violations, *report.waived)
     ]
     log = {
@@ -79,7 +88,9 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    # The JSON report's writer: the same text as json.dumps(indent=2), without the
+    # standard library's pure-Python indenting encoder.
+    return dumps_indented(log) + "\n"
 
 
 def fingerprint(finding: Finding) -> str:
@@ -120,10 +131,11 @@ def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
 
 
 def _result(
-    finding: Finding, index: dict[str, int], root: str | None, *, baseline_used: bool
+    finding: Finding, index: dict[str, int], uri: Callable[[str], str], *, baseline_used: bool
 ) -> dict[str, Any]:
     rule = finding.rule
     model = finding.model
+    hashed = fingerprint(finding)
     logical: dict[str, Any] = {
         "fullyQualifiedName": model.fingerprint_key,
         "kind": "resource",
@@ -139,7 +151,7 @@ def _result(
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": file_uri(rule.file, root)},
+                    "artifactLocation": {"uri": uri(rule.file)},
                     "region": {"startLine": max(rule.line, 1)},
                 },
                 "logicalLocations": [logical],
@@ -149,8 +161,8 @@ def _result(
         # it is absent; every model broken by one rule shares that line, so their alerts
         # would merge. Give it the per-(rule, model) hash instead.
         "partialFingerprints": {
-            FINGERPRINT_KEY: fingerprint(finding),
-            "primaryLocationLineHash": fingerprint(finding),
+            FINGERPRINT_KEY: hashed,
+            "primaryLocationLineHash": hashed,
         },
         "properties": {
             "severity": finding.severity,
@@ -164,6 +176,8 @@ def _result(
             "actual": finding.actual,
         },
     }
+    if model.address:
+        result["properties"]["address"] = model.address
     if finding.known:
         result["properties"]["known"] = True
     if finding.exposure is not None:
@@ -179,7 +193,7 @@ def _result(
                 "justification": finding.waiver.reason,
                 "location": {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file_uri(finding.waiver.file, root)},
+                        "artifactLocation": {"uri": uri(finding.waiver.file)},
                         "region": {"startLine": max(finding.waiver.line, 1)},
                     }
                 },
@@ -229,13 +243,16 @@ def _error_notification(error: ReportError, index: dict[str, int]) -> dict[str, 
             "rule": error.rule,
         },
     }
+    if error.address:
+        notification["properties"]["address"] = error.address
     if error.rule is not None and error.rule in index:
         notification["associatedRule"] = {"id": error.rule, "index": index[error.rule]}
     if error.model_arn or error.model_name:
         notification["locations"] = [
             {
                 "logicalLocations": [
-                    {"fullyQualifiedName": error.model_arn or error.model_name, "kind": "resource"}
+                    {"fullyQualifiedName": error.model_arn or error.address or error.model_name,
+                     "kind": "resource"}
                 ]
             }
         ]

@@ -72,7 +72,7 @@ def _error_text(error: ReportError) -> str:
 def _error_line(error: ReportError) -> str:
     who = error.model_name or error.model_arn
     # Only what the message does not already say.
-    where = ", ".join(x for x in (who, error.region, error.rule)
+    where = ", ".join(x for x in (who, error.address, error.region, error.rule)
                       if x and x not in error.message)
     return f"  {_error_text(error)}" + (f" [{clean(where)}]" if where else "")
 
@@ -99,14 +99,15 @@ def render_text(report: Report, *, color: bool = False) -> str:
         list)
     for error in report.errors:
         if error.rule is not None:
-            errors_by_model[(error.model_arn, error.model_name, "")].append(error)
+            errors_by_model[(error.model_arn, error.model_name, error.address or "")].append(
+                error)
 
     passing: list[str] = []
     not_evaluated: list[str] = []
     for model in report.models:
         ref = model.model
         findings = by_model.get(_model_key(ref), [])
-        errors = errors_by_model.get((ref.arn, ref.name, ""), [])
+        errors = errors_by_model.get((ref.arn, ref.name, ref.address or ""), [])
         if model.result == "not_applicable":
             not_evaluated.append(clean(ref.display_name))
             continue

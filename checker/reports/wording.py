@@ -74,6 +74,8 @@ def model_label(finding: Finding) -> str:
         return f"'{ref.name}' ({ref.arn})"
     if ref.arn:
         return ref.arn
+    if ref.address:
+        return f"{ref.kind} '{ref.name or ''}' ({ref.address})"
     return f"{ref.kind} '{ref.name or ''}'"
 
 
@@ -109,6 +111,8 @@ def error_subject(error: ReportError) -> str:
     parts = []
     if error.model_name or error.model_arn:
         parts.append(f"model {error.model_name or error.model_arn}")
+    if error.address:
+        parts.append(f"address {error.address}")
     if error.rule:
         parts.append(f"rule {error.rule}")
     if error.region:

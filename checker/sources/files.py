@@ -14,8 +14,14 @@ from checker.errors import InputError
 from checker.lang.fields import document_problem
 from checker.lang.yaml import SURROGATE, YamlError, load_yaml, value_problem
 from checker.paths import expand_paths
-from checker.results import KINDS, SNAPSHOT_SCHEMA_VERSION, ModelInput, SourceResult
-from checker.sources import planned
+from checker.results import (
+    KINDS,
+    PLAN_KEY,
+    SNAPSHOT_SCHEMA_VERSION,
+    ModelInput,
+    SourceResult,
+)
+from checker.sources import planned, terraform
 
 SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -214,16 +220,81 @@ def _snapshot(data: Any, file: str) -> list[ModelInput]:
     if data["schema_version"] != SNAPSHOT_SCHEMA_VERSION:
         raise InputError(f"{file}: snapshot schema_version {data['schema_version']!r} is not "
                          f"supported; this tool reads version {SNAPSHOT_SCHEMA_VERSION}")
+    entries = data["models"]
+    facts = [_plan_facts(e, file, i) if isinstance(e, Mapping) else {}
+             for i, e in enumerate(entries)]
+    # A sensitive value is not in the snapshot (it shows as "(sensitive)"): drop the mask, so
+    # that the rules that read it are errors rather than judges of the mask.
+    entries = [_without(e, f["withheld"]) if f else e
+               for e, f in zip(entries, facts, strict=True)]
     models = []
-    for item in _documents(data["models"], file, "models: "):
+    for item, fact in zip(_documents(entries, file, "models: "), facts, strict=True):
         # The snapshot stores each model's kind beside its fields; it is not a field.
         document = dict(item.document)
         kind = document.pop("kind", None)
         if kind not in KINDS or kind == "account":  # account settings are read live only
             kind = item.kind
         models.append(ModelInput(document=document, kind=kind, origin=file,
-                                 enrichment_errors=item.enrichment_errors))
+                                 enrichment_errors=item.enrichment_errors,
+                                 unknown_fields=fact.get("unknown", ()),
+                                 unknown_choices=fact.get("choices", ()),
+                                 withheld_fields=fact.get("withheld", ()),
+                                 address=fact.get("address")))
     return models
+
+
+def _path_list(value: Any, where: str) -> tuple[tuple[str, ...], ...]:
+    if not (isinstance(value, list) and all(
+            isinstance(p, list) and p and all(isinstance(k, str) for k in p) for p in value)):
+        raise InputError(f"{where} must be a list of field paths (lists of keys)")
+    return tuple(tuple(p) for p in value)
+
+
+def _plan_facts(entry: Mapping[str, Any], file: str, index: int) -> dict[str, Any]:
+    """The ``plan`` facts of a snapshot entry (see drift.snapshot.plan_facts), checked."""
+    raw = entry.get(PLAN_KEY)
+    if raw is None:
+        return {}
+    where = f"{file}: models: item {index + 1}: {PLAN_KEY}"
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{where} must be an object")
+    unknown_keys = set(raw) - {"address", "unknown", "choices", "sensitive"}
+    if unknown_keys:
+        raise InputError(f"{where}: unknown key {sorted(unknown_keys)[0]!r}")
+    facts: dict[str, Any] = {
+        "unknown": _path_list(raw.get("unknown", []), f"{where}.unknown"),
+        "withheld": _path_list(raw.get("sensitive", []), f"{where}.sensitive"),
+    }
+    address = raw.get("address")
+    if address is not None and not isinstance(address, str):
+        raise InputError(f"{where}.address must be a string")
+    facts["address"] = address
+    choices = []
+    for group in raw.get("choices", []):
+        if not (isinstance(group, Mapping) and isinstance(group.get("values"), list)):
+            raise InputError(f"{where}.choices must be a list of {{paths, values}}")
+        paths = _path_list(group.get("paths"), f"{where}.choices.paths")
+        if not set(paths) <= set(facts["unknown"]):
+            raise InputError(f"{where}.choices names a field that is not unknown")
+        choices.append((paths, tuple(group["values"])))
+    facts["choices"] = tuple(choices)
+    return facts
+
+
+def _without(entry: Mapping[str, Any], paths: Sequence[tuple[str, ...]]) -> dict[str, Any]:
+    copy = {k: v for k, v in entry.items() if k != PLAN_KEY}
+    for path in paths:
+        parent: Any = copy
+        for key in path[:-1]:
+            child = parent.get(key) if isinstance(parent, dict) else None
+            if not isinstance(child, Mapping):
+                parent = None
+                break
+            parent[key] = dict(child)
+            parent = parent[key]
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+    return copy
 
 
 # Recognised in order; the first whose ``detect`` holds converts the file.
@@ -232,8 +303,8 @@ SHAPES: list[Shape] = [
     Shape("a CreateModelCustomizationJob request (aws bedrock create-model-customization-job "
           "--generate-cli-skeleton, filled in)", planned.is_job_request,
           planned.request_to_inputs),
-    Shape("a Terraform plan (terraform show -json plan.out)", planned.is_terraform_plan,
-          planned.plan_to_inputs),
+    Shape("a Terraform plan (terraform show -json plan.out)", terraform.is_terraform_plan,
+          terraform.plan_to_inputs),
     Shape("a GetCustomModel document (aws bedrock get-custom-model)", _is_model_document, _one),
     Shape("a list of GetCustomModel documents", _is_list_of_documents,
           lambda data, file: _documents(data, file, "")),

@@ -26,7 +26,7 @@ from botocore.credentials import CredentialProvider, RefreshableCredentials
 METHOD = "assume-role"
 
 
-class _Fixed(CredentialProvider):  # type: ignore[misc]
+class _Fixed(CredentialProvider):
     """A provider that answers with credentials made beforehand."""
 
     METHOD = METHOD

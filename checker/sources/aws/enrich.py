@@ -14,7 +14,7 @@ import copy
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,6 +26,10 @@ from checker.sources.aws.regions import Account
 
 T = TypeVar("T")
 # The value fetched (None for "there is none"), or the failure as (code, message).
+if TYPE_CHECKING:  # boto3-stubs (the test extras): mypy checks the calls against them
+    from mypy_boto3_bedrock import BedrockClient
+    from mypy_boto3_kms import KMSClient
+
 Fetched = tuple[Any, tuple[str, str] | None]
 
 
@@ -71,7 +75,7 @@ def plain(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): to_json_value(v) for k, v in raw.items() if k != "ResponseMetadata"}
 
 
-def fetch_job(client: Any, job_arn: str, where: str) -> Fetched:
+def fetch_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
     """``job``: the GetModelCustomizationJob response for ``job_arn``."""
     try:
         return plain(client.get_model_customization_job(jobIdentifier=job_arn)), None
@@ -79,7 +83,7 @@ def fetch_job(client: Any, job_arn: str, where: str) -> Fetched:
         return None, failure(where, f"GetModelCustomizationJob {job_arn}", exc)
 
 
-def fetch_import_job(client: Any, job_arn: str, where: str) -> Fetched:
+def fetch_import_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
     """``importJob``: the GetModelImportJob response for an imported model's ``jobArn``."""
     try:
         return plain(client.get_model_import_job(jobIdentifier=job_arn)), None
@@ -87,7 +91,7 @@ def fetch_import_job(client: Any, job_arn: str, where: str) -> Fetched:
         return None, failure(where, f"GetModelImportJob {job_arn}", exc)
 
 
-def fetch_foundation_model(client: Any, model_arn: str, where: str) -> Fetched:
+def fetch_foundation_model(client: BedrockClient, model_arn: str, where: str) -> Fetched:
     """``baseModel``: GetFoundationModel's ``modelDetails`` for a foundation model ARN."""
     model_id = model_arn.split("foundation-model/", 1)[-1]
     try:
@@ -111,7 +115,7 @@ def foundation_model_arn(base_arn: object, region: str) -> str | None:
     return f"arn:{partition}:bedrock:{parts[2] or region}::foundation-model/{names[1]}"
 
 
-def fetch_kms_key(client: Any, key_id: str, where: str) -> Fetched:
+def fetch_kms_key(client: KMSClient, key_id: str, where: str) -> Fetched:
     """``kmsKey``: DescribeKey's KeyMetadata plus ``aliases``, the key's alias names."""
     try:
         metadata = plain(client.describe_key(KeyId=key_id).get("KeyMetadata") or {})

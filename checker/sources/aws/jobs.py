@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.documents import normalize_document, parse_arn
 from checker.results import ModelInput, ReportError, SourceResult
+
+if TYPE_CHECKING:  # boto3-stubs (the test extras)
+    from mypy_boto3_bedrock import BedrockClient
 
 JOB = "job"
 # GetModelCustomizationJob fields and the model document keys the finished model will have.
@@ -74,7 +77,7 @@ def _error(exc: Exception) -> tuple[str, str]:
     return type(exc).__name__, " ".join(str(exc).split())
 
 
-def fetch_jobs(clients: Mapping[str, Any], *, needs: frozenset[str] = frozenset(),
+def fetch_jobs(clients: Mapping[str, BedrockClient], *, needs: frozenset[str] = frozenset(),
                skip_models: frozenset[str] = frozenset()) -> SourceResult:
     """The jobs still ``InProgress`` in each region, as the models they will produce.
 
@@ -140,7 +143,7 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: st
     config = Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
                     connect_timeout=connect_timeout, read_timeout=read_timeout)
     session = session_factory(profile)
-    clients: dict[str, Any] = {}
+    clients: dict[str, BedrockClient] = {}
     errors: list[ReportError] = []
     for region in regions:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -15,6 +15,9 @@ from checker.documents import parse_arn
 from checker.errors import SourceError
 from checker.sources.aws.accounts import AccountSpec
 from checker.sources.aws.clients import SERVICE
+
+if TYPE_CHECKING:  # boto3-stubs (the test extras)
+    from boto3.session import Session
 
 
 @dataclass
@@ -51,7 +54,7 @@ def sts_region(base: Account, account: Account) -> str:
     return base.session.region_name or (account.regions[0] if account.regions else "us-east-1")
 
 
-def available_regions(session: Any, partition: str) -> list[str]:
+def available_regions(session: Session, partition: str) -> list[str]:
     """The regions where botocore's endpoint data offers Bedrock, in that partition."""
     try:
         return list(session.get_available_regions(SERVICE, partition_name=partition))
@@ -59,7 +62,7 @@ def available_regions(session: Any, partition: str) -> list[str]:
         return []
 
 
-def partition_of(session: Any) -> str:
+def partition_of(session: Session) -> str:
     """The partition of the session's region (aws-us-gov for us-gov-west-1, say), else aws."""
     region = session.region_name
     try:

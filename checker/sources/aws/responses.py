@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError
-from botocore.model import OperationModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 from botocore.utils import parse_timestamp
 
 from checker.documents import parse_arn
@@ -102,14 +102,14 @@ def _check(shape: Shape, value: Any, path: str, depth: int) -> None:
     elif kind == "list":
         if not isinstance(value, list):
             raise MalformedResponse(f"{path} is {_json_type(value)}, not a list")
-        member = shape.member
+        member = cast(ListShape, shape).member
         for index, item in enumerate(value):
             if item is not None:
                 _check(member, item, f"{path}[{index}]", depth + 1)
     elif kind == "map":
         if not isinstance(value, dict):
             raise MalformedResponse(f"{path} is {_json_type(value)}, not an object")
-        value_shape = shape.value
+        value_shape = cast(MapShape, shape).value
         for key, item in value.items():
             if item is not None:
                 _check(value_shape, item, _join(path, str(key)), depth + 1)
@@ -134,7 +134,8 @@ def _check(shape: Shape, value: Any, path: str, depth: int) -> None:
         if isinstance(value, float) and not math.isfinite(value):
             raise MalformedResponse(f"{path} is not a timestamp")
         try:
-            parse_timestamp(value)
+            # botocore's parser takes epoch seconds too, whatever its stubs say.
+            parse_timestamp(value)  # type: ignore[arg-type]
         except (ValueError, TypeError, OverflowError, OSError):
             raise MalformedResponse(f"{path} is not a timestamp: {value!r:.60}") from None
 
