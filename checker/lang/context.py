@@ -11,11 +11,11 @@ from checker.errors import Problem
 from checker.lang.fields import (
     FieldPath,
     PathSyntaxError,
-    Shape,
     check_path,
     enrichments_of,
     parse_path,
 )
+from checker.lang.shapes import Shape
 from checker.lang.yaml import Located, Path
 
 
