@@ -11,6 +11,7 @@ import boto3
 import botocore.session
 import pytest
 
+from checker.sources.aws import deadlines as deadlines_module
 from checker.sources.aws import paging
 from checker.sources.aws.deadlines import (
     Deadlines,
@@ -102,6 +103,39 @@ def test_errors_of_the_send_reach_the_caller() -> None:
     with pytest.raises(ConnectionResetError):
         DeadlineSession(Failing(), Deadlines(request=1)).send(object())
     assert threading.active_count() < 50
+
+
+class Threads:
+    """Records which thread sent each attempt; sleeps as long as the request says."""
+
+    def __init__(self) -> None:
+        self.senders: list[int] = []
+
+    def send(self, request: float) -> str:
+        self.senders.append(threading.get_ident())
+        time.sleep(request)
+        return "answer"
+
+
+def test_senders_are_reused_but_never_one_that_was_given_up_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attempts one after another share one sender thread; an attempt the worker gave up on
+    keeps its thread out of the pool, so the next attempt never waits behind a slow one; an
+    idle sender ends by itself, so a warm process (a Lambda sandbox) keeps none."""
+    monkeypatch.setattr(deadlines_module, "SENDER_IDLE_SECONDS", 0.3)
+    inner = Threads()
+    session = DeadlineSession(inner, Deadlines(request=0.5))
+    assert [session.send(0) for _ in range(5)] == ["answer"] * 5
+    assert len(set(inner.senders)) == 1
+    with pytest.raises(RequestTimedOut):
+        session.send(3)  # its sender stays busy for 3 s
+    started = time.monotonic()
+    assert session.send(0) == "answer"
+    assert time.monotonic() - started < 0.4
+    busy, last = inner.senders[-2], inner.senders[-1]
+    assert last != busy
+    time.sleep(0.8)
+    assert session._idle == []  # the idle sender ended
 
 
 def test_real_clients_can_be_bounded() -> None:
