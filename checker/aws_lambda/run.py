@@ -17,7 +17,7 @@ from checker.aws_lambda.config import Config, read_config
 from checker.documents import parse_arn
 from checker.engine.evaluate import evaluate
 from checker.errors import CheckerError, SourceError
-from checker.policy.loader import Policy, needed_enrichments
+from checker.policy.loader import Policy, account_settings, needed_enrichments
 from checker.publish import publish_report
 from checker.reports.json_report import render_json
 from checker.results import ModelInput, Report, ReportError, Scanned, SourceResult
@@ -132,7 +132,8 @@ def judged_source(event: events.Event, policies: Sequence[Policy], config: Confi
     needs = needed_enrichments(policies)
     if isinstance(event, events.Scheduled):
         source = aws.fetch_models(session_factory, profile=None, regions=list(config.regions),
-                                  model_ids=[], needs=needs, timeout=_deadline(config.run_timeout))
+                                  model_ids=[], needs=needs, timeout=_deadline(config.run_timeout),
+                                  posture=account_settings(policies))
         if config.include_jobs:
             source = _with_jobs(source, session_factory, needs)
         return Outcome(source)
@@ -271,7 +272,7 @@ def handle(event: Any, context: Any = None, *,
             log_line(record)
             return {"result": "ignored", "note": outcome.note, "summary": None}
         source = outcome.source
-        report = evaluate(policies, source.models,
+        report = evaluate(policies, (*source.models, *source.postures),
                           scanned=Scanned(sources=source.sources, accounts=source.accounts,
                                           regions=source.regions),
                           source_errors=source.errors, extra_warnings=source.warnings,

@@ -121,6 +121,10 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         raise UsageError("no rules left to run after --rule/--skip-rule")
     if framework is not None:
         policies = select_framework(policies, framework)
+    if from_paths and all(p.resource == "account" for p in policies):
+        # Account settings are read from live AWS only: such a run would judge nothing.
+        raise UsageError("every rule left to run is of a resource: account policy, and --from "
+                         "reads model documents only (account settings come from live AWS)")
     # Read the baseline before any model, so a bad path fails fast.
     baseline = read_baseline(baseline_path) if baseline_path is not None else None
     if include_jobs and (from_paths or live.model_ids):

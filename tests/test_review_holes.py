@@ -1,0 +1,75 @@
+"""Runs that judged less than they seem to: each must fail closed, never pass.
+
+A scheduled Lambda run with an account policy reads the account settings as ``check`` does;
+``check --from`` with account policies only judges nothing, an error; ``publish`` archives
+the hub's findings of models or rules a report did not judge only when the report read them
+all (not a ``--model``, ``--rule`` or ``--framework`` run, not model documents from files).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests import test_aws_lambda as lam
+from tests.conftest import ROOT, run_cli
+from tests.test_aws_lambda import aws_env, sample, seed_model  # noqa: F401
+
+ACCOUNT_POLICY = """\
+version: 1
+name: acct
+resource: account
+rules:
+  - id: logging
+    title: Invocation logging is on
+    severity: high
+    require: {field: invocationLogging, exists: true}
+"""
+
+
+def test_scheduled_lambda_reads_account_settings_for_an_account_policy(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    (tmp_path / "bundle" / "policies" / "acct.yaml").write_text(ACCOUNT_POLICY, "utf-8")
+    seed_model("good")
+    handler = importlib.import_module("checker.aws_lambda").handler
+    capsys.readouterr()
+    # Logging is off in moto's account: the account rule fails, it is not skipped.
+    result = handler(sample("scheduled_event.json"), None)
+    capsys.readouterr()
+    assert lam.statuses(result) == {"good": "pass", "account 123456789012 us-east-1": "fail"}
+    assert result["summary"]["result"] == "fail"
+    # With logging on, the account passes: it was read.
+    boto3.client("bedrock", region_name="us-east-1").put_model_invocation_logging_configuration(
+        loggingConfig={"s3Config": {"bucketName": "logs"}})
+    result = handler(sample("scheduled_event.json"), None)
+    capsys.readouterr()
+    assert lam.statuses(result)["account 123456789012 us-east-1"] == "pass"
+
+
+def test_check_from_files_with_only_account_policies_is_an_error(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policy = tmp_path / "acct.yaml"
+    policy.write_text(ACCOUNT_POLICY, encoding="utf-8")
+    code, out, err = run_cli(["check", "-p", str(policy), "--from",
+                              str(ROOT / "examples" / "models")], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.strip().count("\n") == 0
+    assert "resource: account" in err and "--from" in err
+
+
+def test_check_from_files_with_model_and_account_policies_still_judges_models(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run_cli(["check", "-p", str(ROOT / "policies" / "account-baseline.yaml"),
+                              "-p", str(ROOT / "policies" / "baseline.yaml"), "--from",
+                              str(ROOT / "examples" / "models"), "-f", "json"], capsys)
+    data: dict[str, Any] = json.loads(out)
+    assert "account-rules-not-judged" in {w["code"] for w in data["warnings"]}
+    assert data["summary"]["not_evaluated"] < data["summary"]["models"]
+    assert code == 1
