@@ -66,10 +66,64 @@ def test_check_from_files_with_only_account_policies_is_an_error(
 
 def test_check_from_files_with_model_and_account_policies_still_judges_models(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, err = run_cli(["check", "-p", str(ROOT / "policies" / "account-baseline.yaml"),
+    code, out, _ = run_cli(["check", "-p", str(ROOT / "policies" / "account-baseline.yaml"),
                               "-p", str(ROOT / "policies" / "baseline.yaml"), "--from",
                               str(ROOT / "examples" / "models"), "-f", "json"], capsys)
     data: dict[str, Any] = json.loads(out)
     assert "account-rules-not-judged" in {w["code"] for w in data["warnings"]}
     assert data["summary"]["not_evaluated"] < data["summary"]["models"]
     assert code == 1
+
+
+
+FRAMEWORK_POLICY = """\
+version: 1
+name: p
+rules:
+  - id: data
+    compliance: {NIST-800-53-r5: [SC-28]}
+    require: {field: trainingDataConfig.s3Uri, glob: "s3://ok/*"}
+  - id: named
+    compliance: {ISO-27001-2022: [A.8.24]}
+    require: {field: modelName, exists: true}
+"""
+
+
+def _shard(capsys: pytest.CaptureFixture[str], tmp: Path, name: str, *extra: str) -> Path:
+    from tests.conftest import run_main
+    doc = tmp / f"{name}.json"
+    doc.write_text(json.dumps({
+        "modelArn": f"arn:aws:bedrock:us-east-1:111122223333:custom-model/{name}",
+        "modelName": name, "trainingDataConfig": {"s3Uri": "s3://ok/x"}}))
+    out = tmp / f"report-{name}.json"
+    result = run_main(capsys, "check", "-p", str(tmp / "p.yaml"), "--from", str(doc),
+                      "-f", "json", "-o", str(out), *extra)
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def test_merge_keeps_the_framework_of_its_shards(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path) -> None:
+    from tests.conftest import run_main
+    (tmp_path / "p.yaml").write_text(FRAMEWORK_POLICY)
+    a = _shard(capsys, tmp_path, "a", "--framework", "NIST-800-53-r5")
+    b = _shard(capsys, tmp_path, "b", "--framework", "NIST-800-53-r5")
+    assert json.loads(a.read_text())["framework"] == "NIST-800-53-r5"
+    result = run_main(capsys, "merge", str(a), str(b), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    merged = json.loads(result.output)
+    assert merged["framework"] == "NIST-800-53-r5"
+    assert merged["summary"]["rules"] == 1
+
+
+def test_merge_refuses_shards_of_other_frameworks(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    from tests.conftest import run_main
+    (tmp_path / "p.yaml").write_text(FRAMEWORK_POLICY.replace(
+        "compliance: {ISO-27001-2022: [A.8.24]}", "compliance: {NIST-800-53-r5: [SC-28]}"))
+    a = _shard(capsys, tmp_path, "a", "--framework", "NIST-800-53-r5")
+    b = _shard(capsys, tmp_path, "b")
+    result = run_main(capsys, "merge", str(a), str(b), "-f", "json")
+    assert result.exit_code == 2
+    assert result.output == ""
+    assert "--framework" in result.stderr and result.stderr.count("\n") == 1

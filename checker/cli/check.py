@@ -144,6 +144,9 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
                      rule_filters=RuleFilters(tuple(rules), tuple(skip_rules)))
     if framework is not None:
         report = replace(report, framework=framework)
+    if live.model_ids and not from_paths:
+        # Only these models were read: the report says so (publish archives nothing else).
+        report = replace(report, scanned=replace(report.scanned, models=tuple(live.model_ids)))
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:

@@ -98,7 +98,8 @@ def report_from_dict(data: Any, name: str) -> Report:
             scanned=Scanned(tuple(data["scanned"]["sources"]),
                             tuple(data["scanned"]["accounts"]),
                             tuple(data["scanned"]["regions"]),
-                            _organization(data["scanned"].get("organization"))),
+                            _organization(data["scanned"].get("organization")),
+                            tuple(data["scanned"].get("models") or ())),
             policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
                                       tuple(r for (pol, _), r in rules.items()
                                             if pol == p["name"]),
@@ -144,6 +145,9 @@ def _same_rules_and_values(reports: Sequence[Report]) -> None:
             raise UsageError(f"report {index} was filtered with other --rule/--skip-rule "
                              f"than report 1 ({_filters(report.rule_filters)} and "
                              f"{_filters(first.rule_filters)})")
+        if report.framework != first.framework:
+            raise UsageError(f"report {index} was limited to another --framework than report 1 "
+                             f"({report.framework or 'none'} and {first.framework or 'none'})")
         for policy in report.policies:
             values = dict(policy.variables)
             if values != want_values.get(policy.name, values):
@@ -265,7 +269,8 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
             sources=tuple(dict.fromkeys(s for r in reports for s in r.scanned.sources)),
             accounts=tuple(sorted({a for r in reports for a in r.scanned.accounts})),
             regions=tuple(sorted({g for r in reports for g in r.scanned.regions})),
-            organization=_merged_organization(reports)),
+            organization=_merged_organization(reports),
+            models=tuple(sorted({m for r in reports for m in r.scanned.models}))),
         policies=tuple(policies.values()),
         models=models,
         violations=violations,
@@ -275,4 +280,5 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
         summary=summarize(models, violations, waived, errors, len(policies), rules, fail_on),
         fail_on=fail_on,
         rule_filters=reports[0].rule_filters,
+        framework=reports[0].framework,
     )

@@ -38,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from checker import TOOL_NAME
 from checker.engine.merge import report_from_dict
-from checker.reports.asff import GENERATOR_FIELD, UNKNOWN, asff_findings, product_arn
+from checker.reports.asff import GENERATOR_FIELD, UNKNOWN, _Parts, asff_findings, product_arn
 from checker.results import Report
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.clients import (
@@ -111,10 +111,39 @@ def _complete_pairs(report: Report, found: Iterable[Pair]) -> set[Pair]:
             return set()  # cannot tell where: archive nothing anywhere
         incomplete.add((account, error.region))
     pairs = set(found)
-    if "aws" in report.scanned.sources and only is not None:
+    if reads_every_model(report) and only is not None:
         # One account read live: every region it read, including one whose models are gone.
         pairs |= {(only, region) for region in report.scanned.regions}
     return pairs - incomplete
+
+
+def reads_every_model(report: Report) -> bool:
+    """Whether the report read every model of its accounts and regions: live AWS only, not
+    limited to some models (``--model``). Model documents from files say nothing of the
+    account's other models."""
+    return set(report.scanned.sources) == {"aws"} and not report.scanned.models
+
+
+class _Leftovers:
+    """Which of the hub's active findings that the report does not hold may be archived: a
+    rule the report ran (any rule when no --rule, --skip-rule or --framework limited it) of
+    a model it judged (any model when it read every one)."""
+
+    def __init__(self, report: Report) -> None:
+        filters = report.rule_filters
+        self.rules = (None if not (filters.rule or filters.skip_rule or report.framework)
+                      else {r.qualified_id for p in report.policies for r in p.rules})
+        parts = _Parts()
+        self.models = (None if reads_every_model(report)
+                       else {parts.model(m.model)[4]["Id"] for m in report.models})
+
+    def may_archive(self, old: Mapping[str, Any]) -> bool:
+        if self.rules is not None and old.get("GeneratorId") not in self.rules:
+            return False
+        if self.models is None:
+            return True
+        resources = old.get("Resources") or [{}]
+        return isinstance(resources[0], dict) and resources[0].get("Id") in self.models
 
 
 class _Publisher:
@@ -297,6 +326,7 @@ def publish_report(
             continue
         by_pair.setdefault(pair, []).append(finding)
     complete = _complete_pairs(report, by_pair) if resolve_missing else set()
+    leftovers = _Leftovers(report)
     pairs = sorted(set(by_pair) | complete)
     publisher = _Publisher(session_factory, profile=profile, accounts=accounts,
                            role_session_name=role_session_name, max_attempts=max_attempts)
@@ -336,6 +366,8 @@ def publish_report(
             (to_archive if finding["RecordState"] == "ARCHIVED" else to_send).append(finding)
         if pair in complete:
             for old in existing.values():
+                if not leftovers.may_archive(old):
+                    continue  # a model or rule this report did not judge
                 to_archive.append({**old, "RecordState": "ARCHIVED",
                                    "UpdatedAt": report.generated_at})
         imported += publisher.send(hub, pair, to_send)
