@@ -127,3 +127,25 @@ def test_merge_refuses_shards_of_other_frameworks(capsys: pytest.CaptureFixture[
     assert result.exit_code == 2
     assert result.output == ""
     assert "--framework" in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d["violations"][0].update(severity="bogus"), "severity 'bogus'"),
+    (lambda d: d["policies"][0]["rules"][0].update(severity=3), "severity 3"),
+    (lambda d: d.update(fail_on="bogus"), "severity 'bogus'"),
+    (lambda d: d["scanned"].update(models="abc"), "scanned.models 'abc'"),
+])
+def test_a_report_with_a_bad_severity_or_gate_is_a_one_line_input_error(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, change: Any, expected: str) -> None:
+    code, out, _ = run_cli(["check", "-p", str(ROOT / "policies" / "baseline.yaml"), "--from",
+                            str(ROOT / "examples" / "models"), "-f", "json"], capsys)
+    assert code == 1
+    data = json.loads(out)
+    change(data)
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(data))
+    for command in (["merge", str(report), "-f", "json"], ["publish", str(report)]):
+        code, out, err = run_cli(command, capsys)
+        assert (code, out) == (2, ""), err
+        assert err.count("\n") == 1
+        assert f"{report}: malformed bedrock-drift JSON report" in err and expected in err

@@ -32,12 +32,25 @@ from checker.results import (
 from checker.values import compile_globs, parse_day
 
 
+def _severity(value: Any) -> str:
+    """A severity read back; ValueError (a malformed report) for anything else."""
+    if value not in SEVERITIES:
+        raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
+    return str(value)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"scanned.models {value!r} is not a list of names")
+    return tuple(value)
+
+
 def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
     infos: dict[tuple[str, str], RuleInfo] = {}
     for policy in policies:
         for rule in policy.get("rules", []):
             infos[(policy["name"], rule["id"])] = RuleInfo(
-                policy=policy["name"], id=rule["id"], severity=rule["severity"],
+                policy=policy["name"], id=rule["id"], severity=_severity(rule["severity"]),
                 title=rule.get("title") or rule["id"], labels=tuple(rule.get("labels", [])),
                 kind=rule.get("kind", "require"), file=policy.get("file", ""),
                 line=int(rule.get("line", 1)), remediation=rule.get("remediation"),
@@ -52,7 +65,8 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
 def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo]) -> Finding:
     key = (data["policy"], data["rule"])
     rule = rules.get(key) or RuleInfo(
-        policy=data["policy"], id=data["rule"], severity=data["severity"], title=data["title"],
+        policy=data["policy"], id=data["rule"], severity=_severity(data["severity"]),
+        title=data["title"],
         labels=tuple(data.get("labels", [])), kind="require", file="", line=1)
     if data.get("remediation") and not rule.remediation:
         rule = RuleInfo(**{**rule.__dict__, "remediation": data["remediation"]})
@@ -65,7 +79,7 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
                    expected=data.get("expected"), actual=data.get("actual"),
                    message=data.get("message", ""), waiver=waiver,
                    known=bool(data.get("known", False)),
-                   severity=str(data.get("severity") or rule.severity),
+                   severity=_severity(data.get("severity") or rule.severity),
                    exposure=data.get("exposure") if data.get("exposure") in EXPOSURES else None)
 
 
@@ -99,7 +113,7 @@ def report_from_dict(data: Any, name: str) -> Report:
                             tuple(data["scanned"]["accounts"]),
                             tuple(data["scanned"]["regions"]),
                             _organization(data["scanned"].get("organization")),
-                            tuple(data["scanned"].get("models") or ())),
+                            _names(data["scanned"].get("models", []))),
             policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
                                       tuple(r for (pol, _), r in rules.items()
                                             if pol == p["name"]),
@@ -115,7 +129,7 @@ def report_from_dict(data: Any, name: str) -> Report:
                                      rule=e.get("rule"), account_id=e.get("account_id"))
                          for e in data["errors"]),
             summary=summarize(models, (), (), (), 0, 0, "info"),
-            fail_on=data.get("fail_on", "info"),
+            fail_on=_severity(data.get("fail_on", "info")),
             rule_filters=RuleFilters(
                 tuple((data.get("rule_filters") or {}).get("rule", ())),
                 tuple((data.get("rule_filters") or {}).get("skip_rule", ()))),
