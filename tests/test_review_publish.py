@@ -110,3 +110,63 @@ def test_publish_of_a_report_of_files_archives_no_model_it_does_not_hold(hub: No
     state = _hub_state()
     assert state[("model-b", B)] == ("FAILED", "ACTIVE")
     assert state[("model-a", K)] == ("PASSED", "ARCHIVED")
+
+
+class CyclingHub:
+    """A hub whose GetFindings pages name each other's tokens forever."""
+
+    def __init__(self) -> None:
+        from tests.test_publish import FakeHub
+        self.inner = FakeHub()
+        self.meta = self.inner.meta
+        self.pages = 0
+
+    def get_findings(self, **params: Any) -> dict[str, Any]:
+        self.pages += 1
+        if self.pages > 50:
+            raise AssertionError("publish kept paging a listing that never ends")
+        return {"Findings": [], "NextToken": "t2" if params.get("NextToken") == "t1" else "t1"}
+
+    def batch_import_findings(self, Findings: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.inner.batch_import_findings(Findings)
+
+    def get_caller_identity(self) -> dict[str, str]:
+        return self.inner.get_caller_identity()
+
+
+def test_a_get_findings_listing_that_never_ends_is_an_error_of_its_pair() -> None:
+    from checker.publish import publish_report
+    from tests.test_publish import FakeSession, many_failures
+    hub = CyclingHub()
+    result = publish_report(many_failures(2), lambda _: FakeSession(hub))  # type: ignore[arg-type]
+    assert hub.pages <= 3
+    assert result.exit_code == 2
+    (error,) = result.errors
+    assert "GetFindings" in error.message and "never end" in error.message
+    assert result.imported == 0
+
+
+def test_a_hub_answer_that_is_not_get_findings_shape_is_an_error_not_a_traceback(
+        hub: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GetFindings answering a list of strings where findings belong (a broken proxy, say)."""
+    from botocore.awsrequest import AWSResponse
+
+    from checker.publish import publish_report
+    from tests.test_aws_fetch import _Body
+    from tests.test_publish import FIRST, ROLE, factory, make_report
+
+    def session(profile: str | None) -> Any:
+        made = factory(profile)
+
+        def forge(request: Any, **_: Any) -> AWSResponse | None:
+            if request.url.endswith("/findings"):
+                return AWSResponse(request.url, 200, {"Content-Type": "application/json"},
+                                   _Body(b'{"Findings": ["not a finding"]}'))
+            return None
+        made.events.register("before-send.securityhub.GetFindings", forge)
+        return made
+
+    result = publish_report(make_report(FIRST), session, accounts=[ROLE])
+    assert result.exit_code == 2
+    (error,) = result.errors
+    assert "GetFindings" in error.message and "Findings" in error.message

@@ -48,6 +48,8 @@ from checker.sources.aws.clients import (
     resend_throttled,
 )
 from checker.sources.aws.errors import error_code, one_line
+from checker.sources.aws.paging import list_pages
+from checker.sources.aws.responses import check_response
 
 MAX_BATCH = 100
 MAX_BATCH_BYTES = 6 * 1024 * 1024
@@ -169,6 +171,9 @@ class _Publisher:
         client = session.client(service, region_name=region, config=self.config,
                                 **credentials)
         client.meta.events.register("needs-retry", resend_throttled(self.max_attempts))
+        # Answers checked against botocore's shape, as every client of a read: a body that
+        # is not one is the request's error, never a traceback.
+        client.meta.events.register("before-parse", check_response)
         calls = self.calls
 
         def count(model: Any, **_: Any) -> None:
@@ -237,12 +242,10 @@ class _Publisher:
             "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
         }
         found: dict[str, dict[str, Any]] = {}
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"Filters": filters, "MaxResults": 100}
-            if token:
-                params["NextToken"] = token
-            page = hub.get_findings(**params)
+        # Each token once and a bound on pages: a hub whose tokens cycle is an error of
+        # the pair, never a publish that pages forever.
+        for page in list_pages(hub, "get_findings", token_key="NextToken",
+                               size_key="MaxResults", page_size=100, Filters=filters):
             for finding in page.get("Findings", []):
                 if (finding.get("ProductArn") == arn
                         and finding.get("AwsAccountId") == pair[0]
@@ -250,9 +253,7 @@ class _Publisher:
                         == TOOL_NAME
                         and finding.get("RecordState", "ACTIVE") == "ACTIVE"):
                     found[finding["Id"]] = finding
-            token = page.get("NextToken")
-            if not token:
-                return found
+        return found
 
     def send(self, hub: Any, pair: Pair, findings: list[dict[str, Any]]) -> int:
         """Import ``findings`` in batches within Security Hub's limits; how many took."""
