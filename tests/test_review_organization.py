@@ -23,7 +23,7 @@ MEMBER = "444455556666"
 class StubbedSession:
     region_name = "us-east-1"
 
-    def __init__(self, accounts: list[dict[str, Any]]) -> None:
+    def __init__(self, accounts: list[dict[str, Any]] | None) -> None:
         plain = boto3.session.Session(region_name="us-east-1", aws_access_key_id="k",
                                       aws_secret_access_key="s")
         self.sts = plain.client("sts", region_name="us-east-1")
@@ -32,9 +32,10 @@ class StubbedSession:
         sts.add_response("get_caller_identity", {
             "Account": CALLER, "Arn": f"arn:aws:iam::{CALLER}:user/ci", "UserId": "AIDA"})
         sts.activate()
-        orgs = Stubber(self.orgs)
-        orgs.add_response("list_accounts", {"Accounts": accounts}, {"MaxResults": 20})
-        orgs.activate()
+        if accounts is not None:
+            orgs = Stubber(self.orgs)
+            orgs.add_response("list_accounts", {"Accounts": accounts}, {"MaxResults": 20})
+            orgs.activate()
 
     def client(self, service: str, **_: Any) -> Any:
         return self.sts if service == "sts" else self.orgs
@@ -73,3 +74,31 @@ def test_an_account_in_scope_not_read_and_named_by_no_error_is_an_error() -> Non
     assert result.organization is not None
     assert result.organization.failed == (MEMBER,)
     assert [(e.code, e.account_id) for e in result.errors] == [("AccountNotRead", MEMBER)]
+
+
+class OuSession(StubbedSession):
+    def __init__(self, by_ou: dict[str, list[dict[str, Any]]]) -> None:
+        super().__init__(None)
+        orgs = Stubber(self.orgs)
+        for ou, accounts in by_ou.items():
+            orgs.add_response("list_accounts_for_parent", {"Accounts": accounts},
+                              {"ParentId": ou, "MaxResults": 20})
+            orgs.add_response("list_organizational_units_for_parent",
+                              {"OrganizationalUnits": []}, {"ParentId": ou, "MaxResults": 20})
+        orgs.activate()
+
+
+def test_an_ou_with_no_account_is_said_when_another_ou_has_some() -> None:
+    full, empty = "ou-abcd-11111111", "ou-abcd-22222222"
+    found = discover_accounts(OuSession({full: [account(MEMBER)], empty: []}),
+                              role_name="audit", ous=[full, empty])
+    assert found.in_scope == (MEMBER,)
+    assert [(w.code, w.message) for w in found.warnings] == [
+        ("ou-empty", f"--ou {empty}: no account is under this organizational unit (nor under "
+                     "its child OUs): nothing read there")]
+
+
+def test_every_ou_empty_is_an_error() -> None:
+    with pytest.raises(SourceError, match="listed no account under"):
+        discover_accounts(OuSession({"ou-abcd-11111111": []}), role_name="audit",
+                          ous=["ou-abcd-11111111"])

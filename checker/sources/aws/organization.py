@@ -89,7 +89,15 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
     caller, partition = _caller(session, config)
     client = _client(session, "organizations", HOME_REGION.get(partition, "us-east-1"), config)
     ous = tuple(dict.fromkeys(ous))
-    listed = list(_accounts_under(client, ous) if ous else _all_accounts(client))
+    listed: list[dict[str, Any]] = []
+    empty: list[str] = []  # --ou values under which no account is, recursively
+    for ou in ous:
+        under = list(_accounts_under(client, [ou]))
+        listed.extend(under)
+        if not under:
+            empty.append(ou)
+    if not ous:
+        listed = list(_all_accounts(client))
     if not listed:
         where = f"under {', '.join(ous)}" if ous else "in the organization"
         raise SourceError(f"AWS Organizations listed no account {where}: nothing to read "
@@ -97,7 +105,9 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
     org_id = next((m.group(1) for a in listed if (m := ORG_ID.search(str(a.get("Arn", ""))))),
                   None)
     excluded = set(exclude)
-    warnings: list[ReportWarning] = []
+    warnings = [ReportWarning("ou-empty", f"--ou {ou}: no account is under this organizational "
+                                          "unit (nor under its child OUs): nothing read there")
+                for ou in empty]
     specs: list[AccountSpec] = []
     in_scope: list[str] = []
     skipped: list[str] = []
