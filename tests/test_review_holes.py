@@ -149,3 +149,20 @@ def test_a_report_with_a_bad_severity_or_gate_is_a_one_line_input_error(
         assert (code, out) == (2, ""), err
         assert err.count("\n") == 1
         assert f"{report}: malformed bedrock-drift JSON report" in err and expected in err
+
+
+def test_a_model_event_with_account_policies_only_is_ignored_not_passed(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle" / "policies"
+    (bundle / "test.yaml").unlink()
+    (bundle / "acct.yaml").write_text(ACCOUNT_POLICY, "utf-8")
+    arn = seed_model("good")
+    event = lam.sample("job_state_change.json")
+    event["detail"].update(jobStatus="Completed", outputModelArn=arn)
+    handler = importlib.import_module("checker.aws_lambda").handler
+    capsys.readouterr()
+    result = handler(event, None)
+    log = json.loads(capsys.readouterr().out)
+    assert result["result"] == "ignored" and log["result"] == "ignored"
+    assert "resource: account" in result["note"]

@@ -137,6 +137,12 @@ def judged_source(event: events.Event, policies: Sequence[Policy], config: Confi
         if config.include_jobs:
             source = _with_jobs(source, session_factory, needs)
         return Outcome(source)
+    if all(p.resource == "account" for p in policies):
+        # An event is about one model; account settings are read on schedule only. Judged
+        # by no rule, it would look like a pass.
+        return Outcome(None, "every configured policy is resource: account: a model event is "
+                             "judged by none of them (account settings are judged by the "
+                             "scheduled runs)")
     if isinstance(event, events.JobStateChange):
         return _job_event(event, config, session_factory, needs)
     return _api_call(event, config, session_factory, needs)
