@@ -166,3 +166,30 @@ def test_a_model_event_with_account_policies_only_is_ignored_not_passed(
     log = json.loads(capsys.readouterr().out)
     assert result["result"] == "ignored" and log["result"] == "ignored"
     assert "resource: account" in result["note"]
+
+
+def test_scheduled_lambda_with_jobs_keeps_the_account_settings(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    (tmp_path / "bundle" / "policies" / "acct.yaml").write_text(ACCOUNT_POLICY, "utf-8")
+    monkeypatch.setenv("BEDROCK_DRIFT_INCLUDE_JOBS", "true")
+    seed_model("good")
+    handler = importlib.import_module("checker.aws_lambda").handler
+    capsys.readouterr()
+    result = handler(sample("scheduled_event.json"), None)
+    capsys.readouterr()
+    assert lam.statuses(result) == {"good": "pass", "account 123456789012 us-east-1": "fail"}
+
+
+def test_check_include_jobs_keeps_the_account_settings(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policy = tmp_path / "acct.yaml"
+    policy.write_text(ACCOUNT_POLICY, encoding="utf-8")
+    seed_model("good")
+    code, out, err = run_cli(["check", "-p", str(policy), "--region", "us-east-1",
+                              "--include-jobs", "-f", "json"], capsys)
+    data = json.loads(out)
+    assert [(m["model_name"], m["result"]) for m in data["models"]] == [
+        ("good", "not_applicable"), ("account 123456789012 us-east-1", "fail")], err
+    assert "account-rules-not-judged" not in {w["code"] for w in data["warnings"]}
+    assert code == 1

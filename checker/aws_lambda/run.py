@@ -154,10 +154,10 @@ def _with_jobs(source: SourceResult, session_factory: SessionFactory,
                          if isinstance(arn := m.document.get("modelArn"), str))
     found = jobs.fetch_live_jobs(session_factory, profile=None, regions=source.regions,
                                  needs=needs, skip_models=existing)
-    return SourceResult(models=(*source.models, *found.models),
-                        errors=(*source.errors, *found.errors), sources=source.sources,
-                        accounts=tuple(sorted({*source.accounts, *found.accounts})),
-                        regions=source.regions, warnings=source.warnings)
+    # Everything else the read found (the account settings, say) is kept.
+    return replace(source, models=(*source.models, *found.models),
+                   errors=(*source.errors, *found.errors),
+                   accounts=tuple(sorted({*source.accounts, *found.accounts})))
 
 
 def _job_event(event: events.JobStateChange, config: Config, session_factory: SessionFactory,
