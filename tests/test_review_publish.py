@@ -170,3 +170,22 @@ def test_a_hub_answer_that_is_not_get_findings_shape_is_an_error_not_a_traceback
     assert result.exit_code == 2
     (error,) = result.errors
     assert "GetFindings" in error.message and "Findings" in error.message
+
+
+def test_publish_of_other_policies_archives_no_finding_of_a_policy_it_did_not_load(
+        hub: None) -> None:
+    """Two publishers with other policy sets in one account: neither resolves the other's."""
+    from dataclasses import replace
+
+    from tests import report_fixtures as fx
+    from tests.test_publish import A_, P
+    first, _ = _two_models_report()
+    _publish_moto(first)
+    tags = fx.TAGS.qualified_id
+    other = replace(fx.build_report(rules=(fx.TAGS,), models={A_: {tags: P}}),
+                    generated_at="2026-12-01T08:00:00Z")
+    result = _publish_moto(other)
+    state = _hub_state()
+    assert state[("model-a", K)] == ("FAILED", "ACTIVE")
+    assert state[("model-b", B)] == ("FAILED", "ACTIVE")
+    assert result.archived == 0

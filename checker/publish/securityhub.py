@@ -127,11 +127,13 @@ def reads_every_model(report: Report) -> bool:
 
 
 class _Leftovers:
-    """Which of the hub's active findings that the report does not hold may be archived: a
-    rule the report ran (any rule when no --rule, --skip-rule or --framework limited it) of
-    a model it judged (any model when it read every one)."""
+    """Which of the hub's active findings that the report does not hold may be archived: of
+    a policy the report loaded (another run, with other policies, may own the rest), a rule
+    it ran (any rule of those policies when no --rule, --skip-rule or --framework limited
+    it), a model it judged (any model when it read every one)."""
 
     def __init__(self, report: Report) -> None:
+        self.policies = {p.name for p in report.policies}
         filters = report.rule_filters
         self.rules = (None if not (filters.rule or filters.skip_rule or report.framework)
                       else {r.qualified_id for p in report.policies for r in p.rules})
@@ -140,6 +142,10 @@ class _Leftovers:
                        else {parts.model(m.model)[4]["Id"] for m in report.models})
 
     def may_archive(self, old: Mapping[str, Any]) -> bool:
+        fields = old.get("ProductFields")
+        policy = fields.get(f"{TOOL_NAME}/Policy") if isinstance(fields, dict) else None
+        if policy not in self.policies:
+            return False
         if self.rules is not None and old.get("GeneratorId") not in self.rules:
             return False
         if self.models is None:
