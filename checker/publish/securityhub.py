@@ -14,7 +14,9 @@ For each account and region the report's findings are in:
    pass the hub never saw is not sent at all), and the hub's active findings that the
    report no longer holds (a model deleted, a rule removed) are archived, but only in an
    account and region the report read completely: a region that could not be listed, or a
-   model that could not be read, archives nothing there. Without it, passes are imported
+   model that could not be read, archives nothing there; and only what the report could
+   have judged (see ``_Leftovers``): a policy it loaded, a rule it ran, a model of a read
+   that read them all. Without it, passes are imported
    as active ``PASSED`` findings, as the ASFF report has them, and nothing is archived.
 4. ``BatchImportFindings`` takes batches of at most 100 findings and 6 MB (a finding over
    240 KB is an error, not sent). Throttling is retried (adaptive mode, then past the retry
