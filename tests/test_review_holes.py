@@ -193,3 +193,22 @@ def test_check_include_jobs_keeps_the_account_settings(
         ("good", "not_applicable"), ("account 123456789012 us-east-1", "fail")], err
     assert "account-rules-not-judged" not in {w["code"] for w in data["warnings"]}
     assert code == 1
+
+
+@pytest.mark.parametrize("errored", [True, "true", None])
+def test_an_errored_terraform_plan_is_an_error_not_judged(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, errored: Any) -> None:
+    plan = json.loads((ROOT / "tests" / "data" / "terraform" / "plan-provider-example.json")
+                      .read_text())
+    plan["errored"] = errored
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    code, out, err = run_cli(["check", "-p", str(ROOT / "policies" / "baseline.yaml"),
+                              "--from", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and f"{path}: the plan errored" in err
+    plan["errored"] = False
+    path.write_text(json.dumps(plan))
+    code, _, err = run_cli(["check", "-p", str(ROOT / "policies" / "baseline.yaml"),
+                            "--from", str(path)], capsys)
+    assert code in (0, 1), err
