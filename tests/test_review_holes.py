@@ -212,3 +212,17 @@ def test_an_errored_terraform_plan_is_an_error_not_judged(
     code, _, err = run_cli(["check", "-p", str(ROOT / "policies" / "baseline.yaml"),
                             "--from", str(path)], capsys)
     assert code in (0, 1), err
+
+
+@pytest.mark.parametrize("version", ["2.0", 1, None, "10.1"])
+def test_a_plan_of_another_major_format_version_is_refused(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, version: Any) -> None:
+    plan = json.loads((ROOT / "tests" / "data" / "terraform" / "plan-provider-example.json")
+                      .read_text())
+    plan["format_version"] = version
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    code, out, err = run_cli(["check", "-p", str(ROOT / "policies" / "baseline.yaml"),
+                              "--from", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "format_version" in err and str(path) in err

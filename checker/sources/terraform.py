@@ -270,6 +270,11 @@ def plan_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
 
     Deleted, unchanged and data-source entries are skipped; so are deposed objects.
     """
+    version = data.get("format_version")
+    if not isinstance(version, str) or version.split(".")[0] != "1":
+        # Terraform's own rule for its JSON format: reject an unsupported major version.
+        raise InputError(f"{file}: Terraform JSON format_version {version!r} is not supported "
+                         "(1.x is read)")
     if data.get("errored") is not False and "errored" in data:
         # Terraform 1.5+ saves the plan of a failed `terraform plan` too, marked errored: it
         # holds what was planned before the error, not everything that will exist.
