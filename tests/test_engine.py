@@ -190,3 +190,28 @@ def test_waiver_of_a_rule_that_did_not_run_is_not_stale() -> None:
 
 def test_no_stale_waiver_when_no_model_was_read() -> None:
     assert judge(policy(waivers=[waiver(models=["nothing-*"])])).warnings == ()
+
+
+def test_rules_not_judged_for_want_of_fetched_keys_are_summed_up_in_a_warning() -> None:
+    """A document without the keys a live run adds: each rule that reads one is an error,
+    and one warning says why and what to do, naming the policy."""
+    from checker.engine.evaluate import evaluate
+    from checker.results import ModelInput, Scanned
+    from tests.conftest import FIXED_NOW, policy_from
+
+    policy = policy_from({"version": 1, "name": "live-only", "rules": [
+        {"id": "served", "require": {"field": "served", "equals": False}},
+        {"id": "tagged", "require": {"field": "tags.team", "exists": True}},
+        {"id": "named", "require": {"field": "modelName", "exists": True}}]})
+    doc = {"modelArn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/m", "modelName": "m"}
+    report = evaluate([policy], [ModelInput(document=doc, origin="file")],
+                      scanned=Scanned(("file",), (), ()), now=FIXED_NOW)
+    assert sorted(e.code for e in report.errors) == ["NotFetched", "NotFetched"]
+    [warning] = [w for w in report.warnings if w.code == "keys-not-fetched"]
+    assert warning.message.startswith("2 results were not judged because the documents lack "
+                                      "keys a live run fetches (policies: live-only)")
+    with_keys = evaluate([policy], [ModelInput(document={**doc, "served": False,
+                                                         "tags": {"team": "ml"}},
+                                               origin="file")],
+                         scanned=Scanned(("file",), (), ()), now=FIXED_NOW)
+    assert with_keys.errors == () and with_keys.warnings == ()

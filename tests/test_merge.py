@@ -86,6 +86,25 @@ def test_merge_refuses_the_same_model_twice(tmp_path: Path,
     assert "model 'prod-summarizer' is in more than one report" in err
 
 
+def test_one_report_may_hold_two_planned_models_of_one_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/planned holds a job request and a Terraform plan that both name
+    'support-summarizer': one run judged both, so its report merges; twice, it does not."""
+    report = tmp_path / "planned.json"
+    code, _, err = run_cli(["check", "--from", str(ROOT / "examples" / "planned"), "-p",
+                            BASELINE, "-f", "json", "-o", str(report)], capsys)
+    assert code == 2, err  # the plan's values unknown until apply are errors
+    names = [m["model_name"] for m in json.loads(report.read_text())["models"]]
+    assert names.count("support-summarizer") == 2
+    code, out, err = run_cli(["merge", str(report), "-f", "json"], capsys)
+    assert code == 2, err
+    merged = json.loads(out)
+    assert [m["model_name"] for m in merged["models"]] == names
+    assert merged["summary"] == json.loads(report.read_text())["summary"]
+    code, _, err = run_cli(["merge", str(report), str(report)], capsys)
+    assert code == 2 and "is in more than one report" in err
+
+
 def test_merge_keeps_a_stale_waiver_only_when_every_shard_says_so(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # research-llama-ft uses the learning-rate waiver; prod-summarizer's shard does not.

@@ -9,7 +9,7 @@ import pytest
 
 from checker.checks import CHECKS
 from checker.engine.evaluate import evaluate
-from checker.lang.conditions import OPERATORS
+from checker.lang.operators import OPERATORS
 from checker.policy.loader import load_policy_text
 from checker.policy.ruledocs import (
     KIND_SAMPLES,

@@ -16,7 +16,7 @@ from checker.lang.variables import (
 )
 from checker.policy.loader import Policy, load_policy_text
 from checker.results import Status
-from tests.conftest import judge, run_main
+from tests.conftest import ROOT, judge, run_cli, run_main
 
 VALUES = {"account": "111122223333", "bucket": "ml-data", "rate": 0.0001, "strict": True,
           "keys": ["arn:aws:kms:*:1:key/*", "arn:aws:kms:*:2:key/*"], "unset": None,
@@ -290,3 +290,22 @@ def test_permissions_takes_variables(tmp_path: Path, capsys: pytest.CaptureFixtu
     given = run_main(capsys, "permissions", "-p", str(policy), "--var", "tag=owner")
     assert given.exit_code == 0
     assert "bedrock:ListTagsForResource" in given.output
+
+
+def test_the_commands_examples_vars_yaml_prints_work(capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/vars.yaml tells users to run three commands with it: each works as printed
+    (validate and test pass; check judges the examples without an input error)."""
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "examples" / "vars.yaml").read_text(encoding="utf-8")
+    commands = [line.lstrip("# ").split() for line in text.splitlines()
+                if line.lstrip("# ").startswith("bedrock-drift ")]
+    assert [c[1] for c in commands] == ["check", "validate", "test"]
+    for command in commands:
+        code, out, err = run_cli(command[1:], capsys)
+        assert "Traceback" not in err and "internal error" not in err
+        if command[1] == "check":
+            # examples/models hold real violations; the live-only context rules are errors.
+            assert code in (1, 2) and "Result:" in out, err
+        else:
+            assert code == 0, out + err

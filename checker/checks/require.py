@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.checks.base import PASSED, Check, CheckKind, Outcome, failed
-from checker.lang.conditions import OPERATORS, Condition, compile_condition
+from checker.lang.conditions import Condition, compile_condition
 from checker.lang.context import LoadContext
+from checker.lang.operators import OPERATORS
 
 
 class RequireCheck(Check):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from checker.documents import FETCH_HINTS
-from checker.lang.fields import imported_model_fields
+from checker.lang.shapes import imported_model_fields
 from checker.lang.unknowns import Path, judge_unknowns, show_paths, tracked
 from checker.policy.loader import Rule
 from checker.results import ModelInput, ModelRef, ReportError

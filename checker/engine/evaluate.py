@@ -299,6 +299,21 @@ class _Judge:
         return warnings
 
 
+def _keys_not_fetched(errors: Sequence[ReportError]) -> list[ReportWarning]:
+    """One warning that sums up the ``NotFetched`` errors: documents from files lack keys only
+    a live run fetches, so the rules that read them were not judged (and say so, exit 2)."""
+    missing = [e for e in errors if e.code == "NotFetched"]
+    if not missing:
+        return []
+    policies = sorted({e.rule.split("/")[0] for e in missing if e.rule})
+    return [ReportWarning(
+        "keys-not-fetched",
+        f"{len(missing)} results were not judged because the documents lack keys a live run "
+        f"fetches (policies: {', '.join(policies)}): read the models from AWS, add the keys "
+        "to the documents, or judge documents and plans with policies that need no such key "
+        "(bedrock-drift validate FILE says what a policy fetches)")]
+
+
 def _accounts_not_judged(policies: Sequence[Policy],
                          models: Sequence[ModelResult]) -> list[ReportWarning]:
     """A warning for each account policy when no account document was judged (model
@@ -379,7 +394,7 @@ def evaluate(
     judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
     warnings = (*extra_warnings, *judge.warnings, *_accounts_not_judged(policies, models),
-                *judge.waiver_warnings(len(models)))
+                *_keys_not_fetched(judge.errors), *judge.waiver_warnings(len(models)))
     rules = sum(len(p.rules) for p in policies)
     summary = summarize(models, judge.violations, judge.waived, errors, len(policies), rules,
                         fail_on)

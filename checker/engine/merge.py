@@ -261,14 +261,16 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
         fail_on = gates.pop()
     assert fail_on in SEVERITIES
     models = tuple(m for r in reports for m in r.models)
-    seen: set[str] = set()
-    for model in models:
-        key = model.model.fingerprint_key
-        if key in seen:
-            raise InputError(f"model {model.model.display_name!r} is in more than one report: "
-                             "merge combines shards that each read different models (the same "
-                             "report given twice?)")
-        seen.add(key)
+    # A model in two reports is an error; within one report, two planned models may share a
+    # name (a job request and a Terraform plan of one model, say): that run judged both.
+    owner: dict[str, int] = {}
+    for index, report in enumerate(reports):
+        for model in report.models:
+            key = model.model.fingerprint_key
+            if owner.setdefault(key, index) != index:
+                raise InputError(f"model {model.model.display_name!r} is in more than one "
+                                 "report: merge combines shards that each read different "
+                                 "models (the same report given twice?)")
     violations = missing_over_all(models, [v for r in reports for v in r.violations])
     waived = missing_over_all(models, [w for r in reports for w in r.waived])
     errors = tuple(e for r in reports for e in r.errors)

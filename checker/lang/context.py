@@ -11,11 +11,11 @@ from checker.errors import Problem
 from checker.lang.fields import (
     FieldPath,
     PathSyntaxError,
-    Shape,
     check_path,
     enrichments_of,
     parse_path,
 )
+from checker.lang.shapes import Shape
 from checker.lang.yaml import Located, Path
 
 
@@ -76,7 +76,8 @@ class LoadContext:
         return parsed
 
 
-def type_name(value: Any) -> str:
+def type_name(value: Any, *, mapping: str = "a mapping") -> str:
+    """What a value is, in words: YAML says mapping, JSON answers say ``mapping="an object"``."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -88,5 +89,5 @@ def type_name(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
-        return "a mapping"
+        return mapping
     return type(value).__name__

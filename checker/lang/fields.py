@@ -11,10 +11,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from checker.documents import ENRICHMENT_KEYS, POSTURE_KEYS
+from checker.lang.shapes import (
+    DEPLOYMENT_DETAIL_FIELDS,
+    LEAF,
+    Shape,
+    known_paths,
+    model_shape,
+)
 
 
 class PathSyntaxError(ValueError):
@@ -174,170 +180,6 @@ def compile_resolver(path: FieldPath) -> Resolver:
 
 # --- the catalogue of real field paths -------------------------------------------------------
 
-@dataclass(frozen=True)
-class Shape:
-    """A node of the field catalogue: a structure (members), a list, a map (free keys) or a leaf."""
-
-    type: str  # structure | list | map | leaf
-    members: Mapping[str, Shape] | None = None
-    item: Shape | None = None
-    scalar: str | None = None  # a leaf's botocore type (string, integer, ...); None: any
-
-    def child(self, key: str) -> Shape | None:
-        if self.type == "structure" and self.members is not None:
-            return self.members.get(key)
-        if self.type == "map":
-            return self.item
-        return None
-
-
-_LEAF = Shape("leaf")
-_FREE = Shape("map", item=_LEAF)
-
-
-def _from_botocore(shape: Any, depth: int = 0) -> Shape:
-    if depth > 20:
-        return _LEAF
-    if shape.type_name == "structure":
-        return Shape("structure", members={k: _from_botocore(v, depth + 1)
-                                           for k, v in shape.members.items()})
-    if shape.type_name == "list":
-        return Shape("list", item=_from_botocore(shape.member, depth + 1))
-    if shape.type_name == "map":
-        return Shape("map", item=_from_botocore(shape.value, depth + 1))
-    return Shape("leaf", scalar=shape.type_name)
-
-
-@cache
-def _service_model(service: str) -> Any:
-    # botocore's loader reads the service model from its data files; no client, no network.
-    # Parsed once per service: the Bedrock model alone takes some 25 ms to load.
-    from botocore.loaders import create_loader
-    from botocore.model import ServiceModel
-
-    return ServiceModel(create_loader().load_service_model(service, "service-2"), service)
-
-
-@cache
-def _output_shape(service: str, operation: str) -> Shape:
-    return _from_botocore(_service_model(service).operation_model(operation).output_shape)
-
-
-def job_shape() -> Shape:
-    """What a rule sees under ``job``: the GetModelCustomizationJob response."""
-    return _output_shape("bedrock", "GetModelCustomizationJob")
-
-
-@cache
-def kms_key_shape() -> Shape:
-    """What a rule sees under ``kmsKey``: KMS DescribeKey's KeyMetadata plus ``aliases``."""
-    metadata = _output_shape("kms", "DescribeKey").child("KeyMetadata")
-    assert metadata is not None and metadata.members is not None
-    return Shape("structure", members={**metadata.members,
-                                       "aliases": Shape("list", item=_LEAF)})
-
-
-def _item(service: str, operation: str, member: str) -> Shape:
-    """The element shape of the list ``member`` of an operation's output."""
-    listed = _output_shape(service, operation).child(member)
-    assert listed is not None and listed.item is not None
-    return listed.item
-
-
-@cache
-def deployment_shape() -> Shape:
-    """One element of ``deployments``: a ListCustomModelDeployments summary, plus the
-    GetCustomModelDeployment fields the summary lacks (``updateDetails``, ...)."""
-    summary = _item("bedrock", "ListCustomModelDeployments", "modelDeploymentSummaries")
-    detail = _output_shape("bedrock", "GetCustomModelDeployment")
-    assert summary.members is not None and detail.members is not None
-    return Shape("structure", members={**detail.members, **summary.members})
-
-
-# Fields of a deployment only GetCustomModelDeployment returns.
-DEPLOYMENT_DETAIL_FIELDS = ("description", "updateDetails", "modelDeploymentName")
-
-
-@cache
-def context_shapes() -> dict[str, Shape]:
-    """What a rule sees under each key of a model's surroundings."""
-    return {
-        "deployments": Shape("list", item=deployment_shape()),
-        "throughputs": Shape("list", item=_item("bedrock", "ListProvisionedModelThroughputs",
-                                                "provisionedModelSummaries")),
-        "served": Shape("leaf", scalar="boolean"),
-        "copyJob": _item("bedrock", "ListModelCopyJobs", "modelCopyJobSummaries"),
-        "importJob": _output_shape("bedrock", "GetModelImportJob"),
-        "baseModel": _output_shape("bedrock", "GetFoundationModel").child("modelDetails")
-        or _LEAF,
-    }
-
-
-@cache
-def model_shape() -> Shape:
-    """The shape of a model document: GetCustomModel's output (and GetImportedModel's) plus
-    the engine's added keys."""
-    base = _output_shape("bedrock", "GetCustomModel")
-    imported = _output_shape("bedrock", "GetImportedModel")
-    assert base.members is not None and imported.members is not None
-    # A Custom Model Import model's document is the GetImportedModel output: its fields
-    # (modelArchitecture, modelDataSource, ...) are valid paths too.
-    members = {**imported.members, **base.members}
-    members.update({
-        "region": _LEAF,
-        "accountId": _LEAF,
-        "ownerAccountId": _LEAF,
-        "tags": Shape("map", item=Shape("leaf", scalar="string")),
-        "job": job_shape(),
-        "kmsKey": kms_key_shape(),
-        **context_shapes(),
-    })
-    return Shape("structure", members=members)
-
-
-@cache
-def imported_model_fields() -> frozenset[str]:
-    """The top-level fields a Custom Model Import model's document can have: botocore's
-    GetImportedModel output and the engine's keys, but no ``job`` (its jobArn is an import
-    job, never a customization job) and no ``baseModel`` (it has no base)."""
-    imported = _output_shape("bedrock", "GetImportedModel")
-    assert imported.members is not None
-    # Of the engine's keys, all but the customization job and the base model (null for an
-    # imported model): its tags, key, deployments, throughputs, import job, ...
-    added = set(ENRICHMENT_KEYS) - {"job", "baseModel"}
-    return frozenset({*imported.members, "region", "accountId", *added})
-
-
-@cache
-def account_shape() -> Shape:
-    """The shape of an account document (``resource: account``): who and where, and the
-    Bedrock settings of that account in that region, as botocore's model describes them."""
-    logging = _output_shape("bedrock", "GetModelInvocationLoggingConfiguration")
-    guardrails = _output_shape("bedrock", "ListEnforcedGuardrailsConfiguration")
-    logging_config = logging.child("loggingConfig")
-    guardrail_list = guardrails.child("guardrailsConfig")
-    assert logging_config is not None and guardrail_list is not None
-    return Shape("structure", members={
-        "accountId": Shape("leaf", scalar="string"),
-        "region": Shape("leaf", scalar="string"),
-        "invocationLogging": logging_config,
-        "enforcedGuardrails": guardrail_list,
-    })
-
-
-def known_paths(shape: Shape | None = None, prefix: str = "") -> list[str]:
-    """Every path in the catalogue, maps shown as ``name.*``; for suggestions."""
-    shape = shape or model_shape()
-    out: list[str] = []
-    if shape.type == "structure" and shape.members:
-        for key, child in shape.members.items():
-            path = f"{prefix}.{key}" if prefix else key
-            out.append(path)
-            out.extend(known_paths(child, path))
-    elif shape.type == "list" and shape.item is not None:
-        out.extend(known_paths(shape.item, prefix + "[]"))
-    return out
-
 
 def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
     """Why a path names no real field (with a suggestion), or None if it is fine."""
@@ -355,7 +197,7 @@ def check_path(path: FieldPath, shape: Shape | None = None) -> str | None:
         if segment.each:
             if child.type != "list":
                 return f"'{here}' is not a list: remove '[]'"
-            child = child.item or _LEAF
+            child = child.item or LEAF
             here += "[]"
         node = child
         walked = here
@@ -442,7 +284,7 @@ def _problem(value: Any, shape: Shape, path: str, *, in_map: bool) -> str | None
     if shape.type == "map":
         if not isinstance(value, Mapping):
             return f"{path} must be an object, not {value!r}"
-        item = shape.item or _LEAF
+        item = shape.item or LEAF
         for key, child_value in value.items():
             found = _problem(child_value, item, f"{path}.{key}", in_map=True)
             if found:
@@ -451,7 +293,7 @@ def _problem(value: Any, shape: Shape, path: str, *, in_map: bool) -> str | None
     if shape.type == "list":
         if not isinstance(value, list):
             return f"{path} must be a list, not {value!r}"
-        item = shape.item or _LEAF
+        item = shape.item or LEAF
         for index, element in enumerate(value):
             found = _problem(element, item, f"{path}[{index}]", in_map=False)
             if found:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.lang.fields import known_paths, model_shape
+from checker.lang.shapes import known_paths, model_shape
 
 
 @dataclass(frozen=True)

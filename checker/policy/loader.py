@@ -15,7 +15,7 @@ from checker.documents import POSTURE_KEYS
 from checker.errors import CheckerError, PolicyError, Problem
 from checker.lang.conditions import Condition, compile_condition
 from checker.lang.context import LoadContext, did_you_mean, type_name
-from checker.lang.fields import account_shape
+from checker.lang.shapes import account_shape
 from checker.lang.variables import resolve_variables
 from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths

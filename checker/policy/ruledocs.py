@@ -17,8 +17,8 @@ from typing import Any
 from checker.checks import CHECKS
 from checker.checks.base import NUMBER_SCHEMA, CheckKind
 from checker.errors import UsageError
-from checker.lang.conditions import LOGICAL, OPERATORS, Operator
 from checker.lang.context import did_you_mean
+from checker.lang.operators import LOGICAL, OPERATORS, Operator
 from checker.policy.enrichdocs import ENRICHMENTS, SERVED_SEVERITY, enrichment_doc
 
 WIDTH = 92

@@ -7,7 +7,7 @@ from typing import Any
 from checker.checks import CHECKS
 from checker.checks.base import NUMBER_SCHEMA
 from checker.checks.inventory import INVENTORY_SCHEMA
-from checker.lang.conditions import OPERATORS
+from checker.lang.operators import OPERATORS
 from checker.policy.frameworks import catalog
 from checker.results import SEVERITIES
 

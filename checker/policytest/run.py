@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from checker.engine.evaluate import evaluate
 from checker.policy.loader import Policy
-from checker.policytest.suite import Case, CheckResult, Suite, SuiteResult
+from checker.policytest.cases import Case
+from checker.policytest.suite import CheckResult, Suite, SuiteResult
 from checker.results import Report, Scanned, Status
 
 _WORST = (Status.ERROR, Status.FAIL, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)

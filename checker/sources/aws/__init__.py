@@ -16,7 +16,8 @@ from checker.sources.aws.clients import (
     default_session_factory,
 )
 from checker.sources.aws.deadlines import DEFAULT_READ_TIMEOUT, DEFAULT_RUN_TIMEOUT
-from checker.sources.aws.fetch import FetchProgress, fetch_models
+from checker.sources.aws.fetch import fetch_models
+from checker.sources.aws.fetcher import FetchProgress
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",

@@ -19,7 +19,7 @@ from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account
 
 if TYPE_CHECKING:
-    from checker.sources.aws.fetch import Collected
+    from checker.sources.aws.fetcher import Collected
 
 
 class NamedModels:

@@ -20,6 +20,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 from botocore.utils import parse_timestamp
 
 from checker.documents import parse_arn
+from checker.lang.context import type_name
 
 # The members an answer must hold for the tool to use it: a listing without its summaries is
 # not an empty listing, a summary or document without its ARN names no model. Only these:
@@ -48,19 +49,7 @@ class MalformedResponse(BotoCoreError):  # type: ignore[misc,unused-ignore]
 
 
 def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return type_name(value, mapping="an object")
 
 
 def _has_surrogate(value: Any) -> bool:
