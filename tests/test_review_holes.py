@@ -226,3 +226,16 @@ def test_a_plan_of_another_major_format_version_is_refused(
                               "--from", str(path)], capsys)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "format_version" in err and str(path) in err
+
+
+def test_the_markdown_headline_counts_models_nothing_judged(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policy = tmp_path / "never.yaml"
+    policy.write_text("version: 1\nname: n\nrules:\n  - id: r\n    when: {field: modelName, "
+                      "equals: no-such-model}\n    require: {field: modelName, exists: true}\n")
+    code, out, _ = run_cli(["check", "-p", str(policy), "--from",
+                            str(ROOT / "examples" / "models"), "-f", "markdown"], capsys)
+    assert code == 0  # the contract: not evaluated is not an error, but it is said
+    headline = out.splitlines()[2]
+    assert headline == ("**8 models read**, no violations, 0 waived, 0 errors, 8 not evaluated "
+                        "(no rule applied).")
