@@ -243,6 +243,9 @@ class Scanned:
     accounts: tuple[str, ...]
     regions: tuple[str, ...]
     organization: OrganizationScan | None = None
+    # The names or ARNs a live read was limited to (--model): the regions' other models
+    # were not read.
+    models: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,10 @@ def test_options_reach_the_source(calls: list[dict[str, Any]], policy: Path,
     # The policy's scope reads tags, so the source is asked for them.
     assert kwargs["needs"] == frozenset({"tags"})
     report = json.loads(out)
+    # A read limited to --model names them: the regions' other models were not read.
+    limited = {"models": list(expected["model_ids"])} if expected["model_ids"] else {}
     assert report["scanned"] == {"sources": ["aws"], "accounts": ["111122223333"],
-                                 "regions": ["us-east-1"]}
+                                 "regions": ["us-east-1"], **limited}
 
 
 @pytest.mark.parametrize("option", [

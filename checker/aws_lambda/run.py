@@ -17,7 +17,7 @@ from checker.aws_lambda.config import Config, read_config
 from checker.documents import parse_arn
 from checker.engine.evaluate import evaluate
 from checker.errors import CheckerError, SourceError
-from checker.policy.loader import Policy, needed_enrichments
+from checker.policy.loader import Policy, account_settings, needed_enrichments
 from checker.publish import publish_report
 from checker.reports.json_report import render_json
 from checker.results import ModelInput, Report, ReportError, Scanned, SourceResult
@@ -132,10 +132,17 @@ def judged_source(event: events.Event, policies: Sequence[Policy], config: Confi
     needs = needed_enrichments(policies)
     if isinstance(event, events.Scheduled):
         source = aws.fetch_models(session_factory, profile=None, regions=list(config.regions),
-                                  model_ids=[], needs=needs, timeout=_deadline(config.run_timeout))
+                                  model_ids=[], needs=needs, timeout=_deadline(config.run_timeout),
+                                  posture=account_settings(policies))
         if config.include_jobs:
             source = _with_jobs(source, session_factory, needs)
         return Outcome(source)
+    if all(p.resource == "account" for p in policies):
+        # An event is about one model; account settings are read on schedule only. Judged
+        # by no rule, it would look like a pass.
+        return Outcome(None, "every configured policy is resource: account: a model event is "
+                             "judged by none of them (account settings are judged by the "
+                             "scheduled runs)")
     if isinstance(event, events.JobStateChange):
         return _job_event(event, config, session_factory, needs)
     return _api_call(event, config, session_factory, needs)
@@ -147,10 +154,10 @@ def _with_jobs(source: SourceResult, session_factory: SessionFactory,
                          if isinstance(arn := m.document.get("modelArn"), str))
     found = jobs.fetch_live_jobs(session_factory, profile=None, regions=source.regions,
                                  needs=needs, skip_models=existing)
-    return SourceResult(models=(*source.models, *found.models),
-                        errors=(*source.errors, *found.errors), sources=source.sources,
-                        accounts=tuple(sorted({*source.accounts, *found.accounts})),
-                        regions=source.regions, warnings=source.warnings)
+    # Everything else the read found (the account settings, say) is kept.
+    return replace(source, models=(*source.models, *found.models),
+                   errors=(*source.errors, *found.errors),
+                   accounts=tuple(sorted({*source.accounts, *found.accounts})))
 
 
 def _job_event(event: events.JobStateChange, config: Config, session_factory: SessionFactory,
@@ -271,7 +278,7 @@ def handle(event: Any, context: Any = None, *,
             log_line(record)
             return {"result": "ignored", "note": outcome.note, "summary": None}
         source = outcome.source
-        report = evaluate(policies, source.models,
+        report = evaluate(policies, (*source.models, *source.postures),
                           scanned=Scanned(sources=source.sources, accounts=source.accounts,
                                           regions=source.regions),
                           source_errors=source.errors, extra_warnings=source.warnings,

@@ -121,6 +121,10 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         raise UsageError("no rules left to run after --rule/--skip-rule")
     if framework is not None:
         policies = select_framework(policies, framework)
+    if from_paths and all(p.resource == "account" for p in policies):
+        # Account settings are read from live AWS only: such a run would judge nothing.
+        raise UsageError("every rule left to run is of a resource: account policy, and --from "
+                         "reads model documents only (account settings come from live AWS)")
     # Read the baseline before any model, so a bad path fails fast.
     baseline = read_baseline(baseline_path) if baseline_path is not None else None
     if include_jobs and (from_paths or live.model_ids):
@@ -140,6 +144,9 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
                      rule_filters=RuleFilters(tuple(rules), tuple(skip_rules)))
     if framework is not None:
         report = replace(report, framework=framework)
+    if live.model_ids and not from_paths:
+        # Only these models were read: the report says so (publish archives nothing else).
+        report = replace(report, scanned=replace(report.scanned, models=tuple(live.model_ids)))
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:

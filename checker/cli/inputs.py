@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +179,7 @@ def with_jobs(source: SourceResult, policies: Sequence[Policy],
                                  regions=source.regions, needs=needed_enrichments(policies),
                                  skip_models=existing, max_attempts=live.max_attempts,
                                  read_timeout=live.read_timeout, timeout=live.timeout)
-    return SourceResult(models=(*source.models, *found.models),
-                        errors=(*source.errors, *found.errors), sources=source.sources,
-                        accounts=tuple(sorted({*source.accounts, *found.accounts})),
-                        regions=source.regions, warnings=source.warnings)
+    # Everything else the source read (the account settings, say) is kept.
+    return replace(source, models=(*source.models, *found.models),
+                   errors=(*source.errors, *found.errors),
+                   accounts=tuple(sorted({*source.accounts, *found.accounts})))

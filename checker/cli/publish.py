@@ -9,6 +9,7 @@ import click
 
 from checker.cli.app import cli
 from checker.cli.options import LiveOptions, debug_option, org_options
+from checker.engine.merge import report_from_dict
 from checker.errors import InputError
 from checker.publish import publish_report
 from checker.sources.aws import DEFAULT_MAX_ATTEMPTS, default_session_factory, organization
@@ -53,16 +54,18 @@ def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...]
                        role_session_name=role_session_name, accounts_file=accounts_file,
                        organization=organization, ous=ous, role_name=role_name,
                        exclude_accounts=exclude_accounts, max_attempts=max_attempts)
+    # The report first: a file that is not one fails before any AWS call.
+    data = read_data(report_path, json_only=True)
+    if not isinstance(data, dict):
+        raise InputError(f"{report_path}: not a bedrock-drift JSON report")
+    report = report_from_dict(data, report_path)
     accounts = live.accounts()
     if organization:
         # The same accounts check --organization reads: each member through --role-name,
         # the calling account with its own credentials.
         org = organization_accounts(live)
         accounts = list(org.specs)
-    data = read_data(report_path, json_only=True)
-    if not isinstance(data, dict):
-        raise InputError(f"{report_path}: not a bedrock-drift JSON report")
-    result = publish_report(data, default_session_factory, profile=profile, accounts=accounts,
+    result = publish_report(report, default_session_factory, profile=profile, accounts=accounts,
                             resolve_missing=resolve_missing,
                             role_session_name=role_session_name, max_attempts=max_attempts)
     for error in result.errors:

@@ -32,12 +32,25 @@ from checker.results import (
 from checker.values import compile_globs, parse_day
 
 
+def _severity(value: Any) -> str:
+    """A severity read back; ValueError (a malformed report) for anything else."""
+    if value not in SEVERITIES:
+        raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
+    return str(value)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"scanned.models {value!r} is not a list of names")
+    return tuple(value)
+
+
 def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
     infos: dict[tuple[str, str], RuleInfo] = {}
     for policy in policies:
         for rule in policy.get("rules", []):
             infos[(policy["name"], rule["id"])] = RuleInfo(
-                policy=policy["name"], id=rule["id"], severity=rule["severity"],
+                policy=policy["name"], id=rule["id"], severity=_severity(rule["severity"]),
                 title=rule.get("title") or rule["id"], labels=tuple(rule.get("labels", [])),
                 kind=rule.get("kind", "require"), file=policy.get("file", ""),
                 line=int(rule.get("line", 1)), remediation=rule.get("remediation"),
@@ -52,7 +65,8 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
 def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo]) -> Finding:
     key = (data["policy"], data["rule"])
     rule = rules.get(key) or RuleInfo(
-        policy=data["policy"], id=data["rule"], severity=data["severity"], title=data["title"],
+        policy=data["policy"], id=data["rule"], severity=_severity(data["severity"]),
+        title=data["title"],
         labels=tuple(data.get("labels", [])), kind="require", file="", line=1)
     if data.get("remediation") and not rule.remediation:
         rule = RuleInfo(**{**rule.__dict__, "remediation": data["remediation"]})
@@ -65,7 +79,7 @@ def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo])
                    expected=data.get("expected"), actual=data.get("actual"),
                    message=data.get("message", ""), waiver=waiver,
                    known=bool(data.get("known", False)),
-                   severity=str(data.get("severity") or rule.severity),
+                   severity=_severity(data.get("severity") or rule.severity),
                    exposure=data.get("exposure") if data.get("exposure") in EXPOSURES else None)
 
 
@@ -98,7 +112,8 @@ def report_from_dict(data: Any, name: str) -> Report:
             scanned=Scanned(tuple(data["scanned"]["sources"]),
                             tuple(data["scanned"]["accounts"]),
                             tuple(data["scanned"]["regions"]),
-                            _organization(data["scanned"].get("organization"))),
+                            _organization(data["scanned"].get("organization")),
+                            _names(data["scanned"].get("models", []))),
             policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
                                       tuple(r for (pol, _), r in rules.items()
                                             if pol == p["name"]),
@@ -114,7 +129,7 @@ def report_from_dict(data: Any, name: str) -> Report:
                                      rule=e.get("rule"), account_id=e.get("account_id"))
                          for e in data["errors"]),
             summary=summarize(models, (), (), (), 0, 0, "info"),
-            fail_on=data.get("fail_on", "info"),
+            fail_on=_severity(data.get("fail_on", "info")),
             rule_filters=RuleFilters(
                 tuple((data.get("rule_filters") or {}).get("rule", ())),
                 tuple((data.get("rule_filters") or {}).get("skip_rule", ()))),
@@ -144,6 +159,9 @@ def _same_rules_and_values(reports: Sequence[Report]) -> None:
             raise UsageError(f"report {index} was filtered with other --rule/--skip-rule "
                              f"than report 1 ({_filters(report.rule_filters)} and "
                              f"{_filters(first.rule_filters)})")
+        if report.framework != first.framework:
+            raise UsageError(f"report {index} was limited to another --framework than report 1 "
+                             f"({report.framework or 'none'} and {first.framework or 'none'})")
         for policy in report.policies:
             values = dict(policy.variables)
             if values != want_values.get(policy.name, values):
@@ -267,7 +285,8 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
             sources=tuple(dict.fromkeys(s for r in reports for s in r.scanned.sources)),
             accounts=tuple(sorted({a for r in reports for a in r.scanned.accounts})),
             regions=tuple(sorted({g for r in reports for g in r.scanned.regions})),
-            organization=_merged_organization(reports)),
+            organization=_merged_organization(reports),
+            models=tuple(sorted({m for r in reports for m in r.scanned.models}))),
         policies=tuple(policies.values()),
         models=models,
         violations=violations,
@@ -277,4 +296,5 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
         summary=summarize(models, violations, waived, errors, len(policies), rules, fail_on),
         fail_on=fail_on,
         rule_filters=reports[0].rule_filters,
+        framework=reports[0].framework,
     )

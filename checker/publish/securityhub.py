@@ -14,7 +14,9 @@ For each account and region the report's findings are in:
    pass the hub never saw is not sent at all), and the hub's active findings that the
    report no longer holds (a model deleted, a rule removed) are archived, but only in an
    account and region the report read completely: a region that could not be listed, or a
-   model that could not be read, archives nothing there. Without it, passes are imported
+   model that could not be read, archives nothing there; and only what the report could
+   have judged (see ``_Leftovers``): a policy it loaded, a rule it ran, a model of a read
+   that read them all. Without it, passes are imported
    as active ``PASSED`` findings, as the ASFF report has them, and nothing is archived.
 4. ``BatchImportFindings`` takes batches of at most 100 findings and 6 MB (a finding over
    240 KB is an error, not sent). Throttling is retried (adaptive mode, then past the retry
@@ -38,7 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from checker import TOOL_NAME
 from checker.engine.merge import report_from_dict
-from checker.reports.asff import GENERATOR_FIELD, UNKNOWN, asff_findings, product_arn
+from checker.reports.asff import GENERATOR_FIELD, UNKNOWN, _Parts, asff_findings, product_arn
 from checker.results import Report
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.clients import (
@@ -48,6 +50,8 @@ from checker.sources.aws.clients import (
     resend_throttled,
 )
 from checker.sources.aws.errors import error_code, one_line
+from checker.sources.aws.paging import list_pages
+from checker.sources.aws.responses import check_response
 
 MAX_BATCH = 100
 MAX_BATCH_BYTES = 6 * 1024 * 1024
@@ -111,10 +115,45 @@ def _complete_pairs(report: Report, found: Iterable[Pair]) -> set[Pair]:
             return set()  # cannot tell where: archive nothing anywhere
         incomplete.add((account, error.region))
     pairs = set(found)
-    if "aws" in report.scanned.sources and only is not None:
+    if reads_every_model(report) and only is not None:
         # One account read live: every region it read, including one whose models are gone.
         pairs |= {(only, region) for region in report.scanned.regions}
     return pairs - incomplete
+
+
+def reads_every_model(report: Report) -> bool:
+    """Whether the report read every model of its accounts and regions: live AWS only, not
+    limited to some models (``--model``). Model documents from files say nothing of the
+    account's other models."""
+    return set(report.scanned.sources) == {"aws"} and not report.scanned.models
+
+
+class _Leftovers:
+    """Which of the hub's active findings that the report does not hold may be archived: of
+    a policy the report loaded (another run, with other policies, may own the rest), a rule
+    it ran (any rule of those policies when no --rule, --skip-rule or --framework limited
+    it), a model it judged (any model when it read every one)."""
+
+    def __init__(self, report: Report) -> None:
+        self.policies = {p.name for p in report.policies}
+        filters = report.rule_filters
+        self.rules = (None if not (filters.rule or filters.skip_rule or report.framework)
+                      else {r.qualified_id for p in report.policies for r in p.rules})
+        parts = _Parts()
+        self.models = (None if reads_every_model(report)
+                       else {parts.model(m.model)[4]["Id"] for m in report.models})
+
+    def may_archive(self, old: Mapping[str, Any]) -> bool:
+        fields = old.get("ProductFields")
+        policy = fields.get(f"{TOOL_NAME}/Policy") if isinstance(fields, dict) else None
+        if policy not in self.policies:
+            return False
+        if self.rules is not None and old.get("GeneratorId") not in self.rules:
+            return False
+        if self.models is None:
+            return True
+        resources = old.get("Resources") or [{}]
+        return isinstance(resources[0], dict) and resources[0].get("Id") in self.models
 
 
 class _Publisher:
@@ -140,6 +179,9 @@ class _Publisher:
         client = session.client(service, region_name=region, config=self.config,
                                 **credentials)
         client.meta.events.register("needs-retry", resend_throttled(self.max_attempts))
+        # Answers checked against botocore's shape, as every client of a read: a body that
+        # is not one is the request's error, never a traceback.
+        client.meta.events.register("before-parse", check_response)
         calls = self.calls
 
         def count(model: Any, **_: Any) -> None:
@@ -208,12 +250,10 @@ class _Publisher:
             "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
         }
         found: dict[str, dict[str, Any]] = {}
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"Filters": filters, "MaxResults": 100}
-            if token:
-                params["NextToken"] = token
-            page = hub.get_findings(**params)
+        # Each token once and a bound on pages: a hub whose tokens cycle is an error of
+        # the pair, never a publish that pages forever.
+        for page in list_pages(hub, "get_findings", token_key="NextToken",
+                               size_key="MaxResults", page_size=100, Filters=filters):
             for finding in page.get("Findings", []):
                 if (finding.get("ProductArn") == arn
                         and finding.get("AwsAccountId") == pair[0]
@@ -221,9 +261,7 @@ class _Publisher:
                         == TOOL_NAME
                         and finding.get("RecordState", "ACTIVE") == "ACTIVE"):
                     found[finding["Id"]] = finding
-            token = page.get("NextToken")
-            if not token:
-                return found
+        return found
 
     def send(self, hub: Any, pair: Pair, findings: list[dict[str, Any]]) -> int:
         """Import ``findings`` in batches within Security Hub's limits; how many took."""
@@ -297,6 +335,7 @@ def publish_report(
             continue
         by_pair.setdefault(pair, []).append(finding)
     complete = _complete_pairs(report, by_pair) if resolve_missing else set()
+    leftovers = _Leftovers(report)
     pairs = sorted(set(by_pair) | complete)
     publisher = _Publisher(session_factory, profile=profile, accounts=accounts,
                            role_session_name=role_session_name, max_attempts=max_attempts)
@@ -336,6 +375,8 @@ def publish_report(
             (to_archive if finding["RecordState"] == "ARCHIVED" else to_send).append(finding)
         if pair in complete:
             for old in existing.values():
+                if not leftovers.may_archive(old):
+                    continue  # a model or rule this report did not judge
                 to_archive.append({**old, "RecordState": "ARCHIVED",
                                    "UpdatedAt": report.generated_at})
         imported += publisher.send(hub, pair, to_send)

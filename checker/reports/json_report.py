@@ -140,6 +140,8 @@ def _scanned(report: Report) -> dict[str, Any]:
                                 "accounts": {"read": list(org.read),
                                              "skipped": list(org.skipped),
                                              "failed": list(org.failed)}}
+    if scanned.models:
+        data["models"] = list(scanned.models)
     return data
 
 

@@ -124,6 +124,9 @@ def _headline(report: Report) -> str:
         parts.append("no violations")
     parts.append(f"{summary.waived} waived")
     parts.append(plural(summary.errors, "error"))
+    if summary.not_evaluated:
+        # A model no rule applied to did not pass: the headline says so, as the text does.
+        parts.append(f"{summary.not_evaluated} not evaluated (no rule applied)")
     sentence = ", ".join(parts) + "."
     if summary.errors:
         sentence += " Errors mean some models or rules were not judged: the run cannot be trusted."

@@ -19,6 +19,8 @@ to:
   judged, and named in ``ModelInput.sensitive_fields`` so that nothing prints them.
 - ``complete: false`` (Terraform 1.9+ deferred actions) and ``deferred_changes`` mean the plan
   does not say everything that will exist: that is an error naming the deferred addresses.
+  So is ``errored`` other than ``false`` (Terraform 1.5+: the partial plan of a failed
+  ``terraform plan``).
 - On update the provider plans ``custom_model_arn`` unknown; the model's account and region
   come from ``change.before``, so account-scoped waivers still match.
 - Each model keeps its instance address (``module.ml["prod"].aws_bedrock_custom_model.this
@@ -268,6 +270,17 @@ def plan_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
 
     Deleted, unchanged and data-source entries are skipped; so are deposed objects.
     """
+    version = data.get("format_version")
+    if not isinstance(version, str) or version.split(".")[0] != "1":
+        # Terraform's own rule for its JSON format: reject an unsupported major version.
+        raise InputError(f"{file}: Terraform JSON format_version {version!r} is not supported "
+                         "(1.x is read)")
+    if data.get("errored") is not False and "errored" in data:
+        # Terraform 1.5+ saves the plan of a failed `terraform plan` too, marked errored: it
+        # holds what was planned before the error, not everything that will exist.
+        raise InputError(f"{file}: the plan errored (errored: {data.get('errored')!r}): Terraform "
+                         "could not plan everything, so what it leaves out cannot be judged; "
+                         "fix the plan's errors and plan again")
     _deferred(data, file)
     changes = data.get("resource_changes", [])
     if not isinstance(changes, list):

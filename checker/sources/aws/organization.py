@@ -27,7 +27,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checker.errors import SourceError, UsageError
-from checker.results import OrganizationScan, ReportWarning, SourceResult
+from checker.results import OrganizationScan, ReportError, ReportWarning, SourceResult
 from checker.sources.aws.accounts import AccountSpec
 from checker.sources.aws.deadlines import Deadlines, bound_client
 from checker.sources.aws.errors import error_code, error_message
@@ -89,7 +89,15 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
     caller, partition = _caller(session, config)
     client = _client(session, "organizations", HOME_REGION.get(partition, "us-east-1"), config)
     ous = tuple(dict.fromkeys(ous))
-    listed = list(_accounts_under(client, ous) if ous else _all_accounts(client))
+    listed: list[dict[str, Any]] = []
+    empty: list[str] = []  # --ou values under which no account is, recursively
+    for ou in ous:
+        under = list(_accounts_under(client, [ou]))
+        listed.extend(under)
+        if not under:
+            empty.append(ou)
+    if not ous:
+        listed = list(_all_accounts(client))
     if not listed:
         where = f"under {', '.join(ous)}" if ous else "in the organization"
         raise SourceError(f"AWS Organizations listed no account {where}: nothing to read "
@@ -97,14 +105,21 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
     org_id = next((m.group(1) for a in listed if (m := ORG_ID.search(str(a.get("Arn", ""))))),
                   None)
     excluded = set(exclude)
-    warnings: list[ReportWarning] = []
+    warnings = [ReportWarning("ou-empty", f"--ou {ou}: no account is under this organizational "
+                                          "unit (nor under its child OUs): nothing read there")
+                for ou in empty]
     specs: list[AccountSpec] = []
     in_scope: list[str] = []
     skipped: list[str] = []
     seen: set[str] = set()
     for account in sorted(listed, key=lambda a: str(a.get("Id"))):
-        ident = str(account.get("Id", ""))
-        if ident in seen or not ACCOUNT_ID.match(ident):
+        ident = account.get("Id")
+        if not isinstance(ident, str) or not ACCOUNT_ID.match(ident):
+            # An account the tool cannot name is never left out without a word.
+            raise SourceError(f"cannot list the accounts of the AWS Organization: an account "
+                              f"({_name_of(account)}) has the id {ident!r}, not a 12-digit "
+                              "account id (ListAccounts or ListAccountsForParent)")
+        if ident in seen:
             continue
         seen.add(ident)
         label = f"account {ident}" + (f" ({account['Name']})" if account.get("Name") else "")
@@ -137,6 +152,11 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
     return OrganizationAccounts(id=org_id, ous=ous, caller=caller, in_scope=tuple(in_scope),
                                 specs=tuple(specs), skipped=tuple(skipped),
                                 warnings=tuple(warnings))
+
+
+def _name_of(account: Any) -> str:
+    name = account.get("Name") if isinstance(account, dict) else None
+    return f"named {' '.join(str(name).split())[:64]!r}" if name else "without a name"
 
 
 def _client(session: Any, service: str, region: str, config: Config) -> Any:
@@ -227,4 +247,12 @@ def with_organization(result: SourceResult, org: OrganizationAccounts) -> Source
     failed = tuple(a for a in org.in_scope if a not in set(read))
     scan = OrganizationScan(id=org.id, ous=org.ous, read=read, skipped=org.skipped,
                             failed=failed)
-    return replace(result, organization=scan, warnings=(*org.warnings, *result.warnings))
+    # A failed account is an error even when no error of the read names it (every region
+    # skipped, say): an account in scope that was not judged never passes.
+    named = {e.account_id for e in result.errors}
+    unexplained = tuple(ReportError(
+        code="AccountNotRead", account_id=account,
+        message=f"{account}: no region of this account was read (no model of this account "
+                "was judged)") for account in failed if account not in named)
+    return replace(result, organization=scan, warnings=(*org.warnings, *result.warnings),
+                   errors=(*result.errors, *unexplained))
