@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -89,6 +91,30 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def command_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of the installed command run as a subprocess: none of the developer's
+    AWS settings, dummy credentials, no config files, no instance metadata, no colour; then
+    ``settings`` (endpoints, BEDROCK_DRIFT_RECORD_CALLS, ...)."""
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
+    return clean | {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_COLOR": "1",
+    } | settings
+
+
+def reset_moto(server: str) -> str:
+    """Empty moto's server (every backend) for the next test; its URL."""
+    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=10) as response:
+        assert response.status == 200
+    return server
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ test checks that they are all reads: List/Get/Describe, plus ``sts:AssumeRole`` 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.parse
@@ -29,6 +28,7 @@ import boto3
 import pytest
 from moto.bedrock.models import bedrock_backends
 
+from tests.conftest import command_env, reset_moto
 from tests.test_aws_fetch import not_read_only
 
 ACCOUNT = "123456789012"
@@ -61,10 +61,7 @@ rules:
 
 @pytest.fixture
 def endpoint(server: str) -> str:
-    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10) as response:
-        assert response.status == 200
-    return server
+    return reset_moto(server)
 
 
 @pytest.fixture
@@ -78,20 +75,9 @@ def calls_file(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def env(endpoint: str, tmp_path: Path, calls_file: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
-    return clean | {
-        "BEDROCK_DRIFT_RECORD_CALLS": str(calls_file),
-        "AWS_ENDPOINT_URL_BEDROCK": endpoint,
-        # STS and KMS go to the same server.
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_COLOR": "1",
-    }
+    # STS and KMS go to the same server.
+    return command_env(tmp_path, BEDROCK_DRIFT_RECORD_CALLS=str(calls_file),
+                       AWS_ENDPOINT_URL_BEDROCK=endpoint, AWS_ENDPOINT_URL=endpoint)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ assumed, a small STS endpoint in front of moto's refuses it (``RefusingSts``).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import threading
 import urllib.parse
@@ -24,6 +23,7 @@ import boto3
 import pytest
 
 from tests import test_e2e_moto_server as e2e
+from tests.conftest import command_env, reset_moto
 from tests.test_aws_fetch import not_read_only
 
 ACCOUNT, COMMAND = e2e.ACCOUNT, e2e.COMMAND
@@ -90,10 +90,7 @@ class Org:
 @pytest.fixture
 def endpoint(server: str) -> str:
     """moto's server (conftest), emptied."""
-    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10) as response:
-        assert response.status == 200
-    return server
+    return reset_moto(server)
 
 
 @pytest.fixture
@@ -107,18 +104,8 @@ def calls_file(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture
 def env(endpoint: str, tmp_path: Path, calls_file: Path) -> dict[str, str]:
     """The command's environment: every service at moto's server, dummy credentials."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
-    return clean | {
-        "BEDROCK_DRIFT_RECORD_CALLS": str(calls_file),
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_COLOR": "1",
-    }
+    return command_env(tmp_path, BEDROCK_DRIFT_RECORD_CALLS=str(calls_file),
+                       AWS_ENDPOINT_URL=endpoint)
 
 
 @pytest.fixture

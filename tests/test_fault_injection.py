@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 from checker.sources import aws
-from tests.conftest import run_cli
+from tests.conftest import reset_moto, run_cli
 from tests.test_aws_fetch import OPERATIONS, aws_error, not_read_only
 
 ACCOUNT = "123456789012"
@@ -41,9 +40,7 @@ rules:
 
 @pytest.fixture
 def endpoint(server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10) as response:
-        assert response.status == 200
+    reset_moto(server)
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN",
                  "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_BEDROCK"):
         monkeypatch.delenv(name, raising=False)

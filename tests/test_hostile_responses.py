@@ -10,7 +10,6 @@ at the misbehaving stand-in of tests/hostile_bedrock.py, which breaks one thing:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import command_env, reset_moto
 from tests.hostile_bedrock import ACCOUNT, FAULT_REGION, arn, hostile_bedrock
 
 COMMAND = Path(sys.executable).parent / "bedrock-drift"
@@ -49,16 +49,7 @@ def run(endpoint: str, tmp_path: Path, *args: str, policy: str = POLICY,
     policy_dir.mkdir(exist_ok=True)
     (policy_dir / "p.yaml").write_text(policy)
     report = tmp_path / "report.json"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"} | {
-        "AWS_ENDPOINT_URL_BEDROCK": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_COLOR": "1",
-    }
+    env = command_env(tmp_path, AWS_ENDPOINT_URL_BEDROCK=endpoint)
     started = time.monotonic()
     done = subprocess.run(
         [str(COMMAND), "check", "-p", str(policy_dir), "--region", FAULT_REGION,
@@ -215,14 +206,10 @@ def test_moto_server_one_unparseable_model_is_that_models_error(
     """Through moto's server (the conftest fixture): one model whose ``trainingLoss`` is
     ``"fast"``, a Float field botocore's parser cannot read. That model is an error naming
     the API and field; the others are judged and the -o report is written."""
-    import urllib.request
-
     import boto3
     from moto.bedrock.models import bedrock_backends
 
-    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10) as response:
-        assert response.status == 200
+    reset_moto(server)
     client = boto3.client("bedrock", region_name=FAULT_REGION, endpoint_url=server,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
     for name in ("m-good", "m-fast", "m-also-good"):
@@ -251,10 +238,7 @@ def test_moto_server_one_unparseable_model_is_that_models_error(
 @pytest.mark.parametrize("fault", ["list-html", "cycle", "html"])
 def test_snapshot_and_diff_are_never_made_from_what_could_not_be_read(tmp_path: Path,
                                                                       fault: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = command_env(tmp_path)
     regions = ["--region", FAULT_REGION, "--region", OTHER_REGION, "--max-attempts", "2"]
     baseline = tmp_path / "baseline.json"
     with hostile_bedrock("none") as server:

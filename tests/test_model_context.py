@@ -10,7 +10,6 @@ the calls per operation and region.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import command_env
 from tests.context_stub import ACCOUNT, Running, Surroundings, bedrock_context, model, serve
 from tests.test_aws_fetch import not_read_only
 
@@ -96,16 +96,8 @@ def calls_file(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def env(stub: Running, tmp_path: Path, calls_file: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
-    return clean | {
-        "BEDROCK_DRIFT_RECORD_CALLS": str(calls_file),
-        "AWS_ENDPOINT_URL_BEDROCK": stub.url,
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1",
-    }
+    return command_env(tmp_path, BEDROCK_DRIFT_RECORD_CALLS=str(calls_file),
+                       AWS_ENDPOINT_URL_BEDROCK=stub.url)
 
 
 @pytest.fixture
