@@ -65,3 +65,16 @@ def test_every_client_has_the_handler(monkeypatch: pytest.MonkeyPatch) -> None:
     # Registered once, after botocore's own handlers, and it answers with a back-off.
     assert len(ours) == 1 and ours[0] is not None and 0 <= ours[0] <= 2.0
     assert getattr(answers[-1][0], "__qualname__", "").startswith("resend_throttled")
+
+
+def test_every_client_counts_max_attempts_the_same_way() -> None:
+    """--max-attempts N is N calls at most, first included, for the read clients and for
+    publish alike (botocore's own ``max_attempts`` would count only the retries)."""
+    from checker.publish.securityhub import _Publisher
+    from checker.sources.aws.clients import client_config
+
+    publisher = _Publisher(lambda profile: None, profile=None, accounts=(),  # type: ignore[arg-type,return-value]
+                           role_session_name="s", max_attempts=3)
+    assert publisher.config.retries == {"mode": "adaptive", "total_max_attempts": 3}
+    assert client_config(7, pool=40).retries == {"mode": "adaptive", "total_max_attempts": 7}
+    assert client_config(7, pool=40).max_pool_connections == 40

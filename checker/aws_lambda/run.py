@@ -23,6 +23,7 @@ from checker.reports.json_report import render_json
 from checker.results import ModelInput, Report, ReportError, Scanned, SourceResult
 from checker.sources import aws
 from checker.sources.aws import jobs
+from checker.sources.aws.clients import client_config
 from checker.sources.aws.errors import one_line
 
 SessionFactory = Callable[[str | None], Any]
@@ -78,12 +79,8 @@ def load_configured_policies(config: Config, session_factory: SessionFactory) ->
 
 
 def _bedrock(session_factory: SessionFactory, region: str) -> Any:
-    from botocore.config import Config as BotoConfig
-
-    return session_factory(None).client(
-        "bedrock", region_name=region,
-        config=BotoConfig(retries={"mode": "adaptive", "total_max_attempts": 10},
-                          connect_timeout=5, read_timeout=30))
+    return session_factory(None).client("bedrock", region_name=region,
+                                        config=client_config())
 
 
 def get_job(session_factory: SessionFactory, event: events.JobStateChange) -> dict[str, Any]:

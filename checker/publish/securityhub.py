@@ -35,7 +35,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checker import TOOL_NAME
@@ -46,6 +45,7 @@ from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.clients import (
     DEFAULT_MAX_ATTEMPTS,
     SessionFactory,
+    client_config,
     open_session,
     resend_throttled,
 )
@@ -165,8 +165,7 @@ class _Publisher:
         self.specs = list(accounts)
         self.role_session_name = role_session_name
         self.max_attempts = max_attempts
-        self.config = Config(retries={"mode": "adaptive", "max_attempts": max_attempts},
-                             connect_timeout=5, read_timeout=30)
+        self.config = client_config(max_attempts)
         self.calls: Counter[str] = Counter()
         self.errors: list[PublishError] = []
         self.base: Any = None

@@ -84,6 +84,18 @@ LIST_API = {"model": ("ListCustomModels", "list_custom_models"),
          "imported": ("ListImportedModels", "list_imported_models")}
 
 
+def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS, *, connect_timeout: float = 5,
+                  read_timeout: float = 30, pool: int = 10) -> Config:
+    """The configuration of every client the tool makes: adaptive retries, timeouts.
+
+    ``total_max_attempts`` counts the first call too (botocore's ``max_attempts`` counts only
+    the retries), so ``--max-attempts 10`` means ten calls at most, as AWS_MAX_ATTEMPTS does.
+    """
+    return Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
+                  connect_timeout=connect_timeout, read_timeout=read_timeout,
+                  max_pool_connections=pool)
+
+
 def default_session_factory(profile: str | None) -> boto3.session.Session:
     """A boto3 session on the standard credential chain, for ``profile`` if given."""
     import boto3.session

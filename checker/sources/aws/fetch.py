@@ -24,8 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from botocore.config import Config
-
 from checker.errors import SourceError
 from checker.results import ModelInput, SourceResult
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
@@ -34,6 +32,7 @@ from checker.sources.aws.clients import (
     DEFAULT_WORKERS,
     Clients,
     SessionFactory,
+    client_config,
     open_session,
 )
 from checker.sources.aws.deadlines import (
@@ -117,14 +116,8 @@ def fetch_models(
         set_regions(account, regions, all_regions, model_ids)
         run_accounts.append(account)
 
-    config = Config(
-        # total_max_attempts counts the first call too (botocore's max_attempts counts only
-        # the retries), so --max-attempts 10 means ten calls at most, as AWS_MAX_ATTEMPTS does.
-        retries={"mode": "adaptive", "total_max_attempts": max_attempts},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        max_pool_connections=max(workers, 10),
-    )
+    config = client_config(max_attempts, connect_timeout=connect_timeout,
+                           read_timeout=read_timeout, pool=max(workers, 10))
     known_session = base_session or run_accounts[0].session
     known = frozenset(available_regions(known_session, "aws"))
     base = (Account(index=-1, spec=AccountSpec(profile=profile), session=base_session,

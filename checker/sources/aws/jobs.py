@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.documents import normalize_document, parse_arn
 from checker.results import ModelInput, ReportError, SourceResult
+from checker.sources.aws.clients import client_config
 
 if TYPE_CHECKING:  # boto3-stubs (the test extras)
     from mypy_boto3_bedrock import BedrockClient
@@ -132,7 +133,6 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: st
     (adaptive retries, connect and read timeouts, answers checked against botocore's
     shapes, a deadline per request and ``timeout`` for the whole read), so a run always
     ends."""
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
     from checker.sources.aws.deadlines import Deadlines, bound_client
@@ -140,8 +140,8 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: st
 
     deadlines = Deadlines.start(connect_timeout, read_timeout, timeout)
 
-    config = Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
-                    connect_timeout=connect_timeout, read_timeout=read_timeout)
+    config = client_config(max_attempts, connect_timeout=connect_timeout,
+                           read_timeout=read_timeout)
     session = session_factory(profile)
     clients: dict[str, BedrockClient] = {}
     errors: list[ReportError] = []

@@ -29,6 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from checker.errors import SourceError, UsageError
 from checker.results import OrganizationScan, ReportError, ReportWarning, SourceResult
 from checker.sources.aws.accounts import AccountSpec
+from checker.sources.aws.clients import client_config
 from checker.sources.aws.deadlines import Deadlines, bound_client
 from checker.sources.aws.errors import error_code, error_message
 from checker.sources.aws.paging import list_pages
@@ -84,8 +85,7 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
     """The accounts to read, listed with ``session``'s credentials; :class:`SourceError`
     when the organization cannot be listed or yields no account."""
     check_org_options(role_name, ous, exclude)
-    config = Config(retries={"mode": "adaptive", "total_max_attempts": max_attempts},
-                    connect_timeout=5, read_timeout=30)
+    config = client_config(max_attempts)
     caller, partition = _caller(session, config)
     client = _client(session, "organizations", HOME_REGION.get(partition, "us-east-1"), config)
     ous = tuple(dict.fromkeys(ous))
