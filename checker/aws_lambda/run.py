@@ -132,7 +132,8 @@ def judged_source(event: events.Event, policies: Sequence[Policy], config: Confi
                                   model_ids=[], needs=needs, timeout=_deadline(config.run_timeout),
                                   posture=account_settings(policies))
         if config.include_jobs:
-            source = _with_jobs(source, session_factory, needs)
+            source = jobs.with_live_jobs(source, session_factory, profile=None, needs=needs,
+                                         timeout=_deadline(config.run_timeout))
         return Outcome(source)
     if all(p.resource == "account" for p in policies):
         # An event is about one model; account settings are read on schedule only. Judged
@@ -143,18 +144,6 @@ def judged_source(event: events.Event, policies: Sequence[Policy], config: Confi
     if isinstance(event, events.JobStateChange):
         return _job_event(event, config, session_factory, needs)
     return _api_call(event, config, session_factory, needs)
-
-
-def _with_jobs(source: SourceResult, session_factory: SessionFactory,
-               needs: frozenset[str]) -> SourceResult:
-    existing = frozenset(arn for m in source.models
-                         if isinstance(arn := m.document.get("modelArn"), str))
-    found = jobs.fetch_live_jobs(session_factory, profile=None, regions=source.regions,
-                                 needs=needs, skip_models=existing)
-    # Everything else the read found (the account settings, say) is kept.
-    return replace(source, models=(*source.models, *found.models),
-                   errors=(*source.errors, *found.errors),
-                   accounts=tuple(sorted({*source.accounts, *found.accounts})))
 
 
 def _job_event(event: events.JobStateChange, config: Config, session_factory: SessionFactory,

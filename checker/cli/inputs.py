@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -173,13 +173,7 @@ def print_source_warnings(source: SourceResult, live: LiveOptions) -> None:
 def with_jobs(source: SourceResult, policies: Sequence[Policy],
               live: LiveOptions) -> SourceResult:
     """The source plus the customization jobs still InProgress in the regions it read."""
-    existing = frozenset(arn for m in source.models
-                         if isinstance(arn := m.document.get("modelArn"), str))
-    found = jobs.fetch_live_jobs(aws.default_session_factory, profile=live.profile,
-                                 regions=source.regions, needs=needed_enrichments(policies),
-                                 skip_models=existing, max_attempts=live.max_attempts,
-                                 read_timeout=live.read_timeout, timeout=live.timeout)
-    # Everything else the source read (the account settings, say) is kept.
-    return replace(source, models=(*source.models, *found.models),
-                   errors=(*source.errors, *found.errors),
-                   accounts=tuple(sorted({*source.accounts, *found.accounts})))
+    return jobs.with_live_jobs(source, aws.default_session_factory, profile=live.profile,
+                               needs=needed_enrichments(policies),
+                               max_attempts=live.max_attempts, read_timeout=live.read_timeout,
+                               timeout=live.timeout)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from checker.documents import normalize_document, parse_arn
@@ -159,3 +160,17 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: st
     return SourceResult(models=result.models, errors=(*errors, *result.errors),
                         sources=result.sources, accounts=result.accounts,
                         regions=result.regions)
+
+
+def with_live_jobs(source: SourceResult, session_factory: Callable[[str | None], Any], *,
+                   profile: str | None, needs: frozenset[str], **options: Any) -> SourceResult:
+    """``source`` plus the customization jobs still in progress in the regions it read (the
+    models it already holds skipped); everything else it read, account settings included,
+    is kept. ``options`` go to :func:`fetch_live_jobs` (attempts, timeouts)."""
+    existing = frozenset(arn for m in source.models
+                         if isinstance(arn := m.document.get("modelArn"), str))
+    found = fetch_live_jobs(session_factory, profile=profile, regions=source.regions,
+                            needs=needs, skip_models=existing, **options)
+    return replace(source, models=(*source.models, *found.models),
+                   errors=(*source.errors, *found.errors),
+                   accounts=tuple(sorted({*source.accounts, *found.accounts})))
