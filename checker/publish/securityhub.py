@@ -39,7 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from checker import TOOL_NAME
 from checker.engine.merge import report_from_dict
-from checker.reports.asff import GENERATOR_FIELD, UNKNOWN, _Parts, asff_findings, product_arn
+from checker.reports.asff import GENERATOR_FIELD, UNKNOWN, FindingParts, asff_findings, product_arn
 from checker.results import Report
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.clients import (
@@ -139,7 +139,7 @@ class _Leftovers:
         filters = report.rule_filters
         self.rules = (None if not (filters.rule or filters.skip_rule or report.framework)
                       else {r.qualified_id for p in report.policies for r in p.rules})
-        parts = _Parts()
+        parts = FindingParts()
         self.models = (None if reads_every_model(report)
                        else {parts.model(m.model)[4]["Id"] for m in report.models})
 

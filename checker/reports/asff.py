@@ -77,7 +77,7 @@ def _description(outcome: RuleOutcome) -> str:
     return ". ".join(p.rstrip(".") for p in parts if p) + "."
 
 
-class _Parts:
+class FindingParts:
     """What every finding of one model, or of one rule, shares: made once per report."""
 
     def __init__(self) -> None:
@@ -123,9 +123,9 @@ class _Parts:
 
 
 def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
-                 parts: _Parts | None = None) -> dict[str, Any]:
+                 parts: FindingParts | None = None) -> dict[str, Any]:
     """One ASFF finding for one (model, rule) outcome."""
-    parts = parts or _Parts()
+    parts = parts or FindingParts()
     model, rule, status = outcome.model, outcome.rule, outcome.status
     account, region, partition, model_key, resource = parts.model(model)
     rule_id, requirements, types, remediation = parts.rule(rule)
@@ -208,7 +208,7 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
 
 def asff_findings(report: Report) -> Iterator[dict[str, Any]]:
     """Every finding of the report, one at a time."""
-    parts = _Parts()
+    parts = FindingParts()
     for outcome in rule_outcomes(report):
         yield asff_finding(outcome, report.generated_at, report.tool_version, parts)
 
