@@ -175,5 +175,5 @@ def test_no_policies_here(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(["check", "--from", EXAMPLES], capsys)
     assert code == 2
-    assert err == ("bedrock-drift: error: no policies: give -p PATH (the default, ./policies, "
-                   "is not a directory here)\n")
+    assert err == ("bedrock-drift: error: no policies: give -p PATH or -p builtin:NAME, a "
+                   "shipped policy (the default, ./policies, is not a directory here)\n")

@@ -62,7 +62,8 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 
 @cli.command()
 @click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
-              help="Policy file or directory (repeatable; default ./policies).")
+              help="Policy file or directory, or builtin:NAME for a shipped policy "
+                   "(repeatable; default ./policies).")
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Read model documents from files instead of AWS (repeatable).")
 @live_options
