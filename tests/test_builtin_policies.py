@@ -51,7 +51,7 @@ def test_check_with_a_builtin_judges_as_the_file_does(capsys: pytest.CaptureFixt
         for policy in report["policies"]:
             del policy["file"]
     assert by_name == by_file
-    assert by_name["summary"]["violations"] == 8
+    assert by_name["summary"]["waived"] == 0  # the shipped policies waive nothing
 
 
 def test_builtin_all_is_every_shipped_policy(capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,7 +85,9 @@ def test_test_runs_the_shipped_tests_under_their_builtin_name(
     assert code == 0
     assert [line for line in out.splitlines() if line.startswith("builtin:")] == \
         [f"builtin:{name}_test" for name in SHIPPED]
-    assert out.splitlines()[-1] == "252 passed, 0 failed"
+    _, out_dir, _ = run_cli(["test", str(ROOT / "policies")], capsys)
+    assert out.splitlines()[-1] == out_dir.splitlines()[-1]
+    assert out.splitlines()[-1].endswith(" passed, 0 failed")
 
 
 def test_permissions_of_a_builtin_are_those_of_its_file(
