@@ -31,7 +31,10 @@ def test_every_shipped_policy_has_a_builtin_name() -> None:
     assert builtins.names() == SHIPPED
     directory = builtins.directory()
     assert directory is not None
-    assert directory.resolve() == (ROOT / "policies").resolve()
+    # The installed copy is this checkout's (an editable install maps onto policies/ itself).
+    shipped = sorted((ROOT / "policies").glob("*.yaml"))
+    assert [p.name for p in shipped] == sorted(p.name for p in directory.glob("*.yaml"))
+    assert all((directory / p.name).read_bytes() == p.read_bytes() for p in shipped)
 
 
 def test_check_with_a_builtin_judges_as_the_file_does(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,12 +70,18 @@ def test_builtin_all_is_every_shipped_policy(capsys: pytest.CaptureFixture[str])
 
 
 def test_a_builtin_and_its_file_are_read_once(capsys: pytest.CaptureFixture[str]) -> None:
-    # Here (an editable install) both name one file: it is judged once, not refused as two
-    # policies of one name.
-    code, out, _ = run_cli(["check", "--from", EXAMPLES, "-p", "builtin:baseline", "-p",
-                            str(ROOT / "policies" / "baseline.yaml"), "-f", "json"], capsys)
-    assert code == 1
-    assert [p["file"] for p in json.loads(out)["policies"]] == ["builtin:baseline"]
+    code, out, err = run_cli(["check", "--from", EXAMPLES, "-p", "builtin:baseline", "-p",
+                              str(ROOT / "policies" / "baseline.yaml"), "-f", "json"], capsys)
+    directory = builtins.directory()
+    assert directory is not None
+    if directory.resolve() == (ROOT / "policies").resolve():
+        # An editable install: both name one file, judged once, under the name given first.
+        assert code == 1
+        assert [p["file"] for p in json.loads(out)["policies"]] == ["builtin:baseline"]
+    else:
+        # Two copies of one policy: refused, as any two policies of one name are.
+        assert code == 2
+        assert "policy name 'bedrock-baseline' is already used by builtin:baseline" in err
 
 
 def test_test_runs_the_shipped_tests_under_their_builtin_name(
@@ -135,3 +144,15 @@ def test_a_copy_without_the_shipped_policies_says_so(
                    "installed with this copy of bedrock-drift (install the package, or give a "
                    "policy file)\n")
 
+
+
+def test_a_problem_in_a_builtin_is_located_by_its_name(capsys: pytest.CaptureFixture[str]) -> None:
+    # A list variable given as a string: the rule that uses it cannot be compiled.
+    code, out, err = run_cli(["validate", "builtin:baseline", "--var",
+                              "data_classifications=internal"], capsys)
+    line = next(n for n, text in enumerate(
+        (ROOT / "policies" / "baseline.yaml").read_text("utf-8").splitlines(), start=1)
+        if "${var.data_classifications}" in text)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"builtin:baseline:{line}:")
+    assert "'in' takes a non-empty list, not a string" in err

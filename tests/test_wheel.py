@@ -183,3 +183,16 @@ def test_what_the_wheel_holds(installed: Installed) -> None:
             if p.is_file() and "__pycache__" not in p.parts}
     assert shipped | code <= names
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "policies/"))]
+
+
+def test_a_builtin_and_a_copy_of_it_are_two_policies_of_one_name(installed: Installed) -> None:
+    copy = installed.work / "baseline.yaml"
+    shutil.copy2(ROOT / "policies" / "baseline.yaml", copy)
+    try:
+        run = installed.run("check", "--from", "models", "-p", "builtin:baseline", "-p",
+                            "baseline.yaml")
+    finally:
+        copy.unlink()
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == ("baseline.yaml:1:1: policy name 'bedrock-baseline' is already used "
+                          "by builtin:baseline\n")
