@@ -119,6 +119,21 @@ def operation_of(method: str, raw_path: str) -> tuple[str, dict[str, str]] | Non
     return None
 
 
+_SESSION_LOCK = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    """One session for the stand-in's own clients: a new one would load botocore's service
+    models again (some 80 ms of CPU a client)."""
+    return boto3.session.Session()
+
+
+def _client(service: str, **kwargs: Any) -> Any:
+    with _SESSION_LOCK:  # a boto3 session does not make clients in two threads at once
+        return _session().client(service, **kwargs)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -195,7 +210,7 @@ class StandIn:
                     creds = {"aws_access_key_id": got["AccessKeyId"],
                              "aws_secret_access_key": got["SecretAccessKey"],
                              "aws_session_token": got["SessionToken"]}
-                self.clients[key] = boto3.session.Session().client(
+                self.clients[key] = _client(
                     service, region_name=region, endpoint_url=self.endpoint, **creds)
             return self.clients[key]
 
@@ -271,7 +286,7 @@ class StandIn:
         """The account moto maps ``access_key`` to (moto does not check the secret)."""
         with self.lock:
             if access_key not in self.accounts:
-                sts = boto3.session.Session().client(
+                sts = _client(
                     "sts", region_name="us-east-1", endpoint_url=self.endpoint,
                     aws_access_key_id=access_key, aws_secret_access_key="unused")
                 self.accounts[access_key] = sts.get_caller_identity()["Account"]
