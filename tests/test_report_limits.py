@@ -27,14 +27,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from checker.cli import cli
 from checker.reports.github import render_github
 from checker.reports.markdown import render_markdown
 from checker.reports.sarif import render_sarif
 from checker.results import SEVERITY_RANK, Report, ReportError, Status
 from tests import report_fixtures as fx
+from tests.conftest import run_cli
 from tests.large_estate import MODELS, ROOT, large_report, write_estate
 
 SARIF_RESULTS_PER_RUN = 25_000
@@ -234,19 +233,19 @@ def test_result_line_is_shown_with_many_run_errors() -> None:
 
 # --- The command line ------------------------------------------------------------------------
 
-def test_check_writes_github_sized_reports_and_warns(tmp_path: Path) -> None:
+def test_check_writes_github_sized_reports_and_warns(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     models, waivers = write_estate(tmp_path)
     sarif_file, summary = tmp_path / "out.sarif", tmp_path / "summary.md"
-    result = CliRunner().invoke(cli, [
+    code, _, err = run_cli([
         "check", "--from", str(models), "-p", str(ROOT / "policies" / "baseline.yaml"),
         "--waivers", str(waivers), "-f", "github", "-o", str(tmp_path / "annotations.txt"),
         "--report", f"sarif:{sarif_file}", "--report", f"markdown:{summary}",
         "--sarif-category", "bedrock-drift/us-east-1",
         "--markdown-max-bytes", str(STEP_SUMMARY_BYTES),
-        "--markdown-full-report", "the bedrock-drift-report artifact"])
-    assert result.exit_code == 1, result.output
-    assert "warning: SARIF: 30267 results are more than GitHub code scanning accepts" in (
-        result.stderr)
+        "--markdown-full-report", "the bedrock-drift-report artifact"], capsys)
+    assert code == 1, err
+    assert "warning: SARIF: 30267 results are more than GitHub code scanning accepts" in err
     run = json.loads(sarif_file.read_text(encoding="utf-8"))["runs"][0]
     assert len(run["results"]) == SARIF_RESULTS_PER_RUN
     assert run["automationDetails"] == {"id": "bedrock-drift/us-east-1/"}
@@ -259,22 +258,58 @@ def test_check_writes_github_sized_reports_and_warns(tmp_path: Path) -> None:
     assert "\n\n_224 waived findings not shown here._" in text
 
 
-def test_sarif_include_waived_keeps_them_suppressed(tmp_path: Path) -> None:
+def test_sarif_include_waived_keeps_them_suppressed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out.sarif"
-    result = CliRunner().invoke(cli, [
+    code, _, err = run_cli([
         "check", "--from", str(ROOT / "examples" / "models"),
         "-p", str(ROOT / "policies" / "baseline.yaml"), "-f", "sarif", "-o", str(out),
-        "--sarif-include-waived"])
-    assert result.exit_code == 1, result.output
+        "--sarif-include-waived"], capsys)
+    assert code == 1, err
     results = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
     assert sum(1 for r in results if "suppressions" in r) == 1
-    assert result.stderr == ""
+    assert "warning" not in err
 
 
-def test_markdown_max_bytes_is_refused_below_its_floor(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, [
+def test_markdown_max_bytes_is_refused_below_its_floor(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli([
         "check", "--from", str(ROOT / "examples" / "models"),
         "-p", str(ROOT / "policies" / "baseline.yaml"), "-f", "markdown",
-        "--markdown-max-bytes", "100"])
-    assert result.exit_code == 2
-    assert "--markdown-max-bytes" in result.output
+        "--markdown-max-bytes", "100"], capsys)
+    assert code == 2
+    assert "--markdown-max-bytes" in err
+
+
+# --- Policy metadata GitHub would refuse ------------------------------------------------------
+
+@pytest.mark.parametrize(("extra", "line", "message"), [
+    pytest.param("    labels: [" + ", ".join(f"l{i}" for i in range(20)) + "]\n", 5,
+                 "20 labels, more than 19: GitHub code scanning refuses a rule with more "
+                 "than 20 tags", id="twenty-labels"),
+    pytest.param("    title: " + "t" * 1025 + "\n", 5,
+                 "'title' of 1025 characters, more than 1024", id="long-title"),
+    pytest.param("    description: " + "d" * 2000 + "\n", 5,
+                 "'description' of 2000 characters, more than 1024", id="long-description"),
+])
+def test_validation_refuses_what_github_would(tmp_path: Path, extra: str, line: int,
+                                              message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nname: limits\nrules:\n  - id: r1\n" + extra
+                      + "    require: {field: modelName, exists: true}\n", encoding="utf-8")
+    code, _, err = run_cli(["validate", str(policy)], capsys)
+    assert code == 2
+    (problem,) = err.strip().splitlines()
+    assert problem.startswith(f"{policy}:{line}:") and message in problem
+
+
+def test_validation_accepts_nineteen_labels_and_1024_characters(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nname: limits\nrules:\n  - id: r1\n"
+                      "    labels: [" + ", ".join(f"l{i}" for i in range(19)) + "]\n"
+                      "    title: " + "t" * 1024 + "\n"
+                      "    require: {field: modelName, exists: true}\n", encoding="utf-8")
+    code, _, err = run_cli(["validate", str(policy)], capsys)
+    assert code == 0, err
