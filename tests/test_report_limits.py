@@ -313,3 +313,28 @@ def test_validation_accepts_nineteen_labels_and_1024_characters(
                       "    require: {field: modelName, exists: true}\n", encoding="utf-8")
     code, _, err = run_cli(["validate", str(policy)], capsys)
     assert code == 0, err
+
+
+def test_merge_takes_the_same_format_options(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    shards = []
+    for name in ("research-llama.json", "prod-summarizer.json"):
+        out = tmp_path / f"{name}.report.json"
+        code, _, err = run_cli(["check", "--from", str(ROOT / "examples" / "models" / name),
+                                "-p", str(ROOT / "policies" / "baseline.yaml"), "-f", "json",
+                                "-o", str(out)], capsys)
+        assert code in (0, 1), err
+        shards.append(str(out))
+    sarif_file = tmp_path / "merged.sarif"
+    code, _, err = run_cli(["merge", *shards, "-f", "sarif", "-o", str(sarif_file),
+                            "--sarif-category", "bedrock-drift/all", "--sarif-include-waived"],
+                           capsys)
+    assert code == 1, err
+    run = json.loads(sarif_file.read_text(encoding="utf-8"))["runs"][0]
+    assert run["automationDetails"] == {"id": "bedrock-drift/all/"}
+    # research-llama's learning-rate violation is waived: kept, as a suppressed result.
+    assert sum(1 for r in run["results"] if "suppressions" in r) == 1
+    code, out, err = run_cli(["merge", *shards, "-f", "markdown", "--markdown-max-bytes",
+                              "8192", "--markdown-full-report", "merged.json"], capsys)
+    assert code == 1, err
+    assert len(out.encode("utf-8")) <= 8192
