@@ -90,9 +90,9 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
     # The JSON report's writer: the same text as json.dumps(indent=2), without the
     # standard library's pure-Python indenting encoder.
     text = dumps_indented(log) + "\n"
-    while len(results) and _gzip_size(text) > max_gzip_bytes:
+    while results and (size := _gzip_size(text)) > max_gzip_bytes:
         # Too big even compressed: cut in proportion, with a margin, until it fits.
-        share = max_gzip_bytes / _gzip_size(text) * 0.95
+        share = max_gzip_bytes / size * 0.95
         keep = min(len(results) - 1, int(len(results) * share))
         results = results[:keep]
         log = _log(report, rules, root, index, results, category,
