@@ -338,3 +338,22 @@ def test_merge_takes_the_same_format_options(tmp_path: Path,
                               "8192", "--markdown-full-report", "merged.json"], capsys)
     assert code == 1, err
     assert len(out.encode("utf-8")) <= 8192
+
+
+def test_a_cut_for_size_alone_keeps_the_most_severe_too() -> None:
+    # Fewer results than the count limit, but too big compressed: the low ones come first
+    # in the report, yet the critical ones are kept.
+    low, critical = fx.rule("p", "low-rule", "low"), fx.rule("p", "critical-rule", "critical")
+    refs = [fx.model(f"model-{i:03d}-{'x' * (i % 7)}") for i in range(300)]
+    report = fx.build_report(
+        rules=[low, critical],
+        models={ref: {low.qualified_id: Status.FAIL, critical.qualified_id: Status.FAIL}
+                for ref in refs},
+        violations=[*(fx.finding(ref, low) for ref in refs),
+                    *(fx.finding(ref, critical) for ref in refs)])
+    full = render_sarif(report)
+    cap = len(gzip.compress(full.encode("utf-8"), compresslevel=6)) // 2
+    results = json.loads(render_sarif(report, max_gzip_bytes=cap))["runs"][0]["results"]
+    assert 0 < len(results) < 600
+    severities = [r["properties"]["severity"] for r in results]
+    assert severities[: min(len(results), 300)] == ["critical"] * min(len(results), 300)

@@ -79,25 +79,29 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
         return uris[file]
 
     candidates = [*report.violations, *(report.waived if include_waived else ())]
-    if len(candidates) > max_results:
+    ordered = len(candidates) > max_results
+    if ordered:
         # GitHub rejects the whole run past the limit: keep the most severe.
         candidates = most_severe_first(candidates)
-    kept = candidates[:max_results]
-    results = [_result(finding, index, uri, baseline_used=baseline_used) for finding in kept]
-    log = _log(report, rules, root, index, results, category,
-               waived_left_out=0 if include_waived else len(report.waived),
-               over_limit=candidates[len(kept):])
+    waived_left_out = 0 if include_waived else len(report.waived)
+    results = [_result(finding, index, uri, baseline_used=baseline_used)
+               for finding in candidates[:max_results]]
+    log = _log(report, rules, root, index, results, category, waived_left_out=waived_left_out,
+               over_limit=candidates[len(results):])
     # The JSON report's writer: the same text as json.dumps(indent=2), without the
     # standard library's pure-Python indenting encoder.
     text = dumps_indented(log) + "\n"
     while results and (size := _gzip_size(text)) > max_gzip_bytes:
+        if not ordered:
+            # A cut for size alone keeps the most severe too.
+            candidates, ordered = most_severe_first(candidates), True
+            results = [_result(finding, index, uri, baseline_used=baseline_used)
+                       for finding in candidates[:len(results)]]
         # Too big even compressed: cut in proportion, with a margin, until it fits.
-        share = max_gzip_bytes / size * 0.95
-        keep = min(len(results) - 1, int(len(results) * share))
+        keep = min(len(results) - 1, int(len(results) * max_gzip_bytes / size * 0.95))
         results = results[:keep]
         log = _log(report, rules, root, index, results, category,
-                   waived_left_out=0 if include_waived else len(report.waived),
-                   over_limit=candidates[keep:])
+                   waived_left_out=waived_left_out, over_limit=candidates[keep:])
         text = dumps_indented(log) + "\n"
     left_out = len(candidates) - len(results)
     if left_out and warn is not None:
