@@ -357,3 +357,17 @@ def test_a_cut_for_size_alone_keeps_the_most_severe_too() -> None:
     assert 0 < len(results) < 600
     severities = [r["properties"]["severity"] for r in results]
     assert severities[: min(len(results), 300)] == ["critical"] * min(len(results), 300)
+
+
+def test_summary_counts_bytes_not_characters() -> None:
+    # Four-byte characters in every model name: a budget in characters would overshoot.
+    info = fx.rule("p", "r", "high")
+    refs = [fx.model(f"модель-🚀-{i:04d}-" + "界" * 40) for i in range(400)]
+    report = fx.build_report(rules=[info], models={ref: {info.qualified_id: Status.FAIL}
+                                                   for ref in refs},
+                             violations=[fx.finding(ref, info) for ref in refs])
+    full = render_markdown(report)
+    assert len(full) < 180_000 < len(full.encode("utf-8"))
+    text = render_markdown(report, max_bytes=180_000)
+    assert len(text.encode("utf-8")) <= 180_000
+    assert "Trimmed to fit 180,000 bytes" in text
