@@ -269,6 +269,30 @@ def _compile_rules(raw: Mapping[str, Any], ctx: LoadContext, policy: str,
     return rules
 
 
+# What GitHub code scanning refuses in a SARIF rule ("SARIF support for code scanning"):
+# more than 20 tags (the SARIF report adds "security" to the labels), a name over 255
+# characters, descriptions over 1024.
+MAX_LABELS = 19
+MAX_RULE_ID = 255
+MAX_DESCRIPTION = 1024
+
+
+def _within_github_limits(ctx: LoadContext, path: tuple[Any, ...], rule_id: str | None,
+                          labels: list[Any], title: str | None,
+                          description: str | None) -> None:
+    if len(labels) > MAX_LABELS:
+        ctx.error((*path, "labels"), f"{len(labels)} labels, more than {MAX_LABELS}: GitHub "
+                  "code scanning refuses a rule with more than 20 tags (SARIF adds "
+                  "'security')")
+    if rule_id is not None and len(rule_id) > MAX_RULE_ID:
+        ctx.error((*path, "id"), f"rule id of {len(rule_id)} characters, more than "
+                  f"{MAX_RULE_ID} (GitHub code scanning's limit)")
+    for key, value in (("title", title), ("description", description)):
+        if value is not None and len(value) > MAX_DESCRIPTION:
+            ctx.error((*path, key), f"'{key}' of {len(value)} characters, more than "
+                      f"{MAX_DESCRIPTION} (GitHub code scanning's limit)")
+
+
 def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str,
                   scope_needs: set[str]) -> Rule | None:
     if not isinstance(raw, dict):
@@ -315,6 +339,7 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         labels = []
     title = string_field(raw, "title", ctx, path)
     description = string_field(raw, "description", ctx, path)
+    _within_github_limits(ctx, path, rule_id, labels, title, description)
     remediation = string_field(raw, "remediation", ctx, path)
     link = string_field(raw, "link", ctx, path)
     compliance: Compliance = ()
