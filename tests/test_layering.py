@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "checker.drift": 5,
     "checker.policytest": 5,
     "checker.publish": 5,
+    "checker.run": 5,
     "checker.cli": 6,
     "checker.aws_lambda": 7,
     "checker.__main__": 7,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from checker import TOOL_NAME
 from checker.reports.wording import (
@@ -78,7 +79,7 @@ def render_junit(report: Report, *, color: bool = False) -> str:
                 route[4][0] += 1
             else:
                 _other_case(route[3], classname + route[1][:-3], ref, rule_id, status,
-                            violations, waived, errors, index, placed)
+                            _Found(violations, waived, errors, index, placed))
 
     # Findings about models that were not read (an inventory's missing required model).
     listed = {model.model.fingerprint_key for model in report.models}
@@ -130,11 +131,22 @@ def render_junit(report: Report, *, color: bool = False) -> str:
     return "\n".join(parts)
 
 
+@dataclass(frozen=True)
+class _Found:
+    """The report's findings and errors by case, and the errors already shown on one."""
+
+    violations: dict[tuple[str, str], list[Finding]]
+    waived: dict[tuple[str, str], list[Finding]]
+    errors: list[ReportError]
+    index: _ErrorIndex
+    placed: set[int]
+
+
 def _other_case(suite: _Suite, head: str, ref: ModelRef, rule_id: str, status: Status,
-                violations: dict[tuple[str, str], list[Finding]],
-                waived: dict[tuple[str, str], list[Finding]], errors: list[ReportError],
-                index: _ErrorIndex, placed: set[int]) -> None:
+                found_in: _Found) -> None:
     """A failed, waived or unjudged case, with its child element."""
+    violations, waived, errors = found_in.violations, found_in.waived, found_in.errors
+    index, placed = found_in.index, found_in.placed
     if status is Status.FAIL:
         suite.case(head, _failure(violations.get((ref.fingerprint_key, rule_id), ()),
                                   rule_id), "failures")

@@ -23,6 +23,7 @@ from checker.documents import parse_arn, to_json_value
 from checker.sources.aws.clients import GET_API, NoClient
 from checker.sources.aws.errors import error_code, error_message, failure
 from checker.sources.aws.regions import Account
+from checker.sources.aws.scheduler import Scheduler
 
 T = TypeVar("T")
 # The value fetched (None for "there is none"), or the failure as (code, message).
@@ -135,23 +136,27 @@ def fetch_kms_key(client: KMSClient, key_id: str, where: str) -> Fetched:
     return metadata, None
 
 
+# Keys read from a resource many models may share: the service and the reader.
+SHARED_READERS: dict[str, tuple[str, Callable[[Any, str, str], Fetched]]] = {
+    "job": ("bedrock", fetch_job),
+    "kmsKey": ("kms", fetch_kms_key),
+    "importJob": ("bedrock", fetch_import_job),
+}
+
+
 class Enricher:
-    """The enrichment part of the fetcher (mixed into
-    :class:`~checker.sources.aws.fetch.Fetcher`): what a loaded rule needs beside the model's
-    own document."""
+    """The enrichment readers of a read: what a loaded rule needs beside the model's own
+    document, each resource read once however many models share it."""
 
-    needs: frozenset[str]
-    jobs: OnceCache[Fetched]
-    keys: OnceCache[Fetched]
-    # importJob and baseModel: an import job per imported model, a foundation model once
-    # per region however many models and accounts are built on it (once per account only
-    # where the first account's call failed).
-    import_jobs: OnceCache[Fetched]
-    foundation_models: OnceCache[Fetched]
-    foundation_models_any: OnceCache[tuple[int, Fetched]]
-
-    def client(self, account: Account, service: str, region: str) -> Any:
-        raise NotImplementedError
+    def __init__(self, scheduler: Scheduler, needs: frozenset[str]) -> None:
+        self.scheduler = scheduler
+        self.needs = needs
+        # A job, a key, an import job: once per account however many models share it.
+        self.shared: dict[str, OnceCache[Fetched]] = {key: OnceCache() for key in SHARED_READERS}
+        # baseModel: a foundation model once per region however many models and accounts
+        # are built on it (once per account only where the first account's call failed).
+        self.foundation_models: OnceCache[Fetched] = OnceCache()
+        self.foundation_models_any: OnceCache[tuple[int, Fetched]] = OnceCache()
 
     def enrich(self, account: Account, region: str, kind: str, document: dict[str, Any],
                ident: str | None, client: Any) -> dict[str, tuple[str, str]]:
@@ -183,15 +188,13 @@ class Enricher:
             if kind == "imported" or not isinstance(job_arn, str) or not job_arn:
                 document["job"] = None
             else:
-                self.add_shared(document, errors, "job", self.jobs, account, job_arn, region,
-                                "bedrock", fetch_job)
+                self.add_shared(document, errors, "job", account, job_arn, region)
         if "kmsKey" in self.needs:
             key_id = document.get("modelKmsKeyArn")
             if not isinstance(key_id, str) or not key_id:
                 document["kmsKey"] = None  # an AWS-owned key
             else:
-                self.add_shared(document, errors, "kmsKey", self.keys, account, key_id, region,
-                                "kms", fetch_kms_key)
+                self.add_shared(document, errors, "kmsKey", account, key_id, region)
         if "importJob" in self.needs:
             job_arn = document.get("jobArn")
             if kind != "imported":
@@ -201,8 +204,7 @@ class Enricher:
                                                         f"{model_arn or ident}: no jobArn, so "
                                                         "its import job is unknown")
             else:
-                self.add_shared(document, errors, "importJob", self.import_jobs, account,
-                                job_arn, region, "bedrock", fetch_import_job)
+                self.add_shared(document, errors, "importJob", account, job_arn, region)
         if "baseModel" in self.needs:
             foundation = foundation_model_arn(document.get("baseModelArn"), region)
             if kind == "imported":
@@ -238,23 +240,23 @@ class Enricher:
     def _read_foundation_model(self, account: Account, foundation: str, region: str) -> Fetched:
         where = account.where(region)
         try:
-            client = self.client(account, "bedrock", region)
+            client = self.scheduler.client(account, "bedrock", region)
         except NoClient as exc:
             return None, (exc.code, f"{where}: {exc.code}: {exc.message}")
         return fetch_foundation_model(client, foundation, where)
 
     def add_shared(self, document: dict[str, Any], errors: dict[str, tuple[str, str]],
-                   name: str, cache: OnceCache[Fetched], account: Account, resource: str,
-                   model_region: str, service: str,
-                   fetch: Callable[[Any, str, str], Fetched]) -> None:
+                   name: str, account: Account, resource: str, model_region: str) -> None:
         """Add ``name`` from a resource many models may share, read once per account."""
+        service, fetch = SHARED_READERS[name]
+        cache = self.shared[name]
         parts = parse_arn(resource)
         region = parts[2] if parts is not None and parts[2] else model_region
         where = account.where(region)
 
         def compute() -> Fetched:
             try:
-                client = self.client(account, service, region)
+                client = self.scheduler.client(account, service, region)
             except NoClient as exc:
                 return None, (exc.code, f"{where}: {exc.code}: {exc.message}")
             return fetch(client, resource, where)
