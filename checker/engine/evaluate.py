@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from checker import __version__
+from checker.checks import CHECKS
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.engine.applicability import (
@@ -47,7 +48,8 @@ _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLI
 # Check kinds that judge how a model was trained: a Custom Model Import model has no base
 # model, hyperparameters, grader or teacher, so they do not apply to it (kms_key and
 # require do).
-NOT_FOR_IMPORTED = frozenset({"base_model", "hyperparameter", "lambda_grader", "teacher_model"})
+# Kinds whose fields an imported model does not have (from each kind's record).
+NOT_FOR_IMPORTED = frozenset(name for name, kind in CHECKS.items() if not kind.imported)
 
 
 def select_rules(policies: Sequence[Policy], include: Sequence[str] = (),

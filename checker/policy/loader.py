@@ -36,7 +36,8 @@ POLICY_KEYS = ("version", "name", "description", "resource", "vars", "scope", "r
 # and region read.
 RESOURCES = ("model", "account")
 # The only check that judges an account document; the others judge how a model was made.
-ACCOUNT_CHECKS = ("require",)
+# Kinds a resource: account policy may hold (from each kind's record).
+ACCOUNT_CHECKS = tuple(name for name, kind in CHECKS.items() if kind.account)
 SCOPE_KEYS = ("names", "when")
 RULE_META_KEYS = ("id", "title", "description", "severity", "served_severity", "labels",
                   "remediation", "link", "compliance", "when")

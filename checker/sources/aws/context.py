@@ -31,21 +31,36 @@ from checker.sources.aws.scheduler import Scheduler
 Failure = tuple[str, str]
 # Listing statuses that mean the model answers requests.
 SERVING = {"deployments": frozenset({"Active"}), "throughputs": frozenset({"InService"})}
-# key -> (API, paginator, page member)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The reader of a key listed once per account and region: the API, its paginator, the
+    page member, and the fields of an item that name the models it is about."""
+
+    api: str
+    method: str
+    member: str
+    arn_fields: tuple[str, ...]
+
+
 LISTINGS = {
-    "deployments": ("ListCustomModelDeployments", "list_custom_model_deployments",
-                    "modelDeploymentSummaries"),
-    "throughputs": ("ListProvisionedModelThroughputs", "list_provisioned_model_throughputs",
-                    "provisionedModelSummaries"),
-    "copyJob": ("ListModelCopyJobs", "list_model_copy_jobs", "modelCopyJobSummaries"),
+    "deployments": Listing("ListCustomModelDeployments", "list_custom_model_deployments",
+                           "modelDeploymentSummaries", ("modelArn",)),
+    "throughputs": Listing("ListProvisionedModelThroughputs",
+                           "list_provisioned_model_throughputs", "provisionedModelSummaries",
+                           ("modelArn", "desiredModelArn")),
+    "copyJob": Listing("ListModelCopyJobs", "list_model_copy_jobs", "modelCopyJobSummaries",
+                       ("targetModelArn",)),
 }
+# Keys derived from listings, and the listings each needs (or hint: deployments.details).
+DERIVED = {"served": ("deployments", "throughputs"),
+           "deployments.details": ("deployments",)}
 
 
 def listings_for(needs: frozenset[str]) -> tuple[str, ...]:
     """The listings the needs call for (``served`` needs deployments and throughputs)."""
-    wanted = set(needs) | ({"deployments", "throughputs"} if "served" in needs else set())
-    if "deployments.details" in needs:
-        wanted.add("deployments")
+    wanted = set(needs).union(*(DERIVED[key] for key in needs if key in DERIVED))
     return tuple(key for key in LISTINGS if key in wanted)
 
 
@@ -82,7 +97,8 @@ class ModelContext:
 
     def list_context(self, account: Account, region: str, key: str,
                      context: RegionContext) -> None:
-        api, method, member = LISTINGS[key]
+        listing = LISTINGS[key]
+        api, method, member = listing.api, listing.method, listing.member
         items: list[dict[str, Any]] = []
         try:
             client = self.scheduler.client(account, SERVICE, region)
@@ -164,12 +180,10 @@ class _Indexes:
 
 def _index(context: RegionContext) -> dict[str, dict[str, list[dict[str, Any]]]]:
     by_key: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    arn_fields = {"deployments": ("modelArn",), "throughputs": ("modelArn", "desiredModelArn"),
-                  "copyJob": ("targetModelArn",)}
     for key, items in context.listed.items():
         index: dict[str, list[dict[str, Any]]] = {}
         for item in items:
-            arns = {item.get(name) for name in arn_fields[key]}
+            arns = {item.get(name) for name in LISTINGS[key].arn_fields}
             for arn in arns:
                 if isinstance(arn, str) and arn:
                     index.setdefault(arn, []).append(item)

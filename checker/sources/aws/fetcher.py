@@ -24,7 +24,10 @@ from checker.sources.aws.request import ReadRequest
 from checker.sources.aws.responses import check_identity
 from checker.sources.aws.scheduler import FetchProgress, Scheduler
 
-__all__ = ["FetchProgress", "Fetcher"]
+__all__ = ["SUMMARY_KEYS", "FetchProgress", "Fetcher"]
+
+# Keys read from the listing's summary of a model (a --model run lists for them: named.py).
+SUMMARY_KEYS = ("ownerAccountId",)
 
 
 class Fetcher:

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from checker.documents import normalize_document, parse_arn
+from checker.enrichments import ENRICHMENTS, Absent, NotAvailable, TheJob
 from checker.errors import SourceError
 from checker.results import ModelInput, ReportError, SourceResult
 from checker.sources.aws.clients import client_config
@@ -33,19 +35,6 @@ _MODEL_FIELDS = {
     "validationDataConfig": "validationDataConfig",
     "outputDataConfig": "outputDataConfig",
 }
-TAGS_NOT_AVAILABLE = (
-    "NotAvailable",
-    "an in-flight job does not show the tags its model will get (GetModelCustomizationJob "
-    "has no customModelTags), so rules on tags cannot judge it until the model exists",
-)
-
-BASE_MODEL_NOT_AVAILABLE = (
-    "NotAvailable",
-    "the foundation model of an in-flight job is not read (GetFoundationModel is called for "
-    "models only), so rules on baseModel cannot judge it until the model exists",
-)
-
-
 def job_input(response: Mapping[str, Any], *, origin: str = "aws",
               needs: frozenset[str] = frozenset()) -> ModelInput:
     """The model an in-flight job will produce: the job's output fields under the model
@@ -61,15 +50,19 @@ def job_input(response: Mapping[str, Any], *, origin: str = "aws",
             doc["region"] = parts[2]
         if parts[3]:
             doc["accountId"] = parts[3]
-    doc["job"] = job
-    errors = {"tags": TAGS_NOT_AVAILABLE} if "tags" in needs else {}
-    # The model does not exist yet: nothing serves it, nothing copied it, nothing imported it.
-    for key, value in (("deployments", []), ("throughputs", []), ("served", False),
-                       ("copyJob", None), ("importJob", None)):
-        if key in needs:
-            doc[key] = value
-    if "baseModel" in needs:
-        errors["baseModel"] = BASE_MODEL_NOT_AVAILABLE
+    errors: dict[str, tuple[str, str]] = {}
+    # The model does not exist yet: nothing serves it, nothing copied it, nothing imported
+    # it; what each key holds for a job is in its record.
+    for enrichment in ENRICHMENTS:
+        value = enrichment.job
+        if isinstance(value, TheJob):
+            doc[enrichment.key] = job
+        elif enrichment.key not in needs or isinstance(value, Absent):
+            continue
+        elif isinstance(value, NotAvailable):
+            errors[enrichment.key] = ("NotAvailable", value.message)
+        elif enrichment.resource == "model":
+            doc[enrichment.key] = copy.deepcopy(value)
     return ModelInput(document=doc, kind=JOB, origin=origin, enrichment_errors=errors)
 
 
