@@ -18,8 +18,6 @@ FETCH_HINTS = tuple(hint for e in ENRICHMENTS for hint, _ in e.hints)
 # The settings of an account in a region that ``resource: account`` rules judge, each read by
 # its own call only when a loaded account rule reads it (absent means "not fetched", too).
 POSTURE_KEYS = tuple(e.key for e in ENRICHMENTS if e.resource == "account")
-# Keys the engine derives from the ARN.
-DERIVED_KEYS = ("region", "accountId")
 
 _ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)"
                   r":([a-z0-9-]+):([a-z0-9-]*):([0-9]*):(.+)$")

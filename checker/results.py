@@ -286,11 +286,6 @@ class Report:
     def exit_code(self) -> int:
         return {"pass": 0, "fail": 1}.get(self.summary.result, 2)
 
-    def gating_violations(self) -> tuple[Finding, ...]:
-        """The violations at or above ``fail_on``: the ones that decide the exit code."""
-        floor = SEVERITY_RANK[self.fail_on]
-        return tuple(v for v in self.violations if SEVERITY_RANK[v.severity] >= floor)
-
 
 @dataclass(frozen=True)
 class SourceResult:

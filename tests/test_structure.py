@@ -10,12 +10,18 @@ only through ``checker.run`` and ``checker.sources.read``.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 PACKAGE = ROOT / "checker"
 MAX_PARAMETERS = 8
@@ -211,3 +217,15 @@ def test_the_edges_read_and_judge_through_one_function(edge: str) -> None:
     assert {m: n for m, n in found.items() if n} == {}
     assert any("run" in names_used(t) or "read" in names_used(t)
                for m, t in MODULES.items() if m.startswith(edge))
+
+
+# -- the complexity budget ------------------------------------------------------------
+
+
+def test_ruff_checks_a_complexity_budget_of_15_or_less() -> None:
+    """C901 is on for the whole repository; ruff (run by CI) fails any function past it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lint = config["tool"]["ruff"]["lint"]
+    assert "C901" in lint["select"]
+    assert lint["mccabe"]["max-complexity"] <= 15
+    assert "C901" not in lint.get("ignore", []) and not lint.get("per-file-ignores")

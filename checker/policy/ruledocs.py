@@ -2,9 +2,10 @@
 
 Everything printed comes from where the JSON Schema comes from: each check kind's
 ``CheckKind`` (summary, semantics, options schema with descriptions, example) in
-``checker/checks/``, with the sample models each example is shown on, and ``OPERATORS`` in
-``checker/lang/operators.py``. This module only adds the operators' samples; a test loads
-every example and checks that it yields on its samples what the text says.
+``checker/checks/``, with the sample models each example is shown on), ``OPERATORS`` in
+``checker/lang/operators.py``, and the enrichments' records in ``checker/enrichments.py``
+(through ``enrichdocs``). This module only adds the operators' samples and the overview; a
+test loads every example and checks that it yields on its samples what the text says.
 """
 
 from __future__ import annotations

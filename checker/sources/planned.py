@@ -11,7 +11,7 @@ ARN):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from checker.errors import InputError
@@ -96,6 +96,3 @@ def request_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
     return [ModelInput(document=doc, kind=PLANNED, origin=file)]
 
 
-def unknown_field_names(paths: Sequence[Path]) -> list[str]:
-    """Unknown field paths as dotted text, for messages."""
-    return [".".join(path) for path in paths]
