@@ -6,15 +6,14 @@ shape a rule's field paths are checked against (``checker.lang.shapes`` builds i
 reference text (``bedrock-drift rules KEY``), and the value an in-flight job carries for it
 (a job is a model that does not exist yet). The readers live under ``checker/sources/aws``
 (``enrich.READERS``, ``context.LISTINGS``, ``posture.READERS``); a test proves they read
-exactly the keys of this table. Pure data: imports nothing of the package.
+exactly the keys of this table. Pure data: imports only the shared types.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Resource = Literal["model", "account"]
+from checker.results import Resource
 
 
 @dataclass(frozen=True)

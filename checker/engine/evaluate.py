@@ -34,10 +34,12 @@ from checker.results import (
     ModelInput,
     ModelRef,
     ModelResult,
+    ModelResultValue,
     PolicyInfo,
     Report,
     ReportError,
     ReportWarning,
+    Result,
     Scanned,
     Status,
     Summary,
@@ -50,6 +52,10 @@ _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLI
 # require do).
 # Kinds whose fields an imported model does not have (from each kind's record).
 NOT_FOR_IMPORTED = frozenset(name for name, kind in CHECKS.items() if not kind.imported)
+# A model's result: the worst status of its rules (a waived rule counts as passed).
+_MODEL_RESULTS: dict[Status, ModelResultValue] = {
+    Status.PASS: "pass", Status.FAIL: "fail", Status.ERROR: "error",
+    Status.NOT_APPLICABLE: "not_applicable"}
 
 
 def select_rules(policies: Sequence[Policy], include: Sequence[str] = (),
@@ -176,7 +182,7 @@ class _Judge:
                 elif status is not _NA and worst is _NA:
                     worst = _PASS
         self.exposure_errors(item, ref)
-        return ModelResult(model=self.shown, result=worst.value, results=results)
+        return ModelResult(model=self.shown, result=_MODEL_RESULTS[worst], results=results)
 
     def _add_error(self, rule_id: str | None, code: str, message: str) -> None:
         self.errors.append(error_for(self.shown, rule_id, code,
@@ -361,7 +367,7 @@ def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
     at or above ``fail_on`` that a baseline does not already know."""
     floor = SEVERITY_RANK[fail_on]
     gating = any(SEVERITY_RANK[v.severity] >= floor and not v.known for v in violations)
-    result = "error" if errors else "fail" if gating else "pass"
+    result: Result = "error" if errors else "fail" if gating else "pass"
     return Summary(
         models=len(models),
         policies=policies,

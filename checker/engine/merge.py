@@ -26,17 +26,19 @@ from checker.results import (
     RuleFilters,
     RuleInfo,
     Scanned,
+    Severity,
     Status,
     WaiverInfo,
 )
 from checker.values import compile_globs, parse_day
 
 
-def _severity(value: Any) -> str:
+def _severity(value: Any) -> Severity:
     """A severity read back; ValueError (a malformed report) for anything else."""
-    if value not in SEVERITIES:
-        raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
-    return str(value)
+    for severity in SEVERITIES:
+        if value == severity:
+            return severity
+    raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -57,7 +59,7 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
                 link=rule.get("link"),
                 compliance=tuple((str(key), tuple(map(str, controls)))
                                  for key, controls in rule.get("compliance", {}).items()),
-                served_severity=rule.get("served_severity")
+                served_severity=_severity(rule["served_severity"])
                 if rule.get("served_severity") in SEVERITIES else None)
     return infos
 

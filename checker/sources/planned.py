@@ -16,9 +16,9 @@ from typing import Any
 
 from checker.errors import InputError
 from checker.lang.context import did_you_mean
-from checker.results import ModelInput
+from checker.results import ModelInput, ModelKind
 
-PLANNED = "planned"
+PLANNED: ModelKind = "planned"
 
 # The members of botocore's CreateModelCustomizationJob input shape (a test keeps this list
 # equal to the installed botocore's).

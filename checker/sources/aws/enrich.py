@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from checker.checks.base_model import base_model_names
 from checker.documents import parse_arn, to_json_value
 from checker.enrichments import ENRICHMENTS
+from checker.results import ModelKind
 from checker.sources.aws.clients import GET_API, NoClient
 from checker.sources.aws.errors import error_code, error_message, failure
 from checker.sources.aws.regions import Account
@@ -160,7 +161,7 @@ class Enricher:
         self.foundation_models: OnceCache[Fetched] = OnceCache()
         self.foundation_models_any: OnceCache[tuple[int, Fetched]] = OnceCache()
 
-    def enrich(self, account: Account, region: str, kind: str, document: dict[str, Any],
+    def enrich(self, account: Account, region: str, kind: ModelKind, document: dict[str, Any],
                ident: str | None, client: Any) -> dict[str, tuple[str, str]]:
         """Add the keys the rules need to ``document``; the failures, by key."""
         errors: dict[str, tuple[str, str]] = {}
@@ -227,7 +228,7 @@ class ModelAt:
 
     account: Account
     region: str
-    kind: str
+    kind: ModelKind
     ident: str | None
     client: Any
 

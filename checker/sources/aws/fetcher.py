@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checker.documents import normalize_document, parse_arn
-from checker.results import ModelInput, ReportError
+from checker.results import ModelInput, ModelKind, ReportError
 from checker.sources.aws.clients import GET_API, LIST_API, SERVICE, Clients, NoClient
 from checker.sources.aws.context import ModelContext
 from checker.sources.aws.credentials import assumed_session
@@ -126,7 +126,7 @@ class Fetcher:
     # -- listing ----------------------------------------------------------------------
 
     def list_region(self, account: Account, pos: int, stream: int, region: str,
-                    kind: str) -> None:
+                    kind: ModelKind) -> None:
         """Page through the listing and start a Get for each model summary."""
         api, method = LIST_API[kind]
         seq = 0
@@ -171,7 +171,7 @@ class Fetcher:
 
     def fetch_model(self, account: Account, region: str, key: tuple[int, ...],
                     summary: Mapping[str, Any] | None, identifier: str | None,
-                    kind: str) -> None:
+                    kind: ModelKind) -> None:
         """Get one listed model (or a --model), then what the rules need of it."""
         ident = identifier or (summary or {}).get("modelArn") or (summary or {}).get("modelName")
         api, method = GET_API[kind]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from checker.documents import normalize_document, parse_arn
 from checker.enrichments import ENRICHMENTS, Absent, NotAvailable, TheJob
 from checker.errors import SourceError
-from checker.results import ModelInput, ReportError, SourceResult
+from checker.results import ModelInput, ModelKind, ReportError, SourceResult
 from checker.sources.aws.clients import client_config
 from checker.sources.aws.errors import one_line
 from checker.sources.aws.request import ReadRequest
@@ -22,7 +22,7 @@ from checker.sources.aws.request import ReadRequest
 if TYPE_CHECKING:  # boto3-stubs (the test extras)
     from mypy_boto3_bedrock import BedrockClient
 
-JOB = "job"
+JOB: ModelKind = "job"
 # GetModelCustomizationJob fields and the model document keys the finished model will have.
 _MODEL_FIELDS = {
     "outputModelName": "modelName",

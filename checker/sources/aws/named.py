@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from checker.documents import parse_arn
-from checker.results import ModelInput, ReportError
+from checker.results import ModelInput, ModelKind, ReportError
 from checker.sources.aws.clients import SERVICE, NoClient
 from checker.sources.aws.enrich import OnceCache
 from checker.sources.aws.errors import failure
@@ -20,8 +20,8 @@ from checker.sources.aws.regions import Account
 from checker.sources.aws.scheduler import Scheduler
 
 # What reads one model: (account, region, sort key, summary, identifier, kind).
-FetchModel = Callable[[Account, str, tuple[int, ...], Mapping[str, Any] | None, str | None, str],
-                      None]
+FetchModel = Callable[[Account, str, tuple[int, ...], Mapping[str, Any] | None, str | None,
+                       ModelKind], None]
 
 
 class NamedModels:
@@ -47,7 +47,8 @@ class NamedModels:
                 if account.account_id and parts[3] and parts[3] != account.account_id:
                     continue
                 regions = [parts[2]]
-                kind = "imported" if parts[4].startswith("imported-model/") else "model"
+                kind: ModelKind = ("imported" if parts[4].startswith("imported-model/")
+                                   else "model")
             else:
                 regions, kind = account.name_regions, "model"
             with self.out.lock:
@@ -62,7 +63,7 @@ class NamedModels:
                 account.listings_left[region] = 0
 
     def fetch_named(self, account: Account, region: str, key: tuple[int, ...], ident: str,
-                    kind: str) -> None:
+                    kind: ModelKind) -> None:
         """A --model: the Get, then ownerAccountId from the listing if a rule needs it."""
         self.fetch_model(account, region, key, None, ident, kind)
         if "ownerAccountId" not in self.needs or kind == "imported":
