@@ -124,6 +124,10 @@ def test_the_cli_and_the_lambda_ask_the_reader_the_same(
                          "BEDROCK_DRIFT_REGIONS": "eu-west-1"})
     capsys.readouterr()
     cli_read, lambda_read = reads
+    # One request each, equal but for the deadline (the Lambda's is its own).
+    cli_request, lambda_request = cli_read.pop("request"), lambda_read.pop("request")
+    assert dataclasses.replace(cli_request, timeout=None) == dataclasses.replace(
+        lambda_request, timeout=None)
     assert lambda_read["timeout"] == 1800.0
     assert {**cli_read, "progress": None, "timeout": None} == {
         **lambda_read, "timeout": None}
@@ -148,3 +152,34 @@ def test_run_judges_what_it_reads(reads: list[dict[str, Any]]) -> None:
                          sources=("cloudtrail",))
     report = run(CheckRequest(), [policy], source=given)
     assert len(reads) == 1 and report.summary.result == "fail"
+
+
+def test_a_request_is_validated_once_on_its_way_to_the_reader(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import checker.sources.aws.fetch as fetch_module
+    from checker.sources.read import read
+
+    checks: list[ReadRequest] = []
+    original = ReadRequest.__post_init__
+
+    def counted(self: ReadRequest) -> None:
+        checks.append(self)
+        original(self)
+
+    monkeypatch.setattr(ReadRequest, "__post_init__", counted)
+    seen: list[tuple[ReadRequest, Any]] = []
+
+    def reader(factory: Any, request: ReadRequest, accounts: Any = (),
+               progress: Any = None) -> SourceResult:
+        seen.append((request, list(accounts)))
+        return SourceResult(models=(), sources=("aws",))
+
+    monkeypatch.setattr(fetch_module, "fetch", reader)
+    request = ReadRequest(regions=("eu-west-1",), assume_roles=(ROLE,), workers=4)
+    read(request, session_factory=lambda profile: pytest.fail("no session"))
+    assert checks == [request]  # made once, never rebuilt on the way
+    assert seen == [(request, [AccountSpec(role_arn=ROLE)])]
+    # A caller of fetch_models with plain keywords gets one request made from them.
+    checks.clear()
+    aws.fetch_models(lambda profile: None, regions=["eu-west-1"], workers=2)
+    assert [c.workers for c in checks] == [2] and seen[-1][0].regions == ("eu-west-1",)

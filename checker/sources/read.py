@@ -35,7 +35,8 @@ def read(request: ReadRequest, session_factory: SessionFactory | None = None,
             max_attempts=request.max_attempts)
         accounts = list(org.specs)
     # Through the package's name, so a stand-in put there is the one called.
-    result = aws.fetch_models(factory, **request.fetch_options(accounts), progress=progress)
+    result = aws.fetch_models(factory, **request.fetch_options(accounts), progress=progress,
+                              request=request)
     if org is not None:
         result = organization.with_organization(result, org)
     if request.include_jobs:

@@ -21,7 +21,7 @@ region at all) raise :class:`SourceError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -49,21 +49,29 @@ def fetch_models(session_factory: SessionFactory, **options: Any) -> SourceResul
     """Read the custom models of ``regions`` (or just ``model_ids``) from live AWS.
 
     ``options`` are the fields of a :class:`~checker.sources.aws.request.ReadRequest`
-    (validated once, when it is made), plus ``progress``: see :func:`fetch`.
+    (validated once, when it is made), plus ``progress``: see :func:`fetch`. Given the
+    ``request`` they were taken from (as :func:`checker.sources.read.read` does), that one
+    is read, with the ``accounts`` given beside it, and nothing is validated again.
     """
     progress = options.pop("progress", None)
-    return fetch(session_factory, ReadRequest(**options), progress)
+    request = options.pop("request", None)
+    if not isinstance(request, ReadRequest):
+        request = ReadRequest(**options)
+    accounts = options.get("accounts", request.accounts)
+    return fetch(session_factory, request, accounts, progress)
 
 
 def fetch(session_factory: SessionFactory, request: ReadRequest,
+          accounts: Sequence[AccountSpec] = (),
           progress: Callable[[FetchProgress], None] | None = None) -> SourceResult:
     """Read the live AWS part of ``request``.
 
     ``session_factory(profile)`` makes the boto3 session; ``request.needs`` names the
     enrichments a loaded rule or scope refers to (``tags``, ``job``, ``kmsKey``;
-    ``ownerAccountId`` comes with the listing). ``request.accounts`` are read instead of the
-    session's own account: each through its role (assumed with the session's credentials)
-    or its profile, in its own regions or the run's. ``all_regions`` reads every region
+    ``ownerAccountId`` comes with the listing). ``accounts`` (those the request names, its
+    organization's or its accounts file's) are read instead of the session's own account:
+    each through its role (assumed with the session's credentials) or its profile, in its
+    own regions or the run's. ``all_regions`` reads every region
     where botocore lists Bedrock, skipping with a warning those that answer as not enabled
     (an error with ``strict_regions``). ``include_imported`` adds Custom Model Import models
     (``kind="imported"``). ``progress`` is called, from worker threads, as the run goes.
@@ -75,7 +83,7 @@ def fetch(session_factory: SessionFactory, request: ReadRequest,
     Per-account, per-region and per-model failures are returned as errors in the result;
     a failure of the whole run raises :class:`SourceError`.
     """
-    run_accounts, base = _open_accounts(session_factory, request)
+    run_accounts, base = _open_accounts(session_factory, request, accounts)
     known_session = base.session if base is not None else run_accounts[0].session
     known = frozenset(available_regions(known_session, "aws"))
     config = client_config(request.max_attempts, connect_timeout=request.connect_timeout,
@@ -98,11 +106,11 @@ def fetch(session_factory: SessionFactory, request: ReadRequest,
     return _result(fetcher, run_accounts)
 
 
-def _open_accounts(session_factory: SessionFactory,
-                   request: ReadRequest) -> tuple[list[Account], Account | None]:
+def _open_accounts(session_factory: SessionFactory, request: ReadRequest,
+                   accounts: Sequence[AccountSpec]) -> tuple[list[Account], Account | None]:
     """The accounts of the run, each with its session and regions, and the base account
     (the session's own credentials) when one is used to assume roles or read."""
-    accounts, profile = request.accounts, request.profile
+    profile = request.profile
     specs = list(accounts) or [AccountSpec(profile=profile)]
     use_base = not accounts or any(spec.role_arn is not None for spec in specs)
     base_session = open_session(session_factory, profile) if use_base else None
