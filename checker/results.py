@@ -12,6 +12,15 @@ from typing import Any, Literal, get_args
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+def as_severity(value: object) -> Severity:
+    """``value`` as a Severity; ValueError when it is none (callers validate their input
+    first and say where it came from)."""
+    for severity in SEVERITIES:
+        if value == severity:
+            return severity
+    raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
 EXPOSURES = ("served", "unknown")
 EXPOSURE_NOTES = {"served": " (served)", "unknown": " (exposure unknown)"}
 
@@ -282,7 +291,7 @@ class Report:
     warnings: tuple[ReportWarning, ...]
     errors: tuple[ReportError, ...]
     summary: Summary
-    fail_on: str = "info"
+    fail_on: Severity = "info"
     # --rule and --skip-rule of the run: which of the policies' rules were run.
     rule_filters: RuleFilters = field(default_factory=lambda: RuleFilters())
     # The compliance framework the run was limited to (--framework), if any.

@@ -21,6 +21,7 @@ from checker.results import (
     ReportWarning,
     RuleFilters,
     Scanned,
+    Severity,
     SourceResult,
 )
 from checker.sources.aws.clients import SessionFactory
@@ -34,13 +35,13 @@ class CheckRequest:
     models a read may find, and what selected the rules (recorded in the report)."""
 
     read: ReadRequest = field(default_factory=ReadRequest)
-    fail_on: str = "info"
+    fail_on: Severity = "info"
     min_models: int = 0
     rule_filters: RuleFilters = field(default_factory=RuleFilters)
     framework: str | None = None
 
 
-def judge(policies: Sequence[Policy], source: SourceResult, fail_on: str,
+def judge(policies: Sequence[Policy], source: SourceResult, fail_on: Severity,
           extra_warnings: Sequence[ReportWarning] = (),
           now: datetime | None = None, min_models: int = 0) -> Report:
     """Judge what a source read; the report. Fewer models than ``min_models`` is an error

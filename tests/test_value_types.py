@@ -78,3 +78,12 @@ def test_what_the_engine_writes_is_of_the_types(learning_rate: str, model_result
     assert report.summary.result == run_result and run_result in get_args(Result)
     assert all(v.severity in SEVERITIES for v in report.violations)
     assert [v.severity for v in report.violations] == (["high"] if run_result == "fail" else [])
+
+
+@pytest.mark.parametrize("value", ["High", " high", "", None, 3, "severe"])
+def test_anything_else_is_no_severity(value: object) -> None:
+    from checker.results import as_severity
+
+    with pytest.raises(ValueError, match="is not one of info, low, medium, high, critical"):
+        as_severity(value)
+    assert [as_severity(s) for s in SEVERITIES] == list(SEVERITIES)

@@ -29,7 +29,7 @@ from checker.errors import UsageError
 from checker.policy.loader import account_settings, needed_enrichments
 from checker.policy.waivers import load_waiver_file
 from checker.reports import RENDERERS, render
-from checker.results import SEVERITIES, RuleFilters
+from checker.results import SEVERITIES, RuleFilters, as_severity
 from checker.run import CheckRequest, run
 from checker.run import judge as run_check
 
@@ -106,7 +106,7 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     request = CheckRequest(
         read=live.request(from_paths, needs=needed_enrichments(policies),
                           posture=account_settings(policies), include_jobs=include_jobs),
-        fail_on=fail_on, min_models=min_models,
+        fail_on=as_severity(fail_on), min_models=min_models,
         rule_filters=RuleFilters(tuple(rules), tuple(skip_rules)), framework=framework)
     source = read_live(request.read, live)
     # The models stay alive for the whole run: keep the collector from walking them again

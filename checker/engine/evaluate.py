@@ -41,6 +41,7 @@ from checker.results import (
     ReportWarning,
     Result,
     Scanned,
+    Severity,
     Status,
     Summary,
 )
@@ -362,7 +363,7 @@ def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
 
 def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
               waived: Sequence[Finding], errors: Sequence[ReportError], policies: int,
-              rules: int, fail_on: str) -> Summary:
+              rules: int, fail_on: Severity) -> Summary:
     """The summary, whose ``result`` agrees with the exit code: errors win, then violations
     at or above ``fail_on`` that a baseline does not already know."""
     floor = SEVERITY_RANK[fail_on]
@@ -391,7 +392,7 @@ def evaluate(
     scanned: Scanned,
     source_errors: Sequence[ReportError] = (),
     extra_warnings: Sequence[ReportWarning] = (),
-    fail_on: str = "info",
+    fail_on: Severity = "info",
     now: datetime | None = None,
 ) -> Report:
     """Judge every model against every rule of every policy and build the report."""

@@ -29,16 +29,14 @@ from checker.results import (
     Severity,
     Status,
     WaiverInfo,
+    as_severity,
 )
 from checker.values import compile_globs, parse_day
 
 
 def _severity(value: Any) -> Severity:
     """A severity read back; ValueError (a malformed report) for anything else."""
-    for severity in SEVERITIES:
-        if value == severity:
-            return severity
-    raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
+    return as_severity(value)
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -238,7 +236,8 @@ def missing_over_all(models: Sequence[ModelResult],
     return tuple(kept)
 
 
-def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: datetime) -> Report:
+def merge_reports(reports: Sequence[Report], *, fail_on: Severity | None,
+                  now: datetime) -> Report:
     """One report from several: every model, finding, warning and error of each.
 
     Reports made with different versions of the same policy (another sha256) cannot be
