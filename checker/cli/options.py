@@ -176,13 +176,6 @@ class LiveOptions:
             include_jobs=include_jobs,
             **{name: getattr(self, name) for name in LIVE_OPTION_NAMES if name != "quiet"})
 
-    def given(self) -> list[str]:
-        """The live-AWS options set on the command line, by name."""
-        return self.request().live_given()
-
-    def reads_other_accounts(self) -> bool:
-        return bool(self.assume_roles or self.accounts_file or self.organization)
-
     def accounts(self) -> list[AccountSpec]:
         """The accounts to read (none: the credentials' own account); UsageError for
         options that do not fit together, PolicyError for a bad accounts file."""
