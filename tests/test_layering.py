@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "checker.values": 0,
     "checker.paths": 0,
     "checker.enrichments": 0,
+    "checker.builtins": 0,
     "checker.lang": 1,
     "checker.checks": 2,
     "checker.policy": 3,

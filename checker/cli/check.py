@@ -38,7 +38,8 @@ __all__ = ["check", "run_check"]
 
 @cli.command()
 @click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
-              help="Policy file or directory (repeatable; default ./policies).")
+              help="Policy file or directory, or builtin:NAME for a shipped policy "
+                   "(repeatable; default ./policies).")
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Read model documents from files instead of AWS (repeatable).")
 @live_options

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from checker import builtins
 from checker.checks import CHECKS, Check
 from checker.checks.inventory import RESERVED_IDS, compile_inventory
 from checker.documents import POSTURE_KEYS
@@ -84,10 +85,11 @@ class Policy:
 
 def policy_files(paths: Iterable[str]) -> list[str]:
     """The policy files a list of files and directories names (directories: *.yaml, *.yml
-    in them, sorted, except *_test.yaml)."""
-    return expand_paths(paths, lambda p: p.suffix in (".yaml", ".yml")
-                        and not p.stem.endswith("_test"),
-                        what="policy files (*.yaml, *.yml)", noun="policy file")
+    in them, sorted, except *_test.yaml); ``builtin:NAME`` names a shipped policy, and
+    keeps that name (read it through :func:`checker.builtins.real_path`)."""
+    return builtins.expand(list(paths), lambda files: expand_paths(
+        files, lambda p: p.suffix in (".yaml", ".yml") and not p.stem.endswith("_test"),
+        what="policy files (*.yaml, *.yml)", noun="policy file"))
 
 
 def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = None,
@@ -103,7 +105,7 @@ def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = No
     seen: dict[str, str] = {}
     for file in policy_files(paths):
         try:
-            data = Path(file).read_bytes()
+            data = Path(builtins.real_path(file)).read_bytes()
         except OSError as exc:
             raise CheckerError(f"{file}: cannot read: {exc.strerror or exc}") from None
         policy, found = load_policy_text(data, file, variables, lint=lint)
