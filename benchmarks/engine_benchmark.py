@@ -165,6 +165,67 @@ def _name(rng: random.Random, index: int, team: str) -> str:
     return f"{stage}-{team}-{purpose}-{index}"
 
 
+def _trained(rng: random.Random, kind: str, where: str, name: str, model_id: str,
+             created: str) -> dict[str, Any]:
+    """The ARNs, job and base of a model Bedrock trained (``where``: region:account)."""
+    region = where.split(":")[0]
+    base = _pick(rng, BASES[kind])
+    if rng.random() < 0.08:  # trained on top of another custom model
+        base_arn = f"arn:aws:bedrock:{where}:custom-model/{base}/{_suffix(rng)}"
+    else:
+        base_arn = f"arn:aws:bedrock:{region}::foundation-model/{base}"
+    # Most teams name jobs after the model and date; some let a script pick a name.
+    job = f"{name}-{created[:10]}" if rng.random() < 0.9 else f"job-{_suffix(rng, 8)}"
+    return {
+        "modelArn": f"arn:aws:bedrock:{where}:custom-model/{base}/{model_id}",
+        "modelName": name,
+        "jobName": job,
+        "jobArn": f"arn:aws:bedrock:{where}:model-customization-job/{base}/{_suffix(rng)}",
+        "baseModelArn": base_arn,
+    }
+
+
+def _distillation(rng: random.Random, region: str, account: str) -> dict[str, Any]:
+    """A distilled model's customizationConfig: its teacher."""
+    teacher = _pick(rng, TEACHERS)
+    teacher_region = "us-east-1" if ".us." in f".{teacher}" else region
+    identifier = (f"arn:aws:bedrock:{teacher_region}:{account}:{teacher}"
+                  if rng.random() < 0.8 else teacher.rsplit("/", 1)[1])
+    return {"distillationConfig": {"teacherModelConfig": {
+        "teacherModelIdentifier": identifier,
+        "maxResponseLengthForInference": _pick(rng, [(1000, 5), (2000, 3), (256, 1)]),
+    }}}
+
+
+def _add_data_configs(rng: random.Random, doc: dict[str, Any], kind: str, team: str,
+                      index: int, status: str) -> None:
+    """A trained model's training, validation and output data, and its metrics."""
+    others = ["chat-team-scratch", "tmp-exports", "acme-ml-training-data-copy"]
+    if kind == "DISTILLATION" and rng.random() < 0.6:
+        doc["trainingDataConfig"] = {"invocationLogsConfig": {
+            "usePromptResponse": rng.random() < 0.3,
+            "invocationLogSource": {"s3Uri": _bucket_uri(
+                rng, "acme-ml-training-data", others, f"{team}/invocation-logs/")},
+        }}
+    else:
+        doc["trainingDataConfig"] = {"s3Uri": _bucket_uri(
+            rng, "acme-ml-training-data", others,
+            f"{team}/train-{index}.jsonl" if rng.random() < 0.85 else f"{team}/data.jsonl")}
+    if rng.random() < 0.55:
+        count = _pick(rng, [(0, 1), (1, 6), (2, 3)])
+        doc["validationDataConfig"] = {"validators": [
+            {"s3Uri": _bucket_uri(rng, "acme-ml-validation-data", ["tmp-exports"],
+                                  f"{team}/val-{i}.jsonl")} for i in range(count)]}
+    doc["outputDataConfig"] = {"s3Uri": _bucket_uri(
+        rng, "acme-ml-model-output", ["tmp-exports", "chat-team-scratch"], f"{team}/")}
+    if status == "Active" and kind in ("FINE_TUNING", "CONTINUED_PRE_TRAINING"):
+        doc["trainingMetrics"] = {"trainingLoss": round(rng.uniform(0.2, 2.9), 4)}
+        if doc.get("validationDataConfig", {}).get("validators"):
+            doc["validationMetrics"] = [
+                {"validationLoss": round(rng.uniform(0.3, 3.3), 4)}
+                for _ in doc["validationDataConfig"]["validators"]]
+
+
 def make_document(rng: random.Random, index: int) -> dict[str, Any]:
     """One realistic GetCustomModel document (as `aws bedrock get-custom-model` prints it),
     with its tags."""
@@ -183,22 +244,7 @@ def make_document(rng: random.Random, index: int) -> dict[str, Any]:
         doc["modelArn"] = f"arn:aws:bedrock:{region}:{account}:custom-model/{model_id}"
         doc["modelName"] = name
     else:
-        base = _pick(rng, BASES[kind])
-        if rng.random() < 0.08:  # trained on top of another custom model
-            base_arn = (f"arn:aws:bedrock:{region}:{account}:custom-model/{base}/"
-                        f"{_suffix(rng)}")
-        else:
-            base_arn = f"arn:aws:bedrock:{region}::foundation-model/{base}"
-        # Most teams name jobs after the model and date; some let a script pick a name.
-        job = f"{name}-{created[:10]}" if rng.random() < 0.9 else f"job-{_suffix(rng, 8)}"
-        doc.update({
-            "modelArn": f"arn:aws:bedrock:{region}:{account}:custom-model/{base}/{model_id}",
-            "modelName": name,
-            "jobName": job,
-            "jobArn": (f"arn:aws:bedrock:{region}:{account}:model-customization-job/{base}/"
-                       f"{_suffix(rng)}"),
-            "baseModelArn": base_arn,
-        })
+        doc.update(_trained(rng, kind, f"{region}:{account}", name, model_id, created))
     doc["customizationType"] = kind
     key = _kms_key(rng, region, account)
     if key is not None:
@@ -206,39 +252,9 @@ def make_document(rng: random.Random, index: int) -> dict[str, Any]:
     if kind in ("FINE_TUNING", "CONTINUED_PRE_TRAINING"):
         doc["hyperParameters"] = _string_hyperparameters(rng, kind)
     if kind != "IMPORTED":
-        others = ["chat-team-scratch", "tmp-exports", "acme-ml-training-data-copy"]
-        if kind == "DISTILLATION" and rng.random() < 0.6:
-            doc["trainingDataConfig"] = {"invocationLogsConfig": {
-                "usePromptResponse": rng.random() < 0.3,
-                "invocationLogSource": {"s3Uri": _bucket_uri(
-                    rng, "acme-ml-training-data", others, f"{team}/invocation-logs/")},
-            }}
-        else:
-            doc["trainingDataConfig"] = {"s3Uri": _bucket_uri(
-                rng, "acme-ml-training-data", others,
-                f"{team}/train-{index}.jsonl" if rng.random() < 0.85 else f"{team}/data.jsonl")}
-        if rng.random() < 0.55:
-            count = _pick(rng, [(0, 1), (1, 6), (2, 3)])
-            doc["validationDataConfig"] = {"validators": [
-                {"s3Uri": _bucket_uri(rng, "acme-ml-validation-data", ["tmp-exports"],
-                                      f"{team}/val-{i}.jsonl")} for i in range(count)]}
-        doc["outputDataConfig"] = {"s3Uri": _bucket_uri(
-            rng, "acme-ml-model-output", ["tmp-exports", "chat-team-scratch"], f"{team}/")}
-        if status == "Active" and kind in ("FINE_TUNING", "CONTINUED_PRE_TRAINING"):
-            doc["trainingMetrics"] = {"trainingLoss": round(rng.uniform(0.2, 2.9), 4)}
-            if doc.get("validationDataConfig", {}).get("validators"):
-                doc["validationMetrics"] = [
-                    {"validationLoss": round(rng.uniform(0.3, 3.3), 4)}
-                    for _ in doc["validationDataConfig"]["validators"]]
+        _add_data_configs(rng, doc, kind, team, index, status)
     if kind == "DISTILLATION":
-        teacher = _pick(rng, TEACHERS)
-        teacher_region = "us-east-1" if ".us." in f".{teacher}" else region
-        identifier = (f"arn:aws:bedrock:{teacher_region}:{account}:{teacher}"
-                      if rng.random() < 0.8 else teacher.rsplit("/", 1)[1])
-        doc["customizationConfig"] = {"distillationConfig": {"teacherModelConfig": {
-            "teacherModelIdentifier": identifier,
-            "maxResponseLengthForInference": _pick(rng, [(1000, 5), (2000, 3), (256, 1)]),
-        }}}
+        doc["customizationConfig"] = _distillation(rng, region, account)
     if kind == "REINFORCEMENT_FINE_TUNING":
         grader = _grader(rng, region)
         doc["customizationConfig"] = {"rftConfig": {

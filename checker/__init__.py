@@ -9,8 +9,12 @@ The package is layered; a layer imports only from the layers below it, and
 - L3, ``policy``: policy and waiver files into ``Policy`` objects; lints, schema, reference.
 - L4, ``engine`` (pure evaluation), ``reports`` (a ``Report`` into text), ``sources``
   (files, plans, and ``sources.aws``, the only boto3 user).
-- L5, ``drift`` (snapshots and plans) and ``policytest`` (``*_test.yaml`` suites).
+- L5, ``drift`` (snapshots and plans), ``policytest`` (``*_test.yaml`` suites), ``publish``
+  (the one part that writes to AWS: Security Hub) and ``run`` (one request read and judged,
+  for the command line and the Lambda function alike).
 - L6, ``cli``: click, all I/O and exit codes.
+- L7, ``aws_lambda`` (the Lambda entry point: an edge like ``cli``, boto3 allowed, never
+  click) and ``__main__``.
 
 The core (``lang``, ``checks``, ``policy``, ``engine``, ``drift``, ``reports``) never imports
 ``sources``, boto3 or click.

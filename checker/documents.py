@@ -7,18 +7,17 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
-# Keys the engine adds by extra API calls. Absent means "not fetched"; a rule that needs an
-# absent one is an error, never a pass.
-ENRICHMENT_KEYS = ("tags", "job", "kmsKey", "ownerAccountId", "deployments", "throughputs",
-                   "served", "copyJob", "importJob", "baseModel")
+from checker.enrichments import ENRICHMENTS
+
+# Keys the engine adds by extra API calls (one record each in checker.enrichments). Absent
+# means "not fetched"; a rule that needs an absent one is an error, never a pass.
+ENRICHMENT_KEYS = tuple(e.key for e in ENRICHMENTS if e.resource == "model")
 # Needs that are no document key: what a source must read to fill a key completely
 # (``deployments.details``: GetCustomModelDeployment for the fields the listing lacks).
-FETCH_HINTS = ("deployments.details",)
+FETCH_HINTS = tuple(hint for e in ENRICHMENTS for hint, _ in e.hints)
 # The settings of an account in a region that ``resource: account`` rules judge, each read by
 # its own call only when a loaded account rule reads it (absent means "not fetched", too).
-POSTURE_KEYS = ("invocationLogging", "enforcedGuardrails")
-# Keys the engine derives from the ARN.
-DERIVED_KEYS = ("region", "accountId")
+POSTURE_KEYS = tuple(e.key for e in ENRICHMENTS if e.resource == "account")
 
 _ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)"
                   r":([a-z0-9-]+):([a-z0-9-]*):([0-9]*):(.+)$")

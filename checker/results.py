@@ -6,17 +6,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, Literal, get_args
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+# A rule's severity, lowest first.
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+def as_severity(value: object) -> Severity:
+    """``value`` as a Severity; ValueError when it is none (callers validate their input
+    first and say where it came from)."""
+    for severity in SEVERITIES:
+        if value == severity:
+            return severity
+    raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
 EXPOSURES = ("served", "unknown")
 EXPOSURE_NOTES = {"served": " (served)", "unknown": " (exposure unknown)"}
 
 # What a judged thing is: read from AWS or a document, an in-flight customization job,
 # a planned job request or Terraform plan (no ARN yet), a Custom Model Import model, or the
 # Bedrock settings of one account in one region (``resource: account`` policies).
-KINDS = ("model", "job", "planned", "imported", "account")
+ModelKind = Literal["model", "job", "planned", "imported", "account"]
+KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
+# What a policy judges: model documents, or the settings of an account in a region.
+Resource = Literal["model", "account"]
+RESOURCES: tuple[Resource, ...] = get_args(Resource)
+# A run's result, and a model's (which may also be that no rule applied to it).
+Result = Literal["pass", "fail", "error"]
+ModelResultValue = Literal["pass", "fail", "error", "not_applicable"]
 
 # The versions of the files this tool writes and reads back: JSON reports (merge, baselines)
 # and snapshots (diff, --from).
@@ -63,7 +81,7 @@ class ModelInput:
     """
 
     document: Mapping[str, Any]
-    kind: str = "model"
+    kind: ModelKind = "model"
     origin: str = "aws"
     enrichment_errors: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     unknown_fields: tuple[tuple[str, ...], ...] = ()
@@ -81,7 +99,7 @@ class ModelRef:
     name: str | None
     account_id: str | None
     region: str | None
-    kind: str = "model"
+    kind: ModelKind = "model"
     origin: str = "aws"
     # The Terraform address of a planned model: for_each instances may share a name.
     address: str | None = None
@@ -109,7 +127,7 @@ class RuleInfo:
 
     policy: str
     id: str
-    severity: str
+    severity: Severity
     title: str
     labels: tuple[str, ...]
     kind: str
@@ -121,7 +139,7 @@ class RuleInfo:
     # The rule's `compliance:` mapping: (framework key, (control id, ...)), in policy order.
     compliance: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # The severity of violations on a served model (and where exposure is unknown).
-    served_severity: str | None = None
+    served_severity: Severity | None = None
 
     @property
     def qualified_id(self) -> str:
@@ -153,7 +171,8 @@ class Finding:
     known: bool = False
     # The effective severity: the rule's served_severity when ``exposure`` says so, else the
     # rule's severity (filled in from the rule when not given). Every format shows this one.
-    severity: str = ""
+    # "" only until __post_init__ fills it in: a finding's severity is always a Severity.
+    severity: Severity = ""  # type: ignore[assignment]
     # Why the severity is the rule's served_severity: "served" (an Active deployment or
     # provisioned throughput) or "unknown" (exposure could not be read; the worst case is
     # assumed); None when the rule's own severity applies.
@@ -172,7 +191,7 @@ class Finding:
 @dataclass(frozen=True)
 class ModelResult:
     model: ModelRef
-    result: str  # pass | fail | error | not_applicable
+    result: ModelResultValue
     results: Mapping[str, Status]  # qualified rule id -> status, in rule order
 
 
@@ -257,7 +276,7 @@ class Summary:
     waived: int
     errors: int
     not_evaluated: int
-    result: str  # pass | fail | error
+    result: Result
 
 
 @dataclass(frozen=True)
@@ -272,7 +291,7 @@ class Report:
     warnings: tuple[ReportWarning, ...]
     errors: tuple[ReportError, ...]
     summary: Summary
-    fail_on: str = "info"
+    fail_on: Severity = "info"
     # --rule and --skip-rule of the run: which of the policies' rules were run.
     rule_filters: RuleFilters = field(default_factory=lambda: RuleFilters())
     # The compliance framework the run was limited to (--framework), if any.
@@ -285,11 +304,6 @@ class Report:
     @property
     def exit_code(self) -> int:
         return {"pass": 0, "fail": 1}.get(self.summary.result, 2)
-
-    def gating_violations(self) -> tuple[Finding, ...]:
-        """The violations at or above ``fail_on``: the ones that decide the exit code."""
-        floor = SEVERITY_RANK[self.fail_on]
-        return tuple(v for v in self.violations if SEVERITY_RANK[v.severity] >= floor)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "checker.documents": 0,
     "checker.values": 0,
     "checker.paths": 0,
+    "checker.enrichments": 0,
     "checker.builtins": 0,
     "checker.lang": 1,
     "checker.checks": 2,
@@ -34,6 +35,7 @@ LAYERS: dict[str, int] = {
     "checker.drift": 5,
     "checker.policytest": 5,
     "checker.publish": 5,
+    "checker.run": 5,
     "checker.cli": 6,
     "checker.aws_lambda": 7,
     "checker.__main__": 7,
@@ -60,18 +62,41 @@ def part_of(module: str) -> str:
     return best
 
 
-def imports_of(path: Path) -> list[tuple[int, str]]:
-    """(line, module) for every import, top-level or inside a function."""
+def absolute(node: ast.ImportFrom, module: str | None, is_package: bool) -> str | None:
+    """The module a ``from`` import names, relative imports resolved against ``module``
+    (None: a relative import outside any known module, or above the top package)."""
+    if node.level == 0:
+        return node.module
+    if module is None:
+        return None
+    parts = module.split(".") if is_package else module.split(".")[:-1]
+    if node.level - 1 > len(parts) - 1:
+        return None
+    anchor = parts[:len(parts) - (node.level - 1)]
+    return ".".join([*anchor, node.module] if node.module else anchor)
+
+
+def imports_of(path: Path, module: str | None = None) -> list[tuple[int, str]]:
+    """(line, module) for every import, top-level or inside a function, relative ones
+    (``from . import x``, ``from ..lang import y``) resolved against ``module`` (by default
+    the module ``path`` is in the package)."""
+    if module is None and path.is_relative_to(ROOT):
+        module = module_name(path)
+    is_package = path.name == "__init__.py"
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute(node, module, is_package)
+            if base is None:
+                found.append((node.lineno, "." * node.level + (node.module or "")))
+                continue
+            found.append((node.lineno, base))
             # "from checker.sources import aws" imports checker.sources.aws
-            found.extend((node.lineno, f"{node.module}.{alias.name}") for alias in node.names
-                         if node.module.startswith("checker"))
+            found.extend((node.lineno, f"{base}.{alias.name}") for alias in node.names
+                         if base.startswith("checker"))
     return found
 
 
@@ -129,3 +154,28 @@ def test_the_rules_catch_a_violation(tmp_path: Path) -> None:
     assert within("checker.sources.aws", "checker.sources")
     assert part_of("checker.engine.merge") == "checker.engine"
     assert LAYERS[part_of("checker.sources.aws.fetch")] > LAYERS[part_of("checker.lang.fields")]
+
+
+def test_relative_imports_are_resolved(tmp_path: Path) -> None:
+    """A relative import is checked as the absolute one it means: ``from ...sources import
+    aws`` in ``checker.engine.x`` is the core importing a source."""
+    bad = tmp_path / "x.py"
+    bad.write_text("from ..sources import aws\nfrom . import merge\nfrom .baseline import b\n"
+                   "from .... import too_far\n")
+    found = imports_of(bad, "checker.engine.x")
+    assert (1, "checker.sources") in found and (1, "checker.sources.aws") in found
+    assert (2, "checker.engine.merge") in found
+    assert (3, "checker.engine.baseline") in found
+    assert (4, "....") in found  # above the package: reported as written, never dropped
+    init = tmp_path / "__init__.py"
+    init.write_text("from .aws import fetch\n")
+    assert (1, "checker.sources.aws") in imports_of(init, "checker.sources")
+
+
+def test_a_relative_import_outside_the_package_fails() -> None:
+    assert not existing("....") and part_of("....") == ""
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_no_relative_import_escapes_the_package(path: Path) -> None:
+    assert [m for _, m in imports_of(path) if m.startswith(".")] == []

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from checker.errors import CheckerError
-from checker.results import SEVERITIES
+from checker.results import SEVERITIES, Severity
 
 DEFAULT_POLICIES = "policies"
 PUBLISH_TARGETS = ("securityhub",)
@@ -69,7 +69,7 @@ def parse_s3_uri(uri: str, variable: str) -> S3Location:
 class Config:
     policies: tuple[str, ...]  # bundled paths (absolute) and s3:// URIs, in order
     regions: tuple[str, ...]
-    fail_on: str = "info"
+    fail_on: Severity = "info"
     include_jobs: bool = False
     publish: str | None = None
     report_s3: S3Location | None = None

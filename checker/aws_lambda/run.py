@@ -15,16 +15,16 @@ from checker import TOOL_NAME, __version__
 from checker.aws_lambda import events, s3
 from checker.aws_lambda.config import Config, read_config
 from checker.documents import parse_arn
-from checker.engine.evaluate import evaluate
 from checker.errors import CheckerError, SourceError
 from checker.policy.loader import Policy, account_settings, needed_enrichments
 from checker.publish import publish_report
 from checker.reports.json_report import render_json
-from checker.results import ModelInput, Report, ReportError, Scanned, SourceResult
+from checker.results import ModelInput, Report, ReportError, SourceResult
+from checker.run import CheckRequest, run
 from checker.sources import aws
 from checker.sources.aws import jobs
-from checker.sources.aws.clients import client_config
-from checker.sources.aws.errors import one_line
+from checker.sources.aws.request import ReadRequest
+from checker.sources.read import read
 
 SessionFactory = Callable[[str | None], Any]
 # Models named in the log line; past this many only the count is logged (CloudWatch Logs
@@ -43,6 +43,8 @@ class Outcome:
 
     source: SourceResult | None
     note: str = ""
+    # The models are read by the run itself (a scheduled run's request).
+    read: bool = False
 
 
 # Policies bundled with the function do not change while it is warm: loaded once.
@@ -78,35 +80,33 @@ def load_configured_policies(config: Config, session_factory: SessionFactory) ->
     return policies
 
 
-def _bedrock(session_factory: SessionFactory, region: str) -> Any:
-    return session_factory(None).client("bedrock", region_name=region,
-                                        config=client_config())
-
-
 def get_job(session_factory: SessionFactory, event: events.JobStateChange) -> dict[str, Any]:
     """GetModelCustomizationJob for the event's job; SourceError when it cannot be read."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        response: dict[str, Any] = _bedrock(session_factory, event.region) \
-            .get_model_customization_job(jobIdentifier=event.job_identifier)
-    except (ClientError, BotoCoreError) as exc:
-        raise SourceError(f"{event.region}: GetModelCustomizationJob {event.job_arn}: "
-                          f"{one_line(exc)}") from None
-    return response
+    return jobs.read_job(session_factory, event.region, event.job_identifier, event.job_arn)
 
 
 def fetch_one(session_factory: SessionFactory, arn: str, region: str,
               needs: frozenset[str], timeout: float | None = None) -> SourceResult:
     """One model by ARN, read as ``check --model ARN`` reads it."""
     parts = parse_arn(arn)
-    return aws.fetch_models(session_factory, profile=None,
-                            regions=[parts[2] if parts and parts[2] else region],
-                            model_ids=[arn], needs=needs, timeout=_deadline(timeout))
+    request = ReadRequest(regions=(parts[2] if parts and parts[2] else region,),
+                          model_ids=(arn,), needs=needs, timeout=_deadline(timeout))
+    return read(request, session_factory)
 
 
 def _deadline(timeout: float | None) -> float:
     return aws.DEFAULT_RUN_TIMEOUT if timeout is None else timeout
+
+
+def check_request(config: Config, policies: Sequence[Policy]) -> CheckRequest:
+    """How an invocation judges, and what a scheduled one reads (every model of the
+    configured regions, account settings and, when configured, in-flight jobs; an event's
+    models are read from the event instead)."""
+    return CheckRequest(
+        read=ReadRequest(regions=config.regions, needs=needed_enrichments(policies),
+                         posture=account_settings(policies), include_jobs=config.include_jobs,
+                         timeout=_deadline(config.run_timeout)),
+        fail_on=config.fail_on)
 
 
 # What an invocation keeps back from its remaining time for judging, publishing and logging.
@@ -126,15 +126,10 @@ def run_timeout(context: Any) -> float | None:
 
 def judged_source(event: events.Event, policies: Sequence[Policy], config: Config,
                   session_factory: SessionFactory) -> Outcome:
+    """The models an event concerns (None for a scheduled run: its request reads them)."""
     needs = needed_enrichments(policies)
     if isinstance(event, events.Scheduled):
-        source = aws.fetch_models(session_factory, profile=None, regions=list(config.regions),
-                                  model_ids=[], needs=needs, timeout=_deadline(config.run_timeout),
-                                  posture=account_settings(policies))
-        if config.include_jobs:
-            source = jobs.with_live_jobs(source, session_factory, profile=None, needs=needs,
-                                         timeout=_deadline(config.run_timeout))
-        return Outcome(source)
+        return Outcome(None, read=True)
     if all(p.resource == "account" for p in policies):
         # An event is about one model; account settings are read on schedule only. Judged
         # by no rule, it would look like a pass.
@@ -258,17 +253,13 @@ def handle(event: Any, context: Any = None, *,
         parsed = events.parse_event(event)
         policies = load_configured_policies(config, session_factory)
         outcome = judged_source(parsed, policies, config, session_factory)
-        if outcome.source is None:
+        if outcome.source is None and not outcome.read:
             record.update(result="ignored", note=outcome.note,
                           duration_ms=round((time.perf_counter() - started) * 1000, 1))
             log_line(record)
             return {"result": "ignored", "note": outcome.note, "summary": None}
-        source = outcome.source
-        report = evaluate(policies, (*source.models, *source.postures),
-                          scanned=Scanned(sources=source.sources, accounts=source.accounts,
-                                          regions=source.regions),
-                          source_errors=source.errors, extra_warnings=source.warnings,
-                          fail_on=config.fail_on)
+        report = run(check_request(config, policies), policies,
+                     session_factory=session_factory, source=outcome.source)
         summary = summary_dict(report)
         models = [{"name": m.model.name, "arn": m.model.arn, "kind": m.model.kind,
                    "result": m.result} for m in report.models]

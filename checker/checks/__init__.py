@@ -8,6 +8,8 @@ the ``CHECKS`` table that registers them, and the inventory rules over a whole r
 
 from __future__ import annotations
 
+from typing import Literal
+
 from checker.checks import (
     base_model,
     hyperparameter,
@@ -17,6 +19,10 @@ from checker.checks import (
     teacher_model,
 )
 from checker.checks.base import Check, CheckKind, Outcome
+
+# The check kinds' names, as a rule spells them (a test proves CHECKS has exactly these).
+CheckKindName = Literal["kms_key", "base_model", "teacher_model", "hyperparameter",
+                        "lambda_grader", "require"]
 
 CHECKS: dict[str, CheckKind] = {
     kind.name: kind
@@ -30,4 +36,4 @@ CHECKS: dict[str, CheckKind] = {
     )
 }
 
-__all__ = ["CHECKS", "Check", "CheckKind", "Outcome"]
+__all__ = ["CHECKS", "Check", "CheckKind", "CheckKindName", "Outcome"]

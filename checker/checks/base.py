@@ -51,6 +51,15 @@ Compiler = Callable[[Any, LoadContext, tuple[Any, ...]], "Check | None"]
 
 
 @dataclass(frozen=True)
+class Sample:
+    """A model an example is shown on, and the status the example's rule yields for it."""
+
+    label: str
+    document: dict[str, Any]
+    status: str
+
+
+@dataclass(frozen=True)
 class CheckKind:
     """One check kind: its name, docs, options schema and compiler, declared side by side."""
 
@@ -63,6 +72,14 @@ class CheckKind:
     not_supported_yet: Mapping[str, str] = field(default_factory=dict)
     validate_with_schema: bool = True
     empty_ok: bool = False  # `kms_key:` with no options means the defaults
+    # The models the example is shown on (`bedrock-drift rules KIND`), a passing one, a
+    # failing one and the edge the semantics single out; a test judges each.
+    samples: tuple[Sample, ...] = ()
+    # False: an imported model (Custom Model Import) has no field the kind reads, so its
+    # rules are not applicable to one.
+    imported: bool = True
+    # True: a `resource: account` policy may hold rules of this kind.
+    account: bool = False
 
 
 def glob_list(description: str) -> JSON:

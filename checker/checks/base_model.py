@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.checks.base import Check, CheckKind, Outcome, failed, validate_options
+from checker.checks.base import Check, CheckKind, Outcome, Sample, failed, validate_options
 from checker.checks.model_lists import LIST_SCHEMA_PROPERTIES, ModelList, check_list_options
 from checker.lang.context import LoadContext
 from checker.values import show
@@ -52,7 +52,22 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return BaseModelCheck(ModelList(raw.get("allowed"), raw.get("denied")))
 
 
+SAMPLES: tuple[Sample, ...] = (
+    Sample("a Nova Lite base",
+           {"customizationType": "FINE_TUNING",
+            "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/"
+                            "amazon.nova-lite-v1:0:300k"}, "pass"),
+    Sample("a Nova Micro base (denied wins over allowed)",
+           {"customizationType": "FINE_TUNING",
+            "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/"
+                            "amazon.nova-micro-v1:0:128k"}, "fail"),
+    Sample("an imported model (exempted by when)",
+           {"customizationType": "IMPORTED"}, "not_applicable"),
+)
+
 KIND = CheckKind(
+    samples=SAMPLES,
+    imported=False,
     name="base_model",
     summary="The model was built from an approved base model.",
     semantics=(

@@ -11,6 +11,7 @@ from checker.checks.base import (
     Check,
     CheckKind,
     Outcome,
+    Sample,
     failed,
     validate_options,
 )
@@ -111,7 +112,20 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
                                bool(raw.get("required", False)))
 
 
+SAMPLES: tuple[Sample, ...] = (
+    Sample('learningRate "0.00005"', {"hyperParameters": {"learningRate": "0.00005"}},
+           "pass"),
+    Sample('learningRate "1e-4" (the cap, in exponent notation)',
+           {"hyperParameters": {"learningRate": "1e-4"}}, "pass"),
+    Sample('learningRate "0.001"', {"hyperParameters": {"learningRate": "0.001"}}, "fail"),
+    Sample('learningRate "fast" (not a number)',
+           {"hyperParameters": {"learningRate": "fast"}}, "fail"),
+    Sample("no learningRate (AWS applies its default)", {"hyperParameters": {}}, "pass"),
+)
+
 KIND = CheckKind(
+    samples=SAMPLES,
+    imported=False,
     name="hyperparameter",
     summary="A training hyperparameter is within bounds or one of an allowed set.",
     semantics=(

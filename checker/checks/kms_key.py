@@ -10,6 +10,7 @@ from checker.checks.base import (
     Check,
     CheckKind,
     Outcome,
+    Sample,
     failed,
     glob_list,
     validate_options,
@@ -102,7 +103,17 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return KmsKeyCheck(raw.get("required", True), raw.get("allowed"), aliases, customer_managed)
 
 
+SAMPLES: tuple[Sample, ...] = (
+    Sample("a key of the approved account",
+           {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-"
+                              "56ef-1234567890ab"}, "pass"),
+    Sample("no modelKmsKeyArn (an AWS-owned key)", {}, "fail"),
+    Sample("a key alias, which cannot be matched offline",
+           {"modelKmsKeyArn": "alias/ml-platform"}, "fail"),
+)
+
 KIND = CheckKind(
+    samples=SAMPLES,
     name="kms_key",
     summary="The model is encrypted with a customer-managed KMS key, from an approved list.",
     semantics=(

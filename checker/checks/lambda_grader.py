@@ -12,6 +12,7 @@ from checker.checks.base import (
     Check,
     CheckKind,
     Outcome,
+    Sample,
     failed,
     glob_list,
     validate_options,
@@ -83,7 +84,24 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return LambdaGraderCheck(pattern, raw.get("allowed"), bool(raw.get("pinned", False)))
 
 
+_RFT_GRADER = "arn:aws:lambda:us-east-1:111122223333:function:approved-grader-fraud"
+SAMPLES: tuple[Sample, ...] = (
+    Sample("RFT graded by a published version",
+           {"customizationType": "REINFORCEMENT_FINE_TUNING", "customizationConfig": {
+               "rftConfig": {"graderConfig": {"lambdaGrader": {
+                   "lambdaArn": _RFT_GRADER + ":3"}}}}}, "pass"),
+    Sample("RFT graded by $LATEST",
+           {"customizationType": "REINFORCEMENT_FINE_TUNING", "customizationConfig": {
+               "rftConfig": {"graderConfig": {"lambdaGrader": {
+                   "lambdaArn": _RFT_GRADER + ":$LATEST"}}}}}, "fail"),
+    Sample("RFT without a grader", {"customizationType": "REINFORCEMENT_FINE_TUNING"},
+           "fail"),
+    Sample("a fine-tuned model", {"customizationType": "FINE_TUNING"}, "not_applicable"),
+)
+
 KIND = CheckKind(
+    samples=SAMPLES,
+    imported=False,
     name="lambda_grader",
     summary="A reinforcement fine-tuning grader Lambda is approved (and pinned to a version).",
     semantics=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.checks.base import PASSED, Check, CheckKind, Outcome, failed
+from checker.checks.base import PASSED, Check, CheckKind, Outcome, Sample, failed
 from checker.lang.conditions import Condition, compile_condition
 from checker.lang.context import LoadContext
 from checker.lang.operators import OPERATORS
@@ -27,7 +27,22 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return None if condition is None else RequireCheck(condition)
 
 
+SAMPLES: tuple[Sample, ...] = (
+    Sample("fine-tuned on approved data",
+           {"customizationType": "FINE_TUNING",
+            "trainingDataConfig": {"s3Uri": "s3://ml-approved-data/train.jsonl"}}, "pass"),
+    Sample("fine-tuned on other data",
+           {"customizationType": "FINE_TUNING",
+            "trainingDataConfig": {"s3Uri": "s3://scratch/train.jsonl"}}, "fail"),
+    Sample("fine-tuned, no training data (field missing)",
+           {"customizationType": "FINE_TUNING"}, "fail"),
+    Sample("a distilled model (exempted by when)", {"customizationType": "DISTILLATION"},
+           "not_applicable"),
+)
+
 KIND = CheckKind(
+    samples=SAMPLES,
+    account=True,
     name="require",
     summary="Any condition on the model document must hold.",
     semantics=(

@@ -10,6 +10,7 @@ from checker.checks.base import (
     Check,
     CheckKind,
     Outcome,
+    Sample,
     failed,
     validate_options,
 )
@@ -63,7 +64,21 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return TeacherModelCheck(ModelList(raw.get("allowed"), raw.get("denied")))
 
 
+SAMPLES: tuple[Sample, ...] = (
+    Sample("distilled from a cross-region Nova Pro profile",
+           {"customizationConfig": {"distillationConfig": {"teacherModelConfig": {
+               "teacherModelIdentifier": "arn:aws:bedrock:us-east-1:111122223333:"
+                                         "inference-profile/us.amazon.nova-pro-v1:0"}}}},
+           "pass"),
+    Sample("distilled from an unapproved teacher",
+           {"customizationConfig": {"distillationConfig": {"teacherModelConfig": {
+               "teacherModelIdentifier": "meta.llama3-1-70b-instruct-v1:0"}}}}, "fail"),
+    Sample("not a distilled model", {"customizationType": "FINE_TUNING"}, "not_applicable"),
+)
+
 KIND = CheckKind(
+    samples=SAMPLES,
+    imported=False,
     name="teacher_model",
     summary="A distilled model was taught by an approved teacher model.",
     semantics=(

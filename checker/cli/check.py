@@ -1,18 +1,17 @@
-"""``check``: judge every model against the policies."""
+"""``check``: judge every model against the policies.
+
+``run_check`` is :func:`checker.run.judge`, kept under its old name."""
 
 from __future__ import annotations
 
 import gc
 import os
 import sys
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime
 
 import click
 
 from checker.cli.app import cli
-from checker.cli.inputs import input_files, load, read_source, read_variables, with_jobs
+from checker.cli.inputs import input_files, load, read_live, read_variables
 from checker.cli.options import (
     LiveOptions,
     debug_option,
@@ -27,39 +26,16 @@ from checker.cli.options import (
 from checker.cli.report_options import report_options as format_options
 from checker.cli.report_options import warn
 from checker.engine.baseline import apply_baseline, apply_strict_waivers
-from checker.engine.evaluate import evaluate, select_framework, select_rules
+from checker.engine.evaluate import select_framework, select_rules
 from checker.errors import UsageError
-from checker.policy.loader import Policy
+from checker.policy.loader import account_settings, needed_enrichments
 from checker.policy.waivers import load_waiver_file
 from checker.reports import RENDERERS, ReportOptions, render
-from checker.results import (
-    SEVERITIES,
-    Report,
-    ReportError,
-    ReportWarning,
-    RuleFilters,
-    Scanned,
-    SourceResult,
-)
+from checker.results import SEVERITIES, RuleFilters, as_severity
+from checker.run import CheckRequest, run
+from checker.run import judge as run_check
 
-
-def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
-              extra_warnings: Sequence[ReportWarning] = (),
-              now: datetime | None = None, min_models: int = 0) -> Report:
-    """Judge what a source read; the report. Fewer models than ``min_models`` is an error
-    (a wrong region or account often reads none)."""
-    scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions,
-                      organization=source.organization)
-    extra_warnings = (*source.warnings, *extra_warnings)
-    errors = list(source.errors)
-    if len(source.models) < min_models:
-        errors.append(ReportError(
-            code="TooFewModels",
-            message=f"{len(source.models)} models read, fewer than --min-models {min_models}: "
-                    "check the regions, accounts or --from paths"))
-    judged = (*source.models, *source.postures)
-    return evaluate(policies, judged, scanned=scanned, source_errors=errors,
-                    extra_warnings=extra_warnings, fail_on=fail_on, now=now)
+__all__ = ["check", "run_check"]
 
 
 @cli.command()
@@ -131,26 +107,16 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
                          "reads model documents only (account settings come from live AWS)")
     # Read the baseline before any model, so a bad path fails fast.
     baseline = read_baseline(baseline_path) if baseline_path is not None else None
-    if include_jobs and (from_paths or live.model_ids):
-        raise UsageError("--include-jobs reads every in-flight job of the regions from live "
-                         "AWS; it cannot be combined with --from or --model")
-    if include_jobs and live.reads_other_accounts():
-        raise UsageError("--include-jobs reads the jobs of the credentials' own account "
-                         "only; it cannot be combined with --assume-role, --accounts or "
-                         "--organization")
-    source = read_source(from_paths, policies, live)
+    request = CheckRequest(
+        read=live.request(from_paths, needs=needed_enrichments(policies),
+                          posture=account_settings(policies), include_jobs=include_jobs),
+        fail_on=as_severity(fail_on), min_models=min_models,
+        rule_filters=RuleFilters(tuple(rules), tuple(skip_rules)), framework=framework)
+    source = read_live(request.read, live)
     # The models stay alive for the whole run: keep the collector from walking them again
     # and again while the report's many small objects are made.
     gc.freeze()
-    if include_jobs:
-        source = with_jobs(source, policies, live)
-    report = replace(run_check(policies, source, fail_on, min_models=min_models),
-                     rule_filters=RuleFilters(tuple(rules), tuple(skip_rules)))
-    if framework is not None:
-        report = replace(report, framework=framework)
-    if live.model_ids and not from_paths:
-        # Only these models were read: the report says so (publish archives nothing else).
-        report = replace(report, scanned=replace(report.scanned, models=tuple(live.model_ids)))
+    report = run(request, policies, source=source)
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:

@@ -25,10 +25,9 @@ from checker.policy.loader import (
 from checker.results import (
     SourceResult,
 )
-from checker.sources import aws
-from checker.sources.aws import jobs, organization
-from checker.sources.aws.clients import open_session
-from checker.sources.files import document_files, load_documents
+from checker.sources.aws.request import ReadRequest
+from checker.sources.files import document_files
+from checker.sources.read import read
 
 
 @dataclass(frozen=True)
@@ -123,6 +122,16 @@ def progress_line(live: LiveOptions) -> ProgressLine | None:
     return ProgressLine(stream)
 
 
+def read_live(request: ReadRequest, live: LiveOptions) -> SourceResult:
+    """Read ``request``, with a progress line on a terminal."""
+    progress = progress_line(live)
+    try:
+        return read(request, progress=progress.update if progress is not None else None)
+    finally:
+        if progress is not None:
+            progress.clear()
+
+
 def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
                 live: LiveOptions = LiveOptions(),
                 needs: frozenset[str] | None = None) -> SourceResult:
@@ -130,36 +139,10 @@ def read_source(from_paths: Sequence[str], policies: Sequence[Policy],
 
     ``needs`` names the added keys to fetch; by default those the policies refer to.
     """
-    if from_paths:
-        if live.given():
-            raise UsageError(f"{', '.join(live.given())} read live AWS and cannot be combined "
-                             "with --from")
-        return load_documents(list(from_paths))
-    accounts = live.accounts()
-    org = None
-    if live.organization:
-        org = organization.discover_accounts(
-            open_session(aws.default_session_factory, live.profile), role_name=live.role_name or "",
-            ous=live.ous, exclude=live.exclude_accounts, external_id=live.external_id,
-            profile=live.profile, max_attempts=live.max_attempts)
-        accounts = list(org.specs)
-    progress = progress_line(live)
-    try:
-        result = aws.fetch_models(
-            aws.default_session_factory, profile=live.profile, regions=live.regions,
-            model_ids=live.model_ids,
-            needs=needed_enrichments(policies) if needs is None else needs,
-            workers=live.workers, max_attempts=live.max_attempts, accounts=accounts,
-            all_regions=live.all_regions, strict_regions=live.strict_regions,
-            role_session_name=live.role_session_name,
-            include_imported=live.include_imported,
-            timeout=live.timeout, read_timeout=live.read_timeout,
-            posture=account_settings(policies),
-            progress=progress.update if progress is not None else None)
-        return result if org is None else organization.with_organization(result, org)
-    finally:
-        if progress is not None:
-            progress.clear()
+    request = live.request(from_paths,
+                           needs=needed_enrichments(policies) if needs is None else needs,
+                           posture=account_settings(policies))
+    return read_live(request, live)
 
 
 def print_source_warnings(source: SourceResult, live: LiveOptions) -> None:
@@ -168,12 +151,3 @@ def print_source_warnings(source: SourceResult, live: LiveOptions) -> None:
     if not live.quiet:
         for warning in source.warnings:
             click.echo(f"{TOOL_NAME}: warning: {warning.message}", err=True)
-
-
-def with_jobs(source: SourceResult, policies: Sequence[Policy],
-              live: LiveOptions) -> SourceResult:
-    """The source plus the customization jobs still InProgress in the regions it read."""
-    return jobs.with_live_jobs(source, aws.default_session_factory, profile=live.profile,
-                               needs=needed_enrichments(policies),
-                               max_attempts=live.max_attempts, read_timeout=live.read_timeout,
-                               timeout=live.timeout)

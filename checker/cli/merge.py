@@ -20,6 +20,7 @@ from checker.engine.merge import merge_reports, report_from_dict
 from checker.reports import RENDERERS, ReportOptions, render
 from checker.results import (
     SEVERITIES,
+    as_severity,
 )
 from checker.sources.files import read_data
 
@@ -38,7 +39,8 @@ def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str |
     """Combine JSON reports of sharded runs into one report, with its exit code."""
     refuse_overwriting_inputs([("-o", output)], [("a report to merge", r) for r in reports])
     loaded = [report_from_dict(read_data(path, json_only=True), path) for path in reports]
-    report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
+    report = merge_reports(loaded, fail_on=None if fail_on is None else as_severity(fail_on),
+                           now=utc_now())
     color = fmt == "text" and output is None and use_color(sys.stdout)
     write_output(render(report, fmt, color=color, options=report_options, warn=warn), output)
     sys.exit(report.exit_code)

@@ -19,15 +19,8 @@ from checker.errors import CheckerError, InputError, UsageError
 from checker.reports import RENDERERS
 from checker.reports.atomic import write_atomic
 from checker.sources import aws
-from checker.sources.aws.accounts import (
-    DEFAULT_ROLE_SESSION_NAME,
-    AccountSpec,
-    accounts_from_roles,
-    external_id_problem,
-    load_accounts_file,
-    session_name_problem,
-)
-from checker.sources.aws.organization import check_org_options
+from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
+from checker.sources.aws.request import ReadRequest
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -173,54 +166,20 @@ class LiveOptions:
     timeout: float = aws.DEFAULT_RUN_TIMEOUT
     read_timeout: float = aws.DEFAULT_READ_TIMEOUT
 
-    def given(self) -> list[str]:
-        """The live-AWS options set on the command line, by name."""
-        return [name for name, value in (
-            ("--region", self.regions), ("--profile", self.profile),
-            ("--model", self.model_ids), ("--all-regions", self.all_regions),
-            ("--strict-regions", self.strict_regions), ("--assume-role", self.assume_roles),
-            ("--external-id", self.external_id),
-            ("--role-session-name", self.role_session_name != DEFAULT_ROLE_SESSION_NAME),
-            ("--accounts", self.accounts_file),
-            ("--include-imported", self.include_imported),
-            ("--organization", self.organization), ("--ou", self.ous),
-            ("--role-name", self.role_name),
-            ("--exclude-account", self.exclude_accounts)) if value]
-
-    def reads_other_accounts(self) -> bool:
-        return bool(self.assume_roles or self.accounts_file or self.organization)
+    def request(self, from_paths: Sequence[str] = (), *, needs: frozenset[str] = frozenset(),
+                posture: frozenset[str] | None = None,
+                include_jobs: bool = False) -> ReadRequest:
+        """The read these options ask for (validated: UsageError for options that do not
+        fit together)."""
+        return ReadRequest(
+            from_paths=tuple(from_paths), needs=needs, posture=posture,
+            include_jobs=include_jobs,
+            **{name: getattr(self, name) for name in LIVE_OPTION_NAMES if name != "quiet"})
 
     def accounts(self) -> list[AccountSpec]:
         """The accounts to read (none: the credentials' own account); UsageError for
         options that do not fit together, PolicyError for a bad accounts file."""
-        if self.all_regions and self.regions:
-            raise UsageError("--all-regions reads every Bedrock region: leave out --region")
-        if self.strict_regions and not self.all_regions:
-            raise UsageError("--strict-regions applies to --all-regions only")
-        if self.assume_roles and self.accounts_file:
-            raise UsageError("give the roles either with --assume-role or in --accounts, "
-                             "not both")
-        if self.organization and (self.assume_roles or self.accounts_file):
-            raise UsageError("--organization reads the accounts from AWS Organizations: leave "
-                             "out --assume-role and --accounts")
-        if not self.organization and (self.ous or self.role_name or self.exclude_accounts):
-            raise UsageError("--ou, --role-name and --exclude-account apply to --organization "
-                             "only")
-        roles = self.assume_roles or self.accounts_file or self.organization
-        if not roles and (self.external_id is not None
-                          or self.role_session_name != DEFAULT_ROLE_SESSION_NAME):
-            raise UsageError("--external-id and --role-session-name apply to --assume-role, "
-                             "--accounts and --organization only")
-        if self.external_id is not None and (problem := external_id_problem(self.external_id)):
-            raise UsageError(f"--external-id: {problem}")
-        if problem := session_name_problem(self.role_session_name):
-            raise UsageError(f"--role-session-name: {problem}")
-        if self.organization:
-            check_org_options(self.role_name, self.ous, self.exclude_accounts)
-            return []  # listed from AWS Organizations when the run starts
-        if self.accounts_file:
-            return load_accounts_file(self.accounts_file, external_id=self.external_id)
-        return accounts_from_roles(self.assume_roles, self.external_id)
+        return self.request().account_specs()
 
 
 LIVE_OPTION_NAMES = tuple(LiveOptions.__dataclass_fields__)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from checker.errors import InputError
-from checker.results import SEVERITY_RANK, Finding, Report, ReportError
+from checker.results import SEVERITY_RANK, Finding, Report, ReportError, Result
 
 # Warnings that --strict-waivers turns into errors.
 WAIVER_WARNING_CODES = ("waiver-expired", "waiver-stale")
@@ -23,7 +23,7 @@ WAIVER_WARNING_CODES = ("waiver-expired", "waiver-stale")
 BaselineKey = tuple[str, str, str]
 
 
-def decide_result(report: Report) -> str:
+def decide_result(report: Report) -> Result:
     """``summary.result`` from the findings: errors win, then new gating violations.
 
     A report the engine already judged ``error`` stays ``error``: nothing here can make

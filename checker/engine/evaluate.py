@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from checker import __version__
+from checker.checks import CHECKS
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.engine.applicability import (
@@ -33,11 +34,14 @@ from checker.results import (
     ModelInput,
     ModelRef,
     ModelResult,
+    ModelResultValue,
     PolicyInfo,
     Report,
     ReportError,
     ReportWarning,
+    Result,
     Scanned,
+    Severity,
     Status,
     Summary,
 )
@@ -47,7 +51,12 @@ _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLI
 # Check kinds that judge how a model was trained: a Custom Model Import model has no base
 # model, hyperparameters, grader or teacher, so they do not apply to it (kms_key and
 # require do).
-NOT_FOR_IMPORTED = frozenset({"base_model", "hyperparameter", "lambda_grader", "teacher_model"})
+# Kinds whose fields an imported model does not have (from each kind's record).
+NOT_FOR_IMPORTED = frozenset(name for name, kind in CHECKS.items() if not kind.imported)
+# A model's result: the worst status of its rules (a waived rule counts as passed).
+_MODEL_RESULTS: dict[Status, ModelResultValue] = {
+    Status.PASS: "pass", Status.FAIL: "fail", Status.ERROR: "error",
+    Status.NOT_APPLICABLE: "not_applicable"}
 
 
 def select_rules(policies: Sequence[Policy], include: Sequence[str] = (),
@@ -174,7 +183,7 @@ class _Judge:
                 elif status is not _NA and worst is _NA:
                     worst = _PASS
         self.exposure_errors(item, ref)
-        return ModelResult(model=self.shown, result=worst.value, results=results)
+        return ModelResult(model=self.shown, result=_MODEL_RESULTS[worst], results=results)
 
     def _add_error(self, rule_id: str | None, code: str, message: str) -> None:
         self.errors.append(error_for(self.shown, rule_id, code,
@@ -354,12 +363,12 @@ def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
 
 def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
               waived: Sequence[Finding], errors: Sequence[ReportError], policies: int,
-              rules: int, fail_on: str) -> Summary:
+              rules: int, fail_on: Severity) -> Summary:
     """The summary, whose ``result`` agrees with the exit code: errors win, then violations
     at or above ``fail_on`` that a baseline does not already know."""
     floor = SEVERITY_RANK[fail_on]
     gating = any(SEVERITY_RANK[v.severity] >= floor and not v.known for v in violations)
-    result = "error" if errors else "fail" if gating else "pass"
+    result: Result = "error" if errors else "fail" if gating else "pass"
     return Summary(
         models=len(models),
         policies=policies,
@@ -383,7 +392,7 @@ def evaluate(
     scanned: Scanned,
     source_errors: Sequence[ReportError] = (),
     extra_warnings: Sequence[ReportWarning] = (),
-    fail_on: str = "info",
+    fail_on: Severity = "info",
     now: datetime | None = None,
 ) -> Report:
     """Judge every model against every rule of every policy and build the report."""

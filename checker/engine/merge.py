@@ -26,17 +26,17 @@ from checker.results import (
     RuleFilters,
     RuleInfo,
     Scanned,
+    Severity,
     Status,
     WaiverInfo,
+    as_severity,
 )
 from checker.values import compile_globs, parse_day
 
 
-def _severity(value: Any) -> str:
+def _severity(value: Any) -> Severity:
     """A severity read back; ValueError (a malformed report) for anything else."""
-    if value not in SEVERITIES:
-        raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
-    return str(value)
+    return as_severity(value)
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -57,7 +57,7 @@ def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], 
                 link=rule.get("link"),
                 compliance=tuple((str(key), tuple(map(str, controls)))
                                  for key, controls in rule.get("compliance", {}).items()),
-                served_severity=rule.get("served_severity")
+                served_severity=_severity(rule["served_severity"])
                 if rule.get("served_severity") in SEVERITIES else None)
     return infos
 
@@ -236,7 +236,8 @@ def missing_over_all(models: Sequence[ModelResult],
     return tuple(kept)
 
 
-def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: datetime) -> Report:
+def merge_reports(reports: Sequence[Report], *, fail_on: Severity | None,
+                  now: datetime) -> Report:
     """One report from several: every model, finding, warning and error of each.
 
     Reports made with different versions of the same policy (another sha256) cannot be

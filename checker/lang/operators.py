@@ -57,9 +57,6 @@ OPERATORS = _op_table()
 LOGICAL = ("all_of", "any_of", "not")
 
 
-NEGATED = {"not_equals": "equals", "not_in": "in", "not_matches": "matches"}
-
-
 def _number_text(literal: Literal) -> str:
     value = literal.value
     return value if isinstance(value, str) else show(value)

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from checker.documents import ENRICHMENT_KEYS
+from checker.enrichments import ENRICHMENTS, ShapeOf
 
 
 @dataclass(frozen=True)
@@ -61,20 +62,6 @@ def _output_shape(service: str, operation: str) -> Shape:
     return _from_botocore(_service_model(service).operation_model(operation).output_shape)
 
 
-def job_shape() -> Shape:
-    """What a rule sees under ``job``: the GetModelCustomizationJob response."""
-    return _output_shape("bedrock", "GetModelCustomizationJob")
-
-
-@cache
-def kms_key_shape() -> Shape:
-    """What a rule sees under ``kmsKey``: KMS DescribeKey's KeyMetadata plus ``aliases``."""
-    metadata = _output_shape("kms", "DescribeKey").child("KeyMetadata")
-    assert metadata is not None and metadata.members is not None
-    return Shape("structure", members={**metadata.members,
-                                       "aliases": Shape("list", item=LEAF)})
-
-
 def _item(service: str, operation: str, member: str) -> Shape:
     """The element shape of the list ``member`` of an operation's output."""
     listed = _output_shape(service, operation).child(member)
@@ -82,14 +69,26 @@ def _item(service: str, operation: str, member: str) -> Shape:
     return listed.item
 
 
-@cache
-def deployment_shape() -> Shape:
-    """One element of ``deployments``: a ListCustomModelDeployments summary, plus the
-    GetCustomModelDeployment fields the summary lacks (``updateDetails``, ...)."""
-    summary = _item("bedrock", "ListCustomModelDeployments", "modelDeploymentSummaries")
-    detail = _output_shape("bedrock", "GetCustomModelDeployment")
-    assert summary.members is not None and detail.members is not None
-    return Shape("structure", members={**detail.members, **summary.members})
+def shape_of(spec: ShapeOf) -> Shape:
+    """The shape an enrichment record names (see :class:`checker.enrichments.ShapeOf`)."""
+    if not spec.operation:
+        if spec.scalar == "map":
+            return Shape("map", item=Shape("leaf", scalar="string"))
+        return Shape("leaf", scalar=spec.scalar)
+    if spec.item:
+        assert spec.member is not None
+        shape = _item(spec.service, spec.operation, spec.member)
+    elif spec.member is not None:
+        shape = _output_shape(spec.service, spec.operation).child(spec.member) or LEAF
+    else:
+        shape = _output_shape(spec.service, spec.operation)
+    if spec.merge is not None or spec.extra:
+        assert shape.members is not None
+        merged = _output_shape(spec.service, spec.merge).members if spec.merge else {}
+        shape = Shape("structure", members={**(merged or {}), **shape.members,
+                                            **{name: Shape("list", item=LEAF)
+                                               for name in spec.extra}})
+    return Shape("list", item=shape) if spec.many else shape
 
 
 # Fields of a deployment only GetCustomModelDeployment returns.
@@ -97,18 +96,9 @@ DEPLOYMENT_DETAIL_FIELDS = ("description", "updateDetails", "modelDeploymentName
 
 
 @cache
-def context_shapes() -> dict[str, Shape]:
-    """What a rule sees under each key of a model's surroundings."""
-    return {
-        "deployments": Shape("list", item=deployment_shape()),
-        "throughputs": Shape("list", item=_item("bedrock", "ListProvisionedModelThroughputs",
-                                                "provisionedModelSummaries")),
-        "served": Shape("leaf", scalar="boolean"),
-        "copyJob": _item("bedrock", "ListModelCopyJobs", "modelCopyJobSummaries"),
-        "importJob": _output_shape("bedrock", "GetModelImportJob"),
-        "baseModel": _output_shape("bedrock", "GetFoundationModel").child("modelDetails")
-        or LEAF,
-    }
+def enrichment_shapes(resource: str = "model") -> dict[str, Shape]:
+    """What a rule sees under each key the sources add to a document of ``resource``."""
+    return {e.key: shape_of(e.shape) for e in ENRICHMENTS if e.resource == resource}
 
 
 @cache
@@ -121,15 +111,9 @@ def model_shape() -> Shape:
     # A Custom Model Import model's document is the GetImportedModel output: its fields
     # (modelArchitecture, modelDataSource, ...) are valid paths too.
     members = {**imported.members, **base.members}
-    members.update({
-        "region": LEAF,
-        "accountId": LEAF,
-        "ownerAccountId": LEAF,
-        "tags": Shape("map", item=Shape("leaf", scalar="string")),
-        "job": job_shape(),
-        "kmsKey": kms_key_shape(),
-        **context_shapes(),
-    })
+    # The keys of the ARN and of the listing's summary first, then the other added keys.
+    members.update({"region": LEAF, "accountId": LEAF, "ownerAccountId": LEAF})
+    members.update(enrichment_shapes())
     return Shape("structure", members=members)
 
 
@@ -150,16 +134,10 @@ def imported_model_fields() -> frozenset[str]:
 def account_shape() -> Shape:
     """The shape of an account document (``resource: account``): who and where, and the
     Bedrock settings of that account in that region, as botocore's model describes them."""
-    logging = _output_shape("bedrock", "GetModelInvocationLoggingConfiguration")
-    guardrails = _output_shape("bedrock", "ListEnforcedGuardrailsConfiguration")
-    logging_config = logging.child("loggingConfig")
-    guardrail_list = guardrails.child("guardrailsConfig")
-    assert logging_config is not None and guardrail_list is not None
     return Shape("structure", members={
         "accountId": Shape("leaf", scalar="string"),
         "region": Shape("leaf", scalar="string"),
-        "invocationLogging": logging_config,
-        "enforcedGuardrails": guardrail_list,
+        **enrichment_shapes("account"),
     })
 
 

@@ -28,16 +28,16 @@ from checker.policy.waiving import (
     string_field,
     string_list,
 )
-from checker.results import SEVERITIES, RuleInfo
+from checker.results import RESOURCES, SEVERITIES, Resource, RuleInfo
 from checker.values import compile_glob_nocase
 
 POLICY_KEYS = ("version", "name", "description", "resource", "vars", "scope", "rules",
                "inventory", "waivers")
-# What a policy's rules judge: each model (the default), or the settings of each account
-# and region read.
-RESOURCES = ("model", "account")
-# The only check that judges an account document; the others judge how a model was made.
-ACCOUNT_CHECKS = ("require",)
+# What a policy's rules judge (RESOURCES): each model (the default), or the settings of each
+# account and region read.
+
+# Kinds a resource: account policy may hold (from each kind's record).
+ACCOUNT_CHECKS = tuple(name for name, kind in CHECKS.items() if kind.account)
 SCOPE_KEYS = ("names", "when")
 RULE_META_KEYS = ("id", "title", "description", "severity", "served_severity", "labels",
                   "remediation", "link", "compliance", "when")
@@ -70,7 +70,7 @@ class Policy:
     # The value each declared variable had when the policy was loaded (defaults, overridden
     # by --var and --var-file).
     variables: Mapping[str, Any] = field(default_factory=dict)
-    resource: str = "model"
+    resource: Resource = "model"
 
     def in_scope(self, doc: Mapping[str, Any]) -> bool:
         """Scope names ignore case; an unknown scope ``when`` counts as in scope."""
@@ -197,13 +197,14 @@ def _compile_policy(located: Located, ctx: LoadContext, sha256: str) -> Policy |
     )
 
 
-def _resource(raw: Mapping[str, Any], ctx: LoadContext) -> str:
+def _resource(raw: Mapping[str, Any], ctx: LoadContext) -> Resource:
     """The policy's ``resource``; for ``account``, what such a policy may not hold is
     refused and its field paths are checked against the account document's shape."""
-    resource = raw.get("resource", "model")
-    if resource not in RESOURCES:
+    given = raw.get("resource", "model")
+    resource = next((r for r in RESOURCES if r == given), None)
+    if resource is None:
         ctx.error(("resource",), f"'resource' must be one of {', '.join(RESOURCES)}, not "
-                                 f"{resource!r}" + did_you_mean(str(resource), RESOURCES))
+                                 f"{given!r}" + did_you_mean(str(given), RESOURCES))
         return "model"
     if resource == "account":
         ctx.shape = account_shape()
@@ -212,7 +213,7 @@ def _resource(raw: Mapping[str, Any], ctx: LoadContext) -> str:
             if key in raw:
                 ctx.error((key,), f"'{key}' does not apply to a 'resource: account' policy "
                                   f"({why})", key=True)
-    return str(resource)
+    return resource
 
 
 def _scope_matcher(names: list[str] | None) -> Callable[[str], Any] | None:

@@ -2,9 +2,10 @@
 
 Everything printed comes from where the JSON Schema comes from: each check kind's
 ``CheckKind`` (summary, semantics, options schema with descriptions, example) in
-``checker/checks/``, and ``OPERATORS`` in ``checker/lang/conditions.py``. This module only adds the
-sample models each example is shown on, and a test loads every example and checks that it
-yields on them what the text says.
+``checker/checks/``, with the sample models each example is shown on), ``OPERATORS`` in
+``checker/lang/operators.py``, and the enrichments' records in ``checker/enrichments.py``
+(through ``enrichdocs``). This module only adds the operators' samples and the overview; a
+test loads every example and checks that it yields on its samples what the text says.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.checks import CHECKS
-from checker.checks.base import NUMBER_SCHEMA, CheckKind
+from checker.checks.base import NUMBER_SCHEMA, CheckKind, Sample
 from checker.errors import UsageError
 from checker.lang.context import did_you_mean
 from checker.lang.operators import LOGICAL, OPERATORS, Operator
@@ -25,87 +26,8 @@ WIDTH = 92
 EXAMPLE_POLICY = "example"
 
 
-@dataclass(frozen=True)
-class Sample:
-    """A model an example is shown on, and the status the example's rule yields for it."""
-
-    label: str
-    document: dict[str, Any]
-    status: str
-
-
-_RFT_GRADER = "arn:aws:lambda:us-east-1:111122223333:function:approved-grader-fraud"
-
-# The models each kind's example is shown on. Kept small: one that passes, one that fails,
-# and the edge the kind's semantics single out.
-KIND_SAMPLES: dict[str, tuple[Sample, ...]] = {
-    "kms_key": (
-        Sample("a key of the approved account",
-               {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-"
-                                  "56ef-1234567890ab"}, "pass"),
-        Sample("no modelKmsKeyArn (an AWS-owned key)", {}, "fail"),
-        Sample("a key alias, which cannot be matched offline",
-               {"modelKmsKeyArn": "alias/ml-platform"}, "fail"),
-    ),
-    "base_model": (
-        Sample("a Nova Lite base",
-               {"customizationType": "FINE_TUNING",
-                "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/"
-                                "amazon.nova-lite-v1:0:300k"}, "pass"),
-        Sample("a Nova Micro base (denied wins over allowed)",
-               {"customizationType": "FINE_TUNING",
-                "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/"
-                                "amazon.nova-micro-v1:0:128k"}, "fail"),
-        Sample("an imported model (exempted by when)",
-               {"customizationType": "IMPORTED"}, "not_applicable"),
-    ),
-    "teacher_model": (
-        Sample("distilled from a cross-region Nova Pro profile",
-               {"customizationConfig": {"distillationConfig": {"teacherModelConfig": {
-                   "teacherModelIdentifier": "arn:aws:bedrock:us-east-1:111122223333:"
-                                             "inference-profile/us.amazon.nova-pro-v1:0"}}}},
-               "pass"),
-        Sample("distilled from an unapproved teacher",
-               {"customizationConfig": {"distillationConfig": {"teacherModelConfig": {
-                   "teacherModelIdentifier": "meta.llama3-1-70b-instruct-v1:0"}}}}, "fail"),
-        Sample("not a distilled model", {"customizationType": "FINE_TUNING"}, "not_applicable"),
-    ),
-    "hyperparameter": (
-        Sample('learningRate "0.00005"', {"hyperParameters": {"learningRate": "0.00005"}},
-               "pass"),
-        Sample('learningRate "1e-4" (the cap, in exponent notation)',
-               {"hyperParameters": {"learningRate": "1e-4"}}, "pass"),
-        Sample('learningRate "0.001"', {"hyperParameters": {"learningRate": "0.001"}}, "fail"),
-        Sample('learningRate "fast" (not a number)',
-               {"hyperParameters": {"learningRate": "fast"}}, "fail"),
-        Sample("no learningRate (AWS applies its default)", {"hyperParameters": {}}, "pass"),
-    ),
-    "lambda_grader": (
-        Sample("RFT graded by a published version",
-               {"customizationType": "REINFORCEMENT_FINE_TUNING", "customizationConfig": {
-                   "rftConfig": {"graderConfig": {"lambdaGrader": {
-                       "lambdaArn": _RFT_GRADER + ":3"}}}}}, "pass"),
-        Sample("RFT graded by $LATEST",
-               {"customizationType": "REINFORCEMENT_FINE_TUNING", "customizationConfig": {
-                   "rftConfig": {"graderConfig": {"lambdaGrader": {
-                       "lambdaArn": _RFT_GRADER + ":$LATEST"}}}}}, "fail"),
-        Sample("RFT without a grader", {"customizationType": "REINFORCEMENT_FINE_TUNING"},
-               "fail"),
-        Sample("a fine-tuned model", {"customizationType": "FINE_TUNING"}, "not_applicable"),
-    ),
-    "require": (
-        Sample("fine-tuned on approved data",
-               {"customizationType": "FINE_TUNING",
-                "trainingDataConfig": {"s3Uri": "s3://ml-approved-data/train.jsonl"}}, "pass"),
-        Sample("fine-tuned on other data",
-               {"customizationType": "FINE_TUNING",
-                "trainingDataConfig": {"s3Uri": "s3://scratch/train.jsonl"}}, "fail"),
-        Sample("fine-tuned, no training data (field missing)",
-               {"customizationType": "FINE_TUNING"}, "fail"),
-        Sample("a distilled model (exempted by when)", {"customizationType": "DISTILLATION"},
-               "not_applicable"),
-    ),
-}
+# The models each kind's example is shown on: in each kind's record (``CheckKind.samples``).
+KIND_SAMPLES: dict[str, tuple[Sample, ...]] = {name: kind.samples for name, kind in CHECKS.items()}
 
 
 @dataclass(frozen=True)

@@ -303,6 +303,31 @@ def _batches(findings: list[dict[str, Any]], errors: list[PublishError],
         yield batch
 
 
+def _changes(findings: list[dict[str, Any]], existing: dict[str, dict[str, Any]],
+             resolve_missing: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """What to import and what to archive of one pair's findings, and how many the hub
+    already holds unchanged; the findings the hub holds are popped from ``existing``."""
+    to_send: list[dict[str, Any]] = []
+    to_archive: list[dict[str, Any]] = []
+    unchanged = 0
+    for finding in findings:
+        old = existing.pop(finding["Id"], None)
+        passed = finding["Compliance"]["Status"] == "PASSED"
+        if resolve_missing and passed:
+            if old is None:
+                continue  # a pass the hub never saw: nothing to resolve
+            finding = {**finding, "RecordState": "ARCHIVED"}
+        if old is not None:
+            if _same(finding, old):
+                unchanged += 1
+                continue
+            for key in ("CreatedAt", "FirstObservedAt"):
+                if key in old:
+                    finding = {**finding, key: old[key]}
+        (to_archive if finding["RecordState"] == "ARCHIVED" else to_send).append(finding)
+    return to_send, to_archive, unchanged
+
+
 def publish_report(
     report: Report | Mapping[str, Any],
     session_factory: SessionFactory,
@@ -355,23 +380,8 @@ def publish_report(
             publisher.errors.append(PublishError(error_code(exc), f"GetFindings: "
                                                  f"{one_line(exc)}", *pair))
             continue
-        to_send: list[dict[str, Any]] = []
-        to_archive: list[dict[str, Any]] = []
-        for finding in findings:
-            old = existing.pop(finding["Id"], None)
-            passed = finding["Compliance"]["Status"] == "PASSED"
-            if resolve_missing and passed:
-                if old is None:
-                    continue  # a pass the hub never saw: nothing to resolve
-                finding = {**finding, "RecordState": "ARCHIVED"}
-            if old is not None:
-                if _same(finding, old):
-                    unchanged += 1
-                    continue
-                for key in ("CreatedAt", "FirstObservedAt"):
-                    if key in old:
-                        finding = {**finding, key: old[key]}
-            (to_archive if finding["RecordState"] == "ARCHIVED" else to_send).append(finding)
+        to_send, to_archive, same = _changes(findings, existing, resolve_missing)
+        unchanged += same
         if pair in complete:
             for old in existing.values():
                 if not leftovers.may_archive(old):

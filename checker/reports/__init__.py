@@ -1,8 +1,10 @@
 """Report writers: each turns a Report into a string, chosen through one table.
 
-Owns one module per format and ``RENDERERS``, the table ``-f`` offers; a test proves every
-format maps to a writer. Writers take a frozen ``Report`` and return ``str``; may import the
-shared types and ``lang``; never ``engine``, ``sources``, boto3 or click.
+Owns one module per format, ``RENDERERS`` (the table ``-f`` and ``--report`` offer; a test
+proves every format maps to a writer) and ``FINDING_LISTS`` (the formats with no run
+summary). Writers take a frozen ``Report`` and return ``str``; may import the shared types,
+``lang`` and ``policy`` (the compliance frameworks catalog); never ``engine``, ``sources``,
+boto3 or click.
 """
 
 from __future__ import annotations

@@ -248,42 +248,50 @@ def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
     elif isinstance(value, float):
         out(_float(value))
     elif isinstance(value, (list, tuple, _Each)):
-        if not value:
-            out("[]")
-            return
-        inner = indent + "  "
-        separator = "[\n" + inner
-        for item in value:
-            if type(item) is str:  # labels, say
-                out(separator + encode_basestring(item))
-            else:
-                out(separator)
-                _write(item, out, inner)
-            separator = ",\n" + inner
-        out("\n" + indent + "]")
+        _write_list(value, out, indent)
     elif isinstance(value, dict):
-        if not value:
-            out("{}")
-            return
-        inner = indent + "  "
-        if set(map(type, value.values())) == _ONLY_STRINGS:  # a model's results, say
-            lines = (",\n" + inner).join([
-                f"{encode_basestring(key if type(key) is str else _key(key))}: "
-                f"{encode_basestring(item)}" for key, item in value.items()])
-            out(f"{{\n{inner}{lines}\n{indent}}}")
-            return
-        separator = "{\n" + inner
-        for key, item in value.items():
-            name = encode_basestring(key if type(key) is str else _key(key))
-            # Most values are strings or null: one piece instead of a recursive call.
-            if type(item) is str:
-                out(f"{separator}{name}: {encode_basestring(item)}")
-            elif item is None:
-                out(f"{separator}{name}: null")
-            else:
-                out(f"{separator}{name}: ")
-                _write(item, out, inner)
-            separator = ",\n" + inner
-        out("\n" + indent + "}")
+        _write_dict(value, out, indent)
     else:
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _write_list(value: Any, out: Callable[[str], None], indent: str) -> None:
+    if not value:
+        out("[]")
+        return
+    inner = indent + "  "
+    separator = "[\n" + inner
+    for item in value:
+        if type(item) is str:  # labels, say
+            out(separator + encode_basestring(item))
+        else:
+            out(separator)
+            _write(item, out, inner)
+        separator = ",\n" + inner
+    out("\n" + indent + "]")
+
+
+def _write_dict(value: dict[Any, Any], out: Callable[[str], None], indent: str) -> None:
+    if not value:
+        out("{}")
+        return
+    inner = indent + "  "
+    if set(map(type, value.values())) == _ONLY_STRINGS:  # a model's results, say
+        lines = (",\n" + inner).join([
+            f"{encode_basestring(key if type(key) is str else _key(key))}: "
+            f"{encode_basestring(item)}" for key, item in value.items()])
+        out(f"{{\n{inner}{lines}\n{indent}}}")
+        return
+    separator = "{\n" + inner
+    for key, item in value.items():
+        name = encode_basestring(key if type(key) is str else _key(key))
+        # Most values are strings or null: one piece instead of a recursive call.
+        if type(item) is str:
+            out(f"{separator}{name}: {encode_basestring(item)}")
+        elif item is None:
+            out(f"{separator}{name}: null")
+        else:
+            out(f"{separator}{name}: ")
+            _write(item, out, inner)
+        separator = ",\n" + inner
+    out("\n" + indent + "}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from checker import TOOL_NAME
 from checker.reports.wording import (
@@ -49,7 +50,7 @@ def render_junit(report: Report, *, color: bool = False) -> str:
     suites: list[_Suite] = []
     # Each rule's suite, its file and line attributes, and the whole tail of the two
     # commonest cases (passed, not applicable), worked out once, not once per model.
-    routes: dict[str, tuple[Callable[[str], None], str, str, _Suite, list[int]]] = {}
+    routes: dict[str, _Route] = {}
     for policy in report.policies:
         suite = _Suite(policy.name, timestamp)
         suite.properties(report, {"policy.file": policy.file, "policy.sha256": policy.sha256})
@@ -80,20 +81,10 @@ def render_junit(report: Report, *, color: bool = False) -> str:
                 route[4][0] += 1
             else:
                 _other_case(route[3], classname + route[1][:-3], ref, rule_id, status,
-                            violations, waived, errors, index, placed)
+                            _Found(violations, waived, errors, index, placed))
 
     # Findings about models that were not read (an inventory's missing required model).
-    listed = {model.model.fingerprint_key for model in report.models}
-    for finding in (*report.violations, *report.waived):
-        route = routes.get(finding.rule.qualified_id)
-        if route is None or finding.model.fingerprint_key in listed:
-            continue
-        suite, attrs = route[3], route[1][:-3]
-        head = f'    <testcase classname="{_attr(finding.model.display_name)}"' + attrs
-        if finding.waiver is not None:
-            suite.case(head, _skip_waived([finding]), "skipped")
-        else:
-            suite.case(head, _failure([finding], finding.rule.qualified_id), "failures")
+    _unread_findings(report, routes)
     for suite in suites:
         suite.text("system-out", [models_read(report)])
 
@@ -102,18 +93,11 @@ def render_junit(report: Report, *, color: bool = False) -> str:
     run_suite = _Suite(TOOL_NAME, timestamp)
     run_suite.properties(report, {})
     for i, error in enumerate(errors):
-        if i in placed:
-            continue
-        if error.model_name or error.model_arn:
-            classname = error.model_name or error.model_arn or ""
-            if error.address:
-                classname += f" ({error.address})"
-            name = f"{error.rule} (not judged)" if error.rule else "read model"
-        else:
-            classname, name = error.region or TOOL_NAME, error.code
-        run_suite.case(f'    <testcase classname="{_attr(classname)}" name="{_attr(name)}"'
-                       ' time="0"',
-                       _error([error], "could not be read"), "errors")
+        if i not in placed:
+            classname, name = _error_case(error)
+            run_suite.case(f'    <testcase classname="{_attr(classname)}" name="{_attr(name)}"'
+                           ' time="0"',
+                           _error([error], "could not be read"), "errors")
     run_suite.text("system-out", [headline(report), models_read(report)])
     if report.warnings:
         run_suite.text("system-err", [f"warning[{w.code}]: {w.message}"
@@ -133,11 +117,53 @@ def render_junit(report: Report, *, color: bool = False) -> str:
     return "\n".join(parts)
 
 
+# A rule's route: its suite's append, the case's attributes, the not-applicable case's
+# tail, the suite, and the suite's count of not-applicable cases.
+_Route = tuple[Callable[[str], None], str, str, "_Suite", list[int]]
+
+
+def _unread_findings(report: Report, routes: dict[str, _Route]) -> None:
+    """Findings about models that were not read (an inventory's missing required model),
+    each on its rule's suite."""
+    listed = {model.model.fingerprint_key for model in report.models}
+    for finding in (*report.violations, *report.waived):
+        route = routes.get(finding.rule.qualified_id)
+        if route is None or finding.model.fingerprint_key in listed:
+            continue
+        suite, attrs = route[3], route[1][:-3]
+        head = f'    <testcase classname="{_attr(finding.model.display_name)}"' + attrs
+        if finding.waiver is not None:
+            suite.case(head, _skip_waived([finding]), "skipped")
+        else:
+            suite.case(head, _failure([finding], finding.rule.qualified_id), "failures")
+
+
+def _error_case(error: ReportError) -> tuple[str, str]:
+    """The classname and name of the case an error no policy case showed is put on."""
+    if error.model_name or error.model_arn:
+        classname = error.model_name or error.model_arn or ""
+        if error.address:
+            classname += f" ({error.address})"
+        return classname, f"{error.rule} (not judged)" if error.rule else "read model"
+    return error.region or TOOL_NAME, error.code
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The report's findings and errors by case, and the errors already shown on one."""
+
+    violations: dict[tuple[str, str], list[Finding]]
+    waived: dict[tuple[str, str], list[Finding]]
+    errors: list[ReportError]
+    index: _ErrorIndex
+    placed: set[int]
+
+
 def _other_case(suite: _Suite, head: str, ref: ModelRef, rule_id: str, status: Status,
-                violations: dict[tuple[str, str], list[Finding]],
-                waived: dict[tuple[str, str], list[Finding]], errors: list[ReportError],
-                index: _ErrorIndex, placed: set[int]) -> None:
+                found_in: _Found) -> None:
     """A failed, waived or unjudged case, with its child element."""
+    violations, waived, errors = found_in.violations, found_in.waived, found_in.errors
+    index, placed = found_in.index, found_in.placed
     if status is Status.FAIL:
         suite.case(head, _failure(violations.get((ref.fingerprint_key, rule_id), ()),
                                   rule_id), "failures")

@@ -58,6 +58,30 @@ def _message(outcome: RuleOutcome) -> str:
     return finding.message
 
 
+def _unmapped(outcome: RuleOutcome) -> dict[str, Any]:
+    """What OCSF has no attribute for: the rule, the result, the finding's values."""
+    model, rule, status = outcome.model, outcome.rule, outcome.status
+    unmapped: dict[str, Any] = {"policy": rule.policy, "rule": rule.id,
+                                "result": status.value, "rule_severity": rule.severity,
+                                "kind": model.kind}
+    if rule.labels:
+        unmapped["labels"] = list(rule.labels)
+    finding = outcome.finding
+    if finding is not None:
+        unmapped |= {"field": finding.field, "expected": finding.expected,
+                     "actual": finding.actual}
+        if finding.known:
+            unmapped["known"] = True
+        if finding.exposure is not None:
+            unmapped["exposure"] = finding.exposure
+        if finding.waiver is not None:
+            unmapped["waiver"] = {"reason": finding.waiver.reason,
+                                  "expires": finding.waiver.expires.isoformat()}
+    if outcome.error is not None:
+        unmapped["error"] = {"code": outcome.error.code, "message": outcome.error.message}
+    return unmapped
+
+
 def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
                tool_version: str) -> dict[str, Any]:
     """One Compliance Finding event for one (model, rule) outcome."""
@@ -79,24 +103,8 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
         compliance["requirements"] = requirements
     if rule.description:
         compliance["desc"] = rule.description
-    unmapped: dict[str, Any] = {"policy": rule.policy, "rule": rule.id,
-                                "result": status.value, "rule_severity": rule.severity,
-                                "kind": model.kind}
-    if rule.labels:
-        unmapped["labels"] = list(rule.labels)
+    unmapped = _unmapped(outcome)
     finding = outcome.finding
-    if finding is not None:
-        unmapped |= {"field": finding.field, "expected": finding.expected,
-                     "actual": finding.actual}
-        if finding.known:
-            unmapped["known"] = True
-        if finding.exposure is not None:
-            unmapped["exposure"] = finding.exposure
-        if finding.waiver is not None:
-            unmapped["waiver"] = {"reason": finding.waiver.reason,
-                                  "expires": finding.waiver.expires.isoformat()}
-    if outcome.error is not None:
-        unmapped["error"] = {"code": outcome.error.code, "message": outcome.error.message}
     data: dict[str, Any] = {"kind": model.kind}
     if model.address:
         data["terraform_address"] = model.address

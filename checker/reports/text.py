@@ -77,6 +77,40 @@ def _error_line(error: ReportError) -> str:
     return f"  {_error_text(error)}" + (f" [{clean(where)}]" if where else "")
 
 
+def _passed_lines(passing: list[str], not_evaluated: list[str],
+                  paint: Callable[[str, str], str]) -> list[str]:
+    """The models that passed, and those no rule applied to."""
+    lines: list[str] = []
+    if passing:
+        shown = ", ".join(passing[:PASSING_SHOWN])
+        more = f", and {len(passing) - PASSING_SHOWN:,} more" if len(passing) > PASSING_SHOWN \
+            else ""
+        lines.append(paint("green", f"Passed: {_count(len(passing), 'model')}") + f": {shown}"
+                     f"{more}")
+    if not_evaluated:
+        lines.append(paint("yellow", f"Not evaluated (no rule applied): "
+                                     f"{_count(len(not_evaluated), 'model')}") + ": "
+                     + ", ".join(not_evaluated))
+    if passing or not_evaluated:
+        lines.append("")
+    return lines
+
+
+def _run_lines(report: Report, paint: Callable[[str, str], str]) -> list[str]:
+    """The run's warnings, and what could not be read."""
+    lines: list[str] = []
+    if report.warnings:
+        lines.append(paint("yellow", "Warnings:"))
+        lines.extend(f"  {w.code}: {clean(w.message)}" for w in report.warnings)
+        lines.append("")
+    source_errors = [e for e in report.errors if e.rule is None]
+    if source_errors:
+        lines.append(paint("magenta", "Errors (not judged):"))
+        lines.extend(_error_line(e) for e in source_errors)
+        lines.append("")
+    return lines
+
+
 def render_text(report: Report, *, color: bool = False) -> str:
     paint = _painter(color)
     summary = report.summary
@@ -136,28 +170,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
                 lines.extend(_finding_lines(finding, paint))
             lines.append("")
 
-    if passing:
-        shown = ", ".join(passing[:PASSING_SHOWN])
-        more = f", and {len(passing) - PASSING_SHOWN:,} more" if len(passing) > PASSING_SHOWN \
-            else ""
-        lines.append(paint("green", f"Passed: {_count(len(passing), 'model')}") + f": {shown}"
-                     f"{more}")
-    if not_evaluated:
-        lines.append(paint("yellow", f"Not evaluated (no rule applied): "
-                                     f"{_count(len(not_evaluated), 'model')}") + ": "
-                     + ", ".join(not_evaluated))
-    if passing or not_evaluated:
-        lines.append("")
-
-    if report.warnings:
-        lines.append(paint("yellow", "Warnings:"))
-        lines.extend(f"  {w.code}: {clean(w.message)}" for w in report.warnings)
-        lines.append("")
-    source_errors = [e for e in report.errors if e.rule is None]
-    if source_errors:
-        lines.append(paint("magenta", "Errors (not judged):"))
-        lines.extend(_error_line(e) for e in source_errors)
-        lines.append("")
+    lines.extend(_passed_lines(passing, not_evaluated, paint))
+    lines.extend(_run_lines(report, paint))
 
     severities = Counter(v.severity for v in report.violations)
     by_severity = ", ".join(f"{severities[s]} {s}" for s in reversed(SEVERITIES) if severities[s])

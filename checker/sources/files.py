@@ -19,6 +19,7 @@ from checker.results import (
     PLAN_KEY,
     SNAPSHOT_SCHEMA_VERSION,
     ModelInput,
+    ModelKind,
     SourceResult,
 )
 from checker.sources import planned, terraform
@@ -144,7 +145,7 @@ def _is_model_document(data: Any) -> bool:
     return isinstance(data, Mapping) and ("modelArn" in data or "modelName" in data)
 
 
-def _kind_of(doc: Mapping[str, Any]) -> str:
+def _kind_of(doc: Mapping[str, Any]) -> ModelKind:
     arn = doc.get("modelArn")
     return "imported" if isinstance(arn, str) and ":imported-model/" in arn else "model"
 

@@ -11,14 +11,14 @@ ARN):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from checker.errors import InputError
 from checker.lang.context import did_you_mean
-from checker.results import ModelInput
+from checker.results import ModelInput, ModelKind
 
-PLANNED = "planned"
+PLANNED: ModelKind = "planned"
 
 # The members of botocore's CreateModelCustomizationJob input shape (a test keeps this list
 # equal to the installed botocore's).
@@ -96,6 +96,3 @@ def request_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
     return [ModelInput(document=doc, kind=PLANNED, origin=file)]
 
 
-def unknown_field_names(paths: Sequence[Path]) -> list[str]:
-    """Unknown field paths as dotted text, for messages."""
-    return [".".join(path) for path in paths]

@@ -1,11 +1,12 @@
 """Live AWS: the only package that imports boto3.
 
-Owns sessions, clients and the retry of throttled calls (``clients``), accounts and regions
-(``accounts``, ``regions``), the concurrent fetcher of models (``fetch``), enrichments fetched
-only when a rule needs them (``enrich``), customization jobs (``jobs``), error wording
-(``errors``) and the IAM policy a run needs (``permissions``). Returns a
-:class:`~checker.results.SourceResult`; may import the shared types, ``lang`` and ``policy``;
-never ``engine``, ``reports`` or click.
+Owns the request of a read (``request``), sessions, clients and the retry of throttled calls
+(``clients``), accounts and regions (``accounts``, ``regions``), the reader of models
+(``fetch``: a scheduler, ``scheduler``, composed with its parts: the listing in ``fetcher``,
+``named``, ``context``, ``posture`` and the enrichment readers in ``enrich``), customization
+jobs (``jobs``), error wording (``errors``) and the IAM policy a run needs
+(``permissions``). Returns a :class:`~checker.results.SourceResult`; may import the shared
+types, ``lang`` and ``policy``; never ``engine``, ``reports`` or click.
 """
 
 from __future__ import annotations

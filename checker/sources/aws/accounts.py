@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from checker.errors import PolicyError, UsageError
@@ -53,6 +53,34 @@ class AccountSpec:
     def partition(self) -> str:
         match = ROLE_ARN.match(self.role_arn or "")
         return match.group(1) if match else "aws"
+
+
+@dataclass
+class Account:
+    """One account being read: its credentials, regions and how far it got."""
+
+    index: int
+    spec: AccountSpec
+    session: Any
+    regions: list[str]
+    all_regions: bool
+    account_id: str | None
+    # Shown before the region in messages; None for the default credentials' account,
+    # whose id is not looked up (its messages start with the region, as in one-account runs).
+    label: str | None
+    # How the account is opened: "role" (AssumeRole), "profile" (its id looked up with
+    # GetCallerIdentity) or "session" (the default credentials, nothing to do).
+    opener: str = "session"
+    # --model runs: the regions a model name is looked up in.
+    name_regions: list[str] = field(default_factory=list)
+    credentials: dict[str, str] = field(default_factory=dict)
+    regions_read: set[str] = field(default_factory=set)
+    regions_skipped: set[str] = field(default_factory=set)
+    listings_left: dict[str, int] = field(default_factory=dict)
+    failed: bool = False
+
+    def where(self, region: str) -> str:
+        return region if self.label is None else f"{self.label}/{region}"
 
 
 def role_arn_problem(value: str) -> str | None:

@@ -27,7 +27,7 @@ from checker.sources.aws.responses import check_response
 if TYPE_CHECKING:
     import boto3.session
 
-    from checker.sources.aws.regions import Account
+    from checker.sources.aws.accounts import Account
 
 SessionFactory = Callable[[str | None], "boto3.session.Session"]
 

@@ -14,9 +14,9 @@ that read them become ``error``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,28 +26,41 @@ from checker.sources.aws.enrich import plain
 from checker.sources.aws.errors import failure
 from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account
-
-if TYPE_CHECKING:
-    from checker.sources.aws.fetcher import Collected
+from checker.sources.aws.scheduler import Scheduler
 
 Failure = tuple[str, str]
 # Listing statuses that mean the model answers requests.
 SERVING = {"deployments": frozenset({"Active"}), "throughputs": frozenset({"InService"})}
-# key -> (API, paginator, page member)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The reader of a key listed once per account and region: the API, its paginator, the
+    page member, and the fields of an item that name the models it is about."""
+
+    api: str
+    method: str
+    member: str
+    arn_fields: tuple[str, ...]
+
+
 LISTINGS = {
-    "deployments": ("ListCustomModelDeployments", "list_custom_model_deployments",
-                    "modelDeploymentSummaries"),
-    "throughputs": ("ListProvisionedModelThroughputs", "list_provisioned_model_throughputs",
-                    "provisionedModelSummaries"),
-    "copyJob": ("ListModelCopyJobs", "list_model_copy_jobs", "modelCopyJobSummaries"),
+    "deployments": Listing("ListCustomModelDeployments", "list_custom_model_deployments",
+                           "modelDeploymentSummaries", ("modelArn",)),
+    "throughputs": Listing("ListProvisionedModelThroughputs",
+                           "list_provisioned_model_throughputs", "provisionedModelSummaries",
+                           ("modelArn", "desiredModelArn")),
+    "copyJob": Listing("ListModelCopyJobs", "list_model_copy_jobs", "modelCopyJobSummaries",
+                       ("targetModelArn",)),
 }
+# Keys derived from listings, and the listings each needs (or hint: deployments.details).
+DERIVED = {"served": ("deployments", "throughputs"),
+           "deployments.details": ("deployments",)}
 
 
 def listings_for(needs: frozenset[str]) -> tuple[str, ...]:
     """The listings the needs call for (``served`` needs deployments and throughputs)."""
-    wanted = set(needs) | ({"deployments", "throughputs"} if "served" in needs else set())
-    if "deployments.details" in needs:
-        wanted.add("deployments")
+    wanted = set(needs).union(*(DERIVED[key] for key in needs if key in DERIVED))
     return tuple(key for key in LISTINGS if key in wanted)
 
 
@@ -63,18 +76,14 @@ class RegionContext:
 
 
 class ModelContext:
-    """The listing-and-joining part of the fetcher (mixed into
-    :class:`~checker.sources.aws.fetch.Fetcher`)."""
+    """A model's surroundings in a read: the listings of each account and region, joined
+    to the models once every model is in."""
 
-    needs: frozenset[str]
-    out: Collected
-    contexts: dict[tuple[int, str], RegionContext]
-
-    def submit(self, fn: Callable[..., None], *args: Any) -> None:
-        raise NotImplementedError
-
-    def client(self, account: Account, service: str, region: str) -> Any:
-        raise NotImplementedError
+    def __init__(self, scheduler: Scheduler, needs: frozenset[str]) -> None:
+        self.scheduler = scheduler
+        self.needs = needs
+        self.out = scheduler.out
+        self.contexts: dict[tuple[int, str], RegionContext] = {}
 
     def start_context(self, account: Account) -> None:
         """Start the listings the rules need in each of the account's regions."""
@@ -84,14 +93,15 @@ class ModelContext:
         for region in account.regions:
             context = self.contexts.setdefault((account.index, region), RegionContext())
             for key in keys:
-                self.submit(self.list_context, account, region, key, context)
+                self.scheduler.submit(self.list_context, account, region, key, context)
 
     def list_context(self, account: Account, region: str, key: str,
                      context: RegionContext) -> None:
-        api, method, member = LISTINGS[key]
+        listing = LISTINGS[key]
+        api, method, member = listing.api, listing.method, listing.member
         items: list[dict[str, Any]] = []
         try:
-            client = self.client(account, SERVICE, region)
+            client = self.scheduler.client(account, SERVICE, region)
             # Every token seen once, a bound on pages (see paging.py).
             for page in list_pages(client, method):
                 items.extend(plain(item) for item in page.get(member) or [])
@@ -110,13 +120,13 @@ class ModelContext:
             for item in items:
                 arn = item.get("customModelDeploymentArn")
                 if isinstance(arn, str) and arn:
-                    self.submit(self.get_deployment, account, region, arn, context)
+                    self.scheduler.submit(self.get_deployment, account, region, arn, context)
 
     def get_deployment(self, account: Account, region: str, arn: str,
                        context: RegionContext) -> None:
         answer: dict[str, Any] | Failure
         try:
-            client = self.client(account, SERVICE, region)
+            client = self.scheduler.client(account, SERVICE, region)
             answer = plain(client.get_custom_model_deployment(
                 customModelDeploymentIdentifier=arn))
         except NoClient as exc:
@@ -170,12 +180,10 @@ class _Indexes:
 
 def _index(context: RegionContext) -> dict[str, dict[str, list[dict[str, Any]]]]:
     by_key: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    arn_fields = {"deployments": ("modelArn",), "throughputs": ("modelArn", "desiredModelArn"),
-                  "copyJob": ("targetModelArn",)}
     for key, items in context.listed.items():
         index: dict[str, list[dict[str, Any]]] = {}
         for item in items:
-            arns = {item.get(name) for name in arn_fields[key]}
+            arns = {item.get(name) for name in LISTINGS[key].arn_fields}
             for arn in arns:
                 if isinstance(arn, str) and arn:
                     index.setdefault(arn, []).append(item)

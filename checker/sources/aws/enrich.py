@@ -14,15 +14,19 @@ import copy
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checker.checks.base_model import base_model_names
 from checker.documents import parse_arn, to_json_value
+from checker.enrichments import ENRICHMENTS
+from checker.results import ModelKind
 from checker.sources.aws.clients import GET_API, NoClient
 from checker.sources.aws.errors import error_code, error_message, failure
 from checker.sources.aws.regions import Account
+from checker.sources.aws.scheduler import Scheduler
 
 T = TypeVar("T")
 # The value fetched (None for "there is none"), or the failure as (code, message).
@@ -135,85 +139,36 @@ def fetch_kms_key(client: KMSClient, key_id: str, where: str) -> Fetched:
     return metadata, None
 
 
+# Keys read from a resource many models may share: the service and the reader.
+SHARED_READERS: dict[str, tuple[str, Callable[[Any, str, str], Fetched]]] = {
+    "job": ("bedrock", fetch_job),
+    "kmsKey": ("kms", fetch_kms_key),
+    "importJob": ("bedrock", fetch_import_job),
+}
+
+
 class Enricher:
-    """The enrichment part of the fetcher (mixed into
-    :class:`~checker.sources.aws.fetch.Fetcher`): what a loaded rule needs beside the model's
-    own document."""
+    """The enrichment readers of a read: what a loaded rule needs beside the model's own
+    document, each resource read once however many models share it."""
 
-    needs: frozenset[str]
-    jobs: OnceCache[Fetched]
-    keys: OnceCache[Fetched]
-    # importJob and baseModel: an import job per imported model, a foundation model once
-    # per region however many models and accounts are built on it (once per account only
-    # where the first account's call failed).
-    import_jobs: OnceCache[Fetched]
-    foundation_models: OnceCache[Fetched]
-    foundation_models_any: OnceCache[tuple[int, Fetched]]
+    def __init__(self, scheduler: Scheduler, needs: frozenset[str]) -> None:
+        self.scheduler = scheduler
+        self.needs = needs
+        # A job, a key, an import job: once per account however many models share it.
+        self.shared: dict[str, OnceCache[Fetched]] = {key: OnceCache() for key in SHARED_READERS}
+        # baseModel: a foundation model once per region however many models and accounts
+        # are built on it (once per account only where the first account's call failed).
+        self.foundation_models: OnceCache[Fetched] = OnceCache()
+        self.foundation_models_any: OnceCache[tuple[int, Fetched]] = OnceCache()
 
-    def client(self, account: Account, service: str, region: str) -> Any:
-        raise NotImplementedError
-
-    def enrich(self, account: Account, region: str, kind: str, document: dict[str, Any],
+    def enrich(self, account: Account, region: str, kind: ModelKind, document: dict[str, Any],
                ident: str | None, client: Any) -> dict[str, tuple[str, str]]:
         """Add the keys the rules need to ``document``; the failures, by key."""
         errors: dict[str, tuple[str, str]] = {}
-        where = account.where(region)
-        model_arn = document.get("modelArn")
-        if "tags" in self.needs:
-            try:
-                if not isinstance(model_arn, str):
-                    raise ValueError(f"{GET_API[kind][0]} returned no modelArn")
-                response = client.list_tags_for_resource(resourceARN=model_arn)
-                tags = {str(tag.get("key")): tag.get("value")
-                        for tag in response.get("tags", [])}
-                if len(tags) != len(response.get("tags", [])):
-                    raise DuplicateTagKey(model_arn)
-                document["tags"] = tags
-            except DuplicateTagKey:
-                errors["tags"] = ("DuplicateTagKey",
-                                  f"{where}: ListTagsForResource {model_arn}: DuplicateTagKey: "
-                                  "a tag key is listed twice, so its value is unknown")
-            except (ClientError, BotoCoreError, ValueError) as exc:
-                code = error_code(exc) if not isinstance(exc, ValueError) else "MissingModelArn"
-                errors["tags"] = (code, f"{where}: ListTagsForResource {model_arn or ident}: "
-                                        f"{code}: {error_message(exc)}")
-        if "job" in self.needs:
-            job_arn = document.get("jobArn")
-            # An imported model's jobArn is its import job, not a customization job.
-            if kind == "imported" or not isinstance(job_arn, str) or not job_arn:
-                document["job"] = None
-            else:
-                self.add_shared(document, errors, "job", self.jobs, account, job_arn, region,
-                                "bedrock", fetch_job)
-        if "kmsKey" in self.needs:
-            key_id = document.get("modelKmsKeyArn")
-            if not isinstance(key_id, str) or not key_id:
-                document["kmsKey"] = None  # an AWS-owned key
-            else:
-                self.add_shared(document, errors, "kmsKey", self.keys, account, key_id, region,
-                                "kms", fetch_kms_key)
-        if "importJob" in self.needs:
-            job_arn = document.get("jobArn")
-            if kind != "imported":
-                document["importJob"] = None
-            elif not isinstance(job_arn, str) or not job_arn:
-                errors["importJob"] = ("MissingJobArn", f"{where}: {GET_API[kind][0]} "
-                                                        f"{model_arn or ident}: no jobArn, so "
-                                                        "its import job is unknown")
-            else:
-                self.add_shared(document, errors, "importJob", self.import_jobs, account,
-                                job_arn, region, "bedrock", fetch_import_job)
-        if "baseModel" in self.needs:
-            foundation = foundation_model_arn(document.get("baseModelArn"), region)
-            if kind == "imported":
-                document["baseModel"] = None  # an imported model has no base model
-            elif foundation is None:
-                errors["baseModel"] = ("NoFoundationModel",
-                                       f"{where}: {model_arn or ident}: baseModelArn "
-                                       f"{document.get('baseModelArn')!r} names no foundation "
-                                       "model")
-            else:
-                self.add_foundation_model(document, errors, account, foundation)
+        model = ModelAt(account, region, kind, ident, client)
+        for key in PLAN:
+            if key in self.needs:
+                READERS[key](self, model, document, errors)
         return errors
 
     def add_foundation_model(self, document: dict[str, Any],
@@ -238,23 +193,23 @@ class Enricher:
     def _read_foundation_model(self, account: Account, foundation: str, region: str) -> Fetched:
         where = account.where(region)
         try:
-            client = self.client(account, "bedrock", region)
+            client = self.scheduler.client(account, "bedrock", region)
         except NoClient as exc:
             return None, (exc.code, f"{where}: {exc.code}: {exc.message}")
         return fetch_foundation_model(client, foundation, where)
 
     def add_shared(self, document: dict[str, Any], errors: dict[str, tuple[str, str]],
-                   name: str, cache: OnceCache[Fetched], account: Account, resource: str,
-                   model_region: str, service: str,
-                   fetch: Callable[[Any, str, str], Fetched]) -> None:
+                   name: str, account: Account, resource: str, model_region: str) -> None:
         """Add ``name`` from a resource many models may share, read once per account."""
+        service, fetch = SHARED_READERS[name]
+        cache = self.shared[name]
         parts = parse_arn(resource)
         region = parts[2] if parts is not None and parts[2] else model_region
         where = account.where(region)
 
         def compute() -> Fetched:
             try:
-                client = self.client(account, service, region)
+                client = self.scheduler.client(account, service, region)
             except NoClient as exc:
                 return None, (exc.code, f"{where}: {exc.code}: {exc.message}")
             return fetch(client, resource, where)
@@ -266,3 +221,105 @@ class Enricher:
             # Each model gets its own copy: documents are handed out separately.
             document[name] = copy.deepcopy(value)
 
+
+@dataclass(frozen=True)
+class ModelAt:
+    """The model being enriched: where it is, what it is and the client that read it."""
+
+    account: Account
+    region: str
+    kind: ModelKind
+    ident: str | None
+    client: Any
+
+    @property
+    def where(self) -> str:
+        return self.account.where(self.region)
+
+
+Errors = dict[str, tuple[str, str]]
+
+
+def read_tags(enricher: Enricher, model: ModelAt, document: dict[str, Any],
+              errors: Errors) -> None:
+    """``tags``: ListTagsForResource, once per model."""
+    where, model_arn = model.where, document.get("modelArn")
+    try:
+        if not isinstance(model_arn, str):
+            raise ValueError(f"{GET_API[model.kind][0]} returned no modelArn")
+        response = model.client.list_tags_for_resource(resourceARN=model_arn)
+        tags = {str(tag.get("key")): tag.get("value") for tag in response.get("tags", [])}
+        if len(tags) != len(response.get("tags", [])):
+            raise DuplicateTagKey(model_arn)
+        document["tags"] = tags
+    except DuplicateTagKey:
+        errors["tags"] = ("DuplicateTagKey",
+                          f"{where}: ListTagsForResource {model_arn}: DuplicateTagKey: "
+                          "a tag key is listed twice, so its value is unknown")
+    except (ClientError, BotoCoreError, ValueError) as exc:
+        code = error_code(exc) if not isinstance(exc, ValueError) else "MissingModelArn"
+        errors["tags"] = (code, f"{where}: ListTagsForResource {model_arn or model.ident}: "
+                                f"{code}: {error_message(exc)}")
+
+
+def read_job(enricher: Enricher, model: ModelAt, document: dict[str, Any],
+             errors: Errors) -> None:
+    """``job``: the customization job of the model's jobArn, once per job."""
+    job_arn = document.get("jobArn")
+    # An imported model's jobArn is its import job, not a customization job.
+    if model.kind == "imported" or not isinstance(job_arn, str) or not job_arn:
+        document["job"] = None
+    else:
+        enricher.add_shared(document, errors, "job", model.account, job_arn, model.region)
+
+
+def read_kms_key(enricher: Enricher, model: ModelAt, document: dict[str, Any],
+                 errors: Errors) -> None:
+    """``kmsKey``: the model's KMS key, once per key and account."""
+    key_id = document.get("modelKmsKeyArn")
+    if not isinstance(key_id, str) or not key_id:
+        document["kmsKey"] = None  # an AWS-owned key
+    else:
+        enricher.add_shared(document, errors, "kmsKey", model.account, key_id, model.region)
+
+
+def read_import_job(enricher: Enricher, model: ModelAt, document: dict[str, Any],
+                    errors: Errors) -> None:
+    """``importJob``: an imported model's import job."""
+    job_arn = document.get("jobArn")
+    if model.kind != "imported":
+        document["importJob"] = None
+    elif not isinstance(job_arn, str) or not job_arn:
+        errors["importJob"] = ("MissingJobArn", f"{model.where}: {GET_API[model.kind][0]} "
+                                                f"{document.get('modelArn') or model.ident}: "
+                                                "no jobArn, so its import job is unknown")
+    else:
+        enricher.add_shared(document, errors, "importJob", model.account, job_arn,
+                            model.region)
+
+
+def read_base_model(enricher: Enricher, model: ModelAt, document: dict[str, Any],
+                    errors: Errors) -> None:
+    """``baseModel``: the foundation model at the root of the model's base chain."""
+    foundation = foundation_model_arn(document.get("baseModelArn"), model.region)
+    if model.kind == "imported":
+        document["baseModel"] = None  # an imported model has no base model
+    elif foundation is None:
+        errors["baseModel"] = ("NoFoundationModel",
+                               f"{model.where}: {document.get('modelArn') or model.ident}: "
+                               f"baseModelArn {document.get('baseModelArn')!r} names no "
+                               "foundation model")
+    else:
+        enricher.add_foundation_model(document, errors, model.account, foundation)
+
+
+# The reader of each key read per model (the others: context.LISTINGS and context.DERIVED,
+# fetcher.SUMMARY_KEYS, posture.READERS), and the order they are read in: the table's.
+READERS: dict[str, Callable[[Enricher, ModelAt, dict[str, Any], Errors], None]] = {
+    "tags": read_tags,
+    "job": read_job,
+    "kmsKey": read_kms_key,
+    "importJob": read_import_job,
+    "baseModel": read_base_model,
+}
+PLAN = tuple(e.key for e in ENRICHMENTS if e.key in READERS)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from checker.errors import SourceError
 from checker.results import ModelInput, SourceResult
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.clients import (
@@ -35,48 +35,45 @@ from checker.sources.aws.clients import (
     client_config,
     open_session,
 )
-from checker.sources.aws.deadlines import (
-    DEFAULT_READ_TIMEOUT,
-    DEFAULT_RUN_TIMEOUT,
-    Deadlines,
-)
+from checker.sources.aws.deadlines import Deadlines
 from checker.sources.aws.errors import one_line
 from checker.sources.aws.fetcher import Fetcher, FetchProgress
 from checker.sources.aws.regions import Account, available_regions, set_regions
+from checker.sources.aws.request import ReadRequest
 
 __all__ = ["DEFAULT_MAX_ATTEMPTS", "DEFAULT_ROLE_SESSION_NAME", "DEFAULT_WORKERS",
-           "AccountSpec", "FetchProgress", "fetch_models", "one_line"]
+           "AccountSpec", "FetchProgress", "ReadRequest", "fetch", "fetch_models", "one_line"]
 
 
-def fetch_models(
-    session_factory: SessionFactory,
-    *,
-    profile: str | None,
-    regions: Sequence[str],
-    model_ids: Sequence[str],
-    needs: frozenset[str],
-    workers: int = DEFAULT_WORKERS,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    connect_timeout: float = 5,
-    read_timeout: float = DEFAULT_READ_TIMEOUT,
-    timeout: float | None = DEFAULT_RUN_TIMEOUT,
-    accounts: Sequence[AccountSpec] = (),
-    all_regions: bool = False,
-    strict_regions: bool = False,
-    role_session_name: str = DEFAULT_ROLE_SESSION_NAME,
-    include_imported: bool = False,
-    progress: Callable[[FetchProgress], None] | None = None,
-    posture: frozenset[str] | None = None,
-) -> SourceResult:
+def fetch_models(session_factory: SessionFactory, **options: Any) -> SourceResult:
     """Read the custom models of ``regions`` (or just ``model_ids``) from live AWS.
 
-    ``session_factory(profile)`` makes the boto3 session; ``needs`` names the enrichments
-    a loaded rule or scope refers to (``tags``, ``job``, ``kmsKey``; ``ownerAccountId``
-    comes with the listing). ``accounts`` are read instead of the session's own account:
+    ``options`` are the fields of a :class:`~checker.sources.aws.request.ReadRequest`
+    (validated once, when it is made), plus ``progress``: see :func:`fetch`. Given the
+    ``request`` they were taken from (as :func:`checker.sources.read.read` does), that one
+    is read, with the ``accounts`` given beside it, and nothing is validated again.
+    """
+    progress = options.pop("progress", None)
+    request = options.pop("request", None)
+    if not isinstance(request, ReadRequest):
+        request = ReadRequest(**options)
+    accounts = options.get("accounts", request.accounts)
+    return fetch(session_factory, request, accounts, progress)
+
+
+def fetch(session_factory: SessionFactory, request: ReadRequest,
+          accounts: Sequence[AccountSpec] = (),
+          progress: Callable[[FetchProgress], None] | None = None) -> SourceResult:
+    """Read the live AWS part of ``request``.
+
+    ``session_factory(profile)`` makes the boto3 session; ``request.needs`` names the
+    enrichments a loaded rule or scope refers to (``tags``, ``job``, ``kmsKey``;
+    ``ownerAccountId`` comes with the listing). ``accounts`` (those the request names, its
+    organization's or its accounts file's) are read instead of the session's own account:
     each through its role (assumed with the session's credentials) or its profile, in its
-    own regions or the run's. ``all_regions`` reads every region where botocore lists
-    Bedrock, skipping with a warning those that answer as not enabled (an error with
-    ``strict_regions``). ``include_imported`` adds Custom Model Import models
+    own regions or the run's. ``all_regions`` reads every region
+    where botocore lists Bedrock, skipping with a warning those that answer as not enabled
+    (an error with ``strict_regions``). ``include_imported`` adds Custom Model Import models
     (``kind="imported"``). ``progress`` is called, from worker threads, as the run goes.
     ``posture`` (not None when an account policy is loaded) makes one account document per
     account and region read, with the settings it names (see ``posture``).
@@ -86,20 +83,40 @@ def fetch_models(
     Per-account, per-region and per-model failures are returned as errors in the result;
     a failure of the whole run raises :class:`SourceError`.
     """
-    if workers < 1:
-        raise SourceError(f"--workers must be at least 1, not {workers}")
-    if timeout is not None and not timeout > 0:
-        raise SourceError(f"--timeout must be more than 0 seconds, not {timeout:g}")
-    if max_attempts < 1:
-        raise SourceError(f"--max-attempts must be at least 1, not {max_attempts}")
-    if all_regions and regions:
-        raise SourceError("--all-regions and --region cannot be combined")
+    run_accounts, base = _open_accounts(session_factory, request, accounts)
+    known_session = base.session if base is not None else run_accounts[0].session
+    known = frozenset(available_regions(known_session, "aws"))
+    config = client_config(request.max_attempts, connect_timeout=request.connect_timeout,
+                           read_timeout=request.read_timeout, pool=max(request.workers, 10))
+    deadlines = Deadlines.start(request.connect_timeout, request.read_timeout,
+                                request.timeout)
+    executor = ThreadPoolExecutor(max_workers=request.workers, thread_name_prefix="bedrock")
+    clients = Clients(config, request.max_attempts, deadlines)
+    fetcher = Fetcher(request, accounts=run_accounts, base=base, clients=clients,
+                      executor=executor, known_regions=known, progress=progress)
+    try:
+        fetcher.start()
+        fetcher.wait()
+        fetcher.join_context()
+    except BaseException:
+        # Ctrl-C (or a bug in a worker): drop the queued requests instead of sending them.
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    return _result(fetcher, run_accounts)
+
+
+def _open_accounts(session_factory: SessionFactory, request: ReadRequest,
+                   accounts: Sequence[AccountSpec]) -> tuple[list[Account], Account | None]:
+    """The accounts of the run, each with its session and regions, and the base account
+    (the session's own credentials) when one is used to assume roles or read."""
+    profile = request.profile
     specs = list(accounts) or [AccountSpec(profile=profile)]
     use_base = not accounts or any(spec.role_arn is not None for spec in specs)
     base_session = open_session(session_factory, profile) if use_base else None
 
-    regions = list(dict.fromkeys(regions))
-    model_ids = list(dict.fromkeys(model_ids))
+    regions = list(dict.fromkeys(request.regions))
+    model_ids = list(dict.fromkeys(request.model_ids))
     run_accounts: list[Account] = []
     for index, spec in enumerate(specs):
         if not accounts:
@@ -113,35 +130,16 @@ def fetch_models(
         account = Account(index=index, spec=spec, session=session, regions=[],
                            all_regions=False, account_id=spec.account_id, label=label,
                            opener=opener)
-        set_regions(account, regions, all_regions, model_ids)
+        set_regions(account, regions, request.all_regions, model_ids)
         run_accounts.append(account)
-
-    config = client_config(max_attempts, connect_timeout=connect_timeout,
-                           read_timeout=read_timeout, pool=max(workers, 10))
-    known_session = base_session or run_accounts[0].session
-    known = frozenset(available_regions(known_session, "aws"))
     base = (Account(index=-1, spec=AccountSpec(profile=profile), session=base_session,
                      regions=[], all_regions=False, account_id=None, label=None)
             if base_session is not None else None)
+    return run_accounts, base
 
-    deadlines = Deadlines.start(connect_timeout, read_timeout, timeout)
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bedrock")
-    clients = Clients(config, max_attempts, deadlines)
-    fetcher = Fetcher(accounts=run_accounts, base=base, clients=clients,
-                       executor=executor, needs=needs, known_regions=known,
-                       include_imported=include_imported, strict_regions=strict_regions,
-                       role_session_name=role_session_name, model_ids=model_ids,
-                       progress=progress, posture=posture)
-    try:
-        fetcher.start()
-        fetcher.wait()
-        fetcher.join_context()
-    except BaseException:
-        # Ctrl-C (or a bug in a worker): drop the queued requests instead of sending them.
-        executor.shutdown(wait=False, cancel_futures=True)
-        raise
-    executor.shutdown(wait=True)
 
+def _result(fetcher: Fetcher, run_accounts: list[Account]) -> SourceResult:
+    """What the read found, in a stable order."""
     out = fetcher.out
     models = _unique(model for _, model in sorted(out.models.items()))
     account_ids = {str(m.document["accountId"]) for m in models if m.document.get("accountId")}

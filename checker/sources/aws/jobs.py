@@ -6,18 +6,23 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from checker.documents import normalize_document, parse_arn
-from checker.results import ModelInput, ReportError, SourceResult
+from checker.enrichments import ENRICHMENTS, Absent, NotAvailable, TheJob
+from checker.errors import SourceError
+from checker.results import ModelInput, ModelKind, ReportError, SourceResult
 from checker.sources.aws.clients import client_config
+from checker.sources.aws.errors import one_line
+from checker.sources.aws.request import ReadRequest
 
 if TYPE_CHECKING:  # boto3-stubs (the test extras)
     from mypy_boto3_bedrock import BedrockClient
 
-JOB = "job"
+JOB: ModelKind = "job"
 # GetModelCustomizationJob fields and the model document keys the finished model will have.
 _MODEL_FIELDS = {
     "outputModelName": "modelName",
@@ -30,19 +35,6 @@ _MODEL_FIELDS = {
     "validationDataConfig": "validationDataConfig",
     "outputDataConfig": "outputDataConfig",
 }
-TAGS_NOT_AVAILABLE = (
-    "NotAvailable",
-    "an in-flight job does not show the tags its model will get (GetModelCustomizationJob "
-    "has no customModelTags), so rules on tags cannot judge it until the model exists",
-)
-
-BASE_MODEL_NOT_AVAILABLE = (
-    "NotAvailable",
-    "the foundation model of an in-flight job is not read (GetFoundationModel is called for "
-    "models only), so rules on baseModel cannot judge it until the model exists",
-)
-
-
 def job_input(response: Mapping[str, Any], *, origin: str = "aws",
               needs: frozenset[str] = frozenset()) -> ModelInput:
     """The model an in-flight job will produce: the job's output fields under the model
@@ -58,16 +50,36 @@ def job_input(response: Mapping[str, Any], *, origin: str = "aws",
             doc["region"] = parts[2]
         if parts[3]:
             doc["accountId"] = parts[3]
-    doc["job"] = job
-    errors = {"tags": TAGS_NOT_AVAILABLE} if "tags" in needs else {}
-    # The model does not exist yet: nothing serves it, nothing copied it, nothing imported it.
-    for key, value in (("deployments", []), ("throughputs", []), ("served", False),
-                       ("copyJob", None), ("importJob", None)):
-        if key in needs:
-            doc[key] = value
-    if "baseModel" in needs:
-        errors["baseModel"] = BASE_MODEL_NOT_AVAILABLE
+    errors: dict[str, tuple[str, str]] = {}
+    # The model does not exist yet: nothing serves it, nothing copied it, nothing imported
+    # it; what each key holds for a job is in its record.
+    for enrichment in ENRICHMENTS:
+        value = enrichment.job
+        if isinstance(value, TheJob):
+            doc[enrichment.key] = job
+        elif enrichment.key not in needs or isinstance(value, Absent):
+            continue
+        elif isinstance(value, NotAvailable):
+            errors[enrichment.key] = ("NotAvailable", value.message)
+        elif enrichment.resource == "model":
+            doc[enrichment.key] = copy.deepcopy(value)
     return ModelInput(document=doc, kind=JOB, origin=origin, enrichment_errors=errors)
+
+
+def read_job(session_factory: Callable[[str | None], Any], region: str, identifier: str,
+             job_arn: str) -> dict[str, Any]:
+    """GetModelCustomizationJob for one job (the Lambda function's job events);
+    :class:`SourceError` when it cannot be read."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = session_factory(None).client("bedrock", region_name=region,
+                                              config=client_config())
+        response: dict[str, Any] = client.get_model_customization_job(jobIdentifier=identifier)
+    except (ClientError, BotoCoreError) as exc:
+        raise SourceError(f"{region}: GetModelCustomizationJob {job_arn}: "
+                          f"{one_line(exc)}") from None
+    return response
 
 
 def _error(exc: Exception) -> tuple[str, str]:
@@ -125,25 +137,21 @@ def fetch_jobs(clients: Mapping[str, BedrockClient], *, needs: frozenset[str] = 
                         regions=tuple(sorted(clients)))
 
 
-def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: str | None,
-                    regions: Sequence[str], needs: frozenset[str],
-                    skip_models: frozenset[str],
-                    max_attempts: int = 10, connect_timeout: float = 5,
-                    read_timeout: float = 30, timeout: float | None = None) -> SourceResult:
+def fetch_live_jobs(session_factory: Callable[[str | None], Any], request: ReadRequest,
+                    regions: Sequence[str], skip_models: frozenset[str]) -> SourceResult:
     """:func:`fetch_jobs` for ``regions``, with clients made like the live model source's
-    (adaptive retries, connect and read timeouts, answers checked against botocore's
-    shapes, a deadline per request and ``timeout`` for the whole read), so a run always
-    ends."""
+    (``request``'s profile, enrichments, attempts, connect and read timeouts; answers
+    checked against botocore's shapes, a deadline per request and ``request.timeout`` for
+    the whole read), so a run always ends."""
     from botocore.exceptions import BotoCoreError
 
     from checker.sources.aws.deadlines import Deadlines, bound_client
     from checker.sources.aws.responses import check_response
 
-    deadlines = Deadlines.start(connect_timeout, read_timeout, timeout)
-
-    config = client_config(max_attempts, connect_timeout=connect_timeout,
-                           read_timeout=read_timeout)
-    session = session_factory(profile)
+    deadlines = Deadlines.start(request.connect_timeout, request.read_timeout, request.timeout)
+    config = client_config(request.max_attempts, connect_timeout=request.connect_timeout,
+                           read_timeout=request.read_timeout)
+    session = session_factory(request.profile)
     clients: dict[str, BedrockClient] = {}
     errors: list[ReportError] = []
     for region in regions:
@@ -156,21 +164,20 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], *, profile: st
             code, message = _error(exc)
             errors.append(ReportError(code=code, region=region,
                                       message=f"{region}: {code}: {message}"))
-    result = fetch_jobs(clients, needs=needs, skip_models=skip_models)
+    result = fetch_jobs(clients, needs=request.needs, skip_models=skip_models)
     return SourceResult(models=result.models, errors=(*errors, *result.errors),
                         sources=result.sources, accounts=result.accounts,
                         regions=result.regions)
 
 
-def with_live_jobs(source: SourceResult, session_factory: Callable[[str | None], Any], *,
-                   profile: str | None, needs: frozenset[str], **options: Any) -> SourceResult:
+def with_live_jobs(source: SourceResult, session_factory: Callable[[str | None], Any],
+                   request: ReadRequest) -> SourceResult:
     """``source`` plus the customization jobs still in progress in the regions it read (the
     models it already holds skipped); everything else it read, account settings included,
-    is kept. ``options`` go to :func:`fetch_live_jobs` (attempts, timeouts)."""
+    is kept. ``request`` gives the profile, enrichments, attempts and timeouts."""
     existing = frozenset(arn for m in source.models
                          if isinstance(arn := m.document.get("modelArn"), str))
-    found = fetch_live_jobs(session_factory, profile=profile, regions=source.regions,
-                            needs=needs, skip_models=existing, **options)
+    found = fetch_live_jobs(session_factory, request, source.regions, existing)
     return replace(source, models=(*source.models, *found.models),
                    errors=(*source.errors, *found.errors),
                    accounts=tuple(sorted({*source.accounts, *found.accounts})))

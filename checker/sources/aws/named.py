@@ -7,43 +7,35 @@ a rule needs ``ownerAccountId``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from checker.documents import parse_arn
-from checker.results import ModelInput, ReportError
+from checker.results import ModelInput, ModelKind, ReportError
 from checker.sources.aws.clients import SERVICE, NoClient
 from checker.sources.aws.enrich import OnceCache
 from checker.sources.aws.errors import failure
 from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account
+from checker.sources.aws.scheduler import Scheduler
 
-if TYPE_CHECKING:
-    from checker.sources.aws.fetcher import Collected
+# What reads one model: (account, region, sort key, summary, identifier, kind).
+FetchModel = Callable[[Account, str, tuple[int, ...], Mapping[str, Any] | None, str | None,
+                       ModelKind], None]
 
 
 class NamedModels:
-    """The ``--model`` part of the fetcher (mixed into
-    :class:`~checker.sources.aws.fetch.Fetcher`)."""
+    """The ``--model`` part of a read: models asked for by name or ARN."""
 
-    accounts: list[Account]
-    model_ids: list[str]
-    needs: frozenset[str]
-    out: Collected
-    owners: OnceCache[dict[str, str] | tuple[str, str]]
-
-    def submit(self, fn: Callable[..., None], *args: Any) -> None:
-        raise NotImplementedError
-
-    def client(self, account: Account, service: str, region: str) -> Any:
-        raise NotImplementedError
-
-    def fetch_model(self, account: Account, region: str, key: tuple[int, ...],
-                    summary: Mapping[str, Any] | None, identifier: str | None,
-                    kind: str) -> None:
-        raise NotImplementedError
-
-    # -- --model ----------------------------------------------------------------------
+    def __init__(self, scheduler: Scheduler, *, needs: frozenset[str],
+                 model_ids: Sequence[str], fetch_model: FetchModel) -> None:
+        self.scheduler = scheduler
+        self.accounts = scheduler.accounts
+        self.out = scheduler.out
+        self.needs = needs
+        self.model_ids = list(dict.fromkeys(model_ids))
+        self.fetch_model = fetch_model
+        self.owners: OnceCache[dict[str, str] | tuple[str, str]] = OnceCache()
 
     def start_named(self, account: Account) -> None:
         """Start a Get for each --model this account may hold: a name in each of its
@@ -55,7 +47,8 @@ class NamedModels:
                 if account.account_id and parts[3] and parts[3] != account.account_id:
                     continue
                 regions = [parts[2]]
-                kind = "imported" if parts[4].startswith("imported-model/") else "model"
+                kind: ModelKind = ("imported" if parts[4].startswith("imported-model/")
+                                   else "model")
             else:
                 regions, kind = account.name_regions, "model"
             with self.out.lock:
@@ -64,13 +57,13 @@ class NamedModels:
                 with self.out.lock:
                     key = (account.index, seq, len(self.out.targets))
                     self.out.targets[key] = (account.index, region, ident)
-                self.submit(self.fetch_named, account, region, key, ident, kind)
+                self.scheduler.submit(self.fetch_named, account, region, key, ident, kind)
         with self.out.lock:
             for region in account.regions:
                 account.listings_left[region] = 0
 
     def fetch_named(self, account: Account, region: str, key: tuple[int, ...], ident: str,
-                    kind: str) -> None:
+                    kind: ModelKind) -> None:
         """A --model: the Get, then ownerAccountId from the listing if a rule needs it."""
         self.fetch_model(account, region, key, None, ident, kind)
         if "ownerAccountId" not in self.needs or kind == "imported":
@@ -104,7 +97,7 @@ class NamedModels:
         Listed once per account and region, however many --model names it serves."""
         owners: dict[str, str] = {}
         try:
-            client = self.client(account, SERVICE, region)
+            client = self.scheduler.client(account, SERVICE, region)
             for page in list_pages(client, "list_custom_models"):
                 for summary in page["modelSummaries"]:
                     if summary.get("modelArn") and summary.get("ownerAccountId"):
@@ -115,8 +108,7 @@ class NamedModels:
             return failure(account.where(region), "ListCustomModels", exc)
         return owners
 
-
-    def _named_errors(self) -> list[ReportError]:
+    def named_errors(self) -> list[ReportError]:
         """A name looked up in several places is an error only when no place has it or a
         place could not answer; an ARN no given account holds is an error."""
         out = self.out
@@ -142,5 +134,3 @@ class NamedModels:
                     model_arn=ident, region=parts[2] if parts else None,
                     account_id=parts[3] if parts else None))
         return result
-
-

@@ -5,25 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from checker.enrichments import ENRICHMENTS
+
 # Always: list the models, read each one.
 BASE_ACTIONS = ("bedrock:ListCustomModels", "bedrock:GetCustomModel")
-# Only when a loaded rule or scope reads the added key.
-ENRICHMENT_ACTIONS = {
-    "tags": ("bedrock:ListTagsForResource",),
-    "job": ("bedrock:GetModelCustomizationJob",),
-    "kmsKey": ("kms:DescribeKey", "kms:ListAliases"),
-    "deployments": ("bedrock:ListCustomModelDeployments",),
-    "deployments.details": ("bedrock:ListCustomModelDeployments",
-                            "bedrock:GetCustomModelDeployment"),
-    "throughputs": ("bedrock:ListProvisionedModelThroughputs",),
-    "served": ("bedrock:ListCustomModelDeployments", "bedrock:ListProvisionedModelThroughputs"),
-    "copyJob": ("bedrock:ListModelCopyJobs",),
-    "importJob": ("bedrock:GetModelImportJob",),
-    "baseModel": ("bedrock:GetFoundationModel",),
-    # Account settings, read when a resource: account rule reads them.
-    "invocationLogging": ("bedrock:GetModelInvocationLoggingConfiguration",),
-    "enforcedGuardrails": ("bedrock:ListEnforcedGuardrailsConfiguration",),
-}
+# Only when a loaded rule or scope reads the added key (or needs a hint of it, like
+# ``deployments.details``): from the enrichments' records.
+ENRICHMENT_ACTIONS: dict[str, tuple[str, ...]] = {
+    name: actions
+    for e in ENRICHMENTS if e.actions
+    for name, actions in ((e.key, e.actions), *e.hints)}
 # Only with the options that read more than custom models.
 OPTION_ACTIONS = {
     "include_jobs": ("bedrock:ListModelCustomizationJobs", "bedrock:GetModelCustomizationJob"),

@@ -13,7 +13,6 @@ credentials, ``sts:GetCallerIdentity``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,6 +22,7 @@ from checker.sources.aws.clients import SERVICE, NoClient
 from checker.sources.aws.enrich import OnceCache, plain
 from checker.sources.aws.errors import failure
 from checker.sources.aws.regions import Account, sts_region
+from checker.sources.aws.scheduler import Scheduler
 
 LOGGING_API = "GetModelInvocationLoggingConfiguration"
 GUARDRAILS_API = "ListEnforcedGuardrailsConfiguration"
@@ -52,33 +52,19 @@ READERS = {"invocationLogging": (LOGGING_API, read_logging),
 
 
 class Postures:
-    """The account-settings part of the fetcher (mixed into
-    :class:`~checker.sources.aws.fetch.Fetcher`)."""
+    """The account settings of a read: one document per account and region."""
 
-    # The settings loaded account rules read; None: no account policy is loaded.
-    posture: frozenset[str] | None
-    callers: OnceCache[str | tuple[str, str]]
-    clients: Any
-    out: Any
-
-    # What the fetcher provides.
-    def submit(self, fn: Callable[..., None], *args: Any) -> None:
-        raise NotImplementedError
-
-    def add_error(self, key: tuple[int, ...], error: ReportError) -> None:
-        raise NotImplementedError
-
-    def client(self, account: Account, service: str, region: str) -> Any:
-        raise NotImplementedError
-
-    def skip_region(self, account: Account, region: str, api: str, exc: Exception) -> bool:
-        raise NotImplementedError
+    def __init__(self, scheduler: Scheduler, posture: frozenset[str] | None) -> None:
+        self.scheduler = scheduler
+        # The settings loaded account rules read; None: no account policy is loaded.
+        self.posture = posture
+        self.callers: OnceCache[str | tuple[str, str]] = OnceCache()
 
     def start_posture(self, account: Account) -> None:
         if self.posture is None:
             return
         for pos, region in enumerate(account.regions):
-            self.submit(self.read_posture, account, pos, region)
+            self.scheduler.submit(self.read_posture, account, pos, region)
 
     def account_of(self, account: Account, region: str) -> str | tuple[str, str]:
         """The account's id, or the (code, message) of the failure to learn it."""
@@ -87,7 +73,7 @@ class Postures:
 
         def ask() -> str | tuple[str, str]:
             try:
-                sts = self.clients.get(account, "sts",
+                sts = self.scheduler.clients.get(account, "sts",
                                        sts_region(account, account))
                 return str(sts.get_caller_identity()["Account"])
             except (ClientError, BotoCoreError, ValueError) as exc:
@@ -99,7 +85,7 @@ class Postures:
         ident = self.account_of(account, region)
         if isinstance(ident, tuple):
             code, message = ident
-            self.add_error((account.index, pos, -1), ReportError(
+            self.scheduler.add_error((account.index, pos, -1), ReportError(
                 code=code, message=f"{message} (the account's settings were not judged)",
                 region=region))
             return
@@ -108,15 +94,15 @@ class Postures:
         for key in sorted(self.posture):
             api, read = READERS[key]
             try:
-                client = self.client(account, SERVICE, region)
+                client = self.scheduler.client(account, SERVICE, region)
                 document[key] = read(client)
             except NoClient as exc:
                 errors[key] = (exc.code, f"{account.where(region)}: {exc.code}: {exc.message}")
             except (ClientError, BotoCoreError) as exc:
-                if self.skip_region(account, region, api, exc):
+                if self.scheduler.skip_region(account, region, api, exc):
                     return  # not enabled for the account: skipped with a warning
                 errors[key] = failure(account.where(region), api, exc)
-        with self.out.lock:
-            self.out.postures[(account.index, pos)] = ModelInput(
+        with self.scheduler.out.lock:
+            self.scheduler.out.postures[(account.index, pos)] = ModelInput(
                 document=document, kind="account",
                 origin=f"aws:{ident}:{region}", enrichment_errors=errors)

@@ -1,11 +1,10 @@
 """Accounts and regions: which regions each account of a run is read in, and where STS is
-called for it."""
+called for it. (:class:`Account`, an account being read, lives in ``accounts``.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -13,40 +12,11 @@ from botocore.exceptions import (
 
 from checker.documents import parse_arn
 from checker.errors import SourceError
-from checker.sources.aws.accounts import AccountSpec
+from checker.sources.aws.accounts import Account
 from checker.sources.aws.clients import SERVICE
 
 if TYPE_CHECKING:  # boto3-stubs (the test extras)
     from boto3.session import Session
-
-
-@dataclass
-class Account:
-    """One account being read: its credentials, regions and how far it got."""
-
-    index: int
-    spec: AccountSpec
-    session: Any
-    regions: list[str]
-    all_regions: bool
-    account_id: str | None
-    # Shown before the region in messages; None for the default credentials' account,
-    # whose id is not looked up (its messages start with the region, as in one-account runs).
-    label: str | None
-    # How the account is opened: "role" (AssumeRole), "profile" (its id looked up with
-    # GetCallerIdentity) or "session" (the default credentials, nothing to do).
-    opener: str = "session"
-    # --model runs: the regions a model name is looked up in.
-    name_regions: list[str] = field(default_factory=list)
-    credentials: dict[str, str] = field(default_factory=dict)
-    regions_read: set[str] = field(default_factory=set)
-    regions_skipped: set[str] = field(default_factory=set)
-    listings_left: dict[str, int] = field(default_factory=dict)
-    failed: bool = False
-
-    def where(self, region: str) -> str:
-        return region if self.label is None else f"{self.label}/{region}"
-
 
 
 def sts_region(base: Account, account: Account) -> str:
@@ -119,3 +89,6 @@ def set_regions(account: Account, regions: Sequence[str], all_regions: bool,
     account.regions = list(dict.fromkeys(wanted))
 
 
+
+__all__ = ["Account", "available_regions", "name_regions", "partition_of", "set_regions",
+           "sts_region"]

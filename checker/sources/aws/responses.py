@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError
@@ -76,57 +76,80 @@ def _check(shape: Shape, value: Any, path: str, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise MalformedResponse(f"{path} is nested more than {MAX_DEPTH} levels deep")
     kind = shape.type_name
-    if kind == "structure":
-        assert isinstance(shape, StructureShape)
-        if shape.is_document_type:
-            return
-        if not isinstance(value, dict):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not an object")
-        for name, member in shape.members.items():
-            if member.serialization.get("location"):
-                continue  # a header or the status code, not the body
-            item = value.get(member.serialization.get("name", name))
-            if item is not None:
-                _check(member, item, _join(path, name), depth + 1)
-    elif kind == "list":
-        if not isinstance(value, list):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not a list")
-        member = cast(ListShape, shape).member
-        for index, item in enumerate(value):
-            if item is not None:
-                _check(member, item, f"{path}[{index}]", depth + 1)
-    elif kind == "map":
-        if not isinstance(value, dict):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not an object")
-        value_shape = cast(MapShape, shape).value
-        for key, item in value.items():
-            if item is not None:
-                _check(value_shape, item, _join(path, str(key)), depth + 1)
-    elif kind in ("string", "blob"):
-        if not isinstance(value, str):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not a string")
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not a boolean")
-    elif kind in ("integer", "long"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not an integer")
-    elif kind in ("float", "double"):
-        # The JSON protocols send the non-finite values as these strings.
-        if value in ("NaN", "Infinity", "-Infinity"):
-            return
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not a number")
+    container = _CONTAINERS.get(kind)
+    if container is not None:
+        container(shape, value, path, depth)
     elif kind == "timestamp":
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise MalformedResponse(f"{path} is {_json_type(value)}, not a timestamp")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise MalformedResponse(f"{path} is not a timestamp")
-        try:
-            # botocore's parser takes epoch seconds too, whatever its stubs say.
-            parse_timestamp(value)  # type: ignore[arg-type]
-        except (ValueError, TypeError, OverflowError, OSError):
-            raise MalformedResponse(f"{path} is not a timestamp: {value!r:.60}") from None
+        _check_timestamp(value, path)
+    elif kind in _SCALARS:
+        fits, what = _SCALARS[kind]
+        if not fits(value):
+            raise MalformedResponse(f"{path} is {_json_type(value)}, not {what}")
+
+
+def _check_structure(shape: Shape, value: Any, path: str, depth: int) -> None:
+    assert isinstance(shape, StructureShape)
+    if shape.is_document_type:
+        return
+    if not isinstance(value, dict):
+        raise MalformedResponse(f"{path} is {_json_type(value)}, not an object")
+    for name, member in shape.members.items():
+        if member.serialization.get("location"):
+            continue  # a header or the status code, not the body
+        item = value.get(member.serialization.get("name", name))
+        if item is not None:
+            _check(member, item, _join(path, name), depth + 1)
+
+
+def _check_list(shape: Shape, value: Any, path: str, depth: int) -> None:
+    if not isinstance(value, list):
+        raise MalformedResponse(f"{path} is {_json_type(value)}, not a list")
+    member = cast(ListShape, shape).member
+    for index, item in enumerate(value):
+        if item is not None:
+            _check(member, item, f"{path}[{index}]", depth + 1)
+
+
+def _check_map(shape: Shape, value: Any, path: str, depth: int) -> None:
+    if not isinstance(value, dict):
+        raise MalformedResponse(f"{path} is {_json_type(value)}, not an object")
+    value_shape = cast(MapShape, shape).value
+    for key, item in value.items():
+        if item is not None:
+            _check(value_shape, item, _join(path, str(key)), depth + 1)
+
+
+def _check_timestamp(value: Any, path: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise MalformedResponse(f"{path} is {_json_type(value)}, not a timestamp")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise MalformedResponse(f"{path} is not a timestamp")
+    try:
+        # botocore's parser takes epoch seconds too, whatever its stubs say.
+        parse_timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError, OverflowError, OSError):
+        raise MalformedResponse(f"{path} is not a timestamp: {value!r:.60}") from None
+
+
+def _is_number(value: Any) -> bool:
+    # The JSON protocols send the non-finite values as these strings.
+    if value in ("NaN", "Infinity", "-Infinity"):
+        return True
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
+_CONTAINERS: dict[str, Callable[[Shape, Any, str, int], None]] = {
+    "structure": _check_structure, "list": _check_list, "map": _check_map}
+# A scalar's botocore type: what its JSON value must be, and its name in messages.
+_SCALARS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "string": (lambda v: isinstance(v, str), "a string"),
+    "blob": (lambda v: isinstance(v, str), "a string"),
+    "boolean": (lambda v: isinstance(v, bool), "a boolean"),
+    "integer": (lambda v: not isinstance(v, bool) and isinstance(v, int), "an integer"),
+    "long": (lambda v: not isinstance(v, bool) and isinstance(v, int), "an integer"),
+    "float": (_is_number, "a number"),
+    "double": (_is_number, "a number"),
+}
 
 
 def check_body(operation: OperationModel, body: bytes, headers: Any = None) -> None:

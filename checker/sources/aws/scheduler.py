@@ -1,0 +1,134 @@
+"""The scheduler of one live read: the shared thread pool, the clients, the deadlines (through
+the clients) and what the workers found, guarded by one lock.
+
+The parts of a read (the listing in ``fetcher``, ``named``, ``context``, ``posture`` and the
+enrichment readers in ``enrich``) each hold the scheduler and ask it to run their tasks, make
+their clients and record their errors; none of them knows the others.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, EndpointConnectionError
+
+from checker.results import ModelInput, ReportError, ReportWarning
+from checker.sources.aws.clients import REGION_NOT_ENABLED, Clients, NoClient
+from checker.sources.aws.errors import error_code, error_message, one_line
+from checker.sources.aws.regions import Account
+
+
+@dataclass(frozen=True)
+class FetchProgress:
+    """How far a run is: for a progress line."""
+
+    accounts_done: int
+    accounts: int
+    regions_done: int
+    regions: int
+    models: int
+    listed: int
+    errors: int
+
+
+@dataclass
+class Collected:
+    """What the worker threads found, guarded by one lock."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # sort key -> model, so the output order is stable whatever finishes first.
+    models: dict[tuple[int, ...], ModelInput] = field(default_factory=dict)
+    errors: list[tuple[tuple[int, ...], ReportError]] = field(default_factory=list)
+    warnings: dict[tuple[int, str], ReportWarning] = field(default_factory=dict)
+    futures: list[Future[None]] = field(default_factory=list)
+    # --model runs: sort key -> (account index, region, identifier).
+    targets: dict[tuple[int, ...], tuple[int, str, str]] = field(default_factory=dict)
+    listed: int = 0
+    # (account index, region position) -> the account's settings there (resource: account).
+    postures: dict[tuple[int, int], ModelInput] = field(default_factory=dict)
+
+
+class Scheduler:
+    """Runs the tasks of one read on the shared pool and keeps what they found."""
+
+    def __init__(self, *, accounts: Sequence[Account], clients: Clients,
+                 executor: ThreadPoolExecutor, known_regions: frozenset[str],
+                 strict_regions: bool,
+                 progress: Callable[[FetchProgress], None] | None) -> None:
+        self.accounts = accounts
+        self.clients = clients
+        self.executor = executor
+        self.known_regions = known_regions
+        self.strict_regions = strict_regions
+        self.progress = progress
+        self.out = Collected()
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        future = self.executor.submit(fn, *args)
+        with self.out.lock:
+            self.out.futures.append(future)
+
+    def wait(self) -> None:
+        """Wait for every task, including the ones tasks submitted while running."""
+        done = 0
+        while True:
+            with self.out.lock:
+                pending = self.out.futures[done:]
+            if not pending:
+                return
+            for future in pending:
+                future.result()  # re-raises a bug in a worker instead of hiding it
+            done += len(pending)
+
+    def add_error(self, key: tuple[int, ...], error: ReportError) -> None:
+        with self.out.lock:
+            self.out.errors.append((key, error))
+        self.report_progress()
+
+    def report_progress(self) -> None:
+        if self.progress is None:
+            return
+        with self.out.lock:
+            regions = sum(len(a.regions) for a in self.accounts)
+            regions_done = sum(1 for a in self.accounts for r in a.regions
+                               if a.failed or a.listings_left.get(r, 1) == 0)
+            accounts_done = sum(1 for a in self.accounts
+                                if a.failed or all(a.listings_left.get(r, 1) == 0
+                                                   for r in a.regions))
+            snapshot = FetchProgress(accounts_done=accounts_done, accounts=len(self.accounts),
+                                     regions_done=regions_done, regions=regions,
+                                     models=len(self.out.models), listed=self.out.listed,
+                                     errors=len(self.out.errors))
+        self.progress(snapshot)
+
+    def client(self, account: Account, service: str, region: str) -> Any:
+        """The account's client for ``service`` in ``region``; :class:`NoClient` if botocore
+        cannot make one (a malformed region name, say)."""
+        try:
+            return self.clients.get(account, service, region)
+        except (BotoCoreError, ValueError) as exc:
+            raise NoClient(error_code(exc), one_line(exc)) from None
+
+    def region_hint(self, region: str, exc: Exception) -> str:
+        if isinstance(exc, EndpointConnectionError) and region not in self.known_regions:
+            return " (botocore does not list Bedrock in this region: is it offered there?)"
+        return ""
+
+    def skip_region(self, account: Account, region: str, api: str, exc: Exception) -> bool:
+        """With --all-regions, a region that answers as not enabled is skipped with a
+        warning (unless --strict-regions); True if it was."""
+        code = error_code(exc)
+        if not account.all_regions or self.strict_regions or code not in REGION_NOT_ENABLED:
+            return False
+        with self.out.lock:
+            account.regions_skipped.add(region)
+            self.out.warnings.setdefault((account.index, region), ReportWarning(
+                "region-skipped",
+                f"{account.where(region)}: skipped: {api} answered {code} "
+                f"({error_message(exc)}); the region is probably not enabled for the account "
+                "(--strict-regions makes this an error)"))
+        return True
