@@ -40,45 +40,55 @@ def _private(dotted: str) -> bool:
     return any(PRIVATE_MODULE.match(".".join(parts[:n])) for n in range(2, len(parts) + 1))
 
 
+def _import_findings(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [f"imports {a.name}" for a in node.names if _private(a.name)]
+    if not node.module or node.level != 0:
+        return []
+    whole = _private(node.module)
+    found = [f"imports from {node.module}"] if whole else []
+    for alias in node.names:
+        if not whole and node.module.startswith("moto") and \
+                _private(f"{node.module}.{alias.name}"):
+            found.append(f"imports {node.module}.{alias.name}")
+        if alias.name.endswith("_backends") or (alias.asname or "").endswith("_backends"):
+            found.append(f"imports {alias.name}")
+    return found
+
+
+def _attribute_finding(node: ast.Attribute, inner: set[int]) -> str | None:
+    dotted = _dotted(node)
+    if not (node.attr.endswith("_backends") or (
+            dotted and dotted.startswith("moto.") and _private(dotted))):
+        return None
+    link: ast.AST = node.value
+    while isinstance(link, ast.Attribute):  # the links of a chain reported whole
+        inner.add(id(link))
+        link = link.value
+    return f"uses {dotted or node.attr}"
+
+
+def _node_findings(node: ast.AST, inner: set[int]) -> list[str]:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return _import_findings(node)
+    if isinstance(node, ast.Attribute) and id(node) not in inner:
+        found = _attribute_finding(node, inner)
+        return [found] if found else []
+    if isinstance(node, ast.Name) and node.id.endswith("_backends"):
+        return [f"uses {node.id}"]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+            re.fullmatch(r"moto(\.[A-Za-z0-9_]+)+", node.value) and _private(node.value):
+        # import_module("moto.x.models"), patch("moto.x.responses.Y.z"), ...
+        return [f"names {node.value}"]
+    return []
+
+
 def findings(source: str, name: str = "<sample>") -> list[str]:
     """``name:line: what`` for each use of moto's internals in ``source``."""
-    found: list[str] = []
-    inner: set[int] = set()  # the links of a chain already reported whole
-
-    def report(node: ast.AST, what: str) -> None:
-        found.append(f"{name}:{getattr(node, 'lineno', 0)}: {what}")
-
-    for node in ast.walk(ast.parse(source, name)):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if _private(alias.name):
-                    report(node, f"imports {alias.name}")
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            whole = _private(node.module)
-            if whole:
-                report(node, f"imports from {node.module}")
-            for alias in node.names:
-                if not whole and node.module.startswith("moto") and \
-                        _private(f"{node.module}.{alias.name}"):
-                    report(node, f"imports {node.module}.{alias.name}")
-                if alias.name.endswith("_backends") or \
-                        (alias.asname or "").endswith("_backends"):
-                    report(node, f"imports {alias.name}")
-        elif isinstance(node, ast.Attribute) and id(node) not in inner:
-            dotted = _dotted(node)
-            if node.attr.endswith("_backends") or (
-                    dotted and dotted.startswith("moto.") and _private(dotted)):
-                report(node, f"uses {dotted or node.attr}")
-                link: ast.AST = node.value
-                while isinstance(link, ast.Attribute):
-                    inner.add(id(link))
-                    link = link.value
-        elif isinstance(node, ast.Name) and node.id.endswith("_backends"):
-            report(node, f"uses {node.id}")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                re.fullmatch(r"moto(\.[A-Za-z0-9_]+)+", node.value) and _private(node.value):
-            # import_module("moto.x.models"), patch("moto.x.responses.Y.z"), ...
-            report(node, f"names {node.value}")
+    inner: set[int] = set()
+    found = [f"{name}:{getattr(node, 'lineno', 0)}: {what}"
+             for node in ast.walk(ast.parse(source, name))
+             for what in _node_findings(node, inner)]
     return sorted(set(found), key=lambda f: (int(f.split(":")[-2]), f))
 
 
