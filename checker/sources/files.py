@@ -22,6 +22,7 @@ from checker.results import (
     SourceResult,
 )
 from checker.sources import planned, terraform
+from checker.values import exact_float
 
 SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -51,6 +52,14 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def _json_number(text: str) -> float | str:
+    """A JSON number with a fraction or exponent: a float when one holds it exactly, else its
+    text, which is compared as the exact number written (``1e-400`` is not 0.0, and
+    ``0.10000000000000000001`` is not 0.1)."""
+    value = float(text)
+    return value if exact_float(text, value) else text
+
+
 def read_data(file: str, *, json_only: bool = False) -> Any:
     """Parse a JSON or YAML file into JSON data (YAML timestamps become ISO-8601 strings);
     InputError naming the file (and line). ``json_only`` for files that must be JSON."""
@@ -64,7 +73,7 @@ def read_data(file: str, *, json_only: bool = False) -> Any:
         raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if json_only or file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
-            data = json.loads(text, object_pairs_hook=_unique_keys)
+            data = json.loads(text, object_pairs_hook=_unique_keys, parse_float=_json_number)
         except DuplicateKeyError as exc:
             raise InputError(f"{file}: {exc}") from None
         except json.JSONDecodeError as exc:
