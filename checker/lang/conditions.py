@@ -214,6 +214,57 @@ class Not(Condition):
                    f"expected {self.describe()}, but it holds{shown}")
 
 
+# Maps whose keys are names an author types (free-form or documented elsewhere): a misspelt
+# key matches nothing, so the run says when a rule's key was set in no model it judged.
+_NAMED_MAPS = {("tags",): "tag", ("hyperParameters",): "hyperparameter",
+               ("customizationConfig", "rftConfig", "hyperParameters"): "hyperparameter"}
+
+
+@dataclass(frozen=True)
+class NamedKey:
+    """A key of a map that a rule names (a tag, a hyperparameter): ``present`` says whether a
+    document sets it at any of ``paths``."""
+
+    label: str  # "tag Owner", "hyperparameter learningRate"
+    paths: tuple[tuple[str, ...], ...]
+
+    def present(self, doc: Mapping[str, Any]) -> bool:
+        for keys in self.paths:
+            value: Any = doc
+            for key in keys:
+                value = value.get(key) if isinstance(value, Mapping) else None
+            if value is not None:
+                return True
+        return False
+
+
+def named_keys(condition: Condition | None) -> tuple[NamedKey, ...]:
+    """The tag and hyperparameter keys a condition reads (``exists`` tests aside: they are
+    about presence already; so is an ``any_of`` that allows the key to be absent)."""
+    if isinstance(condition, FieldCondition):
+        if condition.op == "exists":
+            return ()
+        segments = condition.path.segments
+        for prefix, what in _NAMED_MAPS.items():
+            n = len(prefix)
+            if len(segments) > n and tuple(s.key for s in segments[:n]) == prefix and \
+                    not any(s.each for s in segments[:n]):
+                key = segments[n].key
+                return (NamedKey(f"{what} {key}", ((*prefix, key),)),)
+        return ()
+    if isinstance(condition, AnyOf):
+        optional = {p.path.text for p in condition.parts if isinstance(p, FieldCondition)
+                    and p.op == "exists" and p.arg is False}
+        return tuple(k for p in condition.parts
+                     if not (isinstance(p, FieldCondition) and p.path.text in optional)
+                     for k in named_keys(p))
+    if isinstance(condition, AllOf):
+        return tuple(k for p in condition.parts for k in named_keys(p))
+    if isinstance(condition, Not):
+        return named_keys(condition.part)
+    return ()
+
+
 def _fields_of(condition: Condition) -> list[str]:
     if isinstance(condition, FieldCondition):
         return [condition.path.text]

@@ -13,7 +13,7 @@ from checker.checks import CHECKS, Check
 from checker.checks.inventory import RESERVED_IDS, compile_inventory
 from checker.documents import POSTURE_KEYS
 from checker.errors import CheckerError, PolicyError, Problem
-from checker.lang.conditions import Condition, compile_condition
+from checker.lang.conditions import Condition, NamedKey, compile_condition, named_keys
 from checker.lang.context import LoadContext, did_you_mean, type_name
 from checker.lang.shapes import account_shape
 from checker.lang.variables import resolve_variables
@@ -49,6 +49,8 @@ class Rule:
     check: Check
     when: Condition | None
     needs: frozenset[str]  # added keys (tags, job, ...) this rule or its policy's scope reads
+    # The tag and hyperparameter keys the rule (its check and its `when`) names.
+    named: tuple[NamedKey, ...] = ()
 
     @property
     def qualified_id(self) -> str:
@@ -346,7 +348,8 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         compliance=compliance,
         served_severity=served_severity,
     )
-    return Rule(info=info, check=check, when=when, needs=needs)
+    named = tuple(dict.fromkeys((*check.named, *named_keys(when))))
+    return Rule(info=info, check=check, when=when, needs=needs, named=named)
 
 
 def needed_enrichments(policies: Iterable[Policy]) -> frozenset[str]:
