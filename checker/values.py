@@ -277,6 +277,55 @@ def compile_globs(patterns: list[str]) -> Callable[[str], bool]:
     return re.compile(joined, re.DOTALL).match  # type: ignore[return-value]
 
 
+def arn_glob_regex(pattern: str) -> str:
+    """The regex (for a whole-value match) of a glob on an ARN: ``*`` and ``?`` never cross
+    ``:``, so each ARN part (partition, service, region, account, resource type and id) is
+    matched on its own; only a ``*`` that ends the pattern matches the rest of the value,
+    colons included (``arn:aws:kms:*``, ``amazon.nova-*``). Brackets as fnmatch reads them;
+    a negated one never matches ``:`` either."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            while i < n and pattern[i] == "*":
+                i += 1
+            out.append(".*" if i == n else "[^:]*")
+        elif c == "?":
+            out.append("[^:]")
+        elif c == "[":
+            j = i
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            close = pattern.find("]", j)
+            if close < 0:  # fnmatch: an unclosed '[' is a literal
+                out.append(re.escape("["))
+                continue
+            body = pattern[i:close]
+            i = close + 1
+            negate = body.startswith("!")
+            if negate:
+                body = body[1:]
+            # fnmatch's own reading of the class (ranges, a leading ']', escapes).
+            translated = fnmatch.translate(f"[{body}]")
+            klass = translated[translated.index("["):translated.rindex("]") + 1]
+            out.append(f"[^:{klass[1:-1]}]" if negate else klass)
+        else:
+            out.append(re.escape(c))
+    return "".join(out)
+
+
+def compile_arn_globs(patterns: list[str]) -> Callable[[str], bool | None]:
+    """One matcher, true when any of the ARN globs (:func:`arn_glob_regex`) matches the whole
+    value; matched by RE2, in linear time."""
+    if not patterns:
+        return lambda _value: None
+    return compile_regex("(?s)" + "|".join(f"(?:{arn_glob_regex(p)})" for p in patterns))
+
+
 # Python's Unicode-aware shorthand classes, written for RE2 (whose own are ASCII-only), so
 # a pattern means what Python's ``re`` documents: \d is a decimal digit of any script, \w a
 # letter, a number or "_", \s Python's whitespace (str.isspace).

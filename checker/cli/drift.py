@@ -24,6 +24,7 @@ from checker.drift.diff import diff_models, render_plan_json, render_plan_text
 from checker.drift.snapshot import build_snapshot, render_snapshot
 from checker.engine.evaluate import utc_now
 from checker.errors import CheckerError
+from checker.lang.arns import arn_checks_off
 from checker.results import (
     ModelInput,
     SourceResult,
@@ -116,13 +117,16 @@ def diff(baseline: str, against: tuple[str, ...], from_paths: tuple[str, ...],
     Exit codes: 0 no drift, 1 drift, 2 error (including anything that could not be read).
     """
     captured: Any = None
-    if Path(baseline).is_dir():
-        base_models = list(load_documents([baseline]).models)
-    else:
-        base_data = read_data(baseline)
-        base_models = convert(base_data, baseline)
-        captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
-    source = read_source((*against, *from_paths), (), live, needs=SNAPSHOT_NEEDS)
+    # A diff compares documents and judges nothing: a document whose ARNs are not
+    # well-formed is shown as it is rather than refused.
+    with arn_checks_off():
+        if Path(baseline).is_dir():
+            base_models = list(load_documents([baseline]).models)
+        else:
+            base_data = read_data(baseline)
+            base_models = convert(base_data, baseline)
+            captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
+        source = read_source((*against, *from_paths), (), live, needs=SNAPSHOT_NEEDS)
     print_source_warnings(source, live)
     unread = _unread(source)
     if unread:

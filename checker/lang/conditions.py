@@ -31,7 +31,8 @@ from checker.lang.operators import (
     Tri,
     describe,
 )
-from checker.values import Literal, compile_glob, compile_regex, show
+from checker.lang.shapes import leaf_at
+from checker.values import Literal, compile_arn_globs, compile_glob, compile_regex, show
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,8 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool))
 
 
-def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Any:
+def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...],
+                 arn: bool = False) -> Any:
     """Check an operator's argument and pre-compute what evaluation needs; None if invalid."""
     if op in ("equals", "not_equals", "contains"):
         if not _is_scalar(raw):
@@ -302,6 +304,8 @@ def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> 
         if not isinstance(raw, str):
             ctx.error(path, f"'glob' takes a string, not {type_name(raw)}")
             return None
+        if arn:
+            return (raw, compile_arn_globs([raw]))
         return (raw, compile_glob(raw))
     if op in ("min", "max"):
         literal = Literal(raw)
@@ -379,8 +383,10 @@ def compile_condition(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Cond
             ctx.error(path, "a condition needs an operator: " + ", ".join(OPERATORS))
         return None
     conditions: list[Condition] = []
+    leaf = leaf_at([s.key for s in field.segments], ctx.shape) if field is not None else None
+    arn = leaf is not None and leaf.arn is not None
     for op in ops:
-        arg = _compile_arg(op, raw[op], ctx, (*path, op))
+        arg = _compile_arg(op, raw[op], ctx, (*path, op), arn)
         if arg is None or field is None:
             ok = False
             continue

@@ -2,6 +2,9 @@
 make a rule fail (or apply) in a way its author cannot have meant. Each is a warning.
 
 - a ``kms_key.allowed`` glob no KMS key ARN can match (botocore's ``KmsKeyArn`` pattern);
+- a glob on ARNs (``kms_key``, ``lambda_grader``, ``base_model``, ``teacher_model`` lists, a
+  ``glob`` on an ARN-typed field) that matched only because ``*`` or ``?`` crossed ``:``,
+  which globs on ARNs no longer do;
 - a ``lambda_grader.arn_pattern`` or ``allowed`` glob no Lambda ARN can match (botocore's
   ``LambdaArn`` pattern);
 - a ``base_model`` glob that matches no foundation model id of the documented families, in any
@@ -24,8 +27,10 @@ from typing import Any
 import botocore.session
 
 from checker.errors import Problem
+from checker.lang.fields import PathSyntaxError, parse_path
 from checker.lang.foundation_models import FOUNDATION_MODEL_IDS, id_forms
 from checker.lang.regex import Nfa, Unsupported, glob_nfa, intersects, regex_nfa
+from checker.lang.shapes import leaf_at
 from checker.lang.yaml import Located, Path
 
 # Used when botocore's service model has no pattern for the shape (it always has, today).
@@ -65,10 +70,33 @@ def base_model_nfa() -> Nfa:
 
 
 def _glob_can_match(glob: str, target: Callable[[], Nfa]) -> bool:
+    """Whether an ARN glob (``*`` and ``?`` within one ARN part) can match a target."""
     try:
-        return intersects(glob_nfa(glob), target())
+        return intersects(glob_nfa(glob, arn=True), target())
     except Unsupported:
         return True
+
+
+def _relied_on_crossing(glob: str, target: Callable[[], Nfa]) -> bool:
+    """Whether a glob matches the target only when ``*`` or ``?`` may cross ``:`` (as globs
+    on ARNs once did): it can no longer match any of it."""
+    try:
+        return intersects(glob_nfa(glob), target()) and \
+            not intersects(glob_nfa(glob, arn=True), target())
+    except Unsupported:
+        return False
+
+
+@cache
+def teacher_model_nfa() -> Nfa:
+    return regex_nfa(botocore_pattern("TeacherModelIdentifier", r".+"))
+
+
+def crossing_message(what: str, glob: str) -> str:
+    return (f"{what} glob {glob!r} matches only if '*' or '?' crosses ':', which globs on "
+            "ARNs never do: each '*' stays within one ARN part (region, account, ...), and "
+            "only a final '*' matches the rest; write the parts out (e.g. "
+            "'arn:aws:kms:*:111122223333:key/*'), so this rule no longer matches what it did")
 
 
 def _regex_can_match(pattern: str, target: Callable[[], Nfa]) -> bool:
@@ -106,12 +134,16 @@ class _Linter:
 
     def rule(self, rule: dict[str, Any], path: Path, scope_when: Any) -> None:
         for where, glob in self.globs(rule, path, "kms_key", ["allowed"]):
-            if not _glob_can_match(glob, kms_key_arn_nfa):
+            if _relied_on_crossing(glob, kms_key_arn_nfa):
+                self.warn(where, crossing_message("kms_key.allowed", glob))
+            elif not _glob_can_match(glob, kms_key_arn_nfa):
                 self.warn(where, f"kms_key.allowed glob {glob!r} cannot match any KMS key ARN "
                                  "(arn:<partition>:kms:<region>:<12-digit account>:key/<key "
                                  "id>), so this rule fails every model with a key")
         for where, glob in self.globs(rule, path, "lambda_grader", ["allowed"]):
-            if not _glob_can_match(glob, lambda_arn_nfa):
+            if _relied_on_crossing(glob, lambda_arn_nfa):
+                self.warn(where, crossing_message("lambda_grader.allowed", glob))
+            elif not _glob_can_match(glob, lambda_arn_nfa):
                 self.warn(where, f"lambda_grader.allowed glob {glob!r} cannot match any Lambda "
                                  "ARN (arn:<partition>:lambda:<region>:<12-digit account>:"
                                  "function:<name>[:<qualifier>])")
@@ -124,16 +156,42 @@ class _Linter:
                           "(arn:<partition>:lambda:<region>:<12-digit account>:function:<name>"
                           "[:<qualifier>]), so this rule fails every RFT model")
         for where, glob in self.globs(rule, path, "base_model", ["allowed", "denied"]):
-            if not _glob_can_match(glob, base_model_nfa):
+            if _relied_on_crossing(glob, base_model_nfa):
+                self.warn(where, crossing_message(f"base_model.{where[-2]}", glob))
+            elif not _glob_can_match(glob, base_model_nfa):
                 self.warn(where, f"base_model.{where[-2]} glob {glob!r} matches no foundation "
                                  "model of the documented families (as a model id, a "
                                  "foundation-model ARN or a custom-model ARN); check the "
                                  "spelling, or ignore this if it names a newer model")
+        for where, glob in self.globs(rule, path, "teacher_model", ["allowed", "denied"]):
+            if _relied_on_crossing(glob, teacher_model_nfa):
+                self.warn(where, crossing_message(f"teacher_model.{where[-2]}", glob))
+        for key in ("require", "when"):
+            if key in rule:
+                self.arn_field_globs(rule[key], (*path, key))
         if scope_when is not None and "when" in rule:
             self.repeated_scope(rule["when"], (*path, "when"), scope_when)
         for key in ("require", "when"):
             if key in rule:
                 self.not_over_elements(rule[key], (*path, key))
+
+    def arn_field_globs(self, condition: Any, path: Path) -> None:
+        """Warn at each ``glob`` on an ARN-typed field that matched ARNs only by crossing
+        ':'."""
+        if isinstance(condition, list):
+            for index, part in enumerate(condition):
+                self.arn_field_globs(part, (*path, index))
+            return
+        if not isinstance(condition, dict):
+            return
+        glob, field = condition.get("glob"), condition.get("field")
+        shape = _arn_shape_of(field) if isinstance(field, str) else None
+        if isinstance(glob, str) and shape is not None and \
+                _relied_on_crossing(glob, lambda: _pattern_nfa(shape)):
+            self.warn((*path, "glob"), crossing_message(f"the {field}", glob))
+        for key in ("all_of", "any_of", "not"):
+            if key in condition:
+                self.arn_field_globs(condition[key], (*path, key))
 
     def not_over_elements(self, condition: Any, path: Path) -> None:
         """Warn at each ``not`` whose condition reads a ``[]`` path with a positive
@@ -174,6 +232,21 @@ class _Linter:
                     self.warn((*path, "all_of", index),
                               "this part of the when repeats the policy's scope.when; "
                               "remove it")
+
+
+def _arn_shape_of(text: str) -> str | None:
+    """The botocore shape name of an ARN-typed field, else None."""
+    try:
+        parsed = parse_path(text)
+    except PathSyntaxError:
+        return None
+    leaf = leaf_at([segment.key for segment in parsed.segments])
+    return leaf.arn if leaf is not None else None
+
+
+@cache
+def _pattern_nfa(shape: str) -> Nfa:
+    return regex_nfa(botocore_pattern(shape, r"arn:[^:]+:[^:]+:[^:]*:[^:]*:.+"))
 
 
 def lint_policy(located: Located) -> list[Problem]:

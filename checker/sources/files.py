@@ -11,6 +11,7 @@ from typing import Any
 
 from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
+from checker.lang.arns import document_arn_problem
 from checker.lang.fields import document_problem
 from checker.lang.yaml import SURROGATE, YamlError, load_yaml, value_problem
 from checker.paths import expand_paths
@@ -183,14 +184,16 @@ def _tags_as_object(doc: dict[str, Any], file: str) -> tuple[str, str] | None:
 
 def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False) -> ModelInput:
     """A model document as the engine sees it; ``json_values`` when it is JSON data already
-    (as everything read_data returns is)."""
+    (as everything read_data returns is). An ARN-typed field that is not a well-formed ARN of
+    its kind is refused (checker.lang.arns)."""
     normalized = normalize_document(doc, json_values=json_values)
     tag_error = _tags_as_object(normalized, file)
-    problem = document_problem(normalized)
+    kind = _kind_of(normalized)
+    problem = document_problem(normalized) or document_arn_problem(normalized, kind)
     if problem is not None:
         # Judging a malformed document could pass a gate it should fail: refuse it.
         raise InputError(f"{file}: model {_name_of(normalized)}: {problem}")
-    return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file,
+    return ModelInput(document=normalized, kind=kind, origin=file,
                       enrichment_errors={"tags": tag_error} if tag_error else {})
 
 
