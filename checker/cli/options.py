@@ -16,6 +16,7 @@ import click
 
 from checker import TOOL_NAME
 from checker.errors import CheckerError, InputError, UsageError
+from checker.lang.regions import REGION_SYNTAX, region_problem
 from checker.reports import RENDERERS
 from checker.reports.atomic import write_atomic
 from checker.sources import aws
@@ -172,6 +173,7 @@ class LiveOptions:
     quiet: bool = False
     timeout: float = aws.DEFAULT_RUN_TIMEOUT
     read_timeout: float = aws.DEFAULT_READ_TIMEOUT
+    allow_regions: tuple[str, ...] = ()
 
     def given(self) -> list[str]:
         """The live-AWS options set on the command line, by name."""
@@ -185,7 +187,25 @@ class LiveOptions:
             ("--include-imported", self.include_imported),
             ("--organization", self.organization), ("--ou", self.ous),
             ("--role-name", self.role_name),
-            ("--exclude-account", self.exclude_accounts)) if value]
+            ("--exclude-account", self.exclude_accounts),
+            ("--allow-region", self.allow_regions)) if value]
+
+    def check_regions(self, specs: list[AccountSpec]) -> None:
+        """A region name botocore does not list is a usage error now, with a suggestion,
+        rather than a read that retries a missing endpoint (--allow-region lets a region
+        newer than botocore through)."""
+        for region in self.allow_regions:
+            if not REGION_SYNTAX.fullmatch(region):
+                raise UsageError(f"--allow-region: {region!r} is not a region name")
+        named = [("--region", region) for region in self.regions]
+        named += [(f"--accounts {self.accounts_file}", region) for spec in specs
+                  for region in spec.regions]
+        if not self.regions and not self.all_regions and \
+                (env := os.environ.get("AWS_DEFAULT_REGION")):
+            named.append(("AWS_DEFAULT_REGION", env))
+        for where, region in named:
+            if problem := region_problem(region, self.allow_regions):
+                raise UsageError(f"{where}: {problem}")
 
     def reads_other_accounts(self) -> bool:
         return bool(self.assume_roles or self.accounts_file or self.organization)
@@ -217,10 +237,14 @@ class LiveOptions:
             raise UsageError(f"--role-session-name: {problem}")
         if self.organization:
             check_org_options(self.role_name, self.ous, self.exclude_accounts)
+            self.check_regions([])
             return []  # listed from AWS Organizations when the run starts
         if self.accounts_file:
-            return load_accounts_file(self.accounts_file, external_id=self.external_id)
-        return accounts_from_roles(self.assume_roles, self.external_id)
+            specs = load_accounts_file(self.accounts_file, external_id=self.external_id)
+        else:
+            specs = accounts_from_roles(self.assume_roles, self.external_id)
+        self.check_regions(specs)
+        return specs
 
 
 LIVE_OPTION_NAMES = tuple(LiveOptions.__dataclass_fields__)
@@ -257,6 +281,10 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed((
         click.option("--region", "regions", multiple=True, metavar="REGION",
                      help="AWS region to read (repeatable; default: the profile's region)."),
+        click.option("--allow-region", "allow_regions", multiple=True, metavar="REGION",
+                     help="Accept this region name although botocore's partition data does "
+                     "not list it (a region newer than the installed botocore; repeatable). "
+                     "Any other unknown region is a usage error."),
         click.option("--profile", metavar="PROFILE", help="AWS profile to use."),
         click.option("--model", "model_ids", multiple=True, metavar="NAME|ARN",
                      help="Read only this custom model (repeatable); a missing one is an "
