@@ -10,7 +10,14 @@ import click
 
 from checker.cli.app import cli
 from checker.cli.inputs import check_unused_variables, load_with_warnings, read_variables
-from checker.cli.options import debug_option, print_warnings, with_var_options, write_output
+from checker.cli.options import (
+    debug_option,
+    follow_symlinks_option,
+    print_warnings,
+    refuse_symlinked_outputs,
+    with_var_options,
+    write_output,
+)
 from checker.errors import CheckerError, PolicyError, Problem, UsageError
 from checker.policy.loader import needed_enrichments
 from checker.policy.ruledocs import describe as describe_rules
@@ -54,15 +61,18 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
 @click.option("-f", "--format", "fmt", type=click.Choice(list(TEST_RENDERERS)), default="text",
               show_default=True, help="Output format on stdout (or -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write the results to FILE.")
+@follow_symlinks_option
 @click.option("-q", "--quiet", is_flag=True, help="Text output: show failed expectations only.")
 @with_var_options
 @debug_option
-def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool,
+def test_command(paths: tuple[str, ...], fmt: str, output: str | None, follow_symlinks: bool,
+                 quiet: bool,
                  var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
     """Run policy unit tests: *_test.yaml files (a directory means every one in it).
 
     Exit codes: 0 every expectation held; 1 one did not; 2 a malformed test file or policy.
     """
+    refuse_symlinked_outputs([("-o", output)], follow_symlinks)
     variables = read_variables(var_items, var_files)
     suites = []
     problems: list[Problem] = []
@@ -83,7 +93,7 @@ def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bo
     results = [run_suite(suite) for suite in suites]
     text = render_text(results, verbose=not quiet) if fmt == "text" \
         else TEST_RENDERERS[fmt](results)
-    write_output(text, output)
+    write_output(text, output, follow_symlinks=follow_symlinks)
     sys.exit(test_exit_code(results))
 
 

@@ -16,10 +16,12 @@ from checker.cli.inputs import input_files, load, read_source, read_variables, w
 from checker.cli.options import (
     LiveOptions,
     debug_option,
+    follow_symlinks_option,
     live_options,
     parse_report_option,
     read_baseline,
     refuse_overwriting_inputs,
+    refuse_symlinked_outputs,
     use_color,
     with_var_options,
     write_output,
@@ -79,6 +81,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
               callback=parse_report_option,
               help="Also write a report in FORMAT to FILE (repeatable; folders are created).")
+@follow_symlinks_option
 @click.option("--min-models", type=click.IntRange(min=0), default=0, metavar="N",
               help="Fewer than N models read is an error (exit 2).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
@@ -98,7 +101,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
           skip_rules: tuple[str, ...], framework: str | None, fmt: str, output: str | None,
-          reports: list[tuple[str, str]], min_models: int, fail_on: str,
+          reports: list[tuple[str, str]], follow_symlinks: bool, min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
           include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
           debug: bool, live: LiveOptions) -> None:
@@ -108,6 +111,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         targets.append(os.path.realpath(output))
     if len(set(targets)) != len(targets):
         raise UsageError("two reports (-o, --report) would be written to the same file")
+    refuse_symlinked_outputs([("-o", output), *(("--report", file) for _, file in reports)],
+                             follow_symlinks)
     refuse_overwriting_inputs(
         [("-o", output), *(("--report", file) for _, file in reports)],
         [*input_files(policy_paths, from_paths), ("--baseline", baseline_path),
@@ -152,7 +157,7 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     if strict_waivers:
         report = apply_strict_waivers(report)
     for report_fmt, file in reports:
-        write_output(render(report, report_fmt), file)
+        write_output(render(report, report_fmt), file, follow_symlinks=follow_symlinks)
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    write_output(render(report, fmt, color=color), output)
+    write_output(render(report, fmt, color=color), output, follow_symlinks=follow_symlinks)
     sys.exit(report.exit_code)

@@ -15,8 +15,10 @@ from checker.cli.inputs import input_files, print_source_warnings, read_source
 from checker.cli.options import (
     LiveOptions,
     debug_option,
+    follow_symlinks_option,
     live_options,
     refuse_overwriting_inputs,
+    refuse_symlinked_outputs,
     use_color,
     write_output,
 )
@@ -61,14 +63,16 @@ def _describe_source(source: SourceResult) -> str:
 @live_options
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="The state file to write (atomically).")
+@follow_symlinks_option
 @debug_option
-def snapshot(from_paths: tuple[str, ...], output: str, debug: bool,
+def snapshot(from_paths: tuple[str, ...], output: str, follow_symlinks: bool, debug: bool,
              live: LiveOptions) -> None:
     """Record every model document, tags included, in a deterministic state file.
 
     Two snapshots of unchanged models differ only in captured_at. Nothing is written when
     any region, model or tag list could not be read (exit 2).
     """
+    refuse_symlinked_outputs([("-o", output)], follow_symlinks)
     refuse_overwriting_inputs([("-o", output)], [*input_files(None, from_paths),
                                                  ("--accounts", live.accounts_file)])
     source = read_source(from_paths, (), live, needs=SNAPSHOT_NEEDS)
@@ -81,7 +85,7 @@ def snapshot(from_paths: tuple[str, ...], output: str, debug: bool,
                            f"{'thing' if len(unread) == 1 else 'things'} could not be read, "
                            "and an incomplete snapshot would show them as removed later")
     data = build_snapshot(source, captured_at=utc_now())
-    write_output(render_snapshot(data), output)
+    write_output(render_snapshot(data), output, follow_symlinks=follow_symlinks)
     click.echo(f"Snapshot of {_describe_source(source)} written to {output}.", err=True)
 
 

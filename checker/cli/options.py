@@ -18,7 +18,7 @@ from checker import TOOL_NAME
 from checker.errors import CheckerError, InputError, UsageError
 from checker.lang.regions import REGION_SYNTAX, region_problem
 from checker.reports import RENDERERS
-from checker.reports.atomic import write_atomic
+from checker.reports.atomic import SymlinkTarget, symlink_problem, write_atomic
 from checker.sources import aws
 from checker.sources.aws.accounts import (
     DEFAULT_ROLE_SESSION_NAME,
@@ -63,9 +63,10 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None, *, follow_symlinks: bool = False) -> None:
     """Write a report to ``output``, or to stdout; a stdout that is closed or broken is an
-    error (exit 2), never a run that looks as if it printed its report."""
+    error (exit 2), never a run that looks as if it printed its report. A symbolic link at
+    ``output`` is refused unless ``follow_symlinks``."""
     if output is None:
         if sys.stdout is None:
             raise CheckerError("stdout is closed, so the report cannot be written there "
@@ -78,10 +79,28 @@ def write_output(text: str, output: str | None) -> None:
                                f"{exc.strerror or exc}") from None
         return
     try:
-        write_atomic(output, text)
+        write_atomic(output, text, follow_symlinks=follow_symlinks)
+    except SymlinkTarget as exc:
+        raise CheckerError(f"{output}: cannot write the report: {exc.strerror}") from None
     except OSError as exc:
         raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
             from None
+
+
+follow_symlinks_option = click.option(
+    "--follow-symlinks", is_flag=True,
+    help="Write a report through a symbolic link onto a file (refused by default; a link "
+         "onto nothing is always refused).")
+
+
+def refuse_symlinked_outputs(outputs: Sequence[tuple[str, str | None]],
+                             follow_symlinks: bool) -> None:
+    """UsageError, before anything is read, for a report path that is a symbolic link the
+    write would refuse (checked again when the report is written)."""
+    for option, path in outputs:
+        if path is not None and (problem := symlink_problem(
+                path, follow_symlinks=follow_symlinks)) is not None:
+            raise UsageError(f"{option} {path} {problem}")
 
 
 def refuse_overwriting_inputs(outputs: Sequence[tuple[str, str | None]],

@@ -6,7 +6,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from checker.checks import CHECKS, Check
@@ -92,6 +91,17 @@ def policy_files(paths: Iterable[str]) -> list[str]:
                         what="policy files (*.yaml, *.yml)", noun="policy file")
 
 
+# A policy file larger than this is refused before it is parsed: the shipped policies are
+# under 30 KB, and a flat multi-megabyte YAML file takes PyYAML tens of seconds and hundreds
+# of megabytes to compose. docs/policies.md states the limit.
+MAX_POLICY_BYTES = 256 * 1024
+
+
+def too_large(file: str) -> Problem:
+    return Problem(file, 1, 1, f"the file is larger than {MAX_POLICY_BYTES // 1024:,} KiB, "
+                               "too large to be a policy file; refused before parsing")
+
+
 def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = None,
                   *, lint: bool = False) -> tuple[list[Policy], list[Problem]]:
     """Load and compile every policy; raise PolicyError with every problem found.
@@ -105,7 +115,9 @@ def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = No
     seen: dict[str, str] = {}
     for file in policy_files(paths):
         try:
-            data = Path(file).read_bytes()
+            with open(file, "rb") as handle:
+                # One byte past the limit says the file is too large, without reading it all.
+                data = handle.read(MAX_POLICY_BYTES + 1)
         except OSError as exc:
             raise CheckerError(f"{file}: cannot read: {exc.strerror or exc}") from None
         policy, found = load_policy_text(data, file, variables, lint=lint)
@@ -128,8 +140,11 @@ def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None
     """Compile one policy file's bytes; the policy (None if it has errors) and its problems.
 
     Variables are substituted before compiling (see checker.lang.variables); ``lint`` adds the
-    cheap lints (see checker.policy.lints) as warnings.
+    cheap lints (see checker.policy.lints) as warnings. More than MAX_POLICY_BYTES is refused
+    before anything is parsed.
     """
+    if len(data) > MAX_POLICY_BYTES:
+        return None, [too_large(file)]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
