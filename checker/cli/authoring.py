@@ -19,6 +19,7 @@ from checker.cli.options import (
     write_output,
 )
 from checker.errors import CheckerError, PolicyError, Problem, UsageError
+from checker.policy.lints import DEFAULT_WAIVER_HORIZON_DAYS
 from checker.policy.loader import needed_enrichments
 from checker.policy.ruledocs import describe as describe_rules
 from checker.policy.ruledocs import markdown_reference
@@ -35,18 +36,22 @@ from checker.policytest import exit_code as test_exit_code
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--waiver-horizon", type=click.IntRange(min=0),
+              default=DEFAULT_WAIVER_HORIZON_DAYS, show_default=True, metavar="DAYS",
+              help="Warn about a waiver that expires more than DAYS days from today.")
 @with_var_options
 @debug_option
-def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tuple[str, ...],
-             debug: bool) -> None:
+def validate(paths: tuple[str, ...], waiver_horizon: int, var_items: tuple[str, ...],
+             var_files: tuple[str, ...], debug: bool) -> None:
     """Check policy files without reading any model: exit 0 if they are valid, else 2.
 
     Also runs cheap lints, printed as warnings: globs that cannot match any KMS key or Lambda
     ARN, base-model globs that match no known foundation model, a rule `when` that repeats the
-    policy scope.
+    policy scope, globs on ARNs that relied on '*' crossing ':', a waiver of every rule for
+    every model or one beyond the waiver horizon.
     """
     policies, warnings = load_with_warnings(paths, read_variables(var_items, var_files),
-                                             lint=True)
+                                             lint=True, waiver_horizon=waiver_horizon)
     for warning in warnings:
         click.echo(warning)
     rules = sum(len(p.rules) for p in policies)

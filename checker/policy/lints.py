@@ -11,7 +11,10 @@ make a rule fail (or apply) in a way its author cannot have meant. Each is a war
   form a base model takes (bare id, foundation-model ARN, custom-model ARN);
 - a rule ``when`` (or a part of its ``all_of``) that repeats the policy's ``scope.when``;
 - a ``not`` over a condition on an every-element path (``validators[].s3Uri``): it is true
-  when *some* element fails the condition, which reads like "no element matches" but is not.
+  when *some* element fails the condition, which reads like "no element matches" but is not;
+- a waiver that waives every rule (``rules: ["*"]``) for every model (a ``models`` glob that
+  matches any name, no ``accounts``), or one that expires further ahead than the waiver
+  horizon (``validate --waiver-horizon DAYS``, 365 by default).
 
 They work on the policy's data after variables are substituted, so a variable's value is
 linted where the reference stands.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date, datetime, timezone
 from functools import cache
 from typing import Any
 
@@ -32,6 +36,7 @@ from checker.lang.foundation_models import FOUNDATION_MODEL_IDS, id_forms
 from checker.lang.regex import Nfa, Unsupported, glob_nfa, intersects, regex_nfa
 from checker.lang.shapes import leaf_at
 from checker.lang.yaml import Located, Path
+from checker.values import parse_day
 
 # Used when botocore's service model has no pattern for the shape (it always has, today).
 KMS_KEY_ARN_SHAPE = r"arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}"
@@ -249,12 +254,53 @@ def _pattern_nfa(shape: str) -> Nfa:
     return regex_nfa(botocore_pattern(shape, r"arn:[^:]+:[^:]+:[^:]*:[^:]*:.+"))
 
 
-def lint_policy(located: Located) -> list[Problem]:
+DEFAULT_WAIVER_HORIZON_DAYS = 365
+
+
+def _matches_everything(glob: str) -> bool:
+    return glob.strip("*") == ""
+
+
+def lint_waivers(raw: dict[str, Any], linter: _Linter, horizon_days: int,
+                 today: date) -> None:
+    """Warn at each waiver that switches a policy off (every rule, every model) or that lasts
+    longer than the horizon."""
+    waivers = raw.get("waivers")
+    if not isinstance(waivers, list):
+        return
+    for index, waiver in enumerate(waivers):
+        if not isinstance(waiver, dict):
+            continue
+        path: Path = ("waivers", index)
+        rules, models = waiver.get("rules"), waiver.get("models", ["*"])
+        every_rule = isinstance(rules, list) and any(
+            isinstance(r, str) and _matches_everything(r) for r in rules)
+        every_model = isinstance(models, list) and any(
+            isinstance(m, str) and _matches_everything(m) for m in models)
+        if every_rule and every_model and waiver.get("accounts") is None \
+                and waiver.get("regions") is None:
+            linter.warn(path, "this waiver waives every rule for every model: the policy "
+                              "judges nothing while it lasts; name the rules and the models")
+        expires = waiver.get("expires")
+        day = expires if isinstance(expires, date) else \
+            parse_day(expires) if isinstance(expires, str) else None
+        if day is not None and (day - today).days > horizon_days:
+            linter.warn((*path, "expires"),
+                        f"this waiver lasts until {day.isoformat()}, {(day - today).days:,} "
+                        f"days from today, beyond the {horizon_days}-day waiver horizon "
+                        "(validate --waiver-horizon DAYS): review it sooner")
+
+
+def lint_policy(located: Located, *,
+                waiver_horizon: int = DEFAULT_WAIVER_HORIZON_DAYS) -> list[Problem]:
     """The lint warnings for one compiled policy's data (``located``, after substitution)."""
     raw = located.data
     linter = _Linter(located)
-    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
+    if not isinstance(raw, dict):
         return []
+    lint_waivers(raw, linter, waiver_horizon, datetime.now(timezone.utc).date())
+    if not isinstance(raw.get("rules"), list):
+        return sorted(linter.problems, key=lambda p: (p.line, p.col))
     scope = raw.get("scope")
     scope_when = scope.get("when") if isinstance(scope, dict) else None
     for index, rule in enumerate(raw["rules"]):

@@ -19,7 +19,7 @@ from checker.lang.variables import resolve_variables
 from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths
 from checker.policy.frameworks import Compliance, check_compliance
-from checker.policy.lints import lint_policy
+from checker.policy.lints import DEFAULT_WAIVER_HORIZON_DAYS, lint_policy
 from checker.policy.waiving import (
     Waiver,
     compile_waivers,
@@ -103,7 +103,9 @@ def too_large(file: str) -> Problem:
 
 
 def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = None,
-                  *, lint: bool = False) -> tuple[list[Policy], list[Problem]]:
+                  *, lint: bool = False,
+                  waiver_horizon: int = DEFAULT_WAIVER_HORIZON_DAYS,
+                  ) -> tuple[list[Policy], list[Problem]]:
     """Load and compile every policy; raise PolicyError with every problem found.
 
     ``variables`` override the defaults of the variables a policy declares; ``lint`` adds
@@ -120,7 +122,8 @@ def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = No
                 data = handle.read(MAX_POLICY_BYTES + 1)
         except OSError as exc:
             raise CheckerError(f"{file}: cannot read: {exc.strerror or exc}") from None
-        policy, found = load_policy_text(data, file, variables, lint=lint)
+        policy, found = load_policy_text(data, file, variables, lint=lint,
+                                         waiver_horizon=waiver_horizon)
         problems.extend(found)
         if policy is not None:
             if policy.name in seen:
@@ -136,7 +139,9 @@ def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = No
 
 
 def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None = None,
-                     *, lint: bool = False) -> tuple[Policy | None, list[Problem]]:
+                     *, lint: bool = False,
+                     waiver_horizon: int = DEFAULT_WAIVER_HORIZON_DAYS,
+                     ) -> tuple[Policy | None, list[Problem]]:
     """Compile one policy file's bytes; the policy (None if it has errors) and its problems.
 
     Variables are substituted before compiling (see checker.lang.variables); ``lint`` adds the
@@ -163,7 +168,7 @@ def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None
         return None, ctx.problems
     policy = replace(policy, variables=values)
     if lint:
-        ctx.problems.extend(lint_policy(located))
+        ctx.problems.extend(lint_policy(located, waiver_horizon=waiver_horizon))
     return policy, ctx.problems
 
 
