@@ -461,6 +461,20 @@ def _escape(char: re.Match[str]) -> str:
     return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
 
 
+# The same, less tab, newline and carriage return, which each report format deals with in
+# its own way (a space, an entity, %0A).
+_UNSAFE_INLINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f"
+                            "\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with NUL, ESC, VT, the other C0 and C1 controls, line and paragraph separators
+    and bidi controls written as the text report writes them (``\\x1b``, ``\\u202e``), so a
+    value cannot recolour, reorder or hide what a report shows; tab, newline and carriage
+    return are left to the format."""
+    return _UNSAFE_INLINE.sub(_escape, text) if _UNSAFE_INLINE.search(text) else text
+
+
 def clean(value: object) -> str:
     """``value`` as text that stays on its line and prints as itself."""
     text = str(value)
