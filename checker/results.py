@@ -8,6 +8,8 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
+from checker.values import redact_userinfo
+
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 EXPOSURES = ("served", "unknown")
@@ -189,11 +191,18 @@ class ReportError:
     account_id: str | None = None
     address: str | None = None  # Terraform address of a planned model
 
+    def __post_init__(self) -> None:
+        # No credentials of an endpoint URL in any report (botocore names the URL).
+        object.__setattr__(self, "message", redact_userinfo(self.message))
+
 
 @dataclass(frozen=True)
 class ReportWarning:
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact_userinfo(self.message))
 
 
 @dataclass(frozen=True)

@@ -475,6 +475,16 @@ def escape_controls(text: str) -> str:
     return _UNSAFE_INLINE.sub(_escape, text) if _UNSAFE_INLINE.search(text) else text
 
 
+# A user name and password in a URL (``https://user:pass@host``), as an endpoint set with
+# AWS_ENDPOINT_URL may carry and botocore repeats in its connection errors.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>]+@")
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` with the user name and password of every URL in it replaced by ``***``."""
+    return _USERINFO.sub(r"\1***@", text) if "@" in text else text
+
+
 def clean(value: object) -> str:
     """``value`` as text that stays on its line and prints as itself."""
     text = str(value)

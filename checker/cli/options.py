@@ -29,6 +29,7 @@ from checker.sources.aws.accounts import (
     session_name_problem,
 )
 from checker.sources.aws.organization import check_org_options
+from checker.values import redact_userinfo
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -41,7 +42,7 @@ _LOCATED = re.compile(r"^\S+:\d+:\d+: ")
 
 
 def fail(lines: Sequence[str], code: int = 2) -> NoReturn:
-    for line in lines:
+    for line in map(redact_userinfo, lines):
         # A located problem (FILE:LINE:COL: message) stands bare, as a compiler prints it.
         click.echo(line if _LOCATED.match(line) else f"{TOOL_NAME}: error: {line}", err=True)
     sys.exit(code)
