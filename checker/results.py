@@ -8,6 +8,8 @@ from datetime import date
 from enum import Enum
 from typing import Any, Literal, get_args
 
+from checker.values import redact_userinfo
+
 # A rule's severity, lowest first.
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
@@ -208,11 +210,18 @@ class ReportError:
     account_id: str | None = None
     address: str | None = None  # Terraform address of a planned model
 
+    def __post_init__(self) -> None:
+        # No credentials of an endpoint URL in any report (botocore names the URL).
+        object.__setattr__(self, "message", redact_userinfo(self.message))
+
 
 @dataclass(frozen=True)
 class ReportWarning:
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact_userinfo(self.message))
 
 
 @dataclass(frozen=True)

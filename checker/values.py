@@ -18,11 +18,117 @@ from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
+
+# Decimal holds exponents up to about 10**18 either way (and refuses larger ones with
+# InvalidOperation); within this bound every Decimal compares exactly. Beyond it a number is
+# a BigNumber, compared on sign, exponent and digits with Python's unbounded integers.
+_DECIMAL_EXPONENTS = 10**17
+# Python refuses to read an integer of more digits than this from text in one go
+# (sys.get_int_max_str_digits, 4,300 by default): longer exponents are read in pieces.
+_INT_CHUNK = 4000
 
 
-def as_number(value: Any) -> Decimal | None:
-    """The value as a Decimal if it is a number in the product's sense, else None."""
+class BigNumber:
+    """A non-zero number whose exponent is beyond what a Decimal can hold, kept exactly.
+
+    ``sign`` is 1 or -1, ``adjusted`` the exponent of its first significant digit (as
+    ``Decimal.adjusted``) and ``digits`` its significant digits, without trailing zeros.
+    It compares with Decimals and other BigNumbers, exactly; it is never equal to a Decimal.
+    """
+
+    __slots__ = ("adjusted", "digits", "sign")
+
+    def __init__(self, sign: int, adjusted: int, digits: str) -> None:
+        self.sign = sign
+        self.adjusted = adjusted
+        self.digits = digits
+
+    def _cmp(self, other: object) -> int | None:
+        if isinstance(other, BigNumber):
+            key = (other.sign, other.adjusted, other.digits)
+        elif isinstance(other, Decimal) and other.is_finite():
+            key = _decimal_key(other)
+        elif isinstance(other, int) and not isinstance(other, bool):
+            key = _decimal_key(Decimal(other))
+        else:
+            return None
+        return compare_keys((self.sign, self.adjusted, self.digits), key)
+
+    def __eq__(self, other: object) -> bool:
+        return self._cmp(other) == 0
+
+    def __ne__(self, other: object) -> bool:
+        return self._cmp(other) != 0
+
+    def __lt__(self, other: object) -> bool:
+        return _ordered(self._cmp(other), other) < 0
+
+    def __le__(self, other: object) -> bool:
+        return _ordered(self._cmp(other), other) <= 0
+
+    def __gt__(self, other: object) -> bool:
+        return _ordered(self._cmp(other), other) > 0
+
+    def __ge__(self, other: object) -> bool:
+        return _ordered(self._cmp(other), other) >= 0
+
+    def __hash__(self) -> int:
+        return hash((self.sign, self.adjusted, self.digits))
+
+    def __repr__(self) -> str:
+        exponent = self.adjusted if self.adjusted.bit_length() < 10_000 else \
+            f"{'-' if self.adjusted < 0 else ''}<{self.adjusted.bit_length():,} bits>"
+        return f"BigNumber({'-' if self.sign < 0 else ''}{self.digits[0]}." \
+               f"{self.digits[1:] or '0'}e{exponent})"
+
+
+Number = Decimal | BigNumber
+
+
+def _ordered(result: int | None, other: object) -> int:
+    if result is None:
+        raise TypeError(f"a number cannot be ordered with {type(other).__name__}")
+    return result
+
+
+def _decimal_key(value: Decimal) -> tuple[int, int, str]:
+    if not value:
+        return (0, 0, "")
+    sign, digits, _exponent = value.as_tuple()
+    return (-1 if sign else 1, value.adjusted(), "".join(map(str, digits)).rstrip("0"))
+
+
+def compare_keys(left: tuple[int, int, str], right: tuple[int, int, str]) -> int:
+    """-1, 0 or 1 as the number ``left`` is below, equal to or above ``right``; each is
+    (sign, adjusted exponent, significant digits without trailing zeros), sign 0 for zero."""
+    if left[0] != right[0]:
+        return -1 if left[0] < right[0] else 1
+    if left[0] == 0:
+        return 0
+    if left[1] != right[1]:
+        magnitude = -1 if left[1] < right[1] else 1
+    elif left[2] != right[2]:
+        # Same leading exponent, first digits non-zero, no trailing zeros: the digit strings
+        # order as the numbers do.
+        magnitude = -1 if left[2] < right[2] else 1
+    else:
+        return 0
+    return magnitude * left[0]
+
+
+def _whole(digits: str) -> int:
+    """The integer of a run of ASCII digits of any length (in pieces past Python's limit)."""
+    if len(digits) <= _INT_CHUNK:
+        return int(digits, 10)
+    half = len(digits) // 2
+    scale: int = 10 ** (len(digits) - half)
+    return _whole(digits[:half]) * scale + _whole(digits[half:])
+
+
+def as_number(value: Any) -> Number | None:
+    """The value as an exact number if it is a number in the product's sense, else None:
+    a Decimal, or a BigNumber when its exponent is beyond a Decimal's."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -40,14 +146,44 @@ def as_number(value: Any) -> Decimal | None:
 _CACHED_LENGTH = 64
 
 
-def _parse_number(value: str) -> Decimal | None:
-    return Decimal(value) if _NUMBER.fullmatch(value) else None
+def _parse_number(value: str) -> Number | None:
+    match = _NUMBER.fullmatch(value)
+    if match is None:
+        return None
+    sign, whole, fraction, exponent = match.groups()
+    if not whole and not fraction:
+        return None  # "", ".", "e5", "+.": no digit at all
+    fraction = fraction or ""
+    if exponent is None or len(exponent) <= 18:
+        # The exponent and the number of digits decide, before any Decimal is built, whether
+        # one can hold the value.
+        shift = int(exponent) if exponent else 0
+        if abs(shift) + len(whole) + len(fraction) <= _DECIMAL_EXPONENTS:
+            return Decimal(value)
+    digits = (whole + fraction).lstrip("0")
+    if not digits:
+        return Decimal(0)  # zero, whatever its exponent: "0e-99999999999999999999999"
+    # The exponent of the first significant digit: the written exponent, moved by where that
+    # digit stands relative to the decimal point.
+    adjusted = _whole(exponent.lstrip("+-") or "0") * (-1 if exponent.startswith("-") else 1)
+    adjusted += len(whole.lstrip("0")) - 1 if whole.lstrip("0") else \
+        -(len(fraction) - len(fraction.lstrip("0")) + 1)
+    if abs(adjusted) <= _DECIMAL_EXPONENTS:
+        return Decimal(value)
+    return BigNumber(-1 if sign == "-" else 1, adjusted, digits.rstrip("0"))
 
 
-# The same few strings ("0.00001", "8", "fast") recur across thousands of models; a Decimal
+# The same few strings ("0.00001", "8", "fast") recur across thousands of models; a number
 # is immutable, so one parse can be shared. The key is the exact string, so the cache can
 # never change what a value means.
 _text_number = lru_cache(maxsize=4096)(_parse_number)
+
+
+def exact_float(text: str, value: float) -> bool:
+    """Whether the float ``value`` read from ``text`` is exactly the number written (a float
+    holds about 17 significant digits and exponents from about 1e-308 to 1e308)."""
+    written = as_number(text.replace("_", ""))
+    return written is None or (math.isfinite(value) and written == Decimal(repr(value)))
 
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -101,6 +237,7 @@ class Literal:
     """A policy-side value, with its number form worked out once."""
 
     __slots__ = ("number", "text", "value")
+    number: Number | None
 
     def __init__(self, value: Any) -> None:
         self.value = value
@@ -138,6 +275,55 @@ def compile_globs(patterns: list[str]) -> Callable[[str], bool]:
         return lambda _value: False
     joined = "|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)
     return re.compile(joined, re.DOTALL).match  # type: ignore[return-value]
+
+
+def arn_glob_regex(pattern: str) -> str:
+    """The regex (for a whole-value match) of a glob on an ARN: ``*`` and ``?`` never cross
+    ``:``, so each ARN part (partition, service, region, account, resource type and id) is
+    matched on its own; only a ``*`` that ends the pattern matches the rest of the value,
+    colons included (``arn:aws:kms:*``, ``amazon.nova-*``). Brackets as fnmatch reads them;
+    a negated one never matches ``:`` either."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            while i < n and pattern[i] == "*":
+                i += 1
+            out.append(".*" if i == n else "[^:]*")
+        elif c == "?":
+            out.append("[^:]")
+        elif c == "[":
+            j = i
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            close = pattern.find("]", j)
+            if close < 0:  # fnmatch: an unclosed '[' is a literal
+                out.append(re.escape("["))
+                continue
+            body = pattern[i:close]
+            i = close + 1
+            negate = body.startswith("!")
+            if negate:
+                body = body[1:]
+            # fnmatch's own reading of the class (ranges, a leading ']', escapes).
+            translated = fnmatch.translate(f"[{body}]")
+            klass = translated[translated.index("["):translated.rindex("]") + 1]
+            out.append(f"[^:{klass[1:-1]}]" if negate else klass)
+        else:
+            out.append(re.escape(c))
+    return "".join(out)
+
+
+def compile_arn_globs(patterns: list[str]) -> Callable[[str], bool | None]:
+    """One matcher, true when any of the ARN globs (:func:`arn_glob_regex`) matches the whole
+    value; matched by RE2, in linear time."""
+    if not patterns:
+        return lambda _value: None
+    return compile_regex("(?s)" + "|".join(f"(?:{arn_glob_regex(p)})" for p in patterns))
 
 
 # Python's Unicode-aware shorthand classes, written for RE2 (whose own are ASCII-only), so
@@ -273,6 +459,30 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def _escape(char: re.Match[str]) -> str:
     c = char.group()
     return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+# The same, less tab, newline and carriage return, which each report format deals with in
+# its own way (a space, an entity, %0A).
+_UNSAFE_INLINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f"
+                            "\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with NUL, ESC, VT, the other C0 and C1 controls, line and paragraph separators
+    and bidi controls written as the text report writes them (``\\x1b``, ``\\u202e``), so a
+    value cannot recolour, reorder or hide what a report shows; tab, newline and carriage
+    return are left to the format."""
+    return _UNSAFE_INLINE.sub(_escape, text) if _UNSAFE_INLINE.search(text) else text
+
+
+# A user name and password in a URL (``https://user:pass@host``), as an endpoint set with
+# AWS_ENDPOINT_URL may carry and botocore repeats in its connection errors.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>]+@")
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` with the user name and password of every URL in it replaced by ``***``."""
+    return _USERINFO.sub(r"\1***@", text) if "@" in text else text
 
 
 def clean(value: object) -> str:

@@ -8,7 +8,8 @@ serves three models per region: ``good-1``, ``bad`` and ``good-2``. A fault hits
 check that the other models are still judged. moto cannot answer like this, hence the stub.
 
 Model faults (the Get of ``bad``): ``html``, ``empty``, ``truncated``, ``wrong-arn``,
-``trickle``, ``not-object``, and the malformed fields of :data:`MALFORMED` (``field:NAME``).
+``trickle``, ``stall`` (half the body, then silence on an open connection),
+``not-object``, and the malformed fields of :data:`MALFORMED` (``field:NAME``).
 Listing faults (``FAULT_REGION``): ``list-html``, ``list-empty``, ``list-no-summaries``,
 ``list-not-list``, ``cycle``, ``endless``.
 """
@@ -160,6 +161,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send_head(200, len(body))
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()
+            self.close_connection = True
+        elif fault == "stall":
+            # Half the body, then silence on a connection left open (a stalled proxy).
+            body = json.dumps(doc).encode()
+            self.send_head(200, len(body))
+            try:
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                time.sleep(60)
+            except OSError:
+                pass
             self.close_connection = True
         elif fault == "trickle":
             body = json.dumps(doc).encode()

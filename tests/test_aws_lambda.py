@@ -34,7 +34,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 EVENTS = Path(__file__).parent / "events"
 GOOD_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-FOREIGN_KEY = "arn:aws:kms:us-east-1:999999999999:key/foreign"
+FOREIGN_KEY = "arn:aws:kms:us-east-1:999999999999:key/0000f0re-1gn0-0000-0000-000000000000"
 POLICY = """\
 version: 1
 name: lambda-test

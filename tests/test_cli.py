@@ -78,7 +78,8 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_tag_rule_on_documents_without_tags_is_an_error(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = tmp_path / "m.json"
-    doc.write_text(json.dumps({"modelName": "m", "modelKmsKeyArn": "arn:aws:kms:x"}))
+    doc.write_text(json.dumps({"modelName": "m", "modelKmsKeyArn": "arn:aws:kms:us-east-1:"
+                               "111122223333:key/1a2b0000-0000-4000-8000-000000000000"}))
     code, out, _ = run_cli(["check", "-p", BASELINE, "--from", str(doc), "-f", "json"], capsys)
     report = json.loads(out)
     assert code == 2

@@ -11,7 +11,7 @@ import pytest
 from checker.cli import main
 
 ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/{}"
-KEY = "arn:aws:kms:us-east-1:111122223333:key/1a2b"
+KEY = "arn:aws:kms:us-east-1:111122223333:key/1a2b0000-0000-4000-8000-000000000000"
 
 POLICY = """\
 version: 1

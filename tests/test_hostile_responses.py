@@ -123,6 +123,28 @@ def test_a_trickling_answer_ends_at_the_request_deadline(tmp_path: Path) -> None
     assert 7 <= elapsed < 20, elapsed  # one attempt: a trickle is not retried
 
 
+def test_a_half_sent_body_on_an_open_connection_ends_at_the_read_timeout(
+        tmp_path: Path) -> None:
+    """Half the body, then silence on a connection the server keeps open: botocore's read
+    timeout ends each attempt after --read-timeout of silence (well within the whole-answer
+    deadline of 5 s + 2 x it), and the attempt is retried up to --max-attempts, as
+    docs/aws.md states."""
+    with hostile_bedrock("stall") as server:
+        code, report, stderr, elapsed = run(server.url, tmp_path, "--read-timeout", "1")
+        asked = [path for region, path in server.requests
+                 if region == FAULT_REGION and path.endswith("custom-model/bad")]
+    assert code == 2, stderr
+    assert judged(report) == good(FAULT_REGION) | good(OTHER_REGION) | {
+        arn(OTHER_REGION, "bad"): "pass"}
+    (error,) = report["errors"]
+    assert error["model_arn"] == arn(FAULT_REGION, "bad")
+    assert error["message"].startswith(f"{FAULT_REGION}: GetCustomModel {error['model_arn']}: "
+                                       "ReadTimeoutError: Read timeout on endpoint URL")
+    assert len(asked) == 2  # --max-attempts 2: the first attempt and one retry
+    # Two attempts of one read timeout each (plus a back-off), never the 7 s deadline each.
+    assert 2 <= elapsed < 7, elapsed
+
+
 LISTING_FAULTS = [
     ("list-html", "MalformedResponse: the body is not JSON (it starts '<html>"),
     ("list-empty", "MalformedResponse: the body is empty"),

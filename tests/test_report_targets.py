@@ -62,12 +62,15 @@ def test_a_report_into_a_fifo_is_read_by_its_reader(tmp_path: Path) -> None:
     assert got == [b"report\n"] and stat.S_ISFIFO(fifo.stat().st_mode)
 
 
-def test_a_link_is_written_through(tmp_path: Path) -> None:
+def test_a_link_is_written_through_only_when_allowed(tmp_path: Path) -> None:
     real = tmp_path / "real.json"
     real.write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    write_atomic(link, "new")
+    with pytest.raises(OSError, match=r"is a symbolic link to .*real\.json"):
+        write_atomic(link, "new")
+    assert real.read_text() == "old"
+    write_atomic(link, "new", follow_symlinks=True)
     assert link.is_symlink() and real.read_text() == "new"
 
 

@@ -254,7 +254,8 @@ def test_cli_check_with_vars(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     policy = write_policy(tmp_path)
     model = tmp_path / "m.json"
     model.write_text('{"modelName": "m", "modelKmsKeyArn": '
-                     '"arn:aws:kms:us-east-1:444455556666:key/k"}', encoding="utf-8")
+                     '"arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"}',
+                     encoding="utf-8")
     args = ("check", "-p", str(policy), "--from", str(model), "--rule", "team/kms")
     assert run_main(capsys, *args).exit_code == 1
     overridden = run_main(capsys, *args, "--var-file", str(write_var_file(tmp_path)))

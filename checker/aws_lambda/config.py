@@ -6,6 +6,9 @@
     URIs of policy files or prefixes. Default: ``policies``.
 ``BEDROCK_DRIFT_REGIONS``
     Comma-separated regions a scheduled run reads. Default: the function's own region.
+``BEDROCK_DRIFT_ALLOW_REGIONS``
+    Comma-separated region names to accept although botocore's partition data does not list
+    them (regions newer than the packaged botocore). Any other unknown region is an error.
 ``BEDROCK_DRIFT_FAIL_ON``
     Lowest severity whose violations make the result ``fail``. Default: ``info``.
 ``BEDROCK_DRIFT_INCLUDE_JOBS``
@@ -28,14 +31,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from checker.errors import CheckerError
+from checker.lang.regions import REGION_SYNTAX, region_problem
 from checker.results import SEVERITIES, Severity
 
 DEFAULT_POLICIES = "policies"
 PUBLISH_TARGETS = ("securityhub",)
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
-# A region name as AWS spells them (us-east-1, us-gov-west-1, eu-isoe-west-1, ...).
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
 
 class ConfigError(CheckerError):
@@ -111,9 +113,14 @@ def read_config(env: Mapping[str, str] | None = None) -> Config:
         if not own:
             raise ConfigError("no region: set BEDROCK_DRIFT_REGIONS (AWS_REGION is not set)")
         regions = [own]
+    allowed = _items(env.get("BEDROCK_DRIFT_ALLOW_REGIONS", ""))
+    for region in allowed:
+        if not REGION_SYNTAX.fullmatch(region):
+            raise ConfigError(f"BEDROCK_DRIFT_ALLOW_REGIONS: {region!r} is not a region name")
     for region in regions:
-        if not _REGION.fullmatch(region):
-            raise ConfigError(f"BEDROCK_DRIFT_REGIONS: {region!r} is not a region name")
+        if (problem := region_problem(region, allowed,
+                                         allow_with="BEDROCK_DRIFT_ALLOW_REGIONS={}")) is not None:
+            raise ConfigError(f"BEDROCK_DRIFT_REGIONS: {problem}")
 
     fail_on = env.get("BEDROCK_DRIFT_FAIL_ON", "").strip() or "info"
     if fail_on not in SEVERITIES:

@@ -21,6 +21,7 @@ from typing import Any
 
 from checker.documents import parse_arn
 from checker.errors import InputError
+from checker.lang.arns import request_arn_problem
 from checker.lang.context import did_you_mean
 from checker.results import ModelInput
 from checker.sources import planned
@@ -227,6 +228,9 @@ class _Request:
                     self.unknown.append(("job", *_job_path(path)))
             else:
                 self.unknown.append(("job", *path))
+        problem = request_arn_problem(self.call.name, data)
+        if problem is not None:
+            raise InputError(f"{self.call.origin}: the {self.call.name} request: {problem}")
         self.data = data
 
     def check_keys(self, keys: tuple[str, ...]) -> None:

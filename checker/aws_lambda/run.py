@@ -25,6 +25,7 @@ from checker.sources import aws
 from checker.sources.aws import jobs
 from checker.sources.aws.request import ReadRequest
 from checker.sources.read import read
+from checker.values import redact_userinfo
 
 SessionFactory = Callable[[str | None], Any]
 # Models named in the log line; past this many only the count is logged (CloudWatch Logs
@@ -218,8 +219,9 @@ def _event_kind(event: Any) -> str:
 
 def log_line(record: Mapping[str, Any]) -> None:
     """The one structured line an invocation writes (CloudWatch Logs takes stdout)."""
-    sys.stdout.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"),
-                                default=str) + "\n")
+    # No user name or password of an endpoint URL in the log (botocore names the URL).
+    sys.stdout.write(redact_userinfo(json.dumps(record, ensure_ascii=False,
+                                                separators=(",", ":"), default=str)) + "\n")
     sys.stdout.flush()
 
 

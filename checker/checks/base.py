@@ -8,6 +8,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from checker.lang.conditions import NamedKey
 from checker.lang.context import LoadContext, did_you_mean
 from checker.results import Status
 from checker.values import show
@@ -42,6 +43,9 @@ class Check:
     """
 
     kinds: frozenset[str] | None = None
+    # The tag and hyperparameter keys the check names: the run warns about one that no
+    # judged model sets (a typo matches nothing).
+    named: tuple[NamedKey, ...] = ()
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         raise NotImplementedError

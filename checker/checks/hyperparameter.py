@@ -15,7 +15,9 @@ from checker.checks.base import (
     failed,
     validate_options,
 )
-from checker.lang.context import LoadContext
+from checker.lang.conditions import NamedKey
+from checker.lang.context import LoadContext, did_you_mean
+from checker.lang.hyperparameters import documented_hyperparameters
 from checker.values import Literal, as_number, show
 
 # Fine-tuning style jobs keep hyperparameters as strings; RFT keeps them as numbers.
@@ -43,6 +45,8 @@ class HyperparameterCheck(Check):
             parts.append("one of [" + ", ".join(show(a.value) for a in allowed) + "]")
         self.expected = " and ".join(parts) or "set"
         self.fields = tuple(".".join((*keys, name)) for keys in MAPS)
+        self.named = (NamedKey(f"hyperparameter {name}",
+                               tuple((*keys, name) for keys in MAPS)),)
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         # Written out rather than looped over MAPS: this runs once per model and rule.
@@ -97,6 +101,13 @@ class HyperparameterCheck(Check):
 def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:
     if not validate_options(KIND, raw, ctx, path):
         return None
+    name = raw["name"]
+    if not raw.get("undocumented") and name not in documented_hyperparameters():
+        ctx.error((*path, "name"), f"'{name}' is not a hyperparameter AWS documents for any "
+                  "customization type" + did_you_mean(name, sorted(documented_hyperparameters()))
+                  + ": a misspelt name matches nothing and passes every model (set "
+                  "'undocumented: true' to check a name AWS does not document)")
+        return None
     if not any(k in raw for k in ("min", "max", "allowed")) and not raw.get("required"):
         ctx.error(path, "hyperparameter needs 'min', 'max', 'allowed' or 'required: true'")
         return None
@@ -135,7 +146,12 @@ KIND = CheckKind(
         "passes unless `required: true`, because AWS then applies its documented default. "
         "Numeric strings such as \"0.0001\" and \"1e-4\" are numbers; \"fast\", \"NaN\", "
         "booleans and non-ASCII digits are not, and fail `min`/`max`. `allowed` compares "
-        "numerically when both sides are numbers, else as exact, case-sensitive strings."
+        "numerically when both sides are numbers, else as exact, case-sensitive strings. "
+        "`name` must be a hyperparameter AWS documents for some customization type (the "
+        "tables of docs/hyperparameter-limits.md, and botocore's RFTHyperParameters): a "
+        "misspelt name is a validation error with a suggestion, unless the rule sets "
+        "`undocumented: true`. A rule whose name no judged model sets is named in the "
+        "report's warnings."
     ),
     schema={
         "type": "object",
@@ -151,6 +167,11 @@ KIND = CheckKind(
                         "description": "The values allowed."},
             "required": {"type": "boolean", "default": False,
                          "description": "Fail when the hyperparameter is not set at all."},
+            "undocumented": {"type": "boolean", "default": False,
+                             "description": "Accept a name that is not a documented "
+                                            "hyperparameter of any customization type "
+                                            "(otherwise a validation error, as a typo "
+                                            "would be)."},
         },
     },
     example="""\

@@ -16,7 +16,7 @@ from checker.checks.base import (
     validate_options,
 )
 from checker.lang.context import LoadContext
-from checker.values import compile_globs, show
+from checker.values import compile_arn_globs, compile_globs, show
 
 FIELD = "modelKmsKeyArn"
 
@@ -36,7 +36,7 @@ class KmsKeyCheck(Check):
                  customer_managed: bool) -> None:
         self.required = required
         self.allowed = allowed
-        self.match: Callable[[str], Any] | None = compile_globs(allowed) if allowed else None
+        self.match: Callable[[str], Any] | None = compile_arn_globs(allowed) if allowed else None
         self.aliases = aliases
         self.match_alias: Callable[[str], Any] | None = compile_globs(aliases) if aliases \
             else None

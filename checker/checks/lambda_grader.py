@@ -19,7 +19,7 @@ from checker.checks.base import (
 )
 from checker.lang.conditions import compile_pattern
 from checker.lang.context import LoadContext
-from checker.values import compile_globs, show
+from checker.values import compile_arn_globs, show
 
 FIELD = "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn"
 _PINNED = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+:[0-9]+")
@@ -36,7 +36,7 @@ class LambdaGraderCheck(Check):
                  allowed: list[str] | None, pinned: bool) -> None:
         self.pattern = pattern
         self.allowed = allowed
-        self.match_allowed = compile_globs(allowed) if allowed else None
+        self.match_allowed = compile_arn_globs(allowed) if allowed else None
         self.pinned = pinned
         parts = []
         if pattern is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from checker.checks.base import PASSED, Outcome, failed, glob_list
 from checker.lang.context import LoadContext
-from checker.values import compile_globs, show
+from checker.values import compile_arn_globs, show
 
 LIST_SCHEMA_PROPERTIES = {
     "allowed": glob_list("Globs; the model must match one."),
@@ -21,8 +21,8 @@ class ModelList:
     def __init__(self, allowed: list[str] | None, denied: list[str] | None) -> None:
         self.allowed = allowed
         self.denied = denied
-        self.allow: Callable[[str], Any] | None = compile_globs(allowed) if allowed else None
-        self.deny: Callable[[str], Any] | None = compile_globs(denied) if denied else None
+        self.allow: Callable[[str], Any] | None = compile_arn_globs(allowed) if allowed else None
+        self.deny: Callable[[str], Any] | None = compile_arn_globs(denied) if denied else None
         parts = []
         if allowed:
             parts.append(f"one of {show(allowed)}")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.checks.base import PASSED, Check, CheckKind, Outcome, Sample, failed
-from checker.lang.conditions import Condition, compile_condition
+from checker.lang.conditions import Condition, compile_condition, named_keys
 from checker.lang.context import LoadContext
 from checker.lang.operators import OPERATORS
 
@@ -14,6 +14,7 @@ from checker.lang.operators import OPERATORS
 class RequireCheck(Check):
     def __init__(self, condition: Condition) -> None:
         self.condition = condition
+        self.named = named_keys(condition)
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         if self.condition.test(doc) is True:

@@ -11,8 +11,16 @@ import click
 from checker import builtins
 from checker.cli.app import cli
 from checker.cli.inputs import check_unused_variables, load_with_warnings, read_variables
-from checker.cli.options import debug_option, print_warnings, with_var_options, write_output
+from checker.cli.options import (
+    debug_option,
+    follow_symlinks_option,
+    print_warnings,
+    refuse_symlinked_outputs,
+    with_var_options,
+    write_output,
+)
 from checker.errors import CheckerError, PolicyError, Problem, UsageError
+from checker.policy.lints import DEFAULT_WAIVER_HORIZON_DAYS
 from checker.policy.loader import needed_enrichments
 from checker.policy.ruledocs import describe as describe_rules
 from checker.policy.ruledocs import markdown_reference
@@ -29,10 +37,13 @@ from checker.policytest import exit_code as test_exit_code
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--waiver-horizon", type=click.IntRange(min=0),
+              default=DEFAULT_WAIVER_HORIZON_DAYS, show_default=True, metavar="DAYS",
+              help="Warn about a waiver that expires more than DAYS days from today.")
 @with_var_options
 @debug_option
-def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tuple[str, ...],
-             debug: bool) -> None:
+def validate(paths: tuple[str, ...], waiver_horizon: int, var_items: tuple[str, ...],
+             var_files: tuple[str, ...], debug: bool) -> None:
     """Check policy files without reading any model: exit 0 if they are valid, else 2.
 
     PATHS are policy files, directories, or builtin:NAME for a shipped policy (builtin:all
@@ -40,10 +51,11 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
 
     Also runs cheap lints, printed as warnings: globs that cannot match any KMS key or Lambda
     ARN, base-model globs that match no known foundation model, a rule `when` that repeats the
-    policy scope.
+    policy scope, globs on ARNs that relied on '*' crossing ':', a waiver of every rule for
+    every model or one beyond the waiver horizon.
     """
     policies, warnings = load_with_warnings(paths, read_variables(var_items, var_files),
-                                             lint=True)
+                                             lint=True, waiver_horizon=waiver_horizon)
     for warning in warnings:
         click.echo(warning)
     rules = sum(len(p.rules) for p in policies)
@@ -58,16 +70,19 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
 @click.option("-f", "--format", "fmt", type=click.Choice(list(TEST_RENDERERS)), default="text",
               show_default=True, help="Output format on stdout (or -o).")
 @click.option("-o", "--output", metavar="FILE", help="Write the results to FILE.")
+@follow_symlinks_option
 @click.option("-q", "--quiet", is_flag=True, help="Text output: show failed expectations only.")
 @with_var_options
 @debug_option
-def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool,
+def test_command(paths: tuple[str, ...], fmt: str, output: str | None, follow_symlinks: bool,
+                 quiet: bool,
                  var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
     """Run policy unit tests: *_test.yaml files (a directory means every one in it;
     builtin:NAME the tests of a shipped policy, builtin:all those of every one).
 
     Exit codes: 0 every expectation held; 1 one did not; 2 a malformed test file or policy.
     """
+    refuse_symlinked_outputs([("-o", output)], follow_symlinks)
     variables = read_variables(var_items, var_files)
     suites = []
     problems: list[Problem] = []
@@ -88,7 +103,7 @@ def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bo
     results = [run_suite(suite) for suite in suites]
     text = render_text(results, verbose=not quiet) if fmt == "text" \
         else TEST_RENDERERS[fmt](results)
-    write_output(text, output)
+    write_output(text, output, follow_symlinks=follow_symlinks)
     sys.exit(test_exit_code(results))
 
 

@@ -15,10 +15,12 @@ from checker.cli.inputs import input_files, load, read_live, read_variables
 from checker.cli.options import (
     LiveOptions,
     debug_option,
+    follow_symlinks_option,
     live_options,
     parse_report_option,
     read_baseline,
     refuse_overwriting_inputs,
+    refuse_symlinked_outputs,
     use_color,
     with_var_options,
     write_output,
@@ -58,6 +60,7 @@ __all__ = ["check", "run_check"]
 @click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
               callback=parse_report_option,
               help="Also write a report in FORMAT to FILE (repeatable; folders are created).")
+@follow_symlinks_option
 @click.option("--min-models", type=click.IntRange(min=0), default=0, metavar="N",
               help="Fewer than N models read is an error (exit 2).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
@@ -78,7 +81,7 @@ __all__ = ["check", "run_check"]
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
           skip_rules: tuple[str, ...], framework: str | None, fmt: str, output: str | None,
-          reports: list[tuple[str, str]], min_models: int, fail_on: str,
+          reports: list[tuple[str, str]], follow_symlinks: bool, min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
           include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
           debug: bool, live: LiveOptions, report_options: ReportOptions) -> None:
@@ -88,6 +91,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         targets.append(os.path.realpath(output))
     if len(set(targets)) != len(targets):
         raise UsageError("two reports (-o, --report) would be written to the same file")
+    refuse_symlinked_outputs([("-o", output), *(("--report", file) for _, file in reports)],
+                             follow_symlinks)
     refuse_overwriting_inputs(
         [("-o", output), *(("--report", file) for _, file in reports)],
         [*input_files(policy_paths, from_paths), ("--baseline", baseline_path),
@@ -122,7 +127,9 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     if strict_waivers:
         report = apply_strict_waivers(report)
     for report_fmt, file in reports:
-        write_output(render(report, report_fmt, options=report_options, warn=warn), file)
+        write_output(render(report, report_fmt, options=report_options, warn=warn), file,
+                     follow_symlinks=follow_symlinks)
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output)
+    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output,
+                 follow_symlinks=follow_symlinks)
     sys.exit(report.exit_code)

@@ -15,8 +15,10 @@ from checker.cli.inputs import input_files, print_source_warnings, read_source
 from checker.cli.options import (
     LiveOptions,
     debug_option,
+    follow_symlinks_option,
     live_options,
     refuse_overwriting_inputs,
+    refuse_symlinked_outputs,
     use_color,
     write_output,
 )
@@ -24,6 +26,7 @@ from checker.drift.diff import diff_models, render_plan_json, render_plan_text
 from checker.drift.snapshot import build_snapshot, render_snapshot
 from checker.engine.evaluate import utc_now
 from checker.errors import CheckerError
+from checker.lang.arns import arn_checks_off
 from checker.results import (
     ModelInput,
     SourceResult,
@@ -60,14 +63,16 @@ def _describe_source(source: SourceResult) -> str:
 @live_options
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="The state file to write (atomically).")
+@follow_symlinks_option
 @debug_option
-def snapshot(from_paths: tuple[str, ...], output: str, debug: bool,
+def snapshot(from_paths: tuple[str, ...], output: str, follow_symlinks: bool, debug: bool,
              live: LiveOptions) -> None:
     """Record every model document, tags included, in a deterministic state file.
 
     Two snapshots of unchanged models differ only in captured_at. Nothing is written when
     any region, model or tag list could not be read (exit 2).
     """
+    refuse_symlinked_outputs([("-o", output)], follow_symlinks)
     refuse_overwriting_inputs([("-o", output)], [*input_files(None, from_paths),
                                                  ("--accounts", live.accounts_file)])
     source = read_source(from_paths, (), live, needs=SNAPSHOT_NEEDS)
@@ -80,7 +85,7 @@ def snapshot(from_paths: tuple[str, ...], output: str, debug: bool,
                            f"{'thing' if len(unread) == 1 else 'things'} could not be read, "
                            "and an incomplete snapshot would show them as removed later")
     data = build_snapshot(source, captured_at=utc_now())
-    write_output(render_snapshot(data), output)
+    write_output(render_snapshot(data), output, follow_symlinks=follow_symlinks)
     click.echo(f"Snapshot of {_describe_source(source)} written to {output}.", err=True)
 
 
@@ -116,13 +121,16 @@ def diff(baseline: str, against: tuple[str, ...], from_paths: tuple[str, ...],
     Exit codes: 0 no drift, 1 drift, 2 error (including anything that could not be read).
     """
     captured: Any = None
-    if Path(baseline).is_dir():
-        base_models = list(load_documents([baseline]).models)
-    else:
-        base_data = read_data(baseline)
-        base_models = convert(base_data, baseline)
-        captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
-    source = read_source((*against, *from_paths), (), live, needs=SNAPSHOT_NEEDS)
+    # A diff compares documents and judges nothing: a document whose ARNs are not
+    # well-formed is shown as it is rather than refused.
+    with arn_checks_off():
+        if Path(baseline).is_dir():
+            base_models = list(load_documents([baseline]).models)
+        else:
+            base_data = read_data(baseline)
+            base_models = convert(base_data, baseline)
+            captured = base_data.get("captured_at") if isinstance(base_data, dict) else None
+        source = read_source((*against, *from_paths), (), live, needs=SNAPSHOT_NEEDS)
     print_source_warnings(source, live)
     unread = _unread(source)
     if unread:

@@ -76,14 +76,16 @@ def check_unused_variables(variables: Variables, policies: Sequence[Policy]) -> 
 
 
 def load_with_warnings(policy_paths: Sequence[str], variables: Variables | None = None,
-                        *, lint: bool = False) -> tuple[list[Policy], list[str]]:
+                        *, lint: bool = False, waiver_horizon: int | None = None,
+                        ) -> tuple[list[Policy], list[str]]:
     """Load the policies; return them and the warnings to print."""
     variables = variables or Variables({}, frozenset())
     if not policy_paths and not Path(DEFAULT_POLICY_PATH).is_dir():
         raise UsageError(f"no policies: give -p PATH or -p builtin:NAME, a shipped policy (the "
                          f"default, ./{DEFAULT_POLICY_PATH}, is not a directory here)")
     policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH],
-                                       variables.values, lint=lint)
+                                       variables.values, lint=lint,
+        **({"waiver_horizon": waiver_horizon} if waiver_horizon is not None else {}))
     lines = [str(w) for w in warnings]
     lines.extend(check_unused_variables(variables, policies))
     return policies, lines

@@ -9,7 +9,9 @@ import click
 from checker.cli.app import cli
 from checker.cli.options import (
     debug_option,
+    follow_symlinks_option,
     refuse_overwriting_inputs,
+    refuse_symlinked_outputs,
     use_color,
     write_output,
 )
@@ -30,17 +32,21 @@ from checker.sources.files import read_data
 @click.option("-f", "--format", "fmt", type=click.Choice(list(RENDERERS)), default="text",
               show_default=True, help="Format of the combined report.")
 @click.option("-o", "--output", metavar="FILE", help="Write the combined report to FILE.")
+@follow_symlinks_option
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Gate of the combined result (default: the reports' own, if they agree).")
 @format_options
 @debug_option
-def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
+def merge(reports: tuple[str, ...], fmt: str, output: str | None, follow_symlinks: bool,
+          fail_on: str | None,
           debug: bool, report_options: ReportOptions) -> None:
     """Combine JSON reports of sharded runs into one report, with its exit code."""
+    refuse_symlinked_outputs([("-o", output)], follow_symlinks)
     refuse_overwriting_inputs([("-o", output)], [("a report to merge", r) for r in reports])
     loaded = [report_from_dict(read_data(path, json_only=True), path) for path in reports]
     report = merge_reports(loaded, fail_on=None if fail_on is None else as_severity(fail_on),
                            now=utc_now())
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output)
+    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output,
+                 follow_symlinks=follow_symlinks)
     sys.exit(report.exit_code)

@@ -17,10 +17,11 @@ import click
 from checker import TOOL_NAME
 from checker.errors import CheckerError, InputError, UsageError
 from checker.reports import RENDERERS
-from checker.reports.atomic import write_atomic
+from checker.reports.atomic import SymlinkTarget, symlink_problem, write_atomic
 from checker.sources import aws
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.request import ReadRequest
+from checker.values import redact_userinfo
 
 DEFAULT_POLICY_PATH = "policies"
 
@@ -33,7 +34,7 @@ _LOCATED = re.compile(r"^\S+:\d+:\d+: ")
 
 
 def fail(lines: Sequence[str], code: int = 2) -> NoReturn:
-    for line in lines:
+    for line in map(redact_userinfo, lines):
         # A located problem (FILE:LINE:COL: message) stands bare, as a compiler prints it.
         click.echo(line if _LOCATED.match(line) else f"{TOOL_NAME}: error: {line}", err=True)
     sys.exit(code)
@@ -55,9 +56,10 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None, *, follow_symlinks: bool = False) -> None:
     """Write a report to ``output``, or to stdout; a stdout that is closed or broken is an
-    error (exit 2), never a run that looks as if it printed its report."""
+    error (exit 2), never a run that looks as if it printed its report. A symbolic link at
+    ``output`` is refused unless ``follow_symlinks``."""
     if output is None:
         if sys.stdout is None:
             raise CheckerError("stdout is closed, so the report cannot be written there "
@@ -70,10 +72,28 @@ def write_output(text: str, output: str | None) -> None:
                                f"{exc.strerror or exc}") from None
         return
     try:
-        write_atomic(output, text)
+        write_atomic(output, text, follow_symlinks=follow_symlinks)
+    except SymlinkTarget as exc:
+        raise CheckerError(f"{output}: cannot write the report: {exc.strerror}") from None
     except OSError as exc:
         raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
             from None
+
+
+follow_symlinks_option = click.option(
+    "--follow-symlinks", is_flag=True,
+    help="Write a report through a symbolic link onto a file (refused by default; a link "
+         "onto nothing is always refused).")
+
+
+def refuse_symlinked_outputs(outputs: Sequence[tuple[str, str | None]],
+                             follow_symlinks: bool) -> None:
+    """UsageError, before anything is read, for a report path that is a symbolic link the
+    write would refuse (checked again when the report is written)."""
+    for option, path in outputs:
+        if path is not None and (problem := symlink_problem(
+                path, follow_symlinks=follow_symlinks)) is not None:
+            raise UsageError(f"{option} {path} {problem}")
 
 
 def refuse_overwriting_inputs(outputs: Sequence[tuple[str, str | None]],
@@ -165,6 +185,7 @@ class LiveOptions:
     quiet: bool = False
     timeout: float = aws.DEFAULT_RUN_TIMEOUT
     read_timeout: float = aws.DEFAULT_READ_TIMEOUT
+    allow_regions: tuple[str, ...] = ()
 
     def request(self, from_paths: Sequence[str] = (), *, needs: frozenset[str] = frozenset(),
                 posture: frozenset[str] | None = None,
@@ -216,6 +237,10 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed((
         click.option("--region", "regions", multiple=True, metavar="REGION",
                      help="AWS region to read (repeatable; default: the profile's region)."),
+        click.option("--allow-region", "allow_regions", multiple=True, metavar="REGION",
+                     help="Accept this region name although botocore's partition data does "
+                     "not list it (a region newer than the installed botocore; repeatable). "
+                     "Any other unknown region is a usage error."),
         click.option("--profile", metavar="PROFILE", help="AWS profile to use."),
         click.option("--model", "model_ids", multiple=True, metavar="NAME|ARN",
                      help="Read only this custom model (repeatable); a missing one is an "

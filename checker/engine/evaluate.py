@@ -146,6 +146,10 @@ class _Judge:
         self.served_rules = [r.qualified_id for p in policies for r in p.rules
                              if r.info.served_severity is not None]
         self.exposure_failures: set[str] = set()
+        # Per rule that names tag or hyperparameter keys: the models it judged, and the
+        # labels of the keys some judged model set.
+        self.named_judged: dict[str, int] = {}
+        self.named_seen: dict[str, set[str]] = {}
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
@@ -223,6 +227,8 @@ class _Judge:
             outcome = outcomes[0]
         else:
             outcome = rule.check.evaluate(item.document)
+        if rule.named:
+            self._note_named(rule, item.document)
         status = outcome.status
         if status is not _FAIL:
             return status
@@ -233,6 +239,33 @@ class _Judge:
             return _WAIVED
         self.violations.append(finding)
         return _FAIL
+
+    def _note_named(self, rule: Rule, doc: Mapping[str, Any]) -> None:
+        rule_id = rule.qualified_id
+        self.named_judged[rule_id] = self.named_judged.get(rule_id, 0) + 1
+        seen = self.named_seen.setdefault(rule_id, set())
+        for key in rule.named:
+            if key.label not in seen and key.present(doc):
+                seen.add(key.label)
+
+    def named_warnings(self) -> list[ReportWarning]:
+        """A rule whose tag or hyperparameter key no model it judged sets: most likely a
+        misspelt name, which matches nothing (and so passes, or fails, every model alike)."""
+        warnings: list[ReportWarning] = []
+        for policy in self.policies:
+            for rule in policy.rules:
+                judged = self.named_judged.get(rule.qualified_id, 0)
+                if not judged:
+                    continue
+                seen = self.named_seen.get(rule.qualified_id, set())
+                for label in dict.fromkeys(k.label for k in rule.named):
+                    if label not in seen:
+                        warnings.append(ReportWarning(
+                            "rule-matched-nothing",
+                            f"{rule.qualified_id} ({rule.info.file}:{rule.info.line}): "
+                            f"{label} is set in none of the {judged:,} model"
+                            f"{'s' if judged != 1 else ''} it judged; check the name"))
+        return warnings
 
     def exposure_errors(self, item: ModelInput, ref: ModelRef) -> None:
         """Where a rule's severity depends on exposure that could not be read, say so once
@@ -403,7 +436,8 @@ def evaluate(
     judge.judge_missing(models)
     errors = (*source_errors, *judge.errors)
     warnings = (*extra_warnings, *judge.warnings, *_accounts_not_judged(policies, models),
-                *_keys_not_fetched(judge.errors), *judge.waiver_warnings(len(models)))
+                *_keys_not_fetched(judge.errors), *judge.waiver_warnings(len(models)),
+                *judge.named_warnings())
     rules = sum(len(p.rules) for p in policies)
     summary = summarize(models, judge.violations, judge.waived, errors, len(policies), rules,
                         fail_on)

@@ -31,7 +31,8 @@ from checker.lang.operators import (
     Tri,
     describe,
 )
-from checker.values import Literal, compile_glob, compile_regex, show
+from checker.lang.shapes import leaf_at
+from checker.values import Literal, compile_arn_globs, compile_glob, compile_regex, show
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,57 @@ class Not(Condition):
                    f"expected {self.describe()}, but it holds{shown}")
 
 
+# Maps whose keys are names an author types (free-form or documented elsewhere): a misspelt
+# key matches nothing, so the run says when a rule's key was set in no model it judged.
+_NAMED_MAPS = {("tags",): "tag", ("hyperParameters",): "hyperparameter",
+               ("customizationConfig", "rftConfig", "hyperParameters"): "hyperparameter"}
+
+
+@dataclass(frozen=True)
+class NamedKey:
+    """A key of a map that a rule names (a tag, a hyperparameter): ``present`` says whether a
+    document sets it at any of ``paths``."""
+
+    label: str  # "tag Owner", "hyperparameter learningRate"
+    paths: tuple[tuple[str, ...], ...]
+
+    def present(self, doc: Mapping[str, Any]) -> bool:
+        for keys in self.paths:
+            value: Any = doc
+            for key in keys:
+                value = value.get(key) if isinstance(value, Mapping) else None
+            if value is not None:
+                return True
+        return False
+
+
+def named_keys(condition: Condition | None) -> tuple[NamedKey, ...]:
+    """The tag and hyperparameter keys a condition reads (``exists`` tests aside: they are
+    about presence already; so is an ``any_of`` that allows the key to be absent)."""
+    if isinstance(condition, FieldCondition):
+        if condition.op == "exists":
+            return ()
+        segments = condition.path.segments
+        for prefix, what in _NAMED_MAPS.items():
+            n = len(prefix)
+            if len(segments) > n and tuple(s.key for s in segments[:n]) == prefix and \
+                    not any(s.each for s in segments[:n]):
+                key = segments[n].key
+                return (NamedKey(f"{what} {key}", ((*prefix, key),)),)
+        return ()
+    if isinstance(condition, AnyOf):
+        optional = {p.path.text for p in condition.parts if isinstance(p, FieldCondition)
+                    and p.op == "exists" and p.arg is False}
+        return tuple(k for p in condition.parts
+                     if not (isinstance(p, FieldCondition) and p.path.text in optional)
+                     for k in named_keys(p))
+    if isinstance(condition, AllOf):
+        return tuple(k for p in condition.parts for k in named_keys(p))
+    if isinstance(condition, Not):
+        return named_keys(condition.part)
+    return ()
+
+
 def _fields_of(condition: Condition) -> list[str]:
     if isinstance(condition, FieldCondition):
         return [condition.path.text]
@@ -230,7 +282,8 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool))
 
 
-def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Any:
+def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...],
+                 arn: bool = False) -> Any:
     """Check an operator's argument and pre-compute what evaluation needs; None if invalid."""
     if op in ("equals", "not_equals", "contains"):
         if not _is_scalar(raw):
@@ -248,16 +301,27 @@ def _compile_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> 
     if op in ("matches", "not_matches"):
         return compile_pattern(raw, ctx, path, op)
     if op == "glob":
-        if not isinstance(raw, str):
-            ctx.error(path, f"'glob' takes a string, not {type_name(raw)}")
-            return None
-        return (raw, compile_glob(raw))
+        return _compile_glob_arg(raw, ctx, path, arn)
     if op in ("min", "max"):
         literal = Literal(raw)
         if literal.number is None:
             ctx.error(path, f"'{op}' takes a number (e.g. 0.0001 or \"1e-4\"), not {show(raw)}")
             return None
         return literal
+    return _compile_whole_arg(op, raw, ctx, path)
+
+
+def _compile_glob_arg(raw: Any, ctx: LoadContext, path: tuple[Any, ...], arn: bool) -> Any:
+    if not isinstance(raw, str):
+        ctx.error(path, f"'glob' takes a string, not {type_name(raw)}")
+        return None
+    if arn:
+        return (raw, compile_arn_globs([raw]))
+    return (raw, compile_glob(raw))
+
+
+def _compile_whole_arg(op: str, raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Any:
+    """The argument of a date operator (days) or of ``exists`` (a boolean)."""
     if op in DATE_OPERATORS:
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             ctx.error(path, f"'{op}' takes a whole number of days, 0 or more (e.g. 90), not "
@@ -328,8 +392,10 @@ def compile_condition(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Cond
             ctx.error(path, "a condition needs an operator: " + ", ".join(OPERATORS))
         return None
     conditions: list[Condition] = []
+    leaf = leaf_at([s.key for s in field.segments], ctx.shape) if field is not None else None
+    arn = leaf is not None and leaf.arn is not None
     for op in ops:
-        arg = _compile_arg(op, raw[op], ctx, (*path, op))
+        arg = _compile_arg(op, raw[op], ctx, (*path, op), arn)
         if arg is None or field is None:
             ok = False
             continue

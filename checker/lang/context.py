@@ -15,6 +15,7 @@ from checker.lang.fields import (
     enrichments_of,
     parse_path,
 )
+from checker.lang.hyperparameters import documented_hyperparameters
 from checker.lang.shapes import Shape
 from checker.lang.yaml import Located, Path
 
@@ -73,7 +74,20 @@ class LoadContext:
             self.error(path, reason)
             return None
         self.needs |= enrichments_of(parsed)
+        self._undocumented_hyperparameter(parsed, path)
         return parsed
+
+    def _undocumented_hyperparameter(self, parsed: FieldPath, path: Path) -> None:
+        keys = [s.key for s in parsed.segments]
+        for prefix in (["hyperParameters"], ["customizationConfig", "rftConfig",
+                                             "hyperParameters"]):
+            if len(keys) > len(prefix) and keys[:len(prefix)] == prefix:
+                name = keys[len(prefix)]
+                known = documented_hyperparameters()
+                if name not in known:
+                    self.warn(path, f"'{name}' is not a hyperparameter AWS documents for any "
+                                    "customization type" + did_you_mean(name, sorted(known))
+                                    + ": a misspelt name matches nothing")
 
 
 def type_name(value: Any, *, mapping: str = "a mapping") -> str:

@@ -35,7 +35,8 @@ def _op_table() -> dict[str, Operator]:
                  "arn:aws:iam::[0-9]{12}:role/ml-.*", None),
         Operator("not_matches", "the value is missing or a string the regex does not match "
                  "in full", "regex", "prod-.*", True),
-        Operator("glob", "a string the glob matches in full (case-sensitive; * crosses : and /)",
+        Operator("glob", "a string the glob matches in full (case-sensitive; * crosses /, and : "
+                 "except on ARN fields, where each ARN part is matched on its own)",
                  "string", "s3://ml-approved-data/*", None),
         Operator("min", "a number at least this", "number", 1, None),
         Operator("max", "a number at most this", "number", 0.0001, None),

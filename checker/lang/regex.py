@@ -320,18 +320,22 @@ def regex_nfa(pattern: str) -> Nfa:
 
 # --- globs --------------------------------------------------------------------------------
 
-def glob_nfa(pattern: str) -> Nfa:
-    """An NFA for the strings a case-sensitive fnmatch glob matches in full."""
+def glob_nfa(pattern: str, *, arn: bool = False) -> Nfa:
+    """An NFA for the strings a case-sensitive fnmatch glob matches in full; ``arn``: as a
+    glob on an ARN, whose ``*`` and ``?`` never cross ``:`` but a final ``*`` matches the
+    rest (checker.values.arn_glob_regex)."""
     builder = _Builder()
     parts: list[Fragment] = []
+    within = UNIVERSE - {":"} if arn else UNIVERSE
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
         i += 1
         if c == "*":
-            parts.append(builder.star(builder.chars(UNIVERSE)))
+            final = arn and pattern[i:].strip("*") == ""
+            parts.append(builder.star(builder.chars(UNIVERSE if final else within)))
         elif c == "?":
-            parts.append(builder.chars(UNIVERSE))
+            parts.append(builder.chars(within))
         elif c == "[":
             j = i
             if j < n and pattern[j] == "!":
@@ -358,7 +362,7 @@ def glob_nfa(pattern: str) -> Nfa:
                     members.add(_char(body[k]))
                     k += 1
             charset = frozenset(members)
-            parts.append(builder.chars(UNIVERSE - charset if negate else charset))
+            parts.append(builder.chars(within - charset if negate else charset))
         else:
             parts.append(builder.chars(frozenset({_char(c)})))
     return builder.finish(builder.concat(parts))

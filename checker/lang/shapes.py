@@ -19,6 +19,8 @@ class Shape:
     members: Mapping[str, Shape] | None = None
     item: Shape | None = None
     scalar: str | None = None  # a leaf's botocore type (string, integer, ...); None: any
+    # An ARN-typed string's botocore shape name (is_arn_shape): its globs never cross ':'.
+    arn: str | None = None
 
     def child(self, key: str) -> Shape | None:
         if self.type == "structure" and self.members is not None:
@@ -44,7 +46,31 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
         return Shape("list", item=_from_botocore(shape.member, depth + 1))
     if shape.type_name == "map":
         return Shape("map", item=_from_botocore(shape.value, depth + 1))
-    return Shape("leaf", scalar=shape.type_name)
+    return Shape("leaf", scalar=shape.type_name,
+                 arn=shape.name if shape.type_name == "string" and is_arn_shape(shape.name)
+                 else None)
+
+
+def is_arn_shape(name: str) -> bool:
+    """An ARN-typed botocore string shape: named ``...Arn`` or ``...Identifier``, or
+    ``KmsKeyId`` (an ARN, a key id or an alias)."""
+    return name.endswith(("Arn", "Identifier")) or name == "KmsKeyId"
+
+
+def leaf_at(segments: list[str], root: Shape | None = None) -> Shape | None:
+    """The catalogue node a path's keys lead to (lists stepped through), or None."""
+    node: Shape | None = root or model_shape()
+    for key in segments:
+        if node is None:
+            return None
+        if node.type == "list":
+            node = node.item
+            if node is None:
+                return None
+        node = node.child(key)
+    if node is not None and node.type == "list":
+        node = node.item
+    return node
 
 
 @cache

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from checker.errors import Problem
+from checker.values import exact_float
 
 # More nodes than this after alias expansion is refused: a policy file has hundreds, an alias
 # bomb ("billion laughs") has billions. The size is worked out on the node graph before any
@@ -124,6 +125,12 @@ class _Builder:
             # digit limit.
             raise self.fail(node, f"invalid value {_short(node.value)}: "
                                   f"{value_problem(exc)}") from None
+        if isinstance(value, float) and not exact_float(str(node.value), value):
+            text = str(node.value) if len(str(node.value)) <= 40 else \
+                str(node.value)[:37] + "..."
+            raise self.fail(node, f"the number {text} cannot be held exactly (YAML would read "
+                                  f"it as {value!r}); quote it, \"{text}\", to compare it "
+                                  "as the exact number written")
         if isinstance(value, str) and SURROGATE.search(value):
             raise self.fail(node, "a string holds a lone surrogate (\\ud800-\\udfff), which "
                                   "is not a character")

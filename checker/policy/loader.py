@@ -6,7 +6,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from checker import builtins
@@ -14,14 +13,14 @@ from checker.checks import CHECKS, Check
 from checker.checks.inventory import RESERVED_IDS, compile_inventory
 from checker.documents import POSTURE_KEYS
 from checker.errors import CheckerError, PolicyError, Problem
-from checker.lang.conditions import Condition, compile_condition
+from checker.lang.conditions import Condition, NamedKey, compile_condition, named_keys
 from checker.lang.context import LoadContext, did_you_mean, type_name
 from checker.lang.shapes import account_shape
 from checker.lang.variables import resolve_variables
 from checker.lang.yaml import Located, YamlError, load_yaml, not_utf8
 from checker.paths import expand_paths
 from checker.policy.frameworks import Compliance, check_compliance
-from checker.policy.lints import lint_policy
+from checker.policy.lints import DEFAULT_WAIVER_HORIZON_DAYS, lint_policy
 from checker.policy.waiving import (
     Waiver,
     compile_waivers,
@@ -50,6 +49,8 @@ class Rule:
     check: Check
     when: Condition | None
     needs: frozenset[str]  # added keys (tags, job, ...) this rule or its policy's scope reads
+    # The tag and hyperparameter keys the rule (its check and its `when`) names.
+    named: tuple[NamedKey, ...] = ()
 
     @property
     def qualified_id(self) -> str:
@@ -92,8 +93,21 @@ def policy_files(paths: Iterable[str]) -> list[str]:
         what="policy files (*.yaml, *.yml)", noun="policy file"))
 
 
+# A policy file larger than this is refused before it is parsed: the shipped policies are
+# under 30 KB, and a flat multi-megabyte YAML file takes PyYAML tens of seconds and hundreds
+# of megabytes to compose. docs/policies.md states the limit.
+MAX_POLICY_BYTES = 256 * 1024
+
+
+def too_large(file: str) -> Problem:
+    return Problem(file, 1, 1, f"the file is larger than {MAX_POLICY_BYTES // 1024:,} KiB, "
+                               "too large to be a policy file; refused before parsing")
+
+
 def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = None,
-                  *, lint: bool = False) -> tuple[list[Policy], list[Problem]]:
+                  *, lint: bool = False,
+                  waiver_horizon: int = DEFAULT_WAIVER_HORIZON_DAYS,
+                  ) -> tuple[list[Policy], list[Problem]]:
     """Load and compile every policy; raise PolicyError with every problem found.
 
     ``variables`` override the defaults of the variables a policy declares; ``lint`` adds
@@ -105,10 +119,13 @@ def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = No
     seen: dict[str, str] = {}
     for file in policy_files(paths):
         try:
-            data = Path(builtins.real_path(file)).read_bytes()
+            with open(builtins.real_path(file), "rb") as handle:
+                # One byte past the limit says the file is too large, without reading it all.
+                data = handle.read(MAX_POLICY_BYTES + 1)
         except OSError as exc:
             raise CheckerError(f"{file}: cannot read: {exc.strerror or exc}") from None
-        policy, found = load_policy_text(data, file, variables, lint=lint)
+        policy, found = load_policy_text(data, file, variables, lint=lint,
+                                         waiver_horizon=waiver_horizon)
         problems.extend(found)
         if policy is not None:
             if policy.name in seen:
@@ -124,12 +141,17 @@ def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = No
 
 
 def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None = None,
-                     *, lint: bool = False) -> tuple[Policy | None, list[Problem]]:
+                     *, lint: bool = False,
+                     waiver_horizon: int = DEFAULT_WAIVER_HORIZON_DAYS,
+                     ) -> tuple[Policy | None, list[Problem]]:
     """Compile one policy file's bytes; the policy (None if it has errors) and its problems.
 
     Variables are substituted before compiling (see checker.lang.variables); ``lint`` adds the
-    cheap lints (see checker.policy.lints) as warnings.
+    cheap lints (see checker.policy.lints) as warnings. More than MAX_POLICY_BYTES is refused
+    before anything is parsed.
     """
+    if len(data) > MAX_POLICY_BYTES:
+        return None, [too_large(file)]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -148,7 +170,7 @@ def load_policy_text(data: bytes, file: str, variables: Mapping[str, Any] | None
         return None, ctx.problems
     policy = replace(policy, variables=values)
     if lint:
-        ctx.problems.extend(lint_policy(located))
+        ctx.problems.extend(lint_policy(located, waiver_horizon=waiver_horizon))
     return policy, ctx.problems
 
 
@@ -374,7 +396,8 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         compliance=compliance,
         served_severity=served_severity,
     )
-    return Rule(info=info, check=check, when=when, needs=needs)
+    named = tuple(dict.fromkeys((*check.named, *named_keys(when))))
+    return Rule(info=info, check=check, when=when, needs=needs, named=named)
 
 
 def needed_enrichments(policies: Iterable[Policy]) -> frozenset[str]:

@@ -92,7 +92,8 @@ OPERATOR_EXAMPLES: dict[str, OperatorExample] = {
         Sample('learningRate "0.001"', {"hyperParameters": {"learningRate": "0.001"}}, "fail"),
     )),
     "exists": OperatorExample("modelKmsKeyArn", (
-        Sample("a key ARN", {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/k"},
+        Sample("a key ARN", {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/"
+                                                "1234abcd-12ab-34cd-56ef-1234567890ab"},
                "pass"),
         Sample("no key", {}, "fail"),
     )),
@@ -234,7 +235,8 @@ _ARG_TEXT = {
               "numbers, else as exact strings)",
     "list": "a non-empty list of strings, numbers or booleans",
     "regex": "a regular expression that must match the whole value",
-    "string": "a glob (case-sensitive, whole value; * crosses ':' and '/')",
+    "string": "a glob (case-sensitive, whole value; * crosses '/', and ':' except on ARN "
+              "fields)",
     "number": "a number (YAML number, or a string such as \"1e-4\")",
     "days": "a whole number of days, 0 or more; the value must be an ISO 8601 timestamp as "
             "AWS returns it (2026-03-01T12:00:00Z, an offset such as -05:00, or a plain date; "

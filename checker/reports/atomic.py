@@ -10,14 +10,47 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+class SymlinkTarget(OSError):
+    """A report path that is a symbolic link onto a file (or onto nothing)."""
+
+
+def symlink_problem(path: str | os.PathLike[str], *, follow_symlinks: bool = False) -> str | None:
+    """Why a report may not be written at ``path``, or None: a symbolic link onto a regular
+    file is refused unless ``follow_symlinks`` (a link planted there could turn a report
+    into an overwrite of any file the run may write); a link onto nothing is always refused,
+    as is one whose target's folder does not exist: no file or folder is created through a
+    dangling link. A link onto a device or a pipe (``/dev/stdout``) is written through."""
+    target = Path(path)
+    if not target.is_symlink():
+        return None
+    try:
+        info = target.stat()
+    except OSError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return None
+    pointed = os.readlink(target)
+    if info is None:
+        return (f"is a symbolic link to {pointed}, which does not exist; a report is never "
+                "created through a dangling link")
+    if not follow_symlinks:
+        return (f"is a symbolic link to {pointed}; a report is not written through a link "
+                "(--follow-symlinks allows it)")
+    return None
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *,
+                 follow_symlinks: bool = False) -> None:
     """Write ``text`` (UTF-8) to ``path``, creating parent folders.
 
     The text goes to a temporary file in the same folder, is flushed to disk, and then
     replaces ``path`` in one rename: readers see the old file or the new one, never part.
     A ``path`` that is not a regular file (a character device such as ``/dev/null``, a FIFO,
-    ``/dev/stdout``) is written to directly, and a symbolic link is followed.
+    ``/dev/stdout``) is written to directly. A symbolic link onto a file is refused
+    (SymlinkTarget) unless ``follow_symlinks``, and one onto nothing always is.
     """
+    if (problem := symlink_problem(path, follow_symlinks=follow_symlinks)) is not None:
+        raise SymlinkTarget(errno.ELOOP, problem, str(path))
     target = Path(path)
     try:
         info = target.stat()  # through links

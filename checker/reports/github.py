@@ -22,6 +22,7 @@ from checker.reports.wording import (
     relative_path,
 )
 from checker.results import Finding, Report
+from checker.values import escape_controls
 
 LEVELS = {
     "critical": "error",
@@ -33,8 +34,10 @@ LEVELS = {
 
 
 def escape_data(value: str) -> str:
-    """A command's message, as the toolkit's ``escapeData`` writes it."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A command's message, as the toolkit's ``escapeData`` writes it, after the controls the
+    text report escapes (NUL, ESC, VT, bidi, ...) are escaped as it escapes them."""
+    return (escape_controls(value).replace("%", "%25").replace("\r", "%0D")
+            .replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:

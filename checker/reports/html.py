@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -30,6 +29,7 @@ from checker.reports.wording import (
     plural,
 )
 from checker.results import Finding, ModelRef, Report, Status
+from checker.values import escape_controls
 
 # Rows of the matrix at most: models with a violation or an error come first, so a large
 # estate's page stays openable and still shows every model that needs attention first.
@@ -78,7 +78,6 @@ td.cell.na{background:#eaeef2;color:var(--na)}
 *{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 @page{size:landscape;margin:12mm}
 """
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def csp_hash(text: str) -> str:
@@ -93,7 +92,7 @@ CONTENT_SECURITY_POLICY = (f"default-src 'none'; style-src {csp_hash(CSS)}; img-
 
 def esc(value: object, limit: int | None = MAX_VALUE) -> str:
     """Text for HTML content or a quoted attribute: escaped, controls replaced, capped."""
-    text = _CONTROLS.sub("\ufffd", str(value))
+    text = escape_controls(str(value))
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return html.escape(text, quote=True)

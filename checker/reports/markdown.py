@@ -32,6 +32,7 @@ from checker.reports.wording import (
     plural,
 )
 from checker.results import Finding, ModelRef, Report
+from checker.values import escape_controls
 
 RESULT_BADGES = {"pass": "✅ PASS", "fail": "❌ FAIL", "error": "⚠️ ERROR"}
 
@@ -45,8 +46,6 @@ MAX_CELL = 300
 _MARKUP = re.compile(r"([\\`*_\[\]|~@#])")
 _BLOCK_START = re.compile(r"^(?:[-+=]|\d+[.)])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-# C0 controls and DEL, which have no business in a document.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def md_text(value: object, *, starts_line: bool = False) -> str:
@@ -55,7 +54,7 @@ def md_text(value: object, *, starts_line: bool = False) -> str:
     ``starts_line``: the value opens a line's content (a list item's text), where a
     leading ``-`` or ``1.`` would start a nested block.
     """
-    text = _CONTROLS.sub("\ufffd", _NEWLINES.sub(" ", str(value)))
+    text = escape_controls(_NEWLINES.sub(" ", str(value)))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKUP.sub(r"\\\1", text)
     match = _BLOCK_START.match(text) if starts_line else None
@@ -68,7 +67,7 @@ def md_text(value: object, *, starts_line: bool = False) -> str:
 
 def md_code(value: object) -> str:
     """``value`` as an inline code span, safe inside a table cell."""
-    text = _truncate(_CONTROLS.sub("\ufffd", _NEWLINES.sub(" ", str(value))))
+    text = _truncate(escape_controls(_NEWLINES.sub(" ", str(value))))
     if not text.strip():
         return "_(empty)_"
     # A fence longer than any backtick run inside; a pipe still needs escaping in GFM tables.

@@ -11,6 +11,7 @@ from typing import Any
 
 from checker.documents import normalize_document, to_json_value
 from checker.errors import InputError
+from checker.lang.arns import document_arn_problem
 from checker.lang.fields import document_problem
 from checker.lang.yaml import SURROGATE, YamlError, load_yaml, value_problem
 from checker.paths import expand_paths
@@ -23,6 +24,7 @@ from checker.results import (
     SourceResult,
 )
 from checker.sources import planned, terraform
+from checker.values import exact_float
 
 SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -52,6 +54,14 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def _json_number(text: str) -> float | str:
+    """A JSON number with a fraction or exponent: a float when one holds it exactly, else its
+    text, which is compared as the exact number written (``1e-400`` is not 0.0, and
+    ``0.10000000000000000001`` is not 0.1)."""
+    value = float(text)
+    return value if exact_float(text, value) else text
+
+
 def read_data(file: str, *, json_only: bool = False) -> Any:
     """Parse a JSON or YAML file into JSON data (YAML timestamps become ISO-8601 strings);
     InputError naming the file (and line). ``json_only`` for files that must be JSON."""
@@ -65,7 +75,7 @@ def read_data(file: str, *, json_only: bool = False) -> Any:
         raise InputError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if json_only or file.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
-            data = json.loads(text, object_pairs_hook=_unique_keys)
+            data = json.loads(text, object_pairs_hook=_unique_keys, parse_float=_json_number)
         except DuplicateKeyError as exc:
             raise InputError(f"{file}: {exc}") from None
         except json.JSONDecodeError as exc:
@@ -175,14 +185,16 @@ def _tags_as_object(doc: dict[str, Any], file: str) -> tuple[str, str] | None:
 
 def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False) -> ModelInput:
     """A model document as the engine sees it; ``json_values`` when it is JSON data already
-    (as everything read_data returns is)."""
+    (as everything read_data returns is). An ARN-typed field that is not a well-formed ARN of
+    its kind is refused (checker.lang.arns)."""
     normalized = normalize_document(doc, json_values=json_values)
     tag_error = _tags_as_object(normalized, file)
-    problem = document_problem(normalized)
+    kind = _kind_of(normalized)
+    problem = document_problem(normalized) or document_arn_problem(normalized, kind)
     if problem is not None:
         # Judging a malformed document could pass a gate it should fail: refuse it.
         raise InputError(f"{file}: model {_name_of(normalized)}: {problem}")
-    return ModelInput(document=normalized, kind=_kind_of(normalized), origin=file,
+    return ModelInput(document=normalized, kind=kind, origin=file,
                       enrichment_errors={"tags": tag_error} if tag_error else {})
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from checker.errors import InputError
+from checker.lang.arns import request_arn_problem
 from checker.lang.context import did_you_mean
 from checker.results import ModelInput, ModelKind
 
@@ -74,6 +75,10 @@ def request_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
         if key not in REQUEST_KEYS:
             raise InputError(f"{file}: unknown key {key!r} in a CreateModelCustomizationJob "
                              "request" + did_you_mean(key, REQUEST_KEYS))
+    problem = request_arn_problem("CreateModelCustomizationJob", data)
+    if problem is not None:
+        # A base model or key that is not what it claims could pass an allow-list: refuse.
+        raise InputError(f"{file}: {problem}")
     name = data["customModelName"]
     if not isinstance(name, str) or not name:
         raise InputError(f"{file}: customModelName must be a non-empty string")

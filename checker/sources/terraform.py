@@ -37,6 +37,7 @@ from typing import Any
 
 from checker.documents import parse_arn
 from checker.errors import InputError
+from checker.lang.arns import document_arn_problem
 from checker.lang.fields import document_problem
 from checker.lang.unknowns import hide, secret_texts
 from checker.results import SENSITIVE, ModelInput
@@ -309,7 +310,7 @@ def plan_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
                              "could be shown in a report")
         build = _plan_model(resource, change.get("before"), "update" in actions
                             and "create" not in actions)
-        problem = document_problem(build.doc)
+        problem = document_problem(build.doc) or document_arn_problem(build.doc, PLANNED)
         if problem is not None:
             # Judging a malformed document could pass a gate it should fail: refuse it,
             # without printing a sensitive value.

@@ -12,6 +12,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from checker.values import redact_userinfo
+
 # Test hook: when set, every AWS operation the tool makes is appended to this file as
 # ``service:Operation`` (one line each), so the end-to-end tests can prove that the tool
 # only reads. Nothing else is written; it is off unless the variable is set.
@@ -20,8 +22,9 @@ _record_lock = threading.Lock()
 
 
 def one_line(text: object) -> str:
-    """Collapse whitespace so an AWS message fits on one report line."""
-    return " ".join(str(text).split())
+    """Collapse whitespace so an AWS message fits on one report line; the user name and
+    password of an endpoint URL (AWS_ENDPOINT_URL=https://user:pass@host) become ***."""
+    return redact_userinfo(" ".join(str(text).split()))
 
 
 def error_code(exc: Exception) -> str:

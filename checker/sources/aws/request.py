@@ -10,10 +10,13 @@ session, no click context and no callback: plain values only.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from checker.errors import SourceError, UsageError
+from checker.lang.regions import REGION_SYNTAX, region_problem
 from checker.sources.aws.accounts import (
     DEFAULT_ROLE_SESSION_NAME,
     AccountSpec,
@@ -34,6 +37,7 @@ LIVE_OPTIONS = (
     ("role_session_name", "--role-session-name"), ("accounts_file", "--accounts"),
     ("include_imported", "--include-imported"), ("organization", "--organization"),
     ("ous", "--ou"), ("role_name", "--role-name"), ("exclude_accounts", "--exclude-account"),
+    ("allow_regions", "--allow-region"),
 )
 
 
@@ -72,6 +76,7 @@ class ReadRequest:
     role_name: str | None = None
     exclude_accounts: tuple[str, ...] = ()
     include_jobs: bool = False
+    allow_regions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Sequences given as lists are kept as tuples: the record is hashable and frozen.
@@ -127,6 +132,24 @@ class ReadRequest:
             raise UsageError(f"--role-session-name: {problem}")
         if self.organization:
             check_org_options(self.role_name, self.ous, self.exclude_accounts)
+        self._check_regions(())
+
+    def _check_regions(self, specs: Sequence[AccountSpec]) -> None:
+        """A region name botocore does not list is a usage error now, with a suggestion,
+        rather than a read that retries a missing endpoint (--allow-region lets a region
+        newer than botocore through)."""
+        for region in self.allow_regions:
+            if not REGION_SYNTAX.fullmatch(region):
+                raise UsageError(f"--allow-region: {region!r} is not a region name")
+        named = [("--region", region) for region in self.regions]
+        named += [(f"--accounts {self.accounts_file}", region) for spec in specs
+                  for region in spec.regions]
+        if not self.regions and not self.all_regions and \
+                (env := os.environ.get("AWS_DEFAULT_REGION")):
+            named.append(("AWS_DEFAULT_REGION", env))
+        for where, region in named:
+            if problem := region_problem(region, self.allow_regions):
+                raise UsageError(f"{where}: {problem}")
 
     def _check_jobs(self) -> None:
         if not self.include_jobs:
@@ -158,7 +181,9 @@ class ReadRequest:
         if self.organization:
             return []
         if self.accounts_file:
-            return load_accounts_file(self.accounts_file, external_id=self.external_id)
+            specs = load_accounts_file(self.accounts_file, external_id=self.external_id)
+            self._check_regions(specs)
+            return specs
         return accounts_from_roles(self.assume_roles, self.external_id)
 
     def fetch_options(self, accounts: list[AccountSpec]) -> dict[str, Any]:
