@@ -66,7 +66,8 @@ def document(number: int) -> dict[str, object]:
                 {"owner": "team", "data-classification": "internal"},
     }
     if number % 11 == 0:
-        doc["modelKmsKeyArn"] = f"arn:aws:kms:{region}:111122223333:key/k{number}"
+        doc["modelKmsKeyArn"] = (f"arn:aws:kms:{region}:111122223333:key/"
+                                 f"{number:08d}-1111-2222-3333-444455556666")
     return doc
 
 
