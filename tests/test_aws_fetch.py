@@ -30,7 +30,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
-from checker.errors import SourceError
+from checker.errors import SourceError, UsageError
 from checker.sources import aws
 from checker.sources.aws import fetch_models
 from tests import moto_bedrock
@@ -398,7 +398,10 @@ def test_unreachable_region(moto: None) -> None:
         return None
 
     recorder = Recorder(faults=[unreachable])
-    result = fetch(recorder, regions=["xx-nowhere-1", "us-east-1"], max_attempts=1)
+    # A region botocore does not know is refused before any call unless it is allowed
+    # (test_invalid_region_name); allowed, an endpoint that cannot be reached is its error.
+    result = fetch(recorder, regions=["xx-nowhere-1", "us-east-1"], max_attempts=1,
+                   allow_regions=("xx-nowhere-1",))
     assert names(result) == ["east"]
     (error,) = result.errors
     assert error.code == "EndpointConnectionError"
@@ -408,13 +411,16 @@ def test_unreachable_region(moto: None) -> None:
 
 
 def test_invalid_region_name(moto: None) -> None:
+    """A region name that is not one is refused when the read is asked for, before any AWS
+    call, with a suggestion: not an error found after retrying a missing endpoint."""
     seed_model("east", "us-east-1")
-    result = fetch(Recorder(), regions=["us east 1", "us-east-1"])
-    assert names(result) == ["east"]
-    (error,) = result.errors
-    assert (error.code, error.region) == ("InvalidRegionError", "us east 1")
-    assert error.message.startswith("us east 1: InvalidRegionError: ")
-    assert result.regions == ("us-east-1",)
+    recorder = Recorder()
+    with pytest.raises(UsageError, match=r"^--region: 'us east 1' is not a region name "
+                                         r"\(did you mean 'us-east-1'\?\)"):
+        fetch(recorder, regions=["us east 1", "us-east-1"])
+    with pytest.raises(UsageError, match="--region: 'us-east1' .*did you mean 'us-east-1'"):
+        fetch(recorder, regions=["us-east1"])
+    assert recorder.calls == {}
 
 
 def test_throttled_past_the_retries(moto: None) -> None:
