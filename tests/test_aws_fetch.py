@@ -425,7 +425,7 @@ def test_invalid_region_name(moto: None) -> None:
     assert result.regions == ("us-east-1",)
 
 
-def test_throttled_past_the_retries(moto: None) -> None:
+def test_throttled_past_the_retries(moto: None, quick_retries: int) -> None:
     seed_model("calm")
     seed_model("busy")
 
