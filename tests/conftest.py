@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import compileall
 import os
+import sys
+import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -12,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from checker.engine.evaluate import evaluate
 from checker.policy.loader import Policy, load_policy_text
@@ -19,6 +23,38 @@ from checker.results import ModelInput, Report, Scanned, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXED_NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+
+# Property tests: each test states its own number of examples (150 to 400, in its
+# @settings), the same in every profile. The profiles differ in where the examples come from:
+# - "default", a developer's run: new random examples each run, and the examples that failed
+#   before replayed first (hypothesis's database in .hypothesis/);
+# - "ci", chosen when CI is set (CI=true, as CI services set it): the same examples on
+#   every run (derandomized), so that a red build is reproducible and a green one does not
+#   turn red by chance; no database, since the checkout is thrown away.
+# HYPOTHESIS_PROFILE=NAME chooses one explicitly.
+# Both start from hypothesis's own profiles of those names (its "default" would give way to
+# its "ci" wherever a CI variable is set at all, even CI=false).
+settings.register_profile("default", settings.get_profile("default"), deadline=None)
+settings.register_profile("ci", settings.get_profile("ci"), deadline=None, derandomize=True,
+                          database=None, print_blob=True)
+
+
+def hypothesis_profile(environ: Mapping[str, str]) -> str:
+    """The profile of a run in ``environ``."""
+    return environ.get("HYPOTHESIS_PROFILE") or (
+        "ci" if environ.get("CI", "").lower() in ("1", "true", "yes") else "default")
+
+
+settings.load_profile(hypothesis_profile(os.environ))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With PYTHONDONTWRITEBYTECODE set, no import writes checker's bytecode, so every run
+    of the installed command as a subprocess (many in the suite) compiled checker's
+    modules again, about 0.1 s of CPU each: compile them once, before any test (by the
+    controlling process only, when the tests run in parallel)."""
+    if sys.flags.dont_write_bytecode and not hasattr(config, "workerinput"):
+        compileall.compile_dir(ROOT / "checker", quiet=1)
 
 
 def policy_from(data: Mapping[str, Any], file: str = "test-policy.yaml") -> Policy:
@@ -107,6 +143,45 @@ def command_env(tmp_path: Path, **settings: str) -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",
         "NO_COLOR": "1",
     } | settings
+
+
+# How much faster botocore's retry waits run under the quick_retries fixture.
+RETRY_TIME_FACTOR = 20
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> int:
+    """botocore's waits between attempts, RETRY_TIME_FACTOR times shorter: the back-off
+    before a retried request (botocore's own and the tool's, both slept by botocore's
+    endpoint) and the pacing of adaptive retry mode after throttling (its token bucket,
+    whose clock runs that much faster). The same attempts, in the same order, decided the
+    same way, sooner: for the tests of throttling and retries, which otherwise wait seconds
+    for jittered exponential back-off. Patches botocore's retry modules (pinned in
+    constraints.txt)."""
+    import botocore.endpoint
+    from botocore.retries import bucket
+
+    class QuickTime:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            time.sleep(seconds / RETRY_TIME_FACTOR)
+
+    class QuickClock(bucket.Clock):
+        def current_time(self) -> float:
+            return time.time() * RETRY_TIME_FACTOR
+
+    sleep_amount = bucket.TokenBucket.__dict__["_sleep_amount"]  # private: no stub
+
+    def quick_sleep_amount(self: Any, amount: float) -> float:
+        return float(sleep_amount(self, amount)) / RETRY_TIME_FACTOR
+
+    monkeypatch.setattr(botocore.endpoint, "time", QuickTime())
+    monkeypatch.setattr(bucket, "Clock", QuickClock)
+    monkeypatch.setattr(bucket.TokenBucket, "_sleep_amount", quick_sleep_amount)
+    return RETRY_TIME_FACTOR
 
 
 def reset_moto(server: str) -> str:

@@ -418,12 +418,12 @@ def test_invalid_region_name(moto: None) -> None:
     with pytest.raises(UsageError, match=r"^--region: 'us east 1' is not a region name "
                                          r"\(did you mean 'us-east-1'\?\)"):
         fetch(recorder, regions=["us east 1", "us-east-1"])
-    with pytest.raises(UsageError, match="--region: 'us-east1' .*did you mean 'us-east-1'"):
+    with pytest.raises(UsageError, match=r"--region: 'us-east1' .*did you mean 'us-east-1'"):
         fetch(recorder, regions=["us-east1"])
     assert recorder.calls == {}
 
 
-def test_throttled_past_the_retries(moto: None) -> None:
+def test_throttled_past_the_retries(moto: None, quick_retries: int) -> None:
     seed_model("calm")
     seed_model("busy")
 

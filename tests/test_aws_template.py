@@ -69,7 +69,8 @@ def bundled_policies(tmp_path: Path) -> list[Path]:
     """The policies examples/aws/build-lambda-zip.sh puts in the package by default."""
     target = tmp_path / "function.zip"
     done = subprocess.run(["bash", str(BUILD), str(target)], capture_output=True, text=True,
-                          env={**os.environ, "DEPS": "0", "PYTHON": sys.executable},
+                          env={**os.environ, "DEPS": "0", "PYTHON": sys.executable,
+                               "LAMBDA_PYTHON": "{}.{}".format(*sys.version_info[:2])},
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(target) as archive:

@@ -103,7 +103,7 @@ class BadNight:
 
 def test_a_bad_night_ends_judges_the_rest_and_lists_every_failure(
         endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], quick_retries: int) -> None:
     east = [create_model(f"m{i}", "us-east-1") for i in range(8)]
     locked = create_model("locked", "us-east-1")
     stalled = create_model("stalled", "us-east-1")

@@ -10,9 +10,14 @@
 # planned models (CloudTrail requests) as well as live ones: policies/model-context.yaml reads
 # keys only a live run fetches, so with it every request event would be an error, as
 # `check --from` is. Folders give their *.yaml and *.yml files but *_test.yaml suites.
+# The modules are compiled to bytecode for the runtime's Python (hash-based .pyc files that
+# CPython uses without checking the source: the function's folder is read-only, so a package
+# without them compiles every module again at each cold start). The Python that builds must
+# therefore be the runtime's version: LAMBDA_PYTHON, read from examples/aws/template.yaml.
 # Environment:
-#   PYTHON           the Python (3.11 or later) that runs pip (default python3)
-#   LAMBDA_PYTHON    the function's runtime version (default 3.12, as in the template)
+#   PYTHON           the Python that runs pip and compiles the modules: the runtime's version,
+#                    3.11 or later (default python3)
+#   LAMBDA_PYTHON    the function's runtime version (default: the template's Runtime, 3.12)
 #   LAMBDA_PLATFORM  manylinux2014_x86_64 (default) or manylinux2014_aarch64 for arm64
 #   DEPS=0           leave the dependencies out (when a Lambda layer provides them)
 set -euo pipefail
@@ -24,6 +29,22 @@ if [ $# -eq 0 ]; then
   set -- "$root/policies/baseline.yaml" "$root/policies/documented-limits.yaml"
 fi
 python=${PYTHON:-python3}
+template="$root/examples/aws/template.yaml"
+runtime=${LAMBDA_PYTHON:-$(sed -n 's/^ *Runtime: *python\([0-9][0-9.]*\) *$/\1/p' "$template")}
+if [ -z "$runtime" ]; then
+  echo "build-lambda-zip.sh: $template: no Runtime: pythonX.Y; set LAMBDA_PYTHON" >&2
+  exit 2
+fi
+building=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || {
+  echo "build-lambda-zip.sh: $python: not a Python that runs (set PYTHON)" >&2
+  exit 2
+}
+if [ "$building" != "$runtime" ]; then
+  echo "build-lambda-zip.sh: the function runs Python $runtime (LAMBDA_PYTHON, default the" \
+    "template's Runtime) but $python is Python $building: its bytecode would not be used;" \
+    "set PYTHON to a python$runtime" >&2
+  exit 2
+fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
@@ -36,7 +57,7 @@ with open(sys.argv[1], "rb") as f:
 PY
   "$python" -m pip install --quiet --disable-pip-version-check --no-compile \
     --no-warn-conflicts --target "$stage/package" --implementation cp \
-    --python-version "${LAMBDA_PYTHON:-3.12}" \
+    --python-version "$runtime" \
     --platform "${LAMBDA_PLATFORM:-manylinux2014_x86_64}" --only-binary=:all: \
     --requirement "$stage/requirements.txt"
 fi
@@ -58,16 +79,26 @@ if [ -z "$(ls -A "$stage/package/policies")" ]; then
   exit 2
 fi
 
-# A zip with sorted entries and no caches.
+# Bytecode for every module, compiled by the runtime's Python: unchecked hash-based .pyc files
+# in __pycache__/, which the import system uses as they are (no source timestamp to match, so
+# the zip's 2-second timestamps do not matter, and no cache to write). Paths in tracebacks are
+# those of the function's folder, /var/task. Caches copied from elsewhere are dropped first.
+find "$stage/package" \( -name __pycache__ -prune -exec rm -rf {} + \) -o \
+  \( -name '*.pyc' -exec rm -f {} + \)
+if ! "$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+    -s "$stage/package" -p /var/task "$stage/package" >&2; then
+  echo "build-lambda-zip.sh: a module does not compile with Python $building (above)" >&2
+  exit 2
+fi
+
+# A zip with sorted entries.
 "$python" - "$stage/package" "$out" <<'PY'
 import os, sys, zipfile
 source, target = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
     for folder, dirs, files in sorted(os.walk(source)):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        dirs[:] = sorted(dirs)
         for name in sorted(files):
-            if name.endswith(".pyc"):
-                continue
             path = os.path.join(folder, name)
             archive.write(path, os.path.relpath(path, source))
 PY
