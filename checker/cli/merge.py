@@ -14,8 +14,9 @@ from checker.cli.options import (
     write_output,
 )
 from checker.engine.evaluate import utc_now
-from checker.engine.merge import merge_reports, report_from_dict
+from checker.engine.merge import merge_reports
 from checker.reports import RENDERERS, render
+from checker.reports.json_reader import read_report
 from checker.results import (
     SEVERITIES,
 )
@@ -34,7 +35,7 @@ def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str |
           debug: bool) -> None:
     """Combine JSON reports of sharded runs into one report, with its exit code."""
     refuse_overwriting_inputs([("-o", output)], [("a report to merge", r) for r in reports])
-    loaded = [report_from_dict(read_data(path, json_only=True), path) for path in reports]
+    loaded = [read_report(read_data(path, json_only=True), path) for path in reports]
     report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
     color = fmt == "text" and output is None and use_color(sys.stdout)
     write_output(render(report, fmt, color=color), output)

@@ -9,9 +9,9 @@ import click
 
 from checker.cli.app import cli
 from checker.cli.options import LiveOptions, debug_option, org_options
-from checker.engine.merge import report_from_dict
 from checker.errors import InputError
 from checker.publish import publish_report
+from checker.reports.json_reader import read_report
 from checker.sources.aws import DEFAULT_MAX_ATTEMPTS, default_session_factory, organization
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME
 from checker.sources.aws.clients import open_session
@@ -58,7 +58,7 @@ def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...]
     data = read_data(report_path, json_only=True)
     if not isinstance(data, dict):
         raise InputError(f"{report_path}: not a bedrock-drift JSON report")
-    report = report_from_dict(data, report_path)
+    report = read_report(data, report_path)
     accounts = live.accounts()
     if organization:
         # The same accounts check --organization reads: each member through --role-name,

@@ -38,8 +38,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from checker import TOOL_NAME
-from checker.engine.merge import report_from_dict
 from checker.reports.asff import GENERATOR_FIELD, UNKNOWN, FindingParts, asff_findings, product_arn
+from checker.reports.json_reader import read_report
 from checker.results import Report
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.clients import (
@@ -322,7 +322,7 @@ def publish_report(
     account or region; a report that is not one raises :class:`checker.errors.InputError`.
     """
     if not isinstance(report, Report):
-        report = report_from_dict(report, "the report")
+        report = read_report(report, "the report")
     by_pair: dict[Pair, list[dict[str, Any]]] = {}
     errors: list[PublishError] = []
     for finding in asff_findings(report):
