@@ -52,7 +52,9 @@ def make_report(statuses: dict[ModelRef, dict[str, Status]], *, at: str = "2026-
                                                account_id=ACCOUNT))
     report = fx.build_report(rules=(fx.KMS, fx.BASE), models=statuses, violations=violations,
                              waived=waived, errors=rule_errors)
-    return replace(report, generated_at=at)
+    # A live read of ACCOUNT/REGION, as check records it.
+    return replace(report, generated_at=at,
+                   scanned=replace(report.scanned, reads=((ACCOUNT, REGION),)))
 
 
 FIRST = {A_: {K: F, B: P}, B_: {K: P, B: W}, C_: {K: F, B: E}}
@@ -285,14 +287,16 @@ def test_permissions_publish(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["permissions", "--publish"], capsys)
     assert code == 0
     assert json.loads(out)["Statement"][0]["Action"] == [
-        "securityhub:BatchImportFindings", "securityhub:GetFindings"]
+        "securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings",
+        "securityhub:GetFindings"]
     code, _, err = run_cli(["permissions", "--publish", "--include-jobs"], capsys)
     assert code == 2 and "--publish" in err
 
 
 def test_a_finding_over_240_kb_is_an_error_not_sent() -> None:
     hub = FakeHub()
-    big = fx.model("m" * 150_000)
+    # The name is in the resource's ARN in full (Details.Other and ProductFields cut it).
+    big = fx.model("m" * 250_000)
     report = fx.build_report(rules=(fx.KMS,), models={big: {K: F}, fx.PROD: {K: F}},
                              violations=[fx.finding(big, fx.KMS), fx.finding(fx.PROD, fx.KMS)])
     result = publish_report(report, lambda _: FakeSession(hub))

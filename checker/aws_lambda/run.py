@@ -266,7 +266,7 @@ def handle(event: Any, context: Any = None, *,
         source = outcome.source
         report = evaluate(policies, (*source.models, *source.postures),
                           scanned=Scanned(sources=source.sources, accounts=source.accounts,
-                                          regions=source.regions),
+                                          regions=source.regions, reads=source.reads),
                           source_errors=source.errors, extra_warnings=source.warnings,
                           fail_on=config.fail_on)
         summary = summary_dict(report)

@@ -47,7 +47,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
     """Judge what a source read; the report. Fewer models than ``min_models`` is an error
     (a wrong region or account often reads none)."""
     scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions,
-                      organization=source.organization)
+                      organization=source.organization, reads=source.reads)
     extra_warnings = (*source.warnings, *extra_warnings)
     errors = list(source.errors)
     if len(source.models) < min_models:
@@ -147,6 +147,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     if live.model_ids and not from_paths:
         # Only these models were read: the report says so (publish archives nothing else).
         report = replace(report, scanned=replace(report.scanned, models=tuple(live.model_ids)))
+    if live.include_imported and not from_paths:
+        report = replace(report, scanned=replace(report.scanned, include_imported=True))
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:
