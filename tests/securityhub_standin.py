@@ -75,6 +75,8 @@ class Hub:
         self.imported_events = 0  # "Security Hub Findings - Imported" events raised
         self.latency = latency
         self.lock = threading.Lock()
+        self.version = 0  # changes with every write
+        self.matches: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
 
     # -- helpers for tests -----------------------------------------------------------
 
@@ -103,6 +105,7 @@ class Hub:
             with self.lock:
                 self._store(finding)
                 self.imported_events += 1
+                self.version += 1
         return {"FailedCount": len(failed), "SuccessCount": len(findings) - len(failed),
                 "FailedFindings": failed}
 
@@ -193,8 +196,14 @@ class Hub:
                                   f"the stand-in does not serve the {name} filter")
         start = int(body.get("NextToken") or 0)
         with self.lock:
-            matching = [f for f in self.findings.values()
-                        if f.get("AwsAccountId") == caller and all(t(f) for t in tests)]
+            # The matches of one query, kept while nothing is imported or updated (paging
+            # through 100,000 findings would otherwise filter them all again per page).
+            key = (caller, json.dumps(filters, sort_keys=True), self.version)
+            matching = self.matches.get(key)
+            if matching is None:
+                matching = [f for f in self.findings.values()
+                            if f.get("AwsAccountId") == caller and all(t(f) for t in tests)]
+                self.matches = {key: matching}
             page = [copy.deepcopy(f) for f in matching[start:start + size]]
         answer: dict[str, Any] = {"Findings": page}
         if start + size < len(matching):
@@ -220,6 +229,7 @@ class Hub:
                                         "ErrorCode": "FindingNotFound",
                                         "ErrorMessage": "no such finding"})
                     continue
+                self.version += 1
                 if "Workflow" in body:
                     finding["Workflow"] = {"Status": body["Workflow"]["Status"]}
                 if note is not None:

@@ -235,18 +235,24 @@ class _Held:
 
     digest: bytes
     active: bool
-    workflow: Any
-    status: Any
-    policy: Any
-    sha: Any
-    kind: Any
-    generator: Any
-    resource: Any
+    workflow: str | None
+    status: str | None
+    policy: str | None
+    sha: str | None
+    kind: str | None
+    generator: str | None
+    resource: str | None
     updated: datetime | None
-    created: Any
-    first_observed: Any
+    created: str | None
+    first_observed: str | None
     product_arn: str
     owned: dict[str, Any] | None = None  # only for findings that may be archived
+
+
+def _text(value: Any) -> str | None:
+    """A field of the hub's copy that must be a string, or None: a hub's answer of another
+    type never reaches a comparison."""
+    return value if isinstance(value, str) else None
 
 
 def _held(finding: Mapping[str, Any]) -> _Held:
@@ -258,13 +264,14 @@ def _held(finding: Mapping[str, Any]) -> _Held:
                 and isinstance(resources[0], Mapping) else None)
     return _Held(digest=_digest(_compared(finding)),
                  active=finding.get("RecordState", "ACTIVE") == "ACTIVE",
-                 workflow=workflow.get("Status") if isinstance(workflow, Mapping) else None,
-                 status=fields.get(STATUS_FIELD), policy=fields.get(POLICY_FIELD),
-                 sha=fields.get(SHA_FIELD), kind=fields.get(KIND_FIELD),
-                 generator=finding.get("GeneratorId"), resource=resource,
+                 workflow=_text(workflow.get("Status")) if isinstance(workflow, Mapping)
+                 else None,
+                 status=_text(fields.get(STATUS_FIELD)), policy=_text(fields.get(POLICY_FIELD)),
+                 sha=_text(fields.get(SHA_FIELD)), kind=_text(fields.get(KIND_FIELD)),
+                 generator=_text(finding.get("GeneratorId")), resource=_text(resource),
                  updated=parse_time(finding.get("UpdatedAt")),
-                 created=finding.get("CreatedAt"),
-                 first_observed=finding.get("FirstObservedAt"),
+                 created=_text(finding.get("CreatedAt")),
+                 first_observed=_text(finding.get("FirstObservedAt")),
                  product_arn=str(finding.get("ProductArn")))
 
 
@@ -522,6 +529,9 @@ class _Mine:
     archive: bool = False  # a pass that resolves the hub's active finding
 
 
+_PASS = _Mine(b"", "pass")
+
+
 class _Pair:
     """One account and region: the report's findings there and the hub's copy."""
 
@@ -546,8 +556,12 @@ class _Pair:
 
     def add(self, finding: Mapping[str, Any]) -> None:
         self.partition = finding["ProductArn"].split(":")[1]
-        self.mine[finding["Id"]] = _Mine(_digest(_compared(finding)),
-                                         finding["ProductFields"][STATUS_FIELD])
+        status = finding["ProductFields"][STATUS_FIELD]
+        if status == "pass" and self.resolve_missing:
+            # A pass is only ever archived or left out: no digest, one shared record.
+            self.mine[finding["Id"]] = _PASS
+            return
+        self.mine[finding["Id"]] = _Mine(_digest(_compared(finding)), status)
 
     def read_hub(self, findings: Iterable[dict[str, Any]]) -> None:
         for finding in findings:
@@ -595,7 +609,7 @@ class _Pair:
                     continue
                 if self._newer(ident, held):
                     continue
-                mine.archive = True
+                self.mine[ident] = _Mine(b"", "pass", archive=True)
                 self.send.add(ident)
                 plan.archived += 1
                 continue
@@ -764,7 +778,9 @@ def publish_report(
     imported = archived = updates = 0
     if not dry_run and hubs:
         batchers = {pair: _Batcher(publisher, hub, pair) for pair, hub in hubs.items()}
-        for finding in _findings(report, scope):
+        # The report's findings are made again only when one of them is to be sent.
+        sending = any(pairs[pair].send for pair in hubs)
+        for finding in (_findings(report, scope) if sending else ()):
             pair = (finding["AwsAccountId"], finding["Region"])
             batcher = batchers.get(pair)
             outgoing = pairs[pair].outgoing(finding) if batcher is not None else None
