@@ -385,3 +385,14 @@ def test_no_field_of_a_getfindings_answer_ends_in_an_internal_error(data: st.Dat
     result = publish_report(make_report(LATER, at="2026-12-01T08:00:00Z"),
                             lambda _: FakeSession(hub))  # no exception, whatever the field
     assert result.exit_code in (0, 2)
+
+
+def test_a_dry_run_names_a_finding_over_240_kb_as_the_real_run_would() -> None:
+    hub = FakeHub()
+    big = fx.model("m" * 250_000)
+    report = fx.build_report(rules=(fx.KMS,), models={big: {K: F}},
+                             violations=[fx.finding(big, fx.KMS)])
+    result = publish_report(report, lambda _: FakeSession(hub), dry_run=True)
+    assert [e.code for e in result.errors] == ["FindingTooLarge"]
+    assert result.exit_code == 2
+    assert hub.batches == []  # nothing sent

@@ -285,3 +285,12 @@ def test_a_dry_run_prints_the_plan_and_only_reads(hub: tuple[Hub, str],
                       "--dry-run")
     assert refused.returncode == 2
     assert "NewerInHub" in refused.stderr
+
+
+def test_an_older_report_that_agrees_with_the_hub_is_no_error(hub: tuple[Hub, str],
+                                                              tmp_path: Path) -> None:
+    verdicts = {model("m1"): {K: F, BASE: P}}
+    publish(hub, tmp_path, report(verdicts, at=T2, reads=(A,)))
+    older = publish(hub, tmp_path, report(verdicts, at=T1, reads=(A,)))
+    assert older.returncode == 0, older.stderr
+    assert "0 imported, 1 unchanged" in older.stderr

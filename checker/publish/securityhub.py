@@ -613,28 +613,36 @@ class _Pair:
                 self.send.add(ident)
                 plan.archived += 1
                 continue
-            if held is not None and self._newer(ident, held):
-                continue
             if held is None:
-                self.send.add(ident)
+                self.send.add(ident)  # created with its workflow
                 plan.new += 1
-            elif not held.active:
-                self.send.add(ident)
-                plan.reopened += 1
-            elif held.digest != mine.digest:
-                self.send.add(ident)
-                plan.updated += 1
-            else:
-                plan.unchanged += 1
-            if held is None:
-                continue  # created with its workflow
+                continue
+            same = held.active and held.digest == mine.digest
+            workflow = None
             if mine.status == "waived" and held.workflow != "SUPPRESSED":
-                self.workflow["SUPPRESSED"].append((ident, held.product_arn))
-                plan.suppressed += 1
+                workflow = "SUPPRESSED"
             elif (mine.status in ("fail", "error") and held.workflow == "SUPPRESSED"
                   and held.status == "waived"):
-                self.workflow["NEW"].append((ident, held.product_arn))
-                plan.unsuppressed += 1
+                workflow = "NEW"
+            if same and workflow is None:
+                plan.unchanged += 1  # nothing to write, whatever the times
+                continue
+            if self._newer(ident, held):
+                continue
+            if same:
+                plan.unchanged += 1
+            else:
+                self.send.add(ident)
+                if held.active:
+                    plan.updated += 1
+                else:
+                    plan.reopened += 1
+            if workflow is not None:
+                self.workflow[workflow].append((ident, held.product_arn))
+                if workflow == "SUPPRESSED":
+                    plan.suppressed += 1
+                else:
+                    plan.unsuppressed += 1
         kept: list[dict[str, Any]] = []
         for owned in self.leftovers:
             ident = owned["Id"]
@@ -669,8 +677,9 @@ class _Pair:
 class _Batcher:
     """Findings of one pair gathered into batches within Security Hub's limits."""
 
-    def __init__(self, publisher: _Publisher, hub: Any, pair: Pair) -> None:
-        self.publisher, self.hub, self.pair = publisher, hub, pair
+    def __init__(self, publisher: _Publisher, hub: Any, pair: Pair,
+                 dry_run: bool = False) -> None:
+        self.publisher, self.hub, self.pair, self.dry_run = publisher, hub, pair, dry_run
         self.batch: list[dict[str, Any]] = []
         self.size = 0
         self.imported = 0
@@ -683,6 +692,8 @@ class _Batcher:
                 "FindingTooLarge", f"{length} bytes, more than Security Hub's "
                 f"{MAX_FINDING_BYTES}: not sent", *self.pair, finding["Id"]))
             return
+        if self.dry_run:
+            return  # checked, never sent
         if self.batch and (len(self.batch) == MAX_BATCH or self.size + length > MAX_BATCH_BYTES):
             self.flush()
         self.batch.append(finding)
@@ -776,8 +787,9 @@ def publish_report(
         publisher.errors.extend(state.errors)
         hubs[pair] = hub
     imported = archived = updates = 0
-    if not dry_run and hubs:
-        batchers = {pair: _Batcher(publisher, hub, pair) for pair, hub in hubs.items()}
+    if hubs:
+        # A dry run makes the findings it would send too, to find those over the limits.
+        batchers = {pair: _Batcher(publisher, hub, pair, dry_run) for pair, hub in hubs.items()}
         # The report's findings are made again only when one of them is to be sent.
         sending = any(pairs[pair].send for pair in hubs)
         for finding in (_findings(report, scope) if sending else ()):
@@ -791,6 +803,8 @@ def publish_report(
             state = pairs[pair]
             for owned in state.archived_leftovers():
                 batcher.add(owned)
+            if dry_run:
+                continue
             batcher.flush()
             archived += batcher.archived
             imported += batcher.imported
