@@ -248,3 +248,19 @@ def test_a_report_without_scanned_reads_is_still_a_report() -> None:
     assert read_report(good(), "new.json").scanned == Scanned(
         sources=("aws",), accounts=(fx.ACCOUNT,), regions=(fx.REGION,),
         reads=((fx.ACCOUNT, fx.REGION),))
+
+
+def test_a_merged_report_is_as_old_as_its_oldest_shard(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """publish compares a report's time with the hub's: merging stale shards today must not
+    make their verdicts look new."""
+    files = []
+    for index, (name, at) in enumerate((("a", "2026-12-02T08:00:00Z"),
+                                        ("b", "2026-11-30T08:00:00.5Z"))):
+        path = tmp_path / f"shard{index}.json"
+        path.write_text(render_json(replace(report_of({fx.model(name): {fx.KMS.qualified_id: P}}),
+                                            generated_at=at)))
+        files.append(str(path))
+    code, out, err = run_cli(["merge", *files, "-f", "json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["generated_at"] == "2026-11-30T08:00:00.5Z"

@@ -109,11 +109,29 @@ def missing_over_all(models: Sequence[ModelResult],
     return tuple(kept)
 
 
+def _oldest(reports: Sequence[Report], now: datetime) -> str:
+    """The oldest ``generated_at`` of the reports, as written."""
+    times = []
+    for report in reports:
+        head, _, fraction = report.generated_at.rstrip("Z").partition(".")
+        # Python 3.10's fromisoformat takes 3 or 6 digits of a second only.
+        text = f"{head}.{fraction[:6].ljust(6, '0')}+00:00"
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        if when.tzinfo is not None:
+            times.append((when, report.generated_at))
+    return min(times)[1] if times else now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: datetime) -> Report:
     """One report from several: every model, finding, warning and error of each.
 
     Reports made with different versions of the same policy (another sha256) cannot be
-    combined into one verdict: that is an error.
+    combined into one verdict: that is an error. The merged report's ``generated_at`` is
+    its oldest shard's (``now`` if none can be read): its verdicts are no newer than that,
+    and ``publish`` compares that time with the hub's.
     """
     if not reports:
         raise InputError("merge needs at least one report")
@@ -153,7 +171,7 @@ def merge_reports(reports: Sequence[Report], *, fail_on: str | None, now: dateti
     rules = sum(len(p.rules) for p in policies.values())
     return Report(
         tool_version=__version__,
-        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated_at=_oldest(reports, now),
         scanned=Scanned(
             sources=tuple(dict.fromkeys(s for r in reports for s in r.scanned.sources)),
             accounts=tuple(sorted({a for r in reports for a in r.scanned.accounts})),
