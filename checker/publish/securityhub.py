@@ -12,8 +12,9 @@ A finding in the hub is changed only by a report that proves it judged that find
    taken from model ARNs: a model another account shares names that account.
 2. **Never back in time.** A finding whose ``UpdatedAt`` in the hub is later than the
    report's ``generated_at`` (a newer report was published) is neither updated, archived
-   nor reopened; each is an error naming the finding (exit 2). ``BatchUpdateFindings``
-   leaves ``UpdatedAt`` alone, so the time is the last report's.
+   nor reopened; each is an error naming the finding (exit 2). One the older report agrees
+   with is simply unchanged. ``BatchUpdateFindings`` leaves ``UpdatedAt`` alone, so the
+   time is that of the last report that changed the finding.
 3. **What Security Hub does, not what a mock does.** "Unchanged" compares only the fields
    this tool writes; what the hub adds (``Severity.Normalized``, ``aws/`` product fields,
    ``ProcessedAt``, its product and company names) or keeps from the first import
