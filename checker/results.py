@@ -274,6 +274,11 @@ class Scanned:
     # The names or ARNs a live read was limited to (--model): the regions' other models
     # were not read.
     models: tuple[str, ...] = ()
+    # The (account id, region) pairs whose models a live read listed, as the read learnt
+    # them (never from the models' ARNs: a model shared by another account names that one).
+    reads: tuple[tuple[str, str], ...] = ()
+    # Whether the live read listed Custom Model Import models too (--include-imported).
+    include_imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -330,3 +335,5 @@ class SourceResult:
     # (``kind="account"``), when a loaded ``resource: account`` policy judges them.
     postures: tuple[ModelInput, ...] = ()
     organization: OrganizationScan | None = None
+    # The (account id, region) pairs whose models were listed (see Scanned.reads).
+    reads: tuple[tuple[str, str], ...] = ()

@@ -47,7 +47,7 @@ def judge(policies: Sequence[Policy], source: SourceResult, fail_on: Severity,
     """Judge what a source read; the report. Fewer models than ``min_models`` is an error
     (a wrong region or account often reads none)."""
     scanned = Scanned(sources=source.sources, accounts=source.accounts, regions=source.regions,
-                      organization=source.organization)
+                      organization=source.organization, reads=source.reads)
     extra_warnings = (*source.warnings, *extra_warnings)
     errors = list(source.errors)
     if len(source.models) < min_models:
@@ -75,4 +75,6 @@ def run(request: CheckRequest, policies: Sequence[Policy], *,
         # Only these models were read: the report says so (publish archives nothing else).
         report = replace(report, scanned=replace(report.scanned,
                                                  models=request.read.model_ids))
+    if request.read.include_imported and not request.read.from_paths:
+        report = replace(report, scanned=replace(report.scanned, include_imported=True))
     return report

@@ -38,7 +38,9 @@ from tests.conftest import fake_aws_env
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "444455556666"
-READ_ONLY_OPERATIONS = {"ListCustomModels", "GetCustomModel", "ListTagsForResource"}
+# GetCallerIdentity: the read learns which account it read, once, for the report.
+READ_ONLY_OPERATIONS = {"ListCustomModels", "GetCustomModel", "ListTagsForResource",
+                        "GetCallerIdentity"}
 READ_ONLY_PREFIXES = ("List", "Get", "Describe")
 # The only calls that are not List/Get/Describe, both read-only: AssumeRole only obtains
 # credentials (it changes nothing in any account), GetCallerIdentity only names the caller.

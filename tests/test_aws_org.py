@@ -205,8 +205,10 @@ def test_enrichments_only_when_needed(needs: frozenset[str],
     create_job_model("m", kms=kms_key())
     recorder = Recorder()
     (model,) = fetch(recorder, needs=needs, max_attempts=1).models
+    # GetCallerIdentity: the read learns which account it read, once, for the report.
     extra_ops = {op: n for op, n in recorder.calls.items()
-                 if op not in ("ListCustomModels", "GetCustomModel")}
+                 if op not in ("ListCustomModels", "GetCustomModel", "GetCallerIdentity")}
+    assert recorder.calls["GetCallerIdentity"] == 1
     assert extra_ops == calls
     added = {"tags": "tags", "job": "job", "kmsKey": "kmsKey"}
     for need, key in added.items():

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from checker.cli.options import read_baseline
 from checker.engine.baseline import apply_baseline, apply_strict_waivers, decide_result
 from checker.errors import InputError
-from checker.results import Report, ReportWarning, Status
+from checker.reports.json_reader import read_report
+from checker.reports.json_report import report_dict
+from checker.results import ModelRef, Report, ReportWarning, RuleInfo, Status
 from tests import report_fixtures as fx
-
-
-def baseline_entry(
-    policy: str, rule: str, arn: str | None, name: str | None, **extra: Any
-) -> dict[str, Any]:
-    return {"policy": policy, "rule": rule, "model_arn": arn, "model_name": name, **extra}
-
-
-def baseline(*violations: dict[str, Any], models: list[dict[str, Any]] | None = None
-             ) -> dict[str, Any]:
-    return {"schema_version": 1, "violations": list(violations), "models": models or []}
 
 
 def failing_report(fail_on: str = "info") -> Report:
@@ -43,11 +37,21 @@ def failing_report(fail_on: str = "info") -> Report:
     )
 
 
-ALL_KNOWN = baseline(
-    baseline_entry("baseline", "kms-required", fx.PROD.arn, "prod-summarizer"),
-    baseline_entry("baseline", "kms-required", None, "planned-job", kind="planned"),
-    baseline_entry("tagging", "owner-tag", fx.PROD.arn, "prod-summarizer"),
-)
+def baseline(*violations: tuple[ModelRef, RuleInfo]) -> Report:
+    """A baseline as ``check --baseline`` gets it: a JSON report read back by the one
+    reader of JSON reports."""
+    rules = tuple(dict.fromkeys([fx.KMS, fx.TAGS, *(r for _, r in violations)]))
+    models: dict[ModelRef, dict[str, Status]] = {}
+    for ref, info in violations:
+        models.setdefault(ref, {r.qualified_id: Status.PASS for r in rules})[
+            info.qualified_id] = Status.FAIL
+    report = fx.build_report(rules=rules, models=models,
+                             violations=[fx.finding(ref, info) for ref, info in violations])
+    return read_report(report_dict(report), "baseline.json")
+
+
+OTHER_POLICY = fx.rule("other-policy", "kms-required", "critical")
+ALL_KNOWN = baseline((fx.PROD, fx.KMS), (fx.PLANNED, fx.KMS), (fx.PROD, fx.TAGS))
 
 
 @pytest.mark.parametrize(
@@ -55,41 +59,19 @@ ALL_KNOWN = baseline(
     [
         pytest.param(baseline(), [False, False, False], "fail", id="empty-baseline"),
         pytest.param(ALL_KNOWN, [True, True, True], "pass", id="all-known"),
-        pytest.param(
-            baseline(baseline_entry("baseline", "kms-required", fx.PROD.arn, "other-name")),
-            [True, False, False], "fail", id="arn-decides-not-name",
-        ),
-        pytest.param(
-            baseline(baseline_entry("baseline", "kms-required", fx.CLEAN.arn, "prod-summarizer")),
-            [False, False, False], "fail", id="other-arn-same-name",
-        ),
-        pytest.param(
-            baseline(baseline_entry("other-policy", "kms-required", fx.PROD.arn, None)),
-            [False, False, False], "fail", id="other-policy",
-        ),
-        pytest.param(
-            baseline(
-                baseline_entry("baseline", "kms-required", None, "planned-job"),
-                models=[{"model_arn": None, "model_name": "planned-job", "kind": "planned"}],
-            ),
-            [False, True, False], "fail", id="kind-from-models",
-        ),
-        pytest.param(
-            baseline(baseline_entry("baseline", "kms-required", None, "planned-job",
-                                    kind="job")),
-            [False, False, False], "fail", id="other-kind",
-        ),
-        pytest.param(
-            baseline(baseline_entry("baseline", "kms-required", None, "planned-job")),
-            [False, True, False], "fail", id="name-only-for-arnless",
-        ),
-        pytest.param(
-            baseline(baseline_entry("baseline", "kms-required", None, "prod-summarizer")),
-            [False, False, False], "fail", id="name-never-matches-a-model-with-arn",
-        ),
+        pytest.param(baseline((replace(fx.PROD, name="other-name"), fx.KMS)),
+                     [True, False, False], "fail", id="arn-decides-not-name"),
+        pytest.param(baseline((replace(fx.CLEAN, name=fx.PROD.name), fx.KMS)),
+                     [False, False, False], "fail", id="other-arn-same-name"),
+        pytest.param(baseline((fx.PROD, OTHER_POLICY)),
+                     [False, False, False], "fail", id="other-policy"),
+        pytest.param(baseline((replace(fx.PLANNED, kind="job"), fx.KMS)),
+                     [False, False, False], "fail", id="other-kind"),
+        pytest.param(baseline((replace(fx.PLANNED, address="module.other.aws_x.this"), fx.KMS)),
+                     [False, False, False], "fail", id="same-name-other-module"),
     ],
 )
-def test_apply_baseline(data: dict[str, Any], known: list[bool], result: str) -> None:
+def test_apply_baseline(data: Report, known: list[bool], result: str) -> None:
     adjusted = apply_baseline(failing_report(), data)
     assert [v.known for v in adjusted.violations] == known
     assert adjusted.summary.result == result
@@ -99,10 +81,7 @@ def test_apply_baseline(data: dict[str, Any], known: list[bool], result: str) ->
 
 def test_only_gating_new_violations_fail() -> None:
     """With --fail-on high, a new low violation does not fail once the critical ones are known."""
-    data = baseline(
-        baseline_entry("baseline", "kms-required", fx.PROD.arn, "prod-summarizer"),
-        baseline_entry("baseline", "kms-required", None, "planned-job", kind="planned"),
-    )
+    data = baseline((fx.PROD, fx.KMS), (fx.PLANNED, fx.KMS))
     adjusted = apply_baseline(failing_report(fail_on="high"), data)
     assert [v.known for v in adjusted.violations] == [True, True, False]
     assert adjusted.summary.result == "pass"
@@ -119,32 +98,49 @@ def test_errors_still_win() -> None:
 
 
 def test_waived_findings_in_the_baseline_do_not_make_violations_known() -> None:
-    data = baseline()
-    data["waived"] = [baseline_entry("baseline", "kms-required", fx.PROD.arn, "prod-summarizer")]
+    waived = fx.finding(fx.PROD, fx.KMS, waiver=fx.WAIVER)
+    report = fx.build_report(rules=(fx.KMS, fx.TAGS),
+                             models={fx.PROD: {fx.KMS.qualified_id: Status.WAIVED}},
+                             waived=[waived])
+    data = read_report(report_dict(report), "baseline.json")
     adjusted = apply_baseline(failing_report(), data)
     assert not any(v.known for v in adjusted.violations)
 
 
+def _without_violation_rule(data: dict[str, Any]) -> dict[str, Any]:
+    del data["violations"][0]["rule"]
+    return data
+
+
+def _violation_of_no_model(data: dict[str, Any]) -> dict[str, Any]:
+    data["violations"][0]["model_arn"] = fx.CLEAN.arn
+    return data
+
+
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("edit", "message"),
     [
-        pytest.param([], "expected an object", id="not-an-object"),
-        pytest.param({"violations": []}, "schema_version", id="no-version"),
-        pytest.param({"schema_version": 2, "violations": []}, "schema_version",
+        pytest.param(lambda d: [], "not a bedrock-drift JSON report", id="not-an-object"),
+        pytest.param(lambda d: {k: v for k, v in d.items() if k != "schema_version"},
+                     "schema_version", id="no-version"),
+        pytest.param(lambda d: {**d, "schema_version": 2}, "schema_version",
                      id="future-version"),
-        pytest.param({"schema_version": 1}, "'violations'", id="no-violations"),
-        pytest.param({"schema_version": 1, "violations": ["x"]}, "violation 1 is not",
+        pytest.param(lambda d: {k: v for k, v in d.items() if k != "violations"},
+                     "'violations' is a required property", id="no-violations"),
+        pytest.param(lambda d: {**d, "violations": ["x"]}, "at violations/0: 'x' is not",
                      id="violation-not-object"),
-        pytest.param({"schema_version": 1, "violations": [{"policy": "p"}]},
-                     "lacks 'policy' or 'rule'", id="no-rule"),
-        pytest.param({"schema_version": 1, "violations": [{"policy": "p", "rule": "r"}]},
-                     "neither model_arn nor model_name", id="no-model"),
+        pytest.param(_without_violation_rule, "'rule' is a required property", id="no-rule"),
+        pytest.param(_violation_of_no_model, r"violations\[0\]: its model", id="no-model"),
     ],
 )
-def test_malformed_baseline_is_an_input_error(data: Any, message: str) -> None:
+def test_malformed_baseline_is_an_input_error(
+        edit: Any, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(edit(report_dict(failing_report()))))
     with pytest.raises(InputError, match=message) as caught:
-        apply_baseline(failing_report(), data)
+        read_baseline(str(path))
     assert caught.value.exit_code == 2
+    assert str(caught.value).startswith(f"{path}: ")
 
 
 def test_decide_result_on_a_clean_report() -> None:

@@ -216,7 +216,7 @@ def test_json_report_carries_the_mapping_and_merge_keeps_it(
     assert "compliance" not in report  # the per-control summary comes with --framework
     kms = next(r for r in report["policies"][0]["rules"] if r["id"] == "kms-required")
     assert kms["compliance"]["NIST-800-53-r5"] == ["SC-28", "SC-28(1)", "SC-12"]
-    from checker.engine.merge import report_from_dict
-    back = report_from_dict(report, "r.json")
+    from checker.reports.json_reader import read_report
+    back = read_report(report, "r.json")
     rule = next(r for r in back.rules if r.id == "kms-required")
     assert dict(rule.compliance)["ISO-27001-2022"] == ("A.8.24",)

@@ -123,7 +123,8 @@ def test_check_reads_every_model_and_reports_violations(
     code, report, stderr = run(env, "--region", "us-east-1", "-f", "json", "-p", str(policy))
     assert code == 1, stderr
     assert report["scanned"] == {"sources": ["aws"], "accounts": [ACCOUNT],
-                                 "regions": ["us-east-1"]}
+                                 "regions": ["us-east-1"],
+                                 "reads": [{"account_id": ACCOUNT, "region": "us-east-1"}]}
     assert report["summary"]["models"] == 2
     assert report["summary"]["errors"] == 0 and report["errors"] == []
     assert report["summary"]["result"] == "fail"

@@ -130,10 +130,12 @@ def test_merge_refuses_shards_of_other_frameworks(capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (lambda d: d["violations"][0].update(severity="bogus"), "severity 'bogus'"),
-    (lambda d: d["policies"][0]["rules"][0].update(severity=3), "severity 3"),
-    (lambda d: d.update(fail_on="bogus"), "severity 'bogus'"),
-    (lambda d: d["scanned"].update(models="abc"), "scanned.models 'abc'"),
+    (lambda d: d["violations"][0].update(severity="bogus"),
+     "at violations/0/severity: 'bogus' is not one of"),
+    (lambda d: d["policies"][0]["rules"][0].update(severity=3),
+     "at policies/0/rules/0/severity: 3 is not one of"),
+    (lambda d: d.update(fail_on="bogus"), "at fail_on: 'bogus' is not one of"),
+    (lambda d: d["scanned"].update(models="abc"), "at scanned/models: 'abc' is not of type"),
 ])
 def test_a_report_with_a_bad_severity_or_gate_is_a_one_line_input_error(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, change: Any, expected: str) -> None:
@@ -148,7 +150,8 @@ def test_a_report_with_a_bad_severity_or_gate_is_a_one_line_input_error(
         code, out, err = run_cli(command, capsys)
         assert (code, out) == (2, ""), err
         assert err.count("\n") == 1
-        assert f"{report}: malformed bedrock-drift JSON report" in err and expected in err
+        # Read by the one reader of JSON reports: checked against the report's schema.
+        assert f"{report}: not a valid bedrock-drift JSON report" in err and expected in err
 
 
 def test_a_model_event_with_account_policies_only_is_ignored_not_passed(

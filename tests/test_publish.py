@@ -15,6 +15,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from checker.publish import publish_report
@@ -52,7 +54,9 @@ def make_report(statuses: dict[ModelRef, dict[str, Status]], *, at: str = "2026-
                                                account_id=ACCOUNT))
     report = fx.build_report(rules=(fx.KMS, fx.BASE), models=statuses, violations=violations,
                              waived=waived, errors=rule_errors)
-    return replace(report, generated_at=at)
+    # A live read of ACCOUNT/REGION, as check records it.
+    return replace(report, generated_at=at,
+                   scanned=replace(report.scanned, reads=((ACCOUNT, REGION),)))
 
 
 FIRST = {A_: {K: F, B: P}, B_: {K: P, B: W}, C_: {K: F, B: E}}
@@ -285,16 +289,110 @@ def test_permissions_publish(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["permissions", "--publish"], capsys)
     assert code == 0
     assert json.loads(out)["Statement"][0]["Action"] == [
-        "securityhub:BatchImportFindings", "securityhub:GetFindings"]
+        "securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings",
+        "securityhub:GetFindings"]
     code, _, err = run_cli(["permissions", "--publish", "--include-jobs"], capsys)
     assert code == 2 and "--publish" in err
 
 
 def test_a_finding_over_240_kb_is_an_error_not_sent() -> None:
     hub = FakeHub()
-    big = fx.model("m" * 150_000)
+    # The name is in the resource's ARN in full (Details.Other and ProductFields cut it).
+    big = fx.model("m" * 250_000)
     report = fx.build_report(rules=(fx.KMS,), models={big: {K: F}, fx.PROD: {K: F}},
                              violations=[fx.finding(big, fx.KMS), fx.finding(fx.PROD, fx.KMS)])
     result = publish_report(report, lambda _: FakeSession(hub))
     assert [e.code for e in result.errors] == ["FindingTooLarge"]
     assert hub.batches == [1]
+
+
+# --- scale, and whatever the hub answers -----------------------------------------------------
+
+class PagedHub(FakeHub):
+    """A hub holding ``count`` active findings of this tool (of a policy the report does not
+    load), served 100 a page and made as asked for."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+        self.pages = 0
+
+    def get_findings(self, **params: Any) -> dict[str, Any]:
+        self.pages += 1
+        start = int(params.get("NextToken") or 0)
+        arn = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default"
+        page = [{"Id": f"other/{n}", "ProductArn": arn, "AwsAccountId": ACCOUNT,
+                 "RecordState": "ACTIVE", "UpdatedAt": "2026-11-01T00:00:00Z",
+                 "ProductFields": {"bedrock-drift/Generator": "bedrock-drift",
+                                   "bedrock-drift/Policy": "another-policy"}}
+                for n in range(start, min(start + params["MaxResults"], self.count))]
+        answer: dict[str, Any] = {"Findings": page}
+        if start + len(page) < self.count:
+            answer["NextToken"] = str(start + len(page))
+        return answer
+
+
+def test_an_account_with_more_than_100000_findings_is_published() -> None:
+    """The page bound follows the hub's size: 1,001 pages of 100 are read to the end (a fixed
+    bound of 1,000 pages stopped at 100,000 findings)."""
+    hub = PagedHub(100_050)
+    result = publish_report(make_report({A_: {K: F, B: P}}), lambda _: FakeSession(hub))
+    assert result.errors == ()
+    assert hub.pages == 1001
+    assert result.imported == 1
+    (plan,) = result.plans
+    assert plan.left_alone == 100_050  # another policy's findings: never touched
+
+
+JSON_VALUES = st.none() | st.booleans() | st.integers() | st.text(max_size=4) | st.lists(
+    st.text(max_size=3), max_size=2) | st.dictionaries(st.text(max_size=3), st.text(max_size=3),
+                                                       max_size=2)
+
+
+class OddHub(FakeHub):
+    """A hub whose copy of each finding has one field replaced by anything."""
+
+    def __init__(self, findings: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.findings = findings
+
+    def get_findings(self, **_: Any) -> dict[str, Any]:
+        return {"Findings": self.findings}
+
+    def batch_update_findings(self, **params: Any) -> dict[str, Any]:
+        return {"ProcessedFindings": params["FindingIdentifiers"], "UnprocessedFindings": []}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_no_field_of_a_getfindings_answer_ends_in_an_internal_error(data: st.DataObject) -> None:
+    report = make_report(FIRST)
+    findings = json.loads(render(report, "asff"))
+    for finding in findings:
+        finding["ProductFields"]["bedrock-drift/PolicySha256"] = "0" * 64
+    victim = data.draw(st.sampled_from(findings))
+    path = data.draw(st.sampled_from([
+        ("UpdatedAt",), ("CreatedAt",), ("RecordState",), ("Workflow",), ("Workflow", "Status"),
+        ("ProductFields",), ("ProductFields", "bedrock-drift/Status"),
+        ("ProductFields", "bedrock-drift/Policy"), ("ProductFields", "bedrock-drift/ModelKind"),
+        ("Resources",), ("Severity",), ("Severity", "Label"), ("GeneratorId",),
+        ("FindingProviderFields",), ("Compliance",), ("FirstObservedAt",), ("Id",)]))
+    target = victim
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = data.draw(JSON_VALUES)
+    hub = OddHub(findings)
+    result = publish_report(make_report(LATER, at="2026-12-01T08:00:00Z"),
+                            lambda _: FakeSession(hub))  # no exception, whatever the field
+    assert result.exit_code in (0, 2)
+
+
+def test_a_dry_run_names_a_finding_over_240_kb_as_the_real_run_would() -> None:
+    hub = FakeHub()
+    big = fx.model("m" * 250_000)
+    report = fx.build_report(rules=(fx.KMS,), models={big: {K: F}},
+                             violations=[fx.finding(big, fx.KMS)])
+    result = publish_report(report, lambda _: FakeSession(hub), dry_run=True)
+    assert [e.code for e in result.errors] == ["FindingTooLarge"]
+    assert result.exit_code == 2
+    assert hub.batches == []  # nothing sent

@@ -78,8 +78,9 @@ def test_publish_of_a_rule_filtered_run_archives_no_finding_of_another_rule(hub:
     first, _ = _two_models_report()
     _publish_moto(first)
     # check --rule fixture/kms-required: only that rule ran, for both models.
-    later = replace(fx.build_report(rules=(fx.KMS,), models={A_: {K: P}}),
-                    generated_at="2026-12-01T08:00:00Z", rule_filters=RuleFilters(rule=(K,)))
+    later = fx.build_report(rules=(fx.KMS,), models={A_: {K: P}})
+    later = replace(later, generated_at="2026-12-01T08:00:00Z", rule_filters=RuleFilters(rule=(K,)),
+                    scanned=replace(later.scanned, reads=((fx.ACCOUNT, fx.REGION),)))
     _publish_moto(later)
     state = _hub_state()
     assert state[("model-b", B)] == ("FAILED", "ACTIVE")

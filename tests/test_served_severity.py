@@ -15,9 +15,10 @@ import pytest
 import yaml
 
 from checker.engine.evaluate import evaluate
-from checker.engine.merge import merge_reports, report_from_dict
+from checker.engine.merge import merge_reports
 from checker.policy.loader import load_policy_text, needed_enrichments
 from checker.reports import RENDERERS, render
+from checker.reports.json_reader import read_report
 from checker.reports.json_report import report_dict
 from checker.results import ModelInput, Report, Scanned
 from tests.conftest import FIXED_NOW, policy_from
@@ -110,7 +111,7 @@ def test_every_format_shows_the_effective_severity() -> None:
 def test_merge_keeps_the_effective_severity() -> None:
     report = report_of({"modelName": "served", "served": True, "modelStatus": "Active"},
                        {"modelName": "idle", "served": False, "modelStatus": "Active"})
-    back = report_from_dict(report_dict(report), "shard.json")
+    back = read_report(report_dict(report), "shard.json")
     merged = merge_reports([back], fail_on="high",
                            now=datetime(2026, 11, 28, tzinfo=timezone.utc))
     assert by_model(merged) == by_model(report)

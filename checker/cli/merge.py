@@ -18,8 +18,9 @@ from checker.cli.options import (
 from checker.cli.report_options import report_options as format_options
 from checker.cli.report_options import warn
 from checker.engine.evaluate import utc_now
-from checker.engine.merge import merge_reports, report_from_dict
+from checker.engine.merge import merge_reports
 from checker.reports import RENDERERS, ReportOptions, render
+from checker.reports.json_reader import read_report
 from checker.results import (
     SEVERITIES,
     as_severity,
@@ -43,7 +44,7 @@ def merge(reports: tuple[str, ...], fmt: str, output: str | None, follow_symlink
     """Combine JSON reports of sharded runs into one report, with its exit code."""
     refuse_symlinked_outputs([("-o", output)], follow_symlinks)
     refuse_overwriting_inputs([("-o", output)], [("a report to merge", r) for r in reports])
-    loaded = [report_from_dict(read_data(path, json_only=True), path) for path in reports]
+    loaded = [read_report(read_data(path, json_only=True), path) for path in reports]
     report = merge_reports(loaded, fail_on=None if fail_on is None else as_severity(fail_on),
                            now=utc_now())
     color = fmt == "text" and output is None and use_color(sys.stdout)

@@ -18,6 +18,7 @@ from checker import TOOL_NAME
 from checker.errors import CheckerError, InputError, UsageError
 from checker.reports import RENDERERS
 from checker.reports.atomic import SymlinkTarget, symlink_problem, write_atomic
+from checker.results import Report
 from checker.sources import aws
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.request import ReadRequest
@@ -128,14 +129,17 @@ def parse_report_option(ctx: click.Context, param: click.Parameter,
     return pairs
 
 
-def read_baseline(path: str) -> Any:
+def read_baseline(path: str) -> Report:
+    """The baseline, read as every JSON report is (merge and publish too): validated against
+    the report schema and for consistency; InputError naming the file otherwise."""
+    from checker.reports.json_reader import read_report
     from checker.sources.files import read_data
 
     try:
         Path(path).stat()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    return read_data(path, json_only=True)
+    return read_report(read_data(path, json_only=True), path)
 
 
 def print_warnings(problems: Sequence[Any]) -> None:

@@ -9,9 +9,9 @@ import click
 
 from checker.cli.app import cli
 from checker.cli.options import LiveOptions, debug_option, org_options
-from checker.engine.merge import report_from_dict
 from checker.errors import InputError
 from checker.publish import publish_report
+from checker.reports.json_reader import read_report
 from checker.sources.aws import DEFAULT_MAX_ATTEMPTS, default_session_factory, organization
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME
 from checker.sources.aws.clients import open_session
@@ -37,18 +37,23 @@ from checker.sources.files import read_data
                    "rules gone) in each account and region the report read completely.")
 @click.option("--max-attempts", type=click.IntRange(min=1), default=DEFAULT_MAX_ATTEMPTS,
               show_default=True, help="Calls per request at most, the first included.")
+@click.option("--dry-run", is_flag=True,
+              help="Read the hub and print, per account and region, what would be imported, "
+                   "updated, reopened and archived; write nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @debug_option
 def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...],
             external_id: str | None, role_session_name: str, accounts_file: str | None,
             organization: bool, ous: tuple[str, ...], role_name: str | None,
             exclude_accounts: tuple[str, ...], resolve_missing: bool, max_attempts: int,
-            quiet: bool, debug: bool) -> None:
+            dry_run: bool, quiet: bool, debug: bool) -> None:
     """Import the findings of a JSON report into AWS Security Hub.
 
     Each finding goes to its own account and region (the current account only, unless
-    --assume-role, --accounts or --organization name others). Exit 0 when every finding was
-    imported, 2 when any could not be (each is named on stderr).
+    --assume-role, --accounts or --organization name others). The report file is checked
+    against the JSON report's schema and for consistency before anything is read or
+    written. Exit 0 when every finding was imported (with --dry-run: would be), 2 when any
+    could not be (each is named on stderr).
     """
     live = LiveOptions(profile=profile, assume_roles=assume_roles, external_id=external_id,
                        role_session_name=role_session_name, accounts_file=accounts_file,
@@ -58,7 +63,7 @@ def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...]
     data = read_data(report_path, json_only=True)
     if not isinstance(data, dict):
         raise InputError(f"{report_path}: not a bedrock-drift JSON report")
-    report = report_from_dict(data, report_path)
+    report = read_report(data, report_path)
     accounts = live.accounts()
     if organization:
         # The same accounts check --organization reads: each member through --role-name,
@@ -67,14 +72,24 @@ def publish(report_path: str, profile: str | None, assume_roles: tuple[str, ...]
         accounts = list(org.specs)
     result = publish_report(report, default_session_factory, profile=profile, accounts=accounts,
                             resolve_missing=resolve_missing,
-                            role_session_name=role_session_name, max_attempts=max_attempts)
+                            role_session_name=role_session_name, max_attempts=max_attempts,
+                            dry_run=dry_run)
     for error in result.errors:
         click.echo(f"bedrock-drift: error: {error}", err=True)
+    if dry_run:
+        # The plan is the output of a dry run: on stdout, even with --quiet.
+        for plan in result.plans:
+            click.echo(plan.line(dry_run=True))
+    elif not quiet:
+        for plan in result.plans:
+            click.echo(plan.line(dry_run=False), err=True)
     if not quiet:
         calls = ", ".join(f"{name} {count}" for name, count in sorted(result.calls.items()))
-        click.echo(f"Published to Security Hub in {len(result.pairs)} account-region pairs: "
+        verb = "Dry run (nothing written)" if dry_run else "Published to Security Hub"
+        click.echo(f"{verb} in {len(result.pairs)} account-region pairs: "
                    f"{result.imported} imported, {result.unchanged} unchanged, "
-                   f"{result.archived} archived, {len(result.errors)} errors"
+                   f"{result.archived} archived, {len(result.errors)} errors, "
+                   f"{result.workflow_updates} workflow updates"
                    + (f" (calls: {calls})" if calls else "") + ".", err=True)
     sys.exit(result.exit_code)
 

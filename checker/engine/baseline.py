@@ -8,11 +8,8 @@ that expired or matched nothing becomes an error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
-from checker.errors import InputError
 from checker.results import SEVERITY_RANK, Finding, Report, ReportError, Result
 
 # Warnings that --strict-waivers turns into errors.
@@ -38,16 +35,17 @@ def decide_result(report: Report) -> Result:
     return "fail" if gating else "pass"
 
 
-def apply_baseline(report: Report, baseline_json: Mapping[str, Any]) -> Report:
-    """Mark violations present in an earlier JSON report as known, and re-decide the result.
+def apply_baseline(report: Report, baseline: Report) -> Report:
+    """Mark violations present in an earlier report as known, and re-decide the result.
 
     Only the baseline's ``violations`` count: a finding that was waived then and whose
-    waiver has since expired is new, since expiry exists to make someone act. Raises
-    :class:`InputError` (exit 2) when ``baseline_json`` is not a JSON report.
+    waiver has since expired is new, since expiry exists to make someone act. The baseline
+    is read from its file by :func:`checker.reports.json_reader.read_report`, as every JSON
+    report is.
     """
-    keys, names = _baseline_keys(baseline_json)
+    keys = {finding_key(v) for v in baseline.violations}
     violations = tuple(
-        replace(v, known=True) if _is_known(v, keys, names) else v for v in report.violations
+        replace(v, known=True) if finding_key(v) in keys else v for v in report.violations
     )
     adjusted = replace(report, violations=violations)
     return replace(adjusted, summary=replace(report.summary, result=decide_result(adjusted)))
@@ -70,62 +68,3 @@ def apply_strict_waivers(report: Report) -> Report:
 def finding_key(finding: Finding) -> BaselineKey:
     """The identity of a violation across runs."""
     return (finding.rule.policy, finding.rule.id, finding.model.fingerprint_key)
-
-
-def _is_known(finding: Finding, keys: set[BaselineKey], names: set[tuple[str, str, str]]) -> bool:
-    if finding_key(finding) in keys:
-        return True
-    model = finding.model
-    # A baseline entry without ARN or kind can only be matched by name, and only for
-    # models that have no ARN either.
-    return model.arn is None and (finding.rule.policy, finding.rule.id, model.name or "") in names
-
-
-def _baseline_keys(
-    data: Mapping[str, Any],
-) -> tuple[set[BaselineKey], set[tuple[str, str, str]]]:
-    if not isinstance(data, Mapping):
-        raise InputError("baseline: not a JSON report (expected an object)")
-    if data.get("schema_version") != 1:
-        raise InputError(
-            f"baseline: unsupported schema_version {data.get('schema_version')!r} "
-            "(expected a JSON report of schema_version 1)"
-        )
-    violations = data.get("violations")
-    if not isinstance(violations, list):
-        raise InputError("baseline: 'violations' is missing or not a list")
-    kinds = _kinds_by_name(data.get("models"))
-    keys: set[BaselineKey] = set()
-    names: set[tuple[str, str, str]] = set()
-    for number, entry in enumerate(violations, start=1):
-        if not isinstance(entry, Mapping):
-            raise InputError(f"baseline: violation {number} is not an object")
-        policy, rule = entry.get("policy"), entry.get("rule")
-        if not isinstance(policy, str) or not isinstance(rule, str):
-            raise InputError(f"baseline: violation {number} lacks 'policy' or 'rule'")
-        arn, name = entry.get("model_arn"), entry.get("model_name")
-        if isinstance(arn, str) and arn:
-            keys.add((policy, rule, arn))
-            continue
-        if not isinstance(name, str):
-            raise InputError(f"baseline: violation {number} has neither model_arn nor model_name")
-        kind = entry.get("kind") or kinds.get(name)
-        if isinstance(kind, str):
-            keys.add((policy, rule, f"{kind}:{name}"))
-        else:
-            names.add((policy, rule, name))
-    return keys, names
-
-
-def _kinds_by_name(models: Any) -> dict[str, str]:
-    """Kinds of the baseline's ARN-less models, by name (violations may not carry kind)."""
-    kinds: dict[str, str] = {}
-    if not isinstance(models, list):
-        return kinds
-    for model in models:
-        if not isinstance(model, Mapping) or model.get("model_arn"):
-            continue
-        name, kind = model.get("model_name"), model.get("kind")
-        if isinstance(name, str) and isinstance(kind, str):
-            kinds[name] = kind
-    return kinds

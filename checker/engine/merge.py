@@ -2,143 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from checker import __version__
 from checker.checks.inventory import EXISTING_KINDS, REQUIRED_ID
 from checker.engine.evaluate import summarize
 from checker.errors import InputError, UsageError
 from checker.results import (
-    EXPOSURES,
-    SCHEMA_VERSION,
     SEVERITIES,
     Finding,
-    ModelRef,
     ModelResult,
     OrganizationScan,
     PolicyInfo,
     Report,
-    ReportError,
-    ReportWarning,
     RuleFilters,
-    RuleInfo,
     Scanned,
     Severity,
     Status,
-    WaiverInfo,
-    as_severity,
 )
-from checker.values import compile_globs, parse_day
-
-
-def _severity(value: Any) -> Severity:
-    """A severity read back; ValueError (a malformed report) for anything else."""
-    return as_severity(value)
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"scanned.models {value!r} is not a list of names")
-    return tuple(value)
-
-
-def _rule_infos(policies: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], RuleInfo]:
-    infos: dict[tuple[str, str], RuleInfo] = {}
-    for policy in policies:
-        for rule in policy.get("rules", []):
-            infos[(policy["name"], rule["id"])] = RuleInfo(
-                policy=policy["name"], id=rule["id"], severity=_severity(rule["severity"]),
-                title=rule.get("title") or rule["id"], labels=tuple(rule.get("labels", [])),
-                kind=rule.get("kind", "require"), file=policy.get("file", ""),
-                line=int(rule.get("line", 1)), remediation=rule.get("remediation"),
-                link=rule.get("link"),
-                compliance=tuple((str(key), tuple(map(str, controls)))
-                                 for key, controls in rule.get("compliance", {}).items()),
-                served_severity=_severity(rule["served_severity"])
-                if rule.get("served_severity") in SEVERITIES else None)
-    return infos
-
-
-def _finding(data: Mapping[str, Any], rules: Mapping[tuple[str, str], RuleInfo]) -> Finding:
-    key = (data["policy"], data["rule"])
-    rule = rules.get(key) or RuleInfo(
-        policy=data["policy"], id=data["rule"], severity=_severity(data["severity"]),
-        title=data["title"],
-        labels=tuple(data.get("labels", [])), kind="require", file="", line=1)
-    if data.get("remediation") and not rule.remediation:
-        rule = RuleInfo(**{**rule.__dict__, "remediation": data["remediation"]})
-    waiver = None
-    if data.get("waiver"):
-        waiver = WaiverInfo(reason=data["waiver"]["reason"],
-                            expires=_expiry(data["waiver"]["expires"]),
-                            policy=rule.policy, file=rule.file, line=rule.line)
-    return Finding(model=_ref(data), rule=rule, field=data.get("field"),
-                   expected=data.get("expected"), actual=data.get("actual"),
-                   message=data.get("message", ""), waiver=waiver,
-                   known=bool(data.get("known", False)),
-                   severity=_severity(data.get("severity") or rule.severity),
-                   exposure=data.get("exposure") if data.get("exposure") in EXPOSURES else None)
-
-
-def _expiry(value: Any) -> date:
-    day = parse_day(value) if isinstance(value, str) else None
-    if day is None:
-        raise ValueError(f"waiver expiry {value!r} is not YYYY-MM-DD")
-    return day
-
-
-def _ref(data: Mapping[str, Any]) -> ModelRef:
-    return ModelRef(arn=data.get("model_arn"), name=data.get("model_name"),
-                    account_id=data.get("account_id"), region=data.get("region"),
-                    kind=data.get("kind", "model"))
-
-
-def report_from_dict(data: Any, name: str) -> Report:
-    """A JSON report read back; InputError naming ``name`` if it is not one."""
-    if not isinstance(data, Mapping) or data.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(f"{name}: not a bedrock-drift JSON report (schema_version "
-                         f"{SCHEMA_VERSION})")
-    try:
-        rules = _rule_infos(data["policies"])
-        models = tuple(ModelResult(model=_ref(m), result=m["result"],
-                                   results={k: Status(v) for k, v in m["results"].items()})
-                       for m in data["models"])
-        report = Report(
-            tool_version=data["tool"]["version"],
-            generated_at=data["generated_at"],
-            scanned=Scanned(tuple(data["scanned"]["sources"]),
-                            tuple(data["scanned"]["accounts"]),
-                            tuple(data["scanned"]["regions"]),
-                            _organization(data["scanned"].get("organization")),
-                            _names(data["scanned"].get("models", []))),
-            policies=tuple(PolicyInfo(p["name"], p["file"], p["sha256"],
-                                      tuple(r for (pol, _), r in rules.items()
-                                            if pol == p["name"]),
-                                      dict(p.get("variables") or {}))
-                           for p in data["policies"]),
-            models=models,
-            violations=tuple(_finding(v, rules) for v in data["violations"]),
-            waived=tuple(_finding(w, rules) for w in data["waived"]),
-            warnings=tuple(ReportWarning(w["code"], w["message"]) for w in data["warnings"]),
-            errors=tuple(ReportError(code=e["code"], message=e["message"],
-                                     model_arn=e.get("model_arn"),
-                                     model_name=e.get("model_name"), region=e.get("region"),
-                                     rule=e.get("rule"), account_id=e.get("account_id"))
-                         for e in data["errors"]),
-            summary=summarize(models, (), (), (), 0, 0, "info"),
-            fail_on=_severity(data.get("fail_on", "info")),
-            rule_filters=RuleFilters(
-                tuple((data.get("rule_filters") or {}).get("rule", ())),
-                tuple((data.get("rule_filters") or {}).get("skip_rule", ()))),
-            framework=data.get("framework"),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{name}: malformed bedrock-drift JSON report ({type(exc).__name__}: "
-                         f"{exc})") from None
-    return report
+from checker.values import compile_globs
 
 
 def _same_rules_and_values(reports: Sequence[Report]) -> None:
@@ -176,16 +60,6 @@ def _filters(filters: RuleFilters) -> str:
     parts = [f"--rule {r}" for r in filters.rule] + [f"--skip-rule {r}"
                                                     for r in filters.skip_rule]
     return " ".join(parts) or "none"
-
-
-def _organization(data: Any) -> OrganizationScan | None:
-    """``scanned.organization`` of a JSON report (``--organization`` runs only)."""
-    if data is None:
-        return None
-    accounts = data["accounts"]
-    return OrganizationScan(id=data.get("id"), ous=tuple(data.get("ous", ())),
-                            read=tuple(accounts["read"]), skipped=tuple(accounts["skipped"]),
-                            failed=tuple(accounts["failed"]))
 
 
 def _merged_organization(reports: Sequence[Report]) -> OrganizationScan | None:
@@ -236,12 +110,30 @@ def missing_over_all(models: Sequence[ModelResult],
     return tuple(kept)
 
 
+def _oldest(reports: Sequence[Report], now: datetime) -> str:
+    """The oldest ``generated_at`` of the reports, as written."""
+    times = []
+    for report in reports:
+        head, _, fraction = report.generated_at.rstrip("Z").partition(".")
+        # Python 3.10's fromisoformat takes 3 or 6 digits of a second only.
+        text = f"{head}.{fraction[:6].ljust(6, '0')}+00:00"
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        if when.tzinfo is not None:
+            times.append((when, report.generated_at))
+    return min(times)[1] if times else now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def merge_reports(reports: Sequence[Report], *, fail_on: Severity | None,
                   now: datetime) -> Report:
     """One report from several: every model, finding, warning and error of each.
 
     Reports made with different versions of the same policy (another sha256) cannot be
-    combined into one verdict: that is an error.
+    combined into one verdict: that is an error. The merged report's ``generated_at`` is
+    its oldest shard's (``now`` if none can be read): its verdicts are no newer than that,
+    and ``publish`` compares that time with the hub's.
     """
     if not reports:
         raise InputError("merge needs at least one report")
@@ -281,13 +173,15 @@ def merge_reports(reports: Sequence[Report], *, fail_on: Severity | None,
     rules = sum(len(p.rules) for p in policies.values())
     return Report(
         tool_version=__version__,
-        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generated_at=_oldest(reports, now),
         scanned=Scanned(
             sources=tuple(dict.fromkeys(s for r in reports for s in r.scanned.sources)),
             accounts=tuple(sorted({a for r in reports for a in r.scanned.accounts})),
             regions=tuple(sorted({g for r in reports for g in r.scanned.regions})),
             organization=_merged_organization(reports),
-            models=tuple(sorted({m for r in reports for m in r.scanned.models}))),
+            models=tuple(sorted({m for r in reports for m in r.scanned.models})),
+            reads=tuple(sorted({p for r in reports for p in r.scanned.reads})),
+            include_imported=all(r.scanned.include_imported for r in reports)),
         policies=tuple(policies.values()),
         models=models,
         violations=violations,

@@ -32,6 +32,12 @@ WORKFLOW_STATUS = {Status.PASS: "RESOLVED", Status.FAIL: "NEW", Status.WAIVED: "
                    Status.ERROR: "NEW"}
 # Findings this tool imports are told apart from every other product's by this field.
 GENERATOR_FIELD = f"{TOOL_NAME}/Generator"
+# ProductFields publish reads back from the hub's copy.
+POLICY_FIELD = f"{TOOL_NAME}/Policy"
+STATUS_FIELD = f"{TOOL_NAME}/Status"
+KIND_FIELD = f"{TOOL_NAME}/ModelKind"
+# Added by publish: the policy version (its file's SHA-256) a finding was judged by.
+SHA_FIELD = f"{TOOL_NAME}/PolicySha256"
 UNKNOWN = "unknown"
 
 # Security Hub's documented limits on a finding's fields.
@@ -40,11 +46,27 @@ MAX_TITLE = 256
 MAX_DESCRIPTION = 1024
 MAX_TEXT = 512  # Remediation.Recommendation.Text, Note.Text
 MAX_FIELD_VALUE = 2048  # ProductFields values
+MAX_OTHER_VALUE = 1024  # Resources[].Details.Other values
+MAX_TYPE = 128  # one Types entry (namespace/category/classifier), a conservative bound
 MAX_REQUIREMENTS = 32
 
 
-def _cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, its end replaced by an ellipsis if cut."""
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def is_web_link(link: str | None) -> bool:
+    """Whether ``link`` may be sent as a URL (``SourceUrl``, a recommendation's ``Url``):
+    ``http`` and ``https`` only."""
+    return isinstance(link, str) and link.lower().startswith(("https://", "http://"))
+
+
+def generator_id(rule_id: str) -> str:
+    """A rule's ``GeneratorId``: its policy/rule id, or a digest of it past 512 characters."""
+    if len(rule_id) <= MAX_ID:
+        return rule_id
+    return f"{TOOL_NAME}/sha256-{hashlib.sha256(rule_id.encode('utf-8')).hexdigest()}"
 
 
 def finding_id(account: str, region: str, model_key: str, rule_id: str) -> str:
@@ -101,7 +123,8 @@ class FindingParts:
                 resource["Region"] = model.region
             details = {"ModelName": model.name, "Kind": model.kind,
                        "TerraformAddress": model.address}
-            resource["Details"] = {"Other": {k: v for k, v in details.items() if v}}
+            resource["Details"] = {"Other": {k: cut(v, MAX_OTHER_VALUE)
+                                             for k, v in details.items() if v}}
             parts = self.models[key] = (model.account_id or UNKNOWN, model.region or UNKNOWN,
                                         partition, model_key, resource)
         return parts
@@ -110,15 +133,18 @@ class FindingParts:
         parts = self.rules.get(id(rule))
         if parts is None:
             remediation = None
-            if rule.remediation or rule.link:
+            link = rule.link if is_web_link(rule.link) else None
+            if rule.remediation or link:
                 recommendation: dict[str, str] = {
-                    "Text": _cut(rule.remediation or f"See {rule.link}", MAX_TEXT)}
-                if rule.link:
-                    recommendation["Url"] = rule.link
+                    "Text": cut(rule.remediation or f"See {link}", MAX_TEXT)}
+                if link:
+                    recommendation["Url"] = link
                 remediation = {"Recommendation": recommendation}
             parts = self.rules[id(rule)] = (
-                rule.qualified_id, requirement_ids(rule.compliance)[:MAX_REQUIREMENTS],
-                [f"Software and Configuration Checks/{TOOL_NAME}/{rule.policy}"], remediation)
+                generator_id(rule.qualified_id),
+                requirement_ids(rule.compliance)[:MAX_REQUIREMENTS],
+                [cut(f"Software and Configuration Checks/{TOOL_NAME}/{rule.policy}",
+                      MAX_TYPE)], remediation)
         return parts
 
 
@@ -136,25 +162,25 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
     fields: dict[str, str] = {
         GENERATOR_FIELD: TOOL_NAME,
         f"{TOOL_NAME}/ToolVersion": tool_version,
-        f"{TOOL_NAME}/Policy": rule.policy,
-        f"{TOOL_NAME}/Rule": rule.id,
-        f"{TOOL_NAME}/Status": status.value,
+        POLICY_FIELD: cut(rule.policy, MAX_FIELD_VALUE),
+        f"{TOOL_NAME}/Rule": cut(rule.id, MAX_FIELD_VALUE),
+        STATUS_FIELD: status.value,
         f"{TOOL_NAME}/Severity": severity,
-        f"{TOOL_NAME}/ModelKind": model.kind,
+        KIND_FIELD: model.kind,
     }
     if model.name:
-        fields[f"{TOOL_NAME}/ModelName"] = _cut(model.name, MAX_FIELD_VALUE)
+        fields[f"{TOOL_NAME}/ModelName"] = cut(model.name, MAX_FIELD_VALUE)
     if model.address:
-        fields[f"{TOOL_NAME}/TerraformAddress"] = _cut(model.address, MAX_FIELD_VALUE)
+        fields[f"{TOOL_NAME}/TerraformAddress"] = cut(model.address, MAX_FIELD_VALUE)
     if rule.labels:
-        fields[f"{TOOL_NAME}/Labels"] = _cut(", ".join(rule.labels), MAX_FIELD_VALUE)
+        fields[f"{TOOL_NAME}/Labels"] = cut(", ".join(rule.labels), MAX_FIELD_VALUE)
     finding = outcome.finding
     if finding is not None:
         if finding.field:
-            fields[f"{TOOL_NAME}/Field"] = _cut(finding.field, MAX_FIELD_VALUE)
+            fields[f"{TOOL_NAME}/Field"] = cut(finding.field, MAX_FIELD_VALUE)
         if finding.expected is not None:
-            fields[f"{TOOL_NAME}/Expected"] = _cut(finding.expected, MAX_FIELD_VALUE)
-        fields[f"{TOOL_NAME}/Actual"] = _cut(
+            fields[f"{TOOL_NAME}/Expected"] = cut(finding.expected, MAX_FIELD_VALUE)
+        fields[f"{TOOL_NAME}/Actual"] = cut(
             json.dumps(finding.actual, ensure_ascii=False, default=str), MAX_FIELD_VALUE)
         if finding.known:
             fields[f"{TOOL_NAME}/Known"] = "true"
@@ -163,7 +189,7 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
             # not known.
             fields[f"{TOOL_NAME}/Exposure"] = finding.exposure
     if outcome.error is not None:
-        fields[f"{TOOL_NAME}/ErrorCode"] = _cut(outcome.error.code, MAX_FIELD_VALUE)
+        fields[f"{TOOL_NAME}/ErrorCode"] = cut(outcome.error.code, MAX_FIELD_VALUE)
     compliance: dict[str, Any] = {"Status": COMPLIANCE_STATUS[status]}
     if requirements:
         compliance["RelatedRequirements"] = requirements
@@ -181,8 +207,8 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
         "UpdatedAt": generated_at,
         "LastObservedAt": generated_at,
         "Severity": label,
-        "Title": _cut(f"{rule.title or rule_id} ({model.name or model_key})", MAX_TITLE),
-        "Description": _cut(_description(outcome), MAX_DESCRIPTION),
+        "Title": cut(f"{rule.title or rule_id} ({model.name or model_key})", MAX_TITLE),
+        "Description": cut(_description(outcome), MAX_DESCRIPTION),
         "ProductFields": fields,
         "Resources": [resource],
         "Compliance": compliance,
@@ -193,12 +219,12 @@ def asff_finding(outcome: RuleOutcome, generated_at: str, tool_version: str,
     }
     if remediation is not None:
         data["Remediation"] = remediation
-    if rule.link:
+    if is_web_link(rule.link):
         data["SourceUrl"] = rule.link
     if status is Status.WAIVED and finding is not None and finding.waiver is not None:
         waiver = finding.waiver
         data["Note"] = {
-            "Text": _cut(f"Waived until {waiver.expires.isoformat()}: {waiver.reason}",
+            "Text": cut(f"Waived until {waiver.expires.isoformat()}: {waiver.reason}",
                          MAX_TEXT),
             "UpdatedBy": TOOL_NAME,
             "UpdatedAt": generated_at,

@@ -124,9 +124,10 @@ def _eager(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> list[
 Entries = Callable[[Callable[[Any], dict[str, Any]], Sequence[Any]], Any]
 
 
-def report_dict(report: Report) -> dict[str, Any]:
-    """The report as JSON data, keys in the documented order."""
-    return _report_data(report, _eager)
+def report_dict(report: Report, *, with_compliance: bool = True) -> dict[str, Any]:
+    """The report as JSON data, keys in the documented order (``compliance``, derived from
+    the rest, left out without ``with_compliance``)."""
+    return _report_data(report, _eager, with_compliance=with_compliance)
 
 
 def _scanned(report: Report) -> dict[str, Any]:
@@ -142,10 +143,16 @@ def _scanned(report: Report) -> dict[str, Any]:
                                              "failed": list(org.failed)}}
     if scanned.models:
         data["models"] = list(scanned.models)
+    if scanned.include_imported:
+        data["include_imported"] = True
+    if scanned.reads:
+        data["reads"] = [{"account_id": account, "region": region}
+                         for account, region in scanned.reads]
     return data
 
 
-def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
+def _report_data(report: Report, entries: Entries, *,
+                 with_compliance: bool = True) -> dict[str, Any]:
     summary = report.summary
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -179,7 +186,8 @@ def _report_data(report: Report, entries: Entries) -> dict[str, Any]:
     }
     if report.framework is not None:
         data["framework"] = report.framework
-        data["compliance"] = compliance_dict(report)
+        if with_compliance:
+            data["compliance"] = compliance_dict(report)
     return data
 
 

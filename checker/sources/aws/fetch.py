@@ -148,6 +148,12 @@ def _result(fetcher: Fetcher, run_accounts: list[Account]) -> SourceResult:
         region for account in run_accounts for region in account.regions
         if region in account.regions_read))
     warnings = [w for _, w in sorted(out.warnings.items())]
+    # What was read, where, as the read learnt it: the account of each listing, never of a
+    # model's ARN (a model shared by another account names that account).
+    reads = sorted({(ident, region) for account in run_accounts for region in account.regions
+                    if region in account.regions_read
+                    for ident in [fetcher.postures.account_of(account, region)]
+                    if isinstance(ident, str)})
     return SourceResult(
         models=models,
         errors=tuple(fetcher.errors()),
@@ -156,6 +162,7 @@ def _result(fetcher: Fetcher, run_accounts: list[Account]) -> SourceResult:
         regions=tuple(read_regions),
         warnings=tuple(warnings),
         postures=tuple(p for _, p in sorted(out.postures.items())),
+        reads=tuple(reads),
     )
 
 
