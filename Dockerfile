@@ -9,8 +9,10 @@
 
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY checker ./checker
+# The shipped policies are part of the wheel (-p builtin:NAME).
+COPY policies ./policies
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.12-slim

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.large_estate import write_estate
 
 ACTION = ROOT / "action.yml"
 POLICY = """\
@@ -52,17 +53,43 @@ class Run:
     outputs: dict[str, str]
     summary: str
     pip: list[str]
+    venv: list[str]
 
 
-def evaluate(value: str, inputs: dict[str, str]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        expression = match.group(1).strip()
+def evaluate(value: str, inputs: dict[str, str], steps: dict[str, str] | None = None) -> str:
+    def term(expression: str) -> str:
         if expression.startswith("inputs."):
             return inputs[expression.removeprefix("inputs.")]
         if expression == "github.action_path":
             return str(ROOT)
+        if steps is not None and expression in steps:
+            return steps[expression]
         raise AssertionError(f"an expression the test does not know: {expression}")
+
+    def replace(match: re.Match[str]) -> str:
+        # `a || b`: the first that is not empty, as GitHub evaluates it.
+        values = [term(part.strip()) for part in match.group(1).split("||")]
+        return next((v for v in values if v), "")
     return re.sub(r"\$\{\{(.*?)\}\}", replace, value)
+
+
+def fake_python(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A python that runs the real interpreter, except that `-m pip` only records its
+    arguments and `-m venv DIR` makes DIR/bin/python another such python: the install step
+    is checked without a network. Returns it and the two logs."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    pip_log, venv_log = tmp_path / "pip.log", tmp_path / "venv.log"
+    fake = bin_dir / "python"
+    fake.write_text(f"""#!/bin/sh
+if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then shift 2; echo "$@" >> {pip_log}; exit 0; fi
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+  echo "$0 $3" >> {venv_log}; mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; exit 0
+fi
+exec {sys.executable} "$@"
+""", encoding="utf-8")
+    fake.chmod(0o755)
+    return fake, pip_log, venv_log
 
 
 def run_action(tmp_path: Path, **given: str) -> Run:
@@ -71,20 +98,9 @@ def run_action(tmp_path: Path, **given: str) -> Run:
     unknown = set(given) - set(inputs)
     assert not unknown, unknown
     inputs.update(given)
-    # A python that runs the real interpreter, except that `-m pip` only records its
-    # arguments: the install step is checked without a network.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    pip_log = tmp_path / "pip.log"
-    fake = bin_dir / "python"
-    fake.write_text(f"""#!/bin/sh
-if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then shift 2; echo "$@" >> {pip_log}; exit 0; fi
-exec {sys.executable} "$@"
-""", encoding="utf-8")
-    fake.chmod(0o755)
-    inputs.setdefault("python", "python")
-    if inputs["python"] == "python3":
-        inputs["python"] = str(fake)
+    fake, pip_log, venv_log = fake_python(tmp_path)
+    # What actions/setup-python gives when the action sets its own Python up.
+    steps = {"steps.python.outputs.python-path": str(fake)}
     workspace = tmp_path / "workspace"
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir(exist_ok=True)
@@ -102,11 +118,12 @@ exec {sys.executable} "$@"
     code, stdout = 0, ""
     for step in spec["runs"]["steps"]:
         if "run" not in step:
-            continue  # a `uses:` step (the SARIF upload) is GitHub's, not ours to run
+            continue  # a `uses:` step (setup-python, uploads) is GitHub's, not ours to run
         if code != 0 and "always()" not in str(step.get("if", "")):
             break
         assert step["shell"] == "bash"
-        env = {**base_env, **{k: evaluate(str(v), inputs) for k, v in step["env"].items()}}
+        env = {**base_env,
+               **{k: evaluate(str(v), inputs, steps) for k, v in step["env"].items()}}
         assert "${{" not in step["run"], "inputs must reach scripts through env only"
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
                                step["run"]], cwd=workspace, env=env, capture_output=True,
@@ -114,7 +131,8 @@ exec {sys.executable} "$@"
         code, stdout = done.returncode, stdout + done.stdout + done.stderr
     outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines())
     pip = pip_log.read_text().splitlines() if pip_log.exists() else []
-    return Run(code, stdout, outputs, summary_file.read_text(), pip)
+    venv = venv_log.read_text().splitlines() if venv_log.exists() else []
+    return Run(code, stdout, outputs, summary_file.read_text(), pip, venv)
 
 
 @pytest.fixture
@@ -137,6 +155,10 @@ def test_a_clean_run_passes_and_writes_sarif_and_the_summary(tmp_path: Path,
     run = run_action(tmp_path, **{"from": "models"})
     assert run.code == 0
     assert run.outputs["exit-code"] == "0" and run.outputs["result"] == "pass"
+    # Installed into a virtual environment of the Python that setup-python gave, never
+    # into that Python itself.
+    venv = tmp_path / "runner-temp" / "bedrock-drift-venv"
+    assert run.venv == [f"{tmp_path / 'bin' / 'python'} {venv}"]
     assert run.pip == [f"install --quiet --disable-pip-version-check {ROOT}"]
     sarif = json.loads((workspace / run.outputs["sarif"]).read_text())
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"] == []
@@ -196,4 +218,65 @@ def test_outputs_and_sarif_upload_are_wired() -> None:
     assert set(spec["outputs"]) == {"exit-code", "result", "report", "sarif"}
     [upload] = [s for s in spec["runs"]["steps"] if "upload-sarif" in s.get("uses", "")]
     assert upload["with"]["sarif_file"] == "${{ steps.check.outputs.sarif }}"
+    assert upload["with"]["category"] == "${{ inputs.category }}"
     assert "always()" in upload["if"]
+    [artifact] = [s for s in spec["runs"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert artifact["with"]["name"] == "${{ inputs.artifact }}"
+    assert artifact["with"]["path"] == "${{ steps.check.outputs.dir }}"
+    assert "always()" in artifact["if"]
+
+
+# The current major of each action the composite calls (their releases: setup-python v6
+# runs on Node 24; upload-artifact v7; CodeQL Action v4, v3 being deprecated in December
+# 2026). A stock ubuntu-24.04 runner refuses `pip install` into its system Python, so the
+# action sets its own up.
+CURRENT_MAJORS = {"actions/setup-python": "v6", "actions/upload-artifact": "v7",
+                  "github/codeql-action/upload-sarif": "v4"}
+
+
+def test_the_action_uses_the_current_majors_and_its_own_python() -> None:
+    steps = action()["runs"]["steps"]
+    used = dict(s["uses"].split("@") for s in steps if "uses" in s)
+    assert used == CURRENT_MAJORS
+    [setup] = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
+    assert setup["with"]["python-version"] == "${{ inputs.python-version }}"
+    assert setup["if"] == "inputs.python == ''"
+    install = next(s for s in steps if s.get("name") == "Install bedrock-drift")
+    assert install["env"]["PYTHON"] == "${{ inputs.python || steps.python.outputs.python-path }}"
+
+
+def test_a_given_python_is_used_instead(tmp_path: Path, workspace: Path) -> None:
+    write_models(workspace, model("good", "0.0001"))
+    # An interpreter already on the runner (a self-hosted one, say): setup-python is skipped.
+    other = tmp_path / "other" / "python3"
+    other.parent.mkdir()
+    other.write_bytes(fake_python(tmp_path)[0].read_bytes())
+    other.chmod(0o755)
+    run = run_action(tmp_path, **{"from": "models", "python": str(other)})
+    assert run.code == 0
+    assert run.venv[-1].startswith(f"{other} ")
+
+
+def test_a_large_estate_summary_fits_and_points_to_the_artifact(tmp_path: Path,
+                                                                  workspace: Path) -> None:
+    # 10,000 models x the shipped baseline: the full Markdown is over 11 MB.
+    write_estate(workspace / "models")
+    (workspace / "policies" / "p.yaml").write_text(
+        (ROOT / "policies" / "baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    run = run_action(tmp_path, **{"from": "models/models.json",
+                                  "args": "--waivers models/waivers.yaml"})
+    assert run.code == 1
+    # The runner refuses a step summary over 1 MiB ("supports content up to a size of 1024k").
+    assert len(run.summary.encode("utf-8")) <= 1024 * 1024
+    assert "The full report: the bedrock-drift-report artifact of this run" in run.summary
+    out = tmp_path / "runner-temp" / "bedrock-drift"
+    assert {p.name for p in out.iterdir()} >= {"report.json", "report.html", "report.md"}
+    assert run.outputs["dir"] == str(out)
+    # At most 10 annotations of each level, the result first.
+    commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
+    assert commands[0].startswith("::error title=bedrock-drift::FAIL: 10000 models read")
+    for level in ("error", "warning", "notice"):
+        assert sum(1 for c in commands if c.startswith(f"::{level} ")) <= 10
+    sarif = json.loads((workspace / run.outputs["sarif"]).read_text(encoding="utf-8"))
+    assert len(sarif["runs"][0]["results"]) == 25_000
+    assert sarif["runs"][0]["automationDetails"] == {"id": "bedrock-drift/"}

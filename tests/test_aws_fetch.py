@@ -1,9 +1,11 @@
 """The live AWS source against moto's in-process Bedrock (``mock_aws``).
 
-moto's Bedrock is incomplete, so some models are seeded straight into its backend
-(``seed_model``) rather than through ``CreateModelCustomizationJob``: moto invents a KMS
-key ARN for every model it creates, has no ``customizationConfig`` or ``modelStatus``,
-and leaves ``ownerAccountId`` out of the ListCustomModels summaries. Failures AWS would
+Models are seeded through moto's public API (``seed_model``: ``CreateModelCustomizationJob``
+in the model's account). What moto cannot be made to answer, the model's KMS key as AWS
+reports it (moto invents one for every model), ``customizationConfig`` and ``modelStatus``
+(moto has neither), a job found by its ARN, is served by the stand-in of
+``tests/moto_bedrock.py`` ahead of moto; every :class:`Recorder` session has it. moto
+leaves ``ownerAccountId`` out of the ListCustomModels summaries. Failures AWS would
 return (AccessDenied, throttling, an unreachable endpoint) are injected with botocore
 ``before-send`` hooks registered ahead of moto's own, so they go through botocore's real
 parsing and retry logic.
@@ -27,12 +29,11 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
-from moto import mock_aws
-from moto.bedrock.models import CustomModel, bedrock_backends
 
 from checker.errors import SourceError
 from checker.sources import aws
 from checker.sources.aws import fetch_models
+from tests import moto_bedrock
 from tests.conftest import fake_aws_env
 
 ACCOUNT = "123456789012"
@@ -69,7 +70,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 
 @pytest.fixture
 def moto() -> Iterator[None]:
-    with mock_aws():
+    """moto's in-process AWS, with the Bedrock stand-in of ``tests/moto_bedrock.py`` for
+    what moto cannot answer."""
+    with moto_bedrock.mocked():
         yield
 
 
@@ -81,26 +84,14 @@ def seed_model(
     kms: str | None = "arn:aws:kms:us-east-1:123456789012:key/abc",
     extra: dict[str, Any] | None = None,
     account: str = ACCOUNT,
+    job: bool = True,
 ) -> str:
-    """Put one custom model straight into moto's backend; return its ARN."""
-    backend = bedrock_backends[account][region]
-    model = CustomModel(
-        name, f"job-{name}",
-        f"arn:aws:bedrock:{region}:{account}:model-customization-job/job-{name}",
-        f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1:0:8k",
-        {"learningRate": "0.0001"}, {"s3Uri": "s3://out/"}, {"s3Uri": "s3://data/"},
-        {"trainingLoss": 0.5}, "amazon.titan-text-express-v1:0:8k", region, account,
-        "FINE_TUNING", kms, None, None,
-    )
-    # moto's CustomModel has no customizationConfig or modelStatus: shadow its to_dict.
-    # (Subclassing is not possible: moto's model metaclass derives the service name from
-    # the module path.)
-    plain = model.to_dict
-    model.to_dict = lambda: {**plain(), **(extra or {})}  # type: ignore[method-assign]
-    backend.custom_models[name] = model
-    if tags:
-        backend.tag_resource(model.model_arn, [{"key": k, "value": v} for k, v in tags.items()])
-    return model.model_arn
+    """One custom model made by a customization job in moto (in ``account``, through an
+    assumed role); its ARN. Its GetCustomModel answer reports ``kms`` (None: an AWS-owned
+    key, no ``modelKmsKeyArn``) and ``extra``, served by the stand-in; ``job=False``: its
+    job is gone."""
+    return moto_bedrock.current().create_model(name, region, account=account, kms=kms,
+                                               tags=tags, extra=extra, job=job)
 
 
 class _Body:
@@ -142,6 +133,7 @@ class Recorder:
         self.profiles.append(profile)
         session = boto3.session.Session(profile_name=profile)
         session.events.register_first("before-send", self._before_send)
+        moto_bedrock.install(session)  # after the faults, ahead of moto
         session.events.register("before-call", self._before_call)
         session.events.register("after-call", self._after_call)
         session.events.register("after-call-error", self._after_call)
@@ -372,7 +364,7 @@ def test_model_deleted_between_list_and_get(moto: None) -> None:
     recorder = Recorder()
 
     def delete_after_listing(**_: Any) -> None:
-        bedrock_backends[ACCOUNT]["us-east-1"].custom_models.pop("gone", None)
+        moto_bedrock.current().delete_model("gone")  # moto's DeleteCustomModel
 
     def factory(profile: str | None) -> boto3.session.Session:
         session = recorder(profile)

@@ -20,15 +20,14 @@ import boto3
 import botocore.session
 import pytest
 import yaml
-from moto import mock_aws
-from moto.bedrock.models import CustomModel, bedrock_backends
 
 from checker.aws_lambda import config as config_module
 from checker.aws_lambda import events, run
 from checker.aws_lambda.config import ConfigError, read_config
 from checker.errors import InputError, PolicyError
 from checker.reports.json_report import report_dict
-from checker.sources import planned
+from checker.sources import aws, planned
+from tests import moto_bedrock
 from tests.conftest import fake_aws_env
 
 ACCOUNT = "123456789012"
@@ -69,36 +68,28 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     policies.mkdir(parents=True)
     (policies / "test.yaml").write_text(POLICY, encoding="utf-8")
     monkeypatch.setenv("LAMBDA_TASK_ROOT", str(tmp_path / "bundle"))
-    with mock_aws():
+    plain = aws.default_session_factory
+    monkeypatch.setattr(aws, "default_session_factory",
+                        lambda profile: moto_bedrock.install(plain(profile)))
+    with moto_bedrock.mocked():
         yield
 
 
 def seed_model(name: str, *, kms: str | None = GOOD_KEY, learning_rate: str = "0.0001",
-               region: str = REGION) -> str:
-    backend = bedrock_backends[ACCOUNT][region]
-    model = CustomModel(
-        name, f"job-{name}",
-        f"arn:aws:bedrock:{region}:{ACCOUNT}:model-customization-job/job-{name}",
-        f"arn:aws:bedrock:{region}::foundation-model/amazon.titan-text-express-v1:0:8k",
-        {"learningRate": learning_rate}, {"s3Uri": "s3://out/"}, {"s3Uri": "s3://data/"},
-        {"trainingLoss": 0.5}, "amazon.titan-text-express-v1:0:8k", region, ACCOUNT,
-        "FINE_TUNING", kms, None, None)
-    backend.custom_models[name] = model
-    return str(model.model_arn)
+               region: str = REGION, job_name: str | None = None) -> str:
+    """A model made by a customization job in moto, encrypted with ``kms``; its ARN."""
+    return moto_bedrock.current().create_model(
+        name, region, kms=kms, hyper_parameters={"learningRate": learning_rate},
+        job_name=job_name)
 
 
 def create_job(job_name: str, model_name: str, learning_rate: str) -> None:
-    """A customization job in moto, its output model aligned with the job."""
-    boto3.client("bedrock", region_name=REGION).create_model_customization_job(
-        jobName=job_name, customModelName=model_name,
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/JobExecutionRole",
-        baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
-        trainingDataConfig={"s3Uri": "s3://bucket/key"},
-        outputDataConfig={"s3Uri": "s3://bucket/key"},
-        hyperParameters={"learningRate": learning_rate, "epochCount": "5"})
-    backend = bedrock_backends[ACCOUNT][REGION]
-    job = backend.model_customization_jobs[job_name]
-    job.output_model_arn = backend.custom_models[model_name].model_arn
+    """A customization job in moto and its output model (with the key moto invents)."""
+    moto_bedrock.current().create_model(
+        model_name, REGION, job_name=job_name, kms=moto_bedrock.MOTO_KEY,
+        role=f"arn:aws:iam::{ACCOUNT}:role/JobExecutionRole",
+        training="s3://bucket/key", output="s3://bucket/key",
+        hyper_parameters={"learningRate": learning_rate, "epochCount": "5"})
 
 
 def invoke(event: Any, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any],
@@ -419,7 +410,9 @@ def test_scheduled_runs_publish_to_security_hub_and_archive_what_passes_again(
     # The same state again changes nothing; once the model is fixed, the finding is archived.
     result, _ = invoke(sample("scheduled_event.json"), capsys)
     assert result["published"] == {"imported": 0, "unchanged": 1, "archived": 0}
-    seed_model("hot", learning_rate="0.0001")
+    # Fixed: deleted and made again, under the same name (so the same ARN), by a new job.
+    moto_bedrock.current().delete_model("hot")
+    seed_model("hot", learning_rate="0.0001", job_name="job-hot-again")
     result, _ = invoke(sample("scheduled_event.json"), capsys)
     assert result["result"] == "pass"
     assert result["published"] == {"imported": 0, "unchanged": 0, "archived": 1}

@@ -1,29 +1,29 @@
 """Whole organisations against moto's in-process AWS: deep checks (job, kmsKey), accounts
 through assumed roles and profiles, every region, imported models, and the shared bound.
 
-moto keeps one backend per account and maps the credentials of an assumed role to the
+moto keeps one store per account and maps the credentials of an assumed role to the
 role's account, so several accounts can be read in one test. moto has no Custom Model
-Import: ``imported_models`` answers ListImportedModels and GetImportedModel from a
-``before-send`` hook, as AWS would. The helpers and the read-only check come from
-``test_aws_fetch.py``.
+Import: ``imported_models`` has the stand-in of ``tests/moto_bedrock.py`` answer
+ListImportedModels, GetImportedModel and their ListTagsForResource, as AWS would; it also
+serves each model's GetCustomModel (with the key it was made with) and finds jobs by ARN.
+The helpers and the read-only check come from ``test_aws_fetch.py``.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, unquote
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto.bedrock.models import bedrock_backends
-from moto.bedrock.responses import BedrockResponse
 
 from checker.engine.evaluate import evaluate
 from checker.results import Scanned, Status
 from checker.sources.aws import FetchProgress
 from checker.sources.aws.accounts import AccountSpec
+from tests import moto_bedrock
 from tests.conftest import FIXED_NOW, policy_from
 from tests.test_aws_fetch import (  # noqa: F401  (fixtures are used by name)
     ACCOUNT,
@@ -155,30 +155,23 @@ def test_kms_failure_errors_only_the_rules_that_need_it() -> None:
 
 
 def create_job_model(name: str, region: str = "us-east-1", *, kms: str | None = None) -> str:
-    """A model made by a customization job in moto; the job is findable by its ARN, as
-    AWS finds it (moto looks jobs up by the still URL-encoded last path segment)."""
-    client = boto3.client("bedrock", region_name=region)
-    job_arn = client.create_model_customization_job(
-        jobName=f"job-{name}", customModelName=name,
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
-        baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
-        trainingDataConfig={"s3Uri": "s3://ml-approved-data/train.jsonl"},
-        outputDataConfig={"s3Uri": "s3://ml-approved-data/out/"},
-        hyperParameters={"learningRate": "0.00005"},
-        vpcConfig={"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]},
-    )["jobArn"]
-    backend = bedrock_backends[ACCOUNT][region]
-    jobs = backend.model_customization_jobs
-    jobs[quote(job_arn, safe="")] = jobs[f"job-{name}"]
-    if kms is not None:  # moto invents a key ARN for every model it creates
-        backend.custom_models[name].model_kms_key_arn = kms
-    return str(job_arn)
+    """A model made by a customization job in moto, trained in a VPC; the job's ARN. The
+    stand-in finds the job by its ARN, as AWS does (moto finds it by name only), and
+    reports ``kms`` as the model's key (None: the key moto invents)."""
+    stand_in = moto_bedrock.current()
+    stand_in.create_model(
+        name, region, kms=kms or moto_bedrock.MOTO_KEY,
+        role=f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
+        training="s3://ml-approved-data/train.jsonl", output="s3://ml-approved-data/out/",
+        hyper_parameters={"learningRate": "0.00005"},
+        vpc={"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]})
+    return str(stand_in.models[(ACCOUNT, region)][name]["jobArn"])  # as moto made it
 
 
 def test_job_fetched_once_per_job_and_null_without_one() -> None:
     job = create_job_model("tuned")
     seed_model("no-job", extra={"jobArn": None})
-    seed_model("job-gone")  # its job-job-gone was never created
+    seed_model("job-gone", job=False)  # its job is gone (served by the stand-in)
     recorder = Recorder()
     result = fetch(recorder, needs=frozenset({"job"}), max_attempts=1)
     by_name = {m.document["modelName"]: m for m in result.models}
@@ -425,38 +418,24 @@ def imported_arn(i: int) -> str:
     return f"arn:aws:bedrock:us-east-1:{ACCOUNT}:imported-model/imp{i:04d}"
 
 
-def imported_models(monkeypatch: pytest.MonkeyPatch, count: int, *, page: int = 2) -> None:
-    """Teach moto ListImportedModels (in pages of ``page``) and GetImportedModel, for
-    ``count`` models, answering as AWS does."""
-    def list_imported_models(self: BedrockResponse) -> str:
-        start = int(self.querystring.get("nextToken", ["0"])[0])
-        body: dict[str, Any] = {"modelSummaries": [
-            {"modelArn": imported_arn(i), "modelName": f"imported-{i}",
-             "creationTime": "2026-01-02T03:04:05Z", "modelArchitecture": "llama3"}
-            for i in range(start, min(start + page, count))]}
-        if start + page < count:
-            body["nextToken"] = str(start + page)
-        return json.dumps(body)
-
-    def get_imported_model(self: BedrockResponse) -> str:
-        i = int(unquote(self.path).rsplit("imp", 1)[1][:4])
-        return json.dumps({
+def imported_models(count: int, *, page: int = 2) -> None:
+    """``count`` Custom Model Import models, listed in pages of ``page``; moto has no Custom
+    Model Import, so the stand-in answers ListImportedModels, GetImportedModel and their
+    (empty) ListTagsForResource, as AWS does."""
+    stand_in = moto_bedrock.current()
+    stand_in.imported_page = page
+    for i in range(count):
+        stand_in.add_imported({
             "modelArn": imported_arn(i), "modelName": f"imported-{i}",
             "jobArn": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-import-job/j{i}",
             "modelDataSource": {"s3DataSource": {"s3Uri": f"s3://imports/{i}/"}},
             "creationTime": "2026-01-02T03:04:05Z", "modelArchitecture": "llama3",
             "modelKmsKeyArn": IMPORTED_KEY, "instructSupported": True})
 
-    monkeypatch.setattr(BedrockResponse, "list_imported_models", list_imported_models,
-                        raising=False)
-    monkeypatch.setattr(BedrockResponse, "get_imported_model", get_imported_model,
-                        raising=False)
 
-
-def test_imported_models_are_read_with_include_imported(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_imported_models_are_read_with_include_imported() -> None:
     seed_model("custom")
-    imported_models(monkeypatch, 5)
+    imported_models(5)
     recorder = Recorder(faults=[deny("GetImportedModel", contains="imp0003")])
     result = fetch(recorder, include_imported=True, needs=frozenset({"job"}))
     assert [(m.document["modelName"], m.kind) for m in result.models] == [
@@ -478,17 +457,17 @@ def test_imported_models_are_read_with_include_imported(
     assert error.message.startswith(f"us-east-1: GetImportedModel {imported_arn(3)}: ")
 
 
-def test_imported_models_not_listed_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_imported_models_not_listed_by_default() -> None:
     seed_model("custom")
-    imported_models(monkeypatch, 3)
+    imported_models(3)
     recorder = Recorder()
     result = fetch(recorder)
     assert names(result) == ["custom"]
     assert recorder.calls["ListImportedModels"] == 0
 
 
-def test_imported_model_by_arn_and_its_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    imported_models(monkeypatch, 3)
+def test_imported_model_by_arn_and_its_key() -> None:
+    imported_models(3)
     recorder = Recorder(faults=[deny("DescribeKey")])
     result = fetch(recorder, model_ids=[imported_arn(1)], needs=frozenset({"kmsKey"}),
                    max_attempts=1)
@@ -539,19 +518,14 @@ def test_all_regions_follows_the_session_partition(monkeypatch: pytest.MonkeyPat
     assert recorder.calls["ListCustomModels"] == len(gov)
 
 
-def test_shipped_baseline_on_imported_models_read_live(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shipped_baseline_on_imported_models_read_live() -> None:
     """GetImportedModel documents (no customizationType, no modelStatus) through
     --include-imported: the rules that cannot apply are not_applicable, the KMS and tag rules
     apply. moto has no Custom Model Import: ``imported_models`` answers as AWS does."""
     from checker.policy.loader import load_policies, needed_enrichments
     from tests.conftest import ROOT
 
-    imported_models(monkeypatch, 2)
-    backend_class = type(bedrock_backends[ACCOUNT]["us-east-1"])
-    known = backend_class._list_arns
-    # ListTagsForResource answers only for ARNs moto knows.
-    monkeypatch.setattr(backend_class, "_list_arns", lambda self: [
-        *known(self), imported_arn(0), imported_arn(1)])
+    imported_models(2)
     policies, _ = load_policies([str(ROOT / "policies" / "baseline.yaml")])
     result = fetch(Recorder(), include_imported=True, needs=needed_enrichments(policies))
     assert result.errors == ()

@@ -1,25 +1,26 @@
 """Account settings read from live AWS (moto in-process) for ``resource: account`` policies.
 
 moto implements the invocation-logging configuration but not guardrail enforcement:
-``ListEnforcedGuardrailsConfiguration`` is taught to moto here (as ``test_aws_org.py`` does
-for imported models), with items built from botocore's own output shape of the operation
-(every member filled in), split over two pages.
+``ListEnforcedGuardrailsConfiguration`` is served here by the stand-in of
+``tests/moto_bedrock.py`` (as ``test_aws_org.py`` does for imported models), with items built
+from botocore's own output shape of the operation (every member filled in), split over two
+pages.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
 import botocore.session
 import pytest
-from moto.bedrock.responses import BedrockResponse
 
 from checker.engine.evaluate import evaluate
 from checker.results import Scanned
 from checker.sources.aws.accounts import AccountSpec
+from tests import moto_bedrock
 from tests.conftest import FIXED_NOW, policy_from
+from tests.moto_bedrock import Answer, Call
 from tests.test_aws_fetch import (  # noqa: F401  (fixtures are used by name)
     ACCOUNT,
     Recorder,
@@ -56,19 +57,20 @@ GUARDRAIL_ITEM = example(botocore.session.get_session().get_service_model("bedro
 
 
 @pytest.fixture(autouse=True)
-def guardrails(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Teach moto ListEnforcedGuardrailsConfiguration: two pages of one guardrail each."""
-    def list_enforced_guardrails_configuration(self: BedrockResponse) -> str:
-        second = self.querystring.get("nextToken") == ["page2"]
-        item = {**GUARDRAIL_ITEM, "guardrailArn": f"arn:aws:bedrock:{self.region}:"
-                f"{self.current_account}:guardrail/" + ("g2" if second else "g1")}
+def guardrails(moto: None) -> None:  # noqa: F811  (moto is the fixture, set up first)
+    """ListEnforcedGuardrailsConfiguration, which moto lacks, from the stand-in: two pages
+    of one guardrail each."""
+    def list_enforced_guardrails_configuration(call: Call) -> Answer:
+        second = call.query.get("nextToken") == ["page2"]
+        item = {**GUARDRAIL_ITEM, "guardrailArn": f"arn:aws:bedrock:{call.region}:"
+                f"{call.account}:guardrail/" + ("g2" if second else "g1")}
         body: dict[str, Any] = {"guardrailsConfig": [item]}
         if not second:
             body["nextToken"] = "page2"
-        return json.dumps(body)
+        return moto_bedrock.ok(body)
 
-    monkeypatch.setattr(BedrockResponse, "list_enforced_guardrails_configuration",
-                        list_enforced_guardrails_configuration, raising=False)
+    moto_bedrock.current().on("ListEnforcedGuardrailsConfiguration",
+                              list_enforced_guardrails_configuration)
 
 
 def turn_logging_on(region: str = "us-east-1", creds: dict[str, str] | None = None) -> None:

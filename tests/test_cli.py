@@ -11,6 +11,8 @@ from tests.conftest import ROOT, run_cli
 
 EXAMPLES = str(ROOT / "examples" / "models")
 BASELINE = str(ROOT / "policies" / "baseline.yaml")
+# The sample waivers file the README's run passes (the shipped policies waive nothing).
+WAIVERS = str(ROOT / "examples" / "waivers.yaml")
 
 
 def test_check_examples_finds_violations(capsys: pytest.CaptureFixture[str]) -> None:
@@ -23,7 +25,8 @@ def test_check_examples_finds_violations(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_json_report_shape(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["check", "-p", BASELINE, "--from", EXAMPLES, "-f", "json"], capsys)
+    code, out, _ = run_cli(["check", "-p", BASELINE, "--waivers", WAIVERS, "--from", EXAMPLES,
+                            "-f", "json"], capsys)
     report = json.loads(out)
     assert code == 1
     assert list(report) == ["schema_version", "tool", "generated_at", "scanned", "fail_on",
@@ -47,8 +50,8 @@ def test_fail_on_exit_codes(fail_on: str, code: int, capsys: pytest.CaptureFixtu
 
 
 def test_fail_on_below_every_violation_passes(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["check", "-p", BASELINE, "--from", EXAMPLES, "--fail-on",
-                            "critical", "--skip-rule", "*/kms-required"], capsys)
+    code, out, _ = run_cli(["check", "-p", BASELINE, "--waivers", WAIVERS, "--from", EXAMPLES,
+                            "--fail-on", "critical", "--skip-rule", "*/kms-required"], capsys)
     assert code == 0
     assert "Result: PASS (failing on critical and above)" in out
     assert "violations (4 high, 2 medium)" in out  # still reported
@@ -175,5 +178,5 @@ def test_no_policies_here(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(["check", "--from", EXAMPLES], capsys)
     assert code == 2
-    assert err == ("bedrock-drift: error: no policies: give -p PATH (the default, ./policies, "
-                   "is not a directory here)\n")
+    assert err == ("bedrock-drift: error: no policies: give -p PATH or -p builtin:NAME, a "
+                   "shipped policy (the default, ./policies, is not a directory here)\n")

@@ -3,24 +3,23 @@ region, whatever the number of models.
 
 moto implements none of ``ListCustomModelDeployments``, ``ListProvisionedModelThroughputs``,
 ``ListModelCopyJobs`` or ``GetFoundationModel``; as ``test_aws_org.py`` does for imported
-models, they are taught to moto's Bedrock responses here, answering from records shaped as
-botocore's output shapes (``tests/context_stub.py``'s builders), per account and region, and
-recording which account and region asked. Accounts are read through assumed roles, which moto
-maps to the role's account.
+models, the stand-in of ``tests/moto_bedrock.py`` serves them here, answering from records
+shaped as botocore's output shapes (``tests/context_stub.py``'s builders), per account and
+region, and recording which account and region asked. Accounts are read through assumed
+roles, which moto maps to the role's account.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 import pytest
-from moto.bedrock.responses import BedrockResponse
-from moto.core.exceptions import JsonRESTError
 
 from checker.sources.aws.accounts import AccountSpec
+from tests import moto_bedrock
 from tests.context_stub import bedrock_context
+from tests.moto_bedrock import Answer, Call
 from tests.test_aws_fetch import (  # noqa: F401  (fixtures are used by name)
     Recorder,
     aws_env,
@@ -40,46 +39,42 @@ REGIONS = ["us-east-1", "eu-west-1"]
 FM = "amazon.titan-text-express-v1:0:8k"
 
 
-def teach_moto(monkeypatch: pytest.MonkeyPatch, deployed: dict[tuple[str, str], list[str]],
-               asked: Counter[tuple[str, str, str]]) -> None:
+def serve(deployed: dict[tuple[str, str], list[str]],
+          asked: Counter[tuple[str, str, str]]) -> None:
     """The four operations, answering for ``deployed[(account, region)]`` model ARNs."""
 
-    def where(self: BedrockResponse) -> tuple[str, str]:
-        return self.get_current_account(), self.region
-
-    def listing(action: str, member: str, build: Any) -> Any:
-        def answer(self: BedrockResponse) -> str:
-            account, region = where(self)
-            asked[(action, account, region)] += 1
-            return json.dumps({member: [build(arn, i, region, account) for i, arn in
-                                        enumerate(deployed.get((account, region), []))]})
+    def listing(member: str, build: Any) -> Any:
+        def answer(call: Call) -> Answer:
+            asked[(call.operation, call.account, call.region)] += 1
+            return moto_bedrock.ok({member: [
+                build(arn, i, call.region, call.account)
+                for i, arn in enumerate(deployed.get((call.account, call.region), []))]})
         return answer
 
-    def get_foundation_model(self: BedrockResponse) -> str:
-        account, region = where(self)
-        asked[("GetFoundationModel", account, region)] += 1
-        return json.dumps({"modelDetails": bedrock_context.foundation_model(FM, region)})
+    def get_foundation_model(call: Call) -> Answer:
+        asked[("GetFoundationModel", call.account, call.region)] += 1
+        return moto_bedrock.ok({"modelDetails": bedrock_context.foundation_model(
+            FM, call.region)})
 
-    for method, action, member, build in (
-            ("list_custom_model_deployments", "ListCustomModelDeployments",
-             "modelDeploymentSummaries", lambda arn, i, r, a: _summary(
+    stand_in = moto_bedrock.current()
+    for action, member, build in (
+            ("ListCustomModelDeployments", "modelDeploymentSummaries",
+             lambda arn, i, r, a: _summary(
                  bedrock_context.deployment(arn, f"d{i}", r, a), "ListCustomModelDeployments")),
-            ("list_provisioned_model_throughputs", "ListProvisionedModelThroughputs",
-             "provisionedModelSummaries", lambda arn, i, r, a: bedrock_context.throughput(
+            ("ListProvisionedModelThroughputs", "provisionedModelSummaries",
+             lambda arn, i, r, a: bedrock_context.throughput(
                  arn, f"p{i}", r, a, status="Creating")),
-            ("list_model_copy_jobs", "ListModelCopyJobs", "modelCopyJobSummaries",
+            ("ListModelCopyJobs", "modelCopyJobSummaries",
              lambda arn, i, r, a: bedrock_context.copy_job(arn, f"m{i}", "111122223333", r, a))):
-        monkeypatch.setattr(BedrockResponse, method, listing(action, member, build),
-                            raising=False)
-    monkeypatch.setattr(BedrockResponse, "get_foundation_model", get_foundation_model,
-                        raising=False)
+        stand_in.on(action, listing(member, build))
+    stand_in.on("GetFoundationModel", get_foundation_model)
 
 
 def _summary(record: dict[str, Any], operation: str) -> dict[str, Any]:
     return bedrock_context.project(record, bedrock_context.summary_members(operation))
 
 
-def test_one_listing_per_account_and_region(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_listing_per_account_and_region() -> None:
     arns: dict[tuple[str, str], list[str]] = {}
     for account in (ACCOUNT_A, ACCOUNT_B):
         for region in REGIONS:
@@ -87,7 +82,7 @@ def test_one_listing_per_account_and_region(monkeypatch: pytest.MonkeyPatch) -> 
                                                   account=account) for i in range(7)]
     deployed = {key: values[:2] for key, values in arns.items()}
     asked: Counter[tuple[str, str, str]] = Counter()
-    teach_moto(monkeypatch, deployed, asked)
+    serve(deployed, asked)
     recorder = Recorder()
     result = fetch(recorder, regions=REGIONS, accounts=[
         AccountSpec(role_arn=ROLE_A), AccountSpec(role_arn=ROLE_B)],
@@ -116,21 +111,21 @@ def test_one_listing_per_account_and_region(monkeypatch: pytest.MonkeyPatch) -> 
     assert recorder.calls["GetCustomModel"] == 28
 
 
-def test_a_listing_denied_in_one_account_breaks_only_that_account(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_listing_denied_in_one_account_breaks_only_that_account() -> None:
     for account in (ACCOUNT_A, ACCOUNT_B):
         seed_model(f"m-{account}", "us-east-1", account=account)
     asked: Counter[tuple[str, str, str]] = Counter()
-    teach_moto(monkeypatch, {}, asked)
-    plain = BedrockResponse.list_model_copy_jobs  # type: ignore[attr-defined]
+    serve({}, asked)
+    stand_in = moto_bedrock.current()
+    plain = stand_in.handlers["ListModelCopyJobs"]
 
-    def denied_in_b(self: BedrockResponse) -> Any:
-        if self.get_current_account() == ACCOUNT_B:
-            raise JsonRESTError("AccessDeniedException",
-                                "not authorized to perform bedrock:ListModelCopyJobs")
-        return plain(self)
+    def denied_in_b(call: Call) -> Answer | None:
+        if call.account == ACCOUNT_B:
+            return moto_bedrock.error(403, "AccessDeniedException",
+                                      "not authorized to perform bedrock:ListModelCopyJobs")
+        return plain(call)
 
-    monkeypatch.setattr(BedrockResponse, "list_model_copy_jobs", denied_in_b, raising=False)
+    stand_in.on("ListModelCopyJobs", denied_in_b)
     result = fetch(Recorder(), regions=["us-east-1"], accounts=[
         AccountSpec(role_arn=ROLE_A), AccountSpec(role_arn=ROLE_B)],
         needs=frozenset({"copyJob", "served"}))
@@ -144,23 +139,23 @@ def test_a_listing_denied_in_one_account_breaks_only_that_account(
     assert by_account[ACCOUNT_B].document["served"] is False
 
 
-def test_a_foundation_model_denied_to_one_account_is_read_by_the_other(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_foundation_model_denied_to_one_account_is_read_by_the_other() -> None:
     for account in (ACCOUNT_A, ACCOUNT_B):
         for i in range(3):
             seed_model(f"m-{account}-{i}", "us-east-1", account=account)
     asked: Counter[tuple[str, str, str]] = Counter()
-    teach_moto(monkeypatch, {}, asked)
-    allowed = BedrockResponse.get_foundation_model  # type: ignore[attr-defined]
+    serve({}, asked)
+    stand_in = moto_bedrock.current()
+    allowed = stand_in.handlers["GetFoundationModel"]
 
-    def denied_in_a(self: BedrockResponse) -> Any:
-        if self.get_current_account() == ACCOUNT_A:
-            asked[("denied", ACCOUNT_A, self.region)] += 1
-            raise JsonRESTError("AccessDeniedException",
-                                "not authorized to perform bedrock:GetFoundationModel")
-        return allowed(self)
+    def denied_in_a(call: Call) -> Answer | None:
+        if call.account == ACCOUNT_A:
+            asked[("denied", ACCOUNT_A, call.region)] += 1
+            return moto_bedrock.error(403, "AccessDeniedException",
+                                      "not authorized to perform bedrock:GetFoundationModel")
+        return allowed(call)
 
-    monkeypatch.setattr(BedrockResponse, "get_foundation_model", denied_in_a, raising=False)
+    stand_in.on("GetFoundationModel", denied_in_a)
     result = fetch(Recorder(), regions=["us-east-1"], workers=1, accounts=[
         AccountSpec(role_arn=ROLE_A), AccountSpec(role_arn=ROLE_B)],
         needs=frozenset({"baseModel"}))

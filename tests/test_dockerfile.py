@@ -13,6 +13,11 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 DOCKERFILE = ROOT / "Dockerfile"
 HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or \
     shutil.which("hadolint")
@@ -89,20 +94,28 @@ def test_copied_files_exist_and_the_bundled_policies_are_found() -> None:
 
 def test_the_package_the_image_installs() -> None:
     """What the build stage's wheel holds, by pyproject's own package rules applied to the
-    copied checker/ folder: the command line, the Lambda entry point and the schema."""
-    from setuptools import find_packages
-
-    packages = set(find_packages(str(ROOT), include=["checker*"]))
-    assert {"checker", "checker.cli", "checker.aws_lambda", "checker.sources.aws"} <= packages
+    copied checker/ and policies/ folders: the command line, the Lambda entry point, the
+    schema and the shipped policies (tests/test_wheel.py builds the wheel itself)."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    packages = set(setuptools["packages"])
+    assert {"checker", "checker.cli", "checker.aws_lambda", "checker.sources.aws",
+            "checker.builtin_policies"} <= packages
     # Every folder of Python code under checker/ is a package the wheel takes.
     folders = {".".join(p.parent.relative_to(ROOT).parts) for p in
                (ROOT / "checker").rglob("*.py") if "__pycache__" not in p.parts}
     assert folders <= packages
+    assert setuptools["package-dir"] == {"checker.builtin_policies": "policies"}
+    # The build stage copies what the wheel is built from.
+    copied = {source for word, args in instructions() if word == "COPY"
+              and not args.startswith("--from") for source in args.split()[:-1]}
+    assert {"pyproject.toml", "README.md", "LICENSE", "checker", "policies"} <= copied
     # Every data file is named by the package data the wheel takes.
-    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
-    [line] = [ln for ln in pyproject.splitlines() if ln.startswith("checker = [")]
-    patterns = json.loads(line.split("=", 1)[1])
+    patterns = setuptools["package-data"]["checker"]
     data = [p.relative_to(ROOT / "checker").as_posix()
             for p in (ROOT / "checker" / "data").iterdir()]
     assert "data/policy.schema.json" in data
     assert all(any(fnmatch(name, pattern) for pattern in patterns) for name in data), data
+    shipped = [p.name for p in (ROOT / "policies").iterdir() if p.suffix != ".py"
+               and p.name != "__pycache__"]
+    assert all(any(fnmatch(name, pattern) for pattern in
+                   setuptools["package-data"]["checker.builtin_policies"]) for name in shipped)

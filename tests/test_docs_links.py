@@ -1,5 +1,7 @@
 """The documentation still works: every relative link and `#anchor` in README.md and docs/*.md
-resolves, and every command example that works offline runs against the shipped examples.
+resolves (the README's links into the repository are absolute URLs, so that it renders on a
+package index: each names a file or directory of this checkout, and its anchor a heading),
+and every command example that works offline runs against the shipped examples.
 
 Command examples are the lines of fenced ```sh / ```console blocks that start with
 `bedrock-drift ` (or `$ bedrock-drift `); a line ending in a backslash continues on the next.
@@ -127,11 +129,31 @@ def is_external(target: str) -> bool:
 
 
 RELATIVE_LINKS = [link for page in PAGES for link in links(page) if not is_external(link.target)]
+# The README is also the package's description on a package index, where relative links
+# break: it links into the repository by absolute URLs, checked here like relative links.
+REPOSITORY = "https://github.com/bedrock-drift/bedrock-drift/"
+REPOSITORY_PREFIXES = {"blob": REPOSITORY + "blob/main/", "tree": REPOSITORY + "tree/main/"}
+
+
+def repository_path(target: str) -> tuple[str, str] | None:
+    """(``blob`` or ``tree``, the path and anchor in the repository) of a link into this
+    repository's main branch; None for any other link."""
+    for kind, prefix in REPOSITORY_PREFIXES.items():
+        if target.startswith(prefix):
+            return kind, target.removeprefix(prefix)
+    return None
+
+
+REPOSITORY_LINKS = [link for page in PAGES for link in links(page)
+                    if repository_path(link.target) is not None]
 
 
 def test_every_page_is_linked_from_the_readme() -> None:
-    targets = {(ROOT / link.target.split("#")[0]).resolve()
-               for link in links(ROOT / "README.md") if not is_external(link.target)}
+    targets = set()
+    for link in links(ROOT / "README.md"):
+        found = repository_path(link.target)
+        if found is not None:
+            targets.add((ROOT / found[1].split("#")[0]).resolve())
     unlinked = [rel(p) for p in PAGES[1:] if p.resolve() not in targets]
     assert unlinked == []
 
@@ -140,10 +162,15 @@ def test_the_pages_have_relative_links() -> None:
     assert len(RELATIVE_LINKS) > 20
 
 
-@pytest.mark.parametrize("link", RELATIVE_LINKS, ids=str)
-def test_relative_link_resolves(link: Link) -> None:
-    path, _, anchor = link.target.partition("#")
-    target = (link.page.parent / path).resolve() if path else link.page
+def test_the_readme_links_only_by_absolute_urls() -> None:
+    """No link of the README is relative (or an in-page anchor), so it renders on a package
+    index as it does on GitHub."""
+    readme = links(ROOT / "README.md")
+    assert [str(link) for link in readme if not is_external(link.target)] == []
+    assert len([link for link in readme if repository_path(link.target)]) > 20
+
+
+def resolves(link: Link, target: Path, anchor: str) -> None:
     assert target.is_relative_to(ROOT), f"{link}: points outside the repository"
     assert target.exists(), f"{link}: {rel(target)} does not exist"
     if anchor:
@@ -151,6 +178,25 @@ def test_relative_link_resolves(link: Link) -> None:
         known = anchors(target)
         assert anchor in known, f"{link}: no heading of {rel(target)} has the anchor " \
             f"#{anchor}; it has: {', '.join(sorted(known))}"
+
+
+@pytest.mark.parametrize("link", RELATIVE_LINKS, ids=str)
+def test_relative_link_resolves(link: Link) -> None:
+    path, _, anchor = link.target.partition("#")
+    resolves(link, (link.page.parent / path).resolve() if path else link.page, anchor)
+
+
+@pytest.mark.parametrize("link", REPOSITORY_LINKS, ids=str)
+def test_repository_link_resolves(link: Link) -> None:
+    found = repository_path(link.target)
+    assert found is not None
+    kind, rest = found
+    path, _, anchor = rest.partition("#")
+    target = (ROOT / path).resolve()
+    resolves(link, target, anchor)
+    # GitHub shows a file under blob/ and a directory under tree/.
+    assert target.is_dir() == (kind == "tree"), f"{link}: use {REPOSITORY}" \
+        f"{'tree' if target.is_dir() else 'blob'}/main/{rest}"
 
 
 def test_slugs_follow_github() -> None:

@@ -5,8 +5,10 @@ it (``CreateModelCustomizationJob`` creates the custom model in moto), and the c
 finds the server through the standard ``AWS_ENDPOINT_URL_BEDROCK`` setting. moto invents
 a KMS key ARN (``arn:aws:kms:<region>:<account>:key/<model>-<job>-kms-key``) for every
 model and leaves ``ownerAccountId`` out of its summaries; the policies below are written
-with that in mind. Denied calls are covered in-process in ``test_aws_fetch.py``, since
-moto's server does not enforce IAM for Bedrock.
+with that in mind. The organisation test puts the stand-in of ``tests/moto_bedrock.py`` in
+front of the server for what moto cannot answer there: the key each model was made with, a
+job found by its ARN, an imported model. Denied calls are covered in-process in
+``test_aws_fetch.py``, since moto's server does not enforce IAM for Bedrock.
 
 Every run records the AWS operations it makes (``BEDROCK_DRIFT_RECORD_CALLS``), and every
 test checks that they are all reads: List/Get/Describe, plus ``sts:AssumeRole`` and
@@ -18,17 +20,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.bedrock.models import bedrock_backends
 
 from tests.conftest import command_env, reset_moto
+from tests.moto_bedrock import StandIn, front
 from tests.test_aws_fetch import not_read_only
 
 ACCOUNT = "123456789012"
@@ -265,83 +265,52 @@ def role_clients(endpoint: str, account: str, region: str = "us-east-1") -> tupl
     return boto3.client("bedrock", **kwargs), boto3.client("kms", **kwargs)
 
 
-def org_model(endpoint: str, account: str, name: str, key_arn: str | None, *,
+def org_model(stand_in: StandIn, account: str, name: str, key_arn: str | None, *,
               vpc: bool = True, tags: dict[str, str] | None = None) -> str:
-    """A model of ``account`` on the server, made by a job, encrypted with ``key_arn``."""
-    bedrock, _ = role_clients(endpoint, account)
-    extra: dict[str, Any] = {"vpcConfig": {"subnetIds": ["subnet-1"],
-                                           "securityGroupIds": ["sg-1"]}} if vpc else {}
-    job_arn = bedrock.create_model_customization_job(
-        jobName=f"job-{name}", customModelName=name,
-        roleArn=f"arn:aws:iam::{account}:role/bedrock-training",
-        baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
-        trainingDataConfig={"s3Uri": "s3://ml-approved-data/train.jsonl"},
-        outputDataConfig={"s3Uri": "s3://ml-approved-data/out/"},
-        hyperParameters={"learningRate": "0.00005"},
-        customModelTags=[{"key": k, "value": v} for k, v in (tags or {}).items()], **extra,
-    )["jobArn"]
-    backend = bedrock_backends[account]["us-east-1"]
-    # moto looks a job up by the last segment of the request path, still URL-encoded in
-    # the server, while AWS (and the tool) name a job by its ARN.
-    jobs = backend.model_customization_jobs
-    jobs[urllib.parse.quote(job_arn, safe="")] = jobs[f"job-{name}"]
-    # moto invents a key ARN for every model; AWS reports the key the model was made with.
-    backend.custom_models[name].model_kms_key_arn = key_arn
-    return f"arn:aws:bedrock:us-east-1:{account}:custom-model/{name}"
+    """A model of ``account`` on the server, made by a job, encrypted with ``key_arn``.
+    moto invents a key ARN for every model and finds a job by its name only; the stand-in
+    in front of the server reports the key the model was made with and finds the job by
+    its ARN, as AWS does."""
+    return stand_in.create_model(
+        name, "us-east-1", account=account, kms=key_arn,
+        role=f"arn:aws:iam::{account}:role/bedrock-training",
+        training="s3://ml-approved-data/train.jsonl", output="s3://ml-approved-data/out/",
+        hyper_parameters={"learningRate": "0.00005"}, tags=tags,
+        vpc={"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]} if vpc else None)
 
 
-def imported_models_on_server(monkeypatch: pytest.MonkeyPatch, account: str,
-                              key_arn: str) -> str:
-    """One Custom Model Import model in ``account`` (moto has none: taught here, in the
-    server's own process); its ARN."""
-    from moto.bedrock.responses import BedrockResponse
-
-    arn = f"arn:aws:bedrock:us-east-1:{account}:imported-model/llama0001"
-
-    def list_imported_models(self: BedrockResponse) -> str:
-        if self.current_account != account:
-            return json.dumps({"modelSummaries": []})
-        return json.dumps({"modelSummaries": [{"modelArn": arn, "modelName": "llama-import",
-                                               "creationTime": "2026-01-02T03:04:05Z"}]})
-
-    def get_imported_model(self: BedrockResponse) -> str:
-        return json.dumps({"modelArn": arn, "modelName": "llama-import",
-                           "modelArchitecture": "llama3", "modelKmsKeyArn": key_arn,
-                           "jobArn": f"arn:aws:bedrock:us-east-1:{account}:model-import-job/j",
-                           "creationTime": "2026-01-02T03:04:05Z"})
-
-    monkeypatch.setattr(BedrockResponse, "list_imported_models", list_imported_models,
-                        raising=False)
-    monkeypatch.setattr(BedrockResponse, "get_imported_model", get_imported_model,
-                        raising=False)
-    # ListTagsForResource answers only for ARNs moto knows.
-    backend = bedrock_backends[account]["us-east-1"]
-    known = backend._list_arns
-    monkeypatch.setattr(backend, "_list_arns", lambda: [*known(), arn])
-    return arn
+def imported_model(stand_in: StandIn, account: str, key_arn: str) -> str:
+    """One Custom Model Import model in ``account``, served by the stand-in (moto has no
+    Custom Model Import); its ARN."""
+    return stand_in.add_imported({
+        "modelArn": f"arn:aws:bedrock:us-east-1:{account}:imported-model/llama0001",
+        "modelName": "llama-import", "modelArchitecture": "llama3",
+        "modelKmsKeyArn": key_arn,
+        "jobArn": f"arn:aws:bedrock:us-east-1:{account}:model-import-job/j",
+        "creationTime": "2026-01-02T03:04:05Z"}, account=account)
 
 
 def test_organisation_with_deep_checks_reads_only(
-        endpoint: str, env: dict[str, str], tmp_path: Path, calls_file: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        endpoint: str, env: dict[str, str], tmp_path: Path, calls_file: Path) -> None:
     _, kms_a = role_clients(endpoint, ACCOUNT_A)
     platform = kms_a.create_key()["KeyMetadata"]["Arn"]
     kms_a.create_alias(AliasName="alias/ml-platform", TargetKeyId=platform)
     _, kms_b = role_clients(endpoint, ACCOUNT_B)
     stray = kms_b.create_key()["KeyMetadata"]["Arn"]
-    good = [org_model(endpoint, ACCOUNT_A, f"a-{i}", platform, tags={"team": "ml"})
-            for i in range(4)]
-    no_vpc = org_model(endpoint, ACCOUNT_A, "a-no-vpc", platform, vpc=False,
-                       tags={"team": "ml"})
-    wrong_key = org_model(endpoint, ACCOUNT_B, "b-stray", stray, tags={"team": "ml"})
-    imported = imported_models_on_server(monkeypatch, ACCOUNT_B, stray)
     policy = tmp_path / "deep.yaml"
     policy.write_text(DEEP_POLICY)
-
-    code, report, stderr = run(env, "-f", "json", "-p", str(policy), "--region", "us-east-1",
-                               "--assume-role", ROLE.format(ACCOUNT_A),
-                               "--assume-role", ROLE.format(ACCOUNT_B),
-                               "--external-id", "nightly-audit", "--include-imported")
+    with front(endpoint) as (stand_in, bedrock):
+        good = [org_model(stand_in, ACCOUNT_A, f"a-{i}", platform, tags={"team": "ml"})
+                for i in range(4)]
+        no_vpc = org_model(stand_in, ACCOUNT_A, "a-no-vpc", platform, vpc=False,
+                           tags={"team": "ml"})
+        wrong_key = org_model(stand_in, ACCOUNT_B, "b-stray", stray, tags={"team": "ml"})
+        imported = imported_model(stand_in, ACCOUNT_B, stray)
+        code, report, stderr = run(env | {"AWS_ENDPOINT_URL_BEDROCK": bedrock},
+                                   "-f", "json", "-p", str(policy), "--region", "us-east-1",
+                                   "--assume-role", ROLE.format(ACCOUNT_A),
+                                   "--assume-role", ROLE.format(ACCOUNT_B),
+                                   "--external-id", "nightly-audit", "--include-imported")
     assert report["errors"] == []
     assert code == 1, stderr
     assert report["scanned"]["accounts"] == [ACCOUNT_A, ACCOUNT_B]

@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import command_env, reset_moto
 from tests.hostile_bedrock import ACCOUNT, FAULT_REGION, arn, hostile_bedrock
+from tests.moto_bedrock import MOTO_KEY, front
 
 COMMAND = Path(sys.executable).parent / "bedrock-drift"
 OTHER_REGION = "us-west-2"
@@ -205,26 +206,22 @@ def test_moto_server_one_unparseable_model_is_that_models_error(
         server: str, tmp_path: Path) -> None:
     """Through moto's server (the conftest fixture): one model whose ``trainingLoss`` is
     ``"fast"``, a Float field botocore's parser cannot read. That model is an error naming
-    the API and field; the others are judged and the -o report is written."""
-    import boto3
-    from moto.bedrock.models import bedrock_backends
-
+    the API and field; the others are judged and the -o report is written. The models are
+    made through moto's API; moto cannot be made to hold a malformed field, so the
+    stand-in of ``tests/moto_bedrock.py``, in front of moto's server, serves the models'
+    GetCustomModel (moto's own answer, and for m-fast that one field replaced)."""
     reset_moto(server)
-    client = boto3.client("bedrock", region_name=FAULT_REGION, endpoint_url=server,
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    for name in ("m-good", "m-fast", "m-also-good"):
-        client.create_model_customization_job(
-            jobName=f"job-{name}", customModelName=name,
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
-            baseModelIdentifier="amazon.titan-text-express-v1:0:8k",
-            trainingDataConfig={"s3Uri": "s3://ml-approved-data/train.jsonl"},
-            outputDataConfig={"s3Uri": "s3://ml-approved-data/out/"},
-            hyperParameters={"learningRate": "0.00005"})
-    backend = bedrock_backends[ACCOUNT][FAULT_REGION]
-    fast: Any = {"trainingLoss": "fast"}
-    backend.custom_models["m-fast"].training_metrics = fast
-
-    code, report, stderr, _ = run(server, tmp_path)
+    with front(server) as (stand_in, endpoint):
+        for name in ("m-good", "m-fast", "m-also-good"):
+            malformed = {"trainingMetrics": {"trainingLoss": "fast"}} if name == "m-fast" \
+                else None
+            stand_in.create_model(
+                name, FAULT_REGION, kms=MOTO_KEY, extra=malformed,
+                role=f"arn:aws:iam::{ACCOUNT}:role/bedrock-training",
+                training="s3://ml-approved-data/train.jsonl",
+                output="s3://ml-approved-data/out/",
+                hyper_parameters={"learningRate": "0.00005"})
+        code, report, stderr, _ = run(endpoint, tmp_path)
     assert code == 2, stderr
     model_arn = f"arn:aws:bedrock:{FAULT_REGION}:{ACCOUNT}:custom-model/"
     assert judged(report) == {f"{model_arn}m-good": "pass", f"{model_arn}m-also-good": "pass"}

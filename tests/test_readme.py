@@ -58,5 +58,6 @@ def test_readme_quick_start_commands_are_the_ci_ones() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert ".venv/bin/pip install -e '.[test]' -c constraints.txt && .venv/bin/pytest" in README
     assert ("python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/bedrock-drift "
-            "check --from examples/models -p policies/baseline.yaml") in README
+            "check --from examples/models -p policies/baseline.yaml --waivers "
+            "examples/waivers.yaml") in README
     assert "pip install --quiet -e '.[test]' -c constraints.txt" in ci and ".venv/bin/pytest" in ci

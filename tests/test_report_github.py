@@ -112,10 +112,12 @@ def test_rich_report_annotations() -> None:
     assert ("notice", "baseline/learning-rate-cap (waived)") in titled
     waived = next(c for c in found if c[1]["title"].endswith("(waived)"))
     assert "Waived until 2027-01-31: Research sandbox, approved in SEC-1234" in waived[2]
-    last = found[-1]
-    assert last[0] == "error"
-    assert last[1] == {"title": "bedrock-drift"}
-    assert last[2] == (
+    # The result line is written first (it used to come last, where GitHub's per-step limit
+    # could hide it).
+    first = found[0]
+    assert first[0] == "error"
+    assert first[1] == {"title": "bedrock-drift"}
+    assert first[2] == (
         "ERROR: 6 models read, 3 violations, 1 waived, 2 errors, 1 not evaluated"
     )
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+from typing import Any
 
 import pytest
+import xmlschema
 
 from checker.reports.junit import render_junit, xml_text
 from checker.results import ModelRef, Report, ReportError, Status
 from tests import report_fixtures as fx
+from tests.conftest import ROOT
 
 
 def parse(report: Report) -> ET.Element:
@@ -233,3 +238,93 @@ def test_error_index_matches_the_scan() -> None:
         for rule in rules:
             expected = [i for i, e in enumerate(errors) if e.rule == rule and _is_about(e, model)]
             assert index.about(model, rule) == expected, (model, rule)
+
+
+# --- What the reporters read ------------------------------------------------------------------
+#
+# The Jenkins JUnit schema (tests/data/junit/junit-10.xsd, from the Jenkins xUnit plugin:
+# NOTICE.md there) is validated strictly, but for the attributes below: the schema does not
+# list them, and every reader here takes attributes by name and ignores those it does not
+# know (the Jenkins JUnit plugin's parser, dorny/test-reporter's xml2js, mikepenz/
+# action-junit-report's xml-js). mikepenz/action-junit-report places its annotations with
+# testcase `file` and `line`; GitLab shows `file`.
+JUNIT_XSD = ROOT / "tests" / "data" / "junit" / "junit-10.xsd"
+JUNIT_XSD_SHA256 = "a1a816f58d1bf95ebabf371994df0b9246dee66ea9572fbec4f9296f1b2c0ff6"
+BEYOND_THE_SCHEMA = {"testcase": {"file", "line"}, "testsuites": {"skipped"}}
+
+
+@pytest.fixture(scope="module")
+def jenkins_schema() -> Any:
+    assert hashlib.sha256(JUNIT_XSD.read_bytes()).hexdigest() == JUNIT_XSD_SHA256
+    return xmlschema.XMLSchema10(str(JUNIT_XSD))
+
+
+def schema_errors(schema: Any, text: str) -> list[str]:
+    """Where the report breaks the Jenkins schema, once the documented extra attributes
+    are set aside (and an error if any other attribute is beyond the schema)."""
+    root = ET.fromstring(text)
+    for element in root.iter():
+        for name in BEYOND_THE_SCHEMA.get(element.tag, set()):
+            element.attrib.pop(name, None)
+    return [f"{e.path}: {e.reason}" for e in schema.iter_errors(root)]
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        pytest.param(fx.rich_report(), id="rich"),
+        pytest.param(fx.rich_report(known=True), id="with-baseline"),
+        pytest.param(fx.empty_report(), id="no-models"),
+        pytest.param(fx.clean_report(), id="clean"),
+        pytest.param(fx.hostile_report(), id="hostile"),
+    ],
+)
+def test_valid_against_the_jenkins_junit_schema(jenkins_schema: Any, report: Report) -> None:
+    assert schema_errors(jenkins_schema, render_junit(report)) == []
+
+
+def test_the_golden_report_is_valid_too(jenkins_schema: Any) -> None:
+    golden = ROOT / "tests" / "golden" / "baseline.xml"
+    assert schema_errors(jenkins_schema, golden.read_text(encoding="utf-8")) == []
+
+
+def test_the_schema_check_catches_what_jenkins_would_refuse(jenkins_schema: Any) -> None:
+    text = render_junit(fx.rich_report())
+    assert schema_errors(jenkins_schema, text.replace('<testcase ', '<testcase flaky="x" ', 1))
+    assert schema_errors(jenkins_schema, text.replace('time="0"', 'time="soon"', 1))
+    no_name = re.sub(r' name="[^"]*"', "", text.split("<testcase", 1)[1], count=1)
+    assert schema_errors(jenkins_schema, text.split("<testcase", 1)[0] + "<testcase" + no_name)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        pytest.param(fx.rich_report(), id="rich"),
+        pytest.param(fx.hostile_report(), id="hostile"),
+    ],
+)
+def test_every_testcase_has_a_time(report: Report) -> None:
+    # dorny/test-reporter reads parseFloat(testcase.time): a missing one is NaN.
+    cases = list(parse(report).iter("testcase"))
+    assert cases
+    assert all(float(c.get("time", "nan")) == 0.0 for c in cases)
+    for suite in parse(report).iter("testsuite"):
+        assert float(suite.get("time", "nan")) == 0.0
+
+
+def test_what_each_reporter_reads_is_there() -> None:
+    # dorny/test-reporter (java-junit): testsuites time; testsuite name, time; testcase
+    # classname, name, time; failure/error message and text; skipped.
+    # mikepenz/action-junit-report: testcase classname, name, time, file, line; failure/
+    # error message and text; skipped. Jenkins' JUnit plugin: testsuite name, timestamp,
+    # time; testcase classname, name, time; failure/error/skipped; system-out/err.
+    root = parse(fx.rich_report())
+    assert root.get("time") is not None
+    for suite in root.iter("testsuite"):
+        assert {"name", "time", "timestamp", "tests", "failures", "errors"} <= set(suite.attrib)
+    failing = [c for c in root.iter("testcase") if c.find("failure") is not None]
+    assert failing
+    for element in failing:
+        assert {"classname", "name", "time", "file", "line"} <= set(element.attrib)
+        failure = element.find("failure")
+        assert failure is not None and failure.get("message") and failure.text

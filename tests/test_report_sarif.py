@@ -199,8 +199,19 @@ def test_planned_model_without_arn_is_keyed_by_kind_and_name() -> None:
     )
 
 
-def test_waived_finding_is_a_suppressed_result() -> None:
+def test_waived_findings_are_left_out_by_default() -> None:
+    # GitHub code scanning ignores suppressions: a waived result would be an open alert.
     log = sarif(fx.rich_report())
+    assert results_for(log, "baseline/learning-rate-cap") == []
+    assert all("suppressions" not in r for r in log["runs"][0]["results"])
+    assert len(log["runs"][0]["results"]) == 3
+    assert log["runs"][0]["properties"]["leftOut"] == {
+        "waived": 1, "overLimits": 0, "overLimitsBySeverity": {}}
+
+
+def test_waived_finding_is_a_suppressed_result_when_kept() -> None:
+    log = sarif(fx.rich_report(), include_waived=True)
+    assert log["runs"][0]["properties"]["leftOut"]["waived"] == 0
     (waived,) = results_for(log, "baseline/learning-rate-cap")
     (suppression,) = waived["suppressions"]
     assert suppression["kind"] == "external"
@@ -279,4 +290,7 @@ def test_golden_examples_are_valid(sarif_validator: Any) -> None:
     log = json.loads(golden.read_text(encoding="utf-8"))
     assert [e.message for e in sarif_validator.iter_errors(log)] == []
     report = json.loads((golden.parent / "baseline.json").read_text(encoding="utf-8"))
-    assert len(log["runs"][0]["results"]) == len(report["violations"]) + len(report["waived"])
+    # Waived findings are left out of SARIF by default (GitHub ignores suppressions) and
+    # counted instead.
+    assert len(log["runs"][0]["results"]) == len(report["violations"])
+    assert log["runs"][0]["properties"]["leftOut"]["waived"] == len(report["waived"])

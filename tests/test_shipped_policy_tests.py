@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 
+from checker.engine.evaluate import evaluate
 from checker.lang.variables import load_var_file
-from checker.policy.loader import policy_files
+from checker.policy.loader import load_policies, policy_files
+from checker.policy.waivers import load_waiver_file
 from checker.policytest import Suite, SuiteResult, compile_test_file, run_suite
+from checker.results import Scanned, Status
+from checker.sources.files import model_input
 from tests.conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +77,50 @@ def test_baseline_tests_pass_with_the_sample_var_file(capsys: pytest.CaptureFixt
                    str(var_file))
     assert run.exit_code == 0, run.output
     assert run.output.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+SHIPPED = [Path(p) for p in policy_files([str(POLICIES)])]
+
+
+@pytest.mark.parametrize("file", SHIPPED, ids=[f.stem for f in SHIPPED])
+def test_no_shipped_policy_holds_a_waiver(file: Path) -> None:
+    """A team adopting a shipped policy would waive its own models by a sample's globs, and
+    everyone else would get waiver-stale on every run: samples live in examples/."""
+    assert "waivers" not in yaml.safe_load(file.read_text(encoding="utf-8"))
+    [policy], _ = load_policies([str(file)])
+    assert policy.waivers == ()
+
+
+def test_strict_waivers_pass_out_of_the_box(capsys: pytest.CaptureFixture[str]) -> None:
+    """A compliant model judged by the shipped baseline: no stale waiver, so no exit 2."""
+    run = run_main(capsys, "check", "-p", str(POLICIES / "baseline.yaml"), "--from",
+                   str(ROOT / "examples" / "models" / "prod-summarizer.json"),
+                   "--strict-waivers")
+    assert (run.exit_code, run.stderr) == (0, "")
+    assert run.output.splitlines()[-1].startswith("Result: PASS: 1 model read, 0 violations")
+
+
+RESEARCH = json.loads((ROOT / "examples" / "models" / "research-llama.json").read_text("utf-8"))
+OTHER_ACCOUNT = RESEARCH["modelArn"].replace(":111122223333:", ":999999999999:")
+
+
+@pytest.mark.parametrize(("name", "arn", "now", "expected"), [
+    ("research-llama-ft", RESEARCH["modelArn"], NOW, Status.WAIVED),
+    ("Research-llama-ft", RESEARCH["modelArn"], NOW, Status.FAIL),  # waiver globs keep case
+    ("research-llama-ft", RESEARCH["modelArn"], datetime(2027, 6, 30, 23, 59, tzinfo=timezone.utc),
+     Status.WAIVED),
+    ("research-llama-ft", RESEARCH["modelArn"], datetime(2027, 7, 1, tzinfo=timezone.utc),
+     Status.FAIL),
+    ("research-llama-ft", OTHER_ACCOUNT, NOW, Status.FAIL),
+    ("prod-llama", RESEARCH["modelArn"], NOW, Status.FAIL),
+], ids=["research", "other-case", "last-day", "expired", "other-account", "not-research"])
+def test_the_sample_waivers_file(name: str, arn: str, now: datetime, expected: Status) -> None:
+    """examples/waivers.yaml waives what the baseline's sample waiver did, and no more."""
+    policies, _ = load_policies([str(POLICIES / "baseline.yaml")])
+    waived = load_waiver_file(str(ROOT / "examples" / "waivers.yaml"), policies)
+    model = model_input({**RESEARCH, "modelName": name, "modelArn": arn}, "research.json",
+                        json_values=True)
+    report = evaluate(waived, [model], scanned=Scanned((), (), ()), now=now)
+    assert report.models[0].results["bedrock-baseline/learning-rate-cap"] is expected
+    alone = evaluate(policies, [model], scanned=Scanned((), (), ()), now=now)
+    assert alone.models[0].results["bedrock-baseline/learning-rate-cap"] is Status.FAIL

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from checker.engine.evaluate import evaluate
 from checker.errors import InputError
 from checker.policy.loader import load_policies
+from checker.policy.waivers import load_waiver_file
 from checker.reports import RENDERERS, render
 from checker.results import ModelInput, Scanned, Status
 from checker.sources.terraform import plan_to_inputs
@@ -27,6 +28,7 @@ MODULES = DATA / "plan-modules.json"
 EXAMPLE = DATA / "plan-provider-example.json"
 DEFERRED = DATA / "plan-deferred.json"
 BASELINE = str(ROOT / "policies" / "baseline.yaml")
+WAIVERS = str(ROOT / "examples" / "waivers.yaml")
 PROD = 'module.ml["prod"].aws_bedrock_custom_model.this["summarizer"]'
 STAGING = 'module.ml["staging"].aws_bedrock_custom_model.this["summarizer"]'
 # What the sensitive values of plan-modules.json are; no output may contain them.
@@ -273,9 +275,15 @@ def test_update_takes_the_account_from_before() -> None:
     assert ranker.document["accountId"] == "111122223333"
     assert ranker.document["region"] == "us-east-1"
     assert "modelArn" not in ranker.document
-    report = judge(None, ranker)
-    # research-* in account 111122223333: the baseline's account-scoped waiver matches.
+    # research-* in account 111122223333: the sample's account-scoped waiver matches.
+    policies = load_waiver_file(WAIVERS, load_policies([BASELINE])[0])
+    report = evaluate(policies, [ranker], scanned=Scanned(("plan",), (), ()), now=FIXED_NOW)
     assert report.models[0].results["bedrock-baseline/learning-rate-cap"] is Status.WAIVED
+    # The account is what decides: the same model in another account is not waived.
+    elsewhere = ModelInput(document={**ranker.document, "accountId": "999999999999"},
+                           origin=ranker.origin, address=ranker.address)
+    report = evaluate(policies, [elsewhere], scanned=Scanned(("plan",), (), ()), now=FIXED_NOW)
+    assert report.models[0].results["bedrock-baseline/learning-rate-cap"] is Status.FAIL
 
 
 def test_replace_does_not_borrow_the_old_models_account() -> None:

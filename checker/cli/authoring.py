@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from checker import builtins
 from checker.cli.app import cli
 from checker.cli.inputs import check_unused_variables, load_with_warnings, read_variables
 from checker.cli.options import debug_option, print_warnings, with_var_options, write_output
@@ -34,6 +35,9 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
              debug: bool) -> None:
     """Check policy files without reading any model: exit 0 if they are valid, else 2.
 
+    PATHS are policy files, directories, or builtin:NAME for a shipped policy (builtin:all
+    for every one).
+
     Also runs cheap lints, printed as warnings: globs that cannot match any KMS key or Lambda
     ARN, base-model globs that match no known foundation model, a rule `when` that repeats the
     policy scope.
@@ -59,7 +63,8 @@ def validate(paths: tuple[str, ...], var_items: tuple[str, ...], var_files: tupl
 @debug_option
 def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bool,
                  var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
-    """Run policy unit tests: *_test.yaml files (a directory means every one in it).
+    """Run policy unit tests: *_test.yaml files (a directory means every one in it;
+    builtin:NAME the tests of a shipped policy, builtin:all those of every one).
 
     Exit codes: 0 every expectation held; 1 one did not; 2 a malformed test file or policy.
     """
@@ -68,7 +73,7 @@ def test_command(paths: tuple[str, ...], fmt: str, output: str | None, quiet: bo
     problems: list[Problem] = []
     for file in find_test_files(paths):
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text = Path(builtins.real_path(file)).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CheckerError(f"{file}: cannot read: "
                                f"{getattr(exc, 'strerror', None) or exc}") from None

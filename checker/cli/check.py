@@ -24,12 +24,14 @@ from checker.cli.options import (
     with_var_options,
     write_output,
 )
+from checker.cli.report_options import report_options as format_options
+from checker.cli.report_options import warn
 from checker.engine.baseline import apply_baseline, apply_strict_waivers
 from checker.engine.evaluate import evaluate, select_framework, select_rules
 from checker.errors import UsageError
 from checker.policy.loader import Policy
 from checker.policy.waivers import load_waiver_file
-from checker.reports import RENDERERS, render
+from checker.reports import RENDERERS, ReportOptions, render
 from checker.results import (
     SEVERITIES,
     Report,
@@ -62,7 +64,8 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 
 @cli.command()
 @click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
-              help="Policy file or directory (repeatable; default ./policies).")
+              help="Policy file or directory, or builtin:NAME for a shipped policy "
+                   "(repeatable; default ./policies).")
 @click.option("--from", "from_paths", multiple=True, metavar="FILE|DIR",
               help="Read model documents from files instead of AWS (repeatable).")
 @live_options
@@ -94,6 +97,7 @@ def run_check(policies: Sequence[Policy], source: SourceResult, fail_on: str,
 @click.option("--include-jobs", is_flag=True,
               help="Also judge customization jobs still InProgress, as the models they will "
                    "produce (live AWS only).")
+@format_options
 @with_var_options
 @debug_option
 def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tuple[str, ...],
@@ -101,7 +105,7 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
           reports: list[tuple[str, str]], min_models: int, fail_on: str,
           baseline_path: str | None, waivers_path: str | None, strict_waivers: bool,
           include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
-          debug: bool, live: LiveOptions) -> None:
+          debug: bool, live: LiveOptions, report_options: ReportOptions) -> None:
     """Judge every model against the policies and report what drifted."""
     targets = [os.path.realpath(file) for _, file in reports]
     if output is not None:
@@ -154,7 +158,7 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     if strict_waivers:
         report = apply_strict_waivers(report)
     for report_fmt, file in reports:
-        write_output(render(report, report_fmt), file)
+        write_output(render(report, report_fmt, options=report_options, warn=warn), file)
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    write_output(render(report, fmt, color=color), output)
+    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output)
     sys.exit(report.exit_code)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from checker import TOOL_NAME
+from checker import TOOL_NAME, builtins
 from checker.cli.options import DEFAULT_POLICY_PATH, LiveOptions, is_tty, print_warnings
 from checker.cli.progress import ProgressLine
 from checker.errors import CheckerError, PolicyError, Problem, UsageError
@@ -81,8 +81,8 @@ def load_with_warnings(policy_paths: Sequence[str], variables: Variables | None 
     """Load the policies; return them and the warnings to print."""
     variables = variables or Variables({}, frozenset())
     if not policy_paths and not Path(DEFAULT_POLICY_PATH).is_dir():
-        raise UsageError(f"no policies: give -p PATH (the default, ./{DEFAULT_POLICY_PATH}, is "
-                         "not a directory here)")
+        raise UsageError(f"no policies: give -p PATH or -p builtin:NAME, a shipped policy (the "
+                         f"default, ./{DEFAULT_POLICY_PATH}, is not a directory here)")
     policies, warnings = load_policies(list(policy_paths) or [DEFAULT_POLICY_PATH],
                                        variables.values, lint=lint)
     lines = [str(w) for w in warnings]
@@ -109,7 +109,7 @@ def input_files(policy_paths: Sequence[str] | None,
             ("--from", list(from_paths), document_files)):
         for path in paths:
             try:
-                found.extend((option, file) for file in expand([path]))
+                found.extend((option, builtins.real_path(file)) for file in expand([path]))
             except CheckerError:
                 continue
     return found

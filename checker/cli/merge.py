@@ -13,9 +13,11 @@ from checker.cli.options import (
     use_color,
     write_output,
 )
+from checker.cli.report_options import report_options as format_options
+from checker.cli.report_options import warn
 from checker.engine.evaluate import utc_now
 from checker.engine.merge import merge_reports
-from checker.reports import RENDERERS, render
+from checker.reports import RENDERERS, ReportOptions, render
 from checker.reports.json_reader import read_report
 from checker.results import (
     SEVERITIES,
@@ -30,13 +32,14 @@ from checker.sources.files import read_data
 @click.option("-o", "--output", metavar="FILE", help="Write the combined report to FILE.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
               help="Gate of the combined result (default: the reports' own, if they agree).")
+@format_options
 @debug_option
 def merge(reports: tuple[str, ...], fmt: str, output: str | None, fail_on: str | None,
-          debug: bool) -> None:
+          debug: bool, report_options: ReportOptions) -> None:
     """Combine JSON reports of sharded runs into one report, with its exit code."""
     refuse_overwriting_inputs([("-o", output)], [("a report to merge", r) for r in reports])
     loaded = [read_report(read_data(path, json_only=True), path) for path in reports]
     report = merge_reports(loaded, fail_on=fail_on, now=utc_now())
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    write_output(render(report, fmt, color=color), output)
+    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output)
     sys.exit(report.exit_code)

@@ -18,7 +18,8 @@ from checker.sources.aws.permissions import iam_policy
 
 @cli.command()
 @click.option("-p", "--policy", "policy_paths", multiple=True, metavar="PATH",
-              help="Policy file or directory (repeatable; default ./policies).")
+              help="Policy file or directory, or builtin:NAME for a shipped policy "
+                   "(repeatable; default ./policies).")
 @click.option("--include-jobs", is_flag=True,
               help="Also the calls check --include-jobs makes.")
 @click.option("--include-imported", is_flag=True,

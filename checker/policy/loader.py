@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from checker import builtins
 from checker.checks import CHECKS, Check
 from checker.checks.inventory import RESERVED_IDS, compile_inventory
 from checker.documents import POSTURE_KEYS
@@ -84,10 +85,11 @@ class Policy:
 
 def policy_files(paths: Iterable[str]) -> list[str]:
     """The policy files a list of files and directories names (directories: *.yaml, *.yml
-    in them, sorted, except *_test.yaml)."""
-    return expand_paths(paths, lambda p: p.suffix in (".yaml", ".yml")
-                        and not p.stem.endswith("_test"),
-                        what="policy files (*.yaml, *.yml)", noun="policy file")
+    in them, sorted, except *_test.yaml); ``builtin:NAME`` names a shipped policy, and
+    keeps that name (read it through :func:`checker.builtins.real_path`)."""
+    return builtins.expand(list(paths), lambda files: expand_paths(
+        files, lambda p: p.suffix in (".yaml", ".yml") and not p.stem.endswith("_test"),
+        what="policy files (*.yaml, *.yml)", noun="policy file"))
 
 
 def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = None,
@@ -103,7 +105,7 @@ def load_policies(paths: Sequence[str], variables: Mapping[str, Any] | None = No
     seen: dict[str, str] = {}
     for file in policy_files(paths):
         try:
-            data = Path(file).read_bytes()
+            data = Path(builtins.real_path(file)).read_bytes()
         except OSError as exc:
             raise CheckerError(f"{file}: cannot read: {exc.strerror or exc}") from None
         policy, found = load_policy_text(data, file, variables, lint=lint)
@@ -267,6 +269,30 @@ def _compile_rules(raw: Mapping[str, Any], ctx: LoadContext, policy: str,
     return rules
 
 
+# What GitHub code scanning refuses in a SARIF rule ("SARIF support for code scanning"):
+# more than 20 tags (the SARIF report adds "security" to the labels), a name over 255
+# characters, descriptions over 1024.
+MAX_LABELS = 19
+MAX_RULE_ID = 255
+MAX_DESCRIPTION = 1024
+
+
+def _within_github_limits(ctx: LoadContext, path: tuple[Any, ...], rule_id: str | None,
+                          labels: list[Any], title: str | None,
+                          description: str | None) -> None:
+    if len(labels) > MAX_LABELS:
+        ctx.error((*path, "labels"), f"{len(labels)} labels, more than {MAX_LABELS}: GitHub "
+                  "code scanning refuses a rule with more than 20 tags (SARIF adds "
+                  "'security')")
+    if rule_id is not None and len(rule_id) > MAX_RULE_ID:
+        ctx.error((*path, "id"), f"rule id of {len(rule_id)} characters, more than "
+                  f"{MAX_RULE_ID} (GitHub code scanning's limit)")
+    for key, value in (("title", title), ("description", description)):
+        if value is not None and len(value) > MAX_DESCRIPTION:
+            ctx.error((*path, key), f"'{key}' of {len(value)} characters, more than "
+                      f"{MAX_DESCRIPTION} (GitHub code scanning's limit)")
+
+
 def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str,
                   scope_needs: set[str]) -> Rule | None:
     if not isinstance(raw, dict):
@@ -313,6 +339,7 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
         labels = []
     title = string_field(raw, "title", ctx, path)
     description = string_field(raw, "description", ctx, path)
+    _within_github_limits(ctx, path, rule_id, labels, title, description)
     remediation = string_field(raw, "remediation", ctx, path)
     link = string_field(raw, "link", ctx, path)
     compliance: Compliance = ()

@@ -150,16 +150,22 @@ def _policy_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "oneOf": [{"required": [kind]} for kind in CHECKS],
         "properties": {
-            "id": {**name, "description": "Unique within the policy; reported as policy/id."},
-            "title": {**text, "description": "One line, shown in every report."},
-            "description": text,
+            # GitHub code scanning takes a rule name of 255 characters, descriptions of 1024
+            # and 20 tags (SARIF adds "security" to the labels): more is refused here.
+            "id": {**name, "maxLength": 255,
+                   "description": "Unique within the policy; reported as policy/id."},
+            "title": {**text, "maxLength": 1024,
+                      "description": "One line, shown in every report."},
+            "description": {**text, "maxLength": 1024},
             "severity": {"enum": list(SEVERITIES), "default": "medium"},
             "served_severity": {"enum": list(SEVERITIES),
                                 "description": "The severity of violations on a model that is "
                                                "served (an Active deployment or provisioned "
                                                "throughput), and where that is unknown."},
-            "labels": {"type": "array", "items": {"type": "string"},
-                       "description": "Free-form (e.g. CIS-3.1); carried into every report."},
+            "labels": {"type": "array", "items": {"type": "string"}, "maxItems": 19,
+                       "description": "Free-form (e.g. CIS-3.1); carried into every report. "
+                                      "At most 19: SARIF adds a security tag, and GitHub "
+                                      "refuses more than 20."},
             "remediation": {**text, "description": "How to fix a violation."},
             "link": {"type": "string", "description": "A page that explains the rule."},
             "compliance": {

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from checker import builtins
 from checker.engine.evaluate import evaluate
 from checker.errors import PolicyError, Problem
 from checker.lang.context import LoadContext, did_you_mean, type_name
@@ -88,9 +89,12 @@ class SuiteResult:
 
 
 def find_test_files(paths: Sequence[str]) -> list[str]:
-    """The test files the paths name: files as given, directories' ``*_test.yaml``/``.yml``."""
-    return expand_paths(paths, lambda p: p.name.endswith(TEST_SUFFIXES),
-                        what="policy test files (*_test.yaml)", noun="test file")
+    """The test files the paths name: files as given, directories' ``*_test.yaml``/``.yml``;
+    ``builtin:NAME`` names a shipped policy's test file as ``builtin:NAME_test`` (read it
+    through :func:`checker.builtins.real_path`)."""
+    return builtins.expand(paths, lambda files: expand_paths(
+        files, lambda p: p.name.endswith(TEST_SUFFIXES),
+        what="policy test files (*_test.yaml)", noun="test file"), tests=True)
 
 
 def default_policy_file(test_file: str) -> Path:
@@ -184,8 +188,11 @@ def _compile(located: Located, ctx: LoadContext, variables: dict[str, Any],
 
 
 def _policy_paths(raw: Mapping[str, Any], ctx: LoadContext) -> list[str] | None:
-    here = Path(ctx.file).parent
+    here = Path(builtins.real_path(ctx.file)).parent
     if "policies" not in raw:
+        if builtins.is_builtin(ctx.file):
+            # A shipped policy's tests (builtin:x_test) test the shipped policy (builtin:x).
+            return [ctx.file.removesuffix(builtins.TEST_SUFFIX)]
         default = default_policy_file(ctx.file)
         if not default.is_file():
             ctx.error((), f"no policy to test: {default} does not exist; name the policy "

@@ -8,6 +8,7 @@ shared types and ``lang``; never ``engine``, ``sources``, boto3 or click.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 
 from checker.reports.asff import render_asff
@@ -59,5 +60,30 @@ RENDERERS: dict[str, RenderFunction] = {
 FINDING_LISTS = frozenset({Format.ASFF.value, Format.CSV.value, Format.OCSF.value})
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str:
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a user can set for one format (the ``check`` and ``merge`` options)."""
+
+    # SARIF: the run's category (automationDetails.id), and whether waived findings stay
+    # in as suppressed results (GitHub shows them as open alerts).
+    sarif_category: str | None = None
+    sarif_include_waived: bool = False
+    # Markdown: the most bytes it may take (a job summary: 1 MiB), and where the full report
+    # is, named in the note when it is trimmed.
+    markdown_max_bytes: int | None = None
+    markdown_full_report: str | None = None
+
+
+def render(report: Report, fmt: str, *, color: bool = False,
+           options: ReportOptions | None = None,
+           warn: Callable[[str], None] | None = None) -> str:
+    """The report in ``fmt``; ``warn`` receives a sentence when a format had to leave
+    findings out to stay within what its consumer accepts."""
+    options = options or ReportOptions()
+    if fmt == Format.SARIF.value:
+        return render_sarif(report, category=options.sarif_category,
+                            include_waived=options.sarif_include_waived, warn=warn)
+    if fmt == Format.MARKDOWN.value:
+        return render_markdown(report, max_bytes=options.markdown_max_bytes,
+                               full_report=options.markdown_full_report)
     return RENDERERS[fmt](report, color=color)

@@ -55,8 +55,10 @@ def render_junit(report: Report, *, color: bool = False) -> str:
         suite.properties(report, {"policy.file": policy.file, "policy.sha256": policy.sha256})
         suites.append(suite)
         for rule in policy.rules:
+            # time="0": judging one rule is not timed, and a reporter reads a missing time
+            # as NaN (dorny/test-reporter parses it with parseFloat).
             attrs = (f' name="{_attr(rule.qualified_id)}" file="'
-                     f'{_attr(relative_path(rule.file))}" line="{rule.line}"')
+                     f'{_attr(relative_path(rule.file))}" line="{rule.line}" time="0"')
             routes.setdefault(rule.qualified_id, (
                 suite.lines.append, attrs + " />", attrs + _NA_TAIL, suite,
                 suite.not_applicable))
@@ -109,7 +111,8 @@ def render_junit(report: Report, *, color: bool = False) -> str:
             name = f"{error.rule} (not judged)" if error.rule else "read model"
         else:
             classname, name = error.region or TOOL_NAME, error.code
-        run_suite.case(f'    <testcase classname="{_attr(classname)}" name="{_attr(name)}"',
+        run_suite.case(f'    <testcase classname="{_attr(classname)}" name="{_attr(name)}"'
+                       ' time="0"',
                        _error([error], "could not be read"), "errors")
     run_suite.text("system-out", [headline(report), models_read(report)])
     if report.warnings:

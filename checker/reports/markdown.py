@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from checker import TOOL_NAME
@@ -80,8 +81,46 @@ def md_code(value: object) -> str:
     return f"{fence}{text}{fence}"
 
 
-def render_markdown(report: Report, *, color: bool = False) -> str:
-    """The report as a GitHub-flavoured Markdown document. ``color`` is ignored."""
+@dataclass
+class _Section:
+    """A part of the document that can be cut between items: ``opening``, then ``items``
+    (each a block of lines and how many findings or models it shows), then ``closing``."""
+
+    noun: str
+    opening: list[str]
+    items: list[tuple[list[str], int]] = field(default_factory=list)
+    closing: list[str] = field(default_factory=list)
+    # Per item, the order it takes when the document is trimmed (lowest first).
+    ranks: list[int] = field(default_factory=list)
+
+    def most_severe_first(self) -> None:
+        if self.ranks:
+            order = sorted(range(len(self.items)), key=self.ranks.__getitem__)
+            self.items = [self.items[i] for i in order]
+
+    def lines(self, count: int | None = None) -> list[str]:
+        shown = self.items if count is None else self.items[:count]
+        return [*self.opening, *(line for block, _ in shown for line in block), *self.closing]
+
+
+def render_markdown(report: Report, *, color: bool = False, max_bytes: int | None = None,
+                    full_report: str | None = None) -> str:
+    """The report as a GitHub-flavoured Markdown document. ``color`` is ignored.
+
+    ``max_bytes``: the document's UTF-8 size at most (GitHub's job summary takes 1 MiB per
+    step). Past it, the document keeps its head and as many findings as fit, most severe
+    first, and says what was left out and where the full report is (``full_report``: e.g.
+    "the bedrock-drift-report artifact of this run").
+    """
+    head = _head(report)
+    sections = _sections(report)
+    lines = [*head, *(line for section in sections for line in section.lines())]
+    if max_bytes is None or _size(lines) <= max_bytes:
+        return _join(lines)
+    return _trimmed(head, sections, max_bytes, full_report)
+
+
+def _head(report: Report) -> list[str]:
     lines: list[str] = []
     summary = report.summary
     lines.append(f"## {TOOL_NAME}: {RESULT_BADGES.get(summary.result, summary.result.upper())}")
@@ -94,16 +133,82 @@ def render_markdown(report: Report, *, color: bool = False) -> str:
     lines.append("")
     lines.append(_provenance(report))
     lines.append("")
-    lines += _errors(report)
-    lines += _warnings(report)
-    lines += _violations(report)
-    lines += _waived(report)
-    lines += _compliance(report)
-    lines += _not_evaluated(report)
-    lines += _passing(report)
+    return lines
+
+
+def _sections(report: Report) -> list[_Section]:
+    sections = [_errors(report), _warnings(report), _violations(report), _waived(report),
+                _compliance(report), _not_evaluated(report), _passing(report)]
+    return [section for section in sections if section.items]
+
+
+def _join(lines: list[str]) -> str:
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def _trimmed(head: list[str], sections: list[_Section], max_bytes: int,
+             full_report: str | None) -> str:
+    """As much of the document as fits in ``max_bytes``, with a note of what was left out."""
+    for section in sections:
+        section.most_severe_first()
+    reserve = 2048 + len((full_report or "").encode("utf-8"))
+    while True:
+        budget = max_bytes - reserve - _size(head)
+        shown: list[int] = []
+        for section in sections:
+            cost = _size(section.opening) + _size(section.closing)
+            if cost > budget:
+                shown.append(0)
+                continue
+            count = 0
+            for block, _ in section.items:
+                size = _size(block)
+                if cost + size > budget:
+                    break
+                cost += size
+                count += 1
+            if count:
+                budget -= cost
+            shown.append(count)
+        body: list[str] = []
+        left: list[str] = []
+        for section, count in zip(sections, shown, strict=True):
+            if count == 0:
+                left.append(_left_out(section, 0))
+                continue
+            body += section.opening
+            body += [line for block, _ in section.items[:count] for line in block]
+            if count < len(section.items):
+                # A blank line first: right after a table row, the line would join the table.
+                body += ["", f"_{_left_out(section, count)} not shown here._", ""]
+                left.append(_left_out(section, count))
+            body += section.closing
+        where = full_report or "the JSON report (--report json:FILE) has every finding"
+        note = ["> [!NOTE]",
+                f"> Trimmed to fit {max_bytes:,} bytes (GitHub's job summary takes 1 MiB per "
+                f"step): left out {md_text('; '.join(left))}. The full report: {md_text(where)}.",
+                ""]
+        text = _join([*head, *note, *body])
+        if len(text.encode("utf-8")) <= max_bytes or reserve > max_bytes:
+            return text
+        reserve *= 2
+
+
+def _left_out(section: _Section, shown: int) -> str:
+    rest = section.items[shown:]
+    blocks = len(rest)
+    weight = sum(count for _, count in rest)
+    if section.noun == "violations":
+        return f"{weight} of the violations, in {plural(blocks, 'model')}"
+    if section.noun == "compliance":
+        return "the compliance summary"
+    return f"{weight} {section.noun}"
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode("utf-8")) + 1 for line in lines)
 
 
 def _headline(report: Report) -> str:
@@ -167,32 +272,28 @@ def _provenance(report: Report) -> str:
     return "<sub>" + " · ".join(parts) + "</sub>"
 
 
-def _errors(report: Report) -> list[str]:
-    if not report.errors:
-        return []
-    lines = [f"### Errors ({len(report.errors)})", ""]
-    lines += ["| Code | About | Message |", "|---|---|---|"]
+def _errors(report: Report) -> _Section:
+    section = _Section("errors", [f"### Errors ({len(report.errors)})", "",
+                                  "| Code | About | Message |", "|---|---|---|"], closing=[""])
     for error in report.errors:
         about, message = md_text(error_subject(error)), md_text(error.message)
-        lines.append(f"| {md_code(error.code)} | {about} | {message} |")
-    return [*lines, ""]
+        section.items.append(([f"| {md_code(error.code)} | {about} | {message} |"], 1))
+    return section
 
 
-def _warnings(report: Report) -> list[str]:
-    if not report.warnings:
-        return []
-    lines = [f"### Warnings ({len(report.warnings)})", ""]
+def _warnings(report: Report) -> _Section:
+    section = _Section("warnings", [f"### Warnings ({len(report.warnings)})", ""],
+                       closing=[""])
     for warning in report.warnings:
-        lines.append(f"- **{md_text(warning.code)}**: {md_text(warning.message)}")
-    return [*lines, ""]
+        section.items.append(
+            ([f"- **{md_text(warning.code)}**: {md_text(warning.message)}"], 1))
+    return section
 
 
-def _violations(report: Report) -> list[str]:
-    if not report.violations:
-        return []
-    lines = [f"### Violations ({len(report.violations)})", ""]
+def _violations(report: Report) -> _Section:
+    section = _Section("violations", [f"### Violations ({len(report.violations)})", ""])
     for ref, findings in _grouped(report.violations):
-        lines += _model_heading(ref)
+        lines = _model_heading(ref)
         lines += [
             "| Severity | Rule | Field | Expected | Actual |",
             "|---|---|---|---|---|",
@@ -220,37 +321,39 @@ def _violations(report: Report) -> list[str]:
                 f"- {md_code(rule_id)}: {md_text(text)}" for rule_id, text in remediations.items()
             ]
         lines.append("")
-    return lines
+        section.items.append((lines, len(findings)))
+        # Trimmed, the models with the worst violations come first.
+        section.ranks.append(_severity_order(findings[0]))
+    return section
 
 
-def _waived(report: Report) -> list[str]:
-    if not report.waived:
-        return []
-    lines = [
+def _waived(report: Report) -> _Section:
+    section = _Section("waived findings", [
         f"### Waived ({len(report.waived)})",
         "",
         "| Model | Rule | Reason | Expires |",
         "|---|---|---|---|",
-    ]
+    ], closing=[""])
     for finding in report.waived:
         waiver = finding.waiver
         reason = md_text(waiver.reason) if waiver else "—"
         expires = waiver.expires.isoformat() if waiver else "—"
-        lines.append(
+        section.items.append(([
             f"| {md_text(finding.model.display_name)} | {md_code(finding.rule.qualified_id)} | "
             f"{reason} | {expires} |"
-        )
-    return [*lines, ""]
+        ], 1))
+    return section
 
 
 COMPLIANCE_BADGES = {PASSED: "✅ passed", FAILED: "❌ failed",
                      NOT_EVALUATED: "⚠️ not evaluated"}
 
 
-def _compliance(report: Report) -> list[str]:
+def _compliance(report: Report) -> _Section:
+    section = _Section("compliance", [])
     frameworks = mapped_frameworks(report)
     if not frameworks:
-        return []
+        return section
     lines = ["### Compliance", ""]
     tallies = rule_tallies(report)
     for key in frameworks:
@@ -268,34 +371,31 @@ def _compliance(report: Report) -> list[str]:
                          f"{result.passed} / {result.failed} / {result.waived} / "
                          f"{result.errors} |")
         lines.append("")
-    return lines
+    section.items.append((lines, 1))
+    return section
 
 
-def _not_evaluated(report: Report) -> list[str]:
+def _not_evaluated(report: Report) -> _Section:
     idle = [m.model for m in report.models if m.result == "not_applicable"]
-    if not idle:
-        return []
-    lines = [
+    section = _Section("models not evaluated", [
         f"### Not evaluated ({len(idle)})",
         "",
         "No loaded rule applied to these models, so nothing judged them:",
         "",
-    ]
-    lines += [f"- {_model_line(ref)}" for ref in idle]
-    return [*lines, ""]
+    ], closing=[""])
+    section.items += [([f"- {_model_line(ref)}"], 1) for ref in idle]
+    return section
 
 
-def _passing(report: Report) -> list[str]:
+def _passing(report: Report) -> _Section:
     passing = [m.model for m in report.models if m.result == "pass"]
-    if not passing:
-        return []
-    lines = [
+    section = _Section("passing models", [
         "<details>",
         f"<summary>Passing models ({len(passing)})</summary>",
         "",
-    ]
-    lines += [f"- {_model_line(ref)}" for ref in passing]
-    return [*lines, "", "</details>", ""]
+    ], closing=["", "</details>", ""])
+    section.items += [([f"- {_model_line(ref)}"], 1) for ref in passing]
+    return section
 
 
 def _model_heading(ref: ModelRef) -> list[str]:

@@ -1,5 +1,7 @@
 """OCSF: the findings as Compliance Finding events (class 2003) of OCSF 1.5.0, with the cloud
-profile, as Amazon Security Lake and other OCSF data lakes read them.
+and datetime profiles (``cloud``; ``time_dt`` and ``created_time_dt``), which the events
+declare in ``metadata.profiles``, as OCSF data lakes read them (for Amazon Security Lake, see
+docs/findings.md: it takes Parquet).
 
 One event per (model, rule) that ran and applied, as in the ASFF report and with the same
 ``finding_info.uid``. ``compliance.status_id`` says Pass, Fail or, for a rule that could not
@@ -127,7 +129,7 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
             "version": OCSF_VERSION,
             "product": {"name": TOOL_NAME, "vendor_name": TOOL_NAME, "version": tool_version,
                         "url_string": INFORMATION_URI},
-            "profiles": ["cloud"],
+            "profiles": ["cloud", "datetime"],
         },
         "finding_info": {
             "uid": finding_id(account, region, model_key, rule.qualified_id),

@@ -1,19 +1,38 @@
 """SARIF 2.1.0, as GitHub code scanning and other SARIF viewers read it.
 
 Each violation is a result located at the policy rule it broke (file and line), with the
-model as a logical location, so an alert points at the rule and names the model. Waived
-findings are results with an external suppression; models that could not be read are tool
-execution notifications, and the invocation is then marked unsuccessful.
+model as a logical location, so an alert points at the rule and names the model. Models that
+could not be read are tool execution notifications, and the invocation is then marked
+unsuccessful.
+
+Waived findings are left out by default: GitHub ignores ``suppressions``, so a waived result
+would show as an open alert. ``include_waived`` keeps them, as results with an external
+suppression, for viewers that honour it.
+
+The log stays within what GitHub code scanning accepts (``limits``): at most 25,000 results
+per run and 10 MB gzip-compressed. Past either, the most severe results are kept; the run's
+``properties.leftOut`` counts what was left out, a warning notification says how to shard,
+and ``warn`` is called with the same sentence.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
 from checker.reports.json_report import dumps_indented
+from checker.reports.limits import (
+    SARIF_DESCRIPTION_CHARS,
+    SARIF_GZIP_BYTES,
+    SARIF_RESULTS_PER_RUN,
+    SARIF_RULE_NAME_CHARS,
+    SARIF_TAGS_PER_RULE,
+    count_by_severity,
+    most_severe_first,
+)
 from checker.reports.markdown import md_text
 from checker.reports.wording import (
     NO_MODELS,
@@ -35,11 +54,18 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 FINGERPRINT_KEY = "bedrockDriftFinding/v1"
 
 
-def render_sarif(report: Report, *, color: bool = False, root: str | None = None) -> str:
-    """The report as a SARIF 2.1.0 log with one run.
+def render_sarif(report: Report, *, color: bool = False, root: str | None = None,
+                 category: str | None = None, include_waived: bool = False,
+                 max_results: int = SARIF_RESULTS_PER_RUN,
+                 max_gzip_bytes: int = SARIF_GZIP_BYTES,
+                 warn: Callable[[str], None] | None = None) -> str:
+    """The report as a SARIF 2.1.0 log with one run, within GitHub's upload limits.
 
     ``root`` is the folder policy paths are made relative to (default: the cwd), which
-    should be the repository root for code scanning. ``color`` is ignored.
+    should be the repository root for code scanning. ``category`` becomes the run's
+    ``automationDetails.id`` (``CATEGORY/``), which keeps the uploads of shards apart.
+    ``include_waived`` keeps waived findings as suppressed results. ``warn`` receives one
+    sentence when results had to be left out. ``color`` is ignored.
     """
     rules = report.rules
     index = {rule.qualified_id: i for i, rule in enumerate(rules)}
@@ -52,45 +78,100 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
             uris[file] = file_uri(file, root)
         return uris[file]
 
-    results = [
-        _result(finding, index, uri, baseline_used=baseline_used)
-        for finding in (*report.violations, *report.waived)
-    ]
-    log = {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": TOOL_NAME,
-                        "version": report.tool_version,
-                        "semanticVersion": report.tool_version,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rule, root) for rule in rules],
-                    }
-                },
-                "invocations": [_invocation(report, index)],
-                "results": results,
-                "properties": {
-                    "modelsRead": report.summary.models,
-                    "headline": headline(report),
-                    "summary": _summary(report),
-                    "failOn": report.fail_on,
-                    "scanned": {
-                        "sources": list(report.scanned.sources),
-                        "accounts": list(report.scanned.accounts),
-                        "regions": list(report.scanned.regions),
-                        **({"organization": report.scanned.organization.counts()}
-                           if report.scanned.organization is not None else {}),
-                    },
-                },
-            }
-        ],
-    }
+    candidates = [*report.violations, *(report.waived if include_waived else ())]
+    ordered = len(candidates) > max_results
+    if ordered:
+        # GitHub rejects the whole run past the limit: keep the most severe.
+        candidates = most_severe_first(candidates)
+    waived_left_out = 0 if include_waived else len(report.waived)
+    results = [_result(finding, index, uri, baseline_used=baseline_used)
+               for finding in candidates[:max_results]]
+    log = _log(report, rules, root, index, results, category, waived_left_out=waived_left_out,
+               over_limit=candidates[len(results):])
     # The JSON report's writer: the same text as json.dumps(indent=2), without the
     # standard library's pure-Python indenting encoder.
-    return dumps_indented(log) + "\n"
+    text = dumps_indented(log) + "\n"
+    while results and (size := _gzip_size(text)) > max_gzip_bytes:
+        if not ordered:
+            # A cut for size alone keeps the most severe too.
+            candidates, ordered = most_severe_first(candidates), True
+            results = [_result(finding, index, uri, baseline_used=baseline_used)
+                       for finding in candidates[:len(results)]]
+        # Too big even compressed: cut in proportion, with a margin, until it fits.
+        keep = min(len(results) - 1, int(len(results) * max_gzip_bytes / size * 0.95))
+        results = results[:keep]
+        log = _log(report, rules, root, index, results, category,
+                   waived_left_out=waived_left_out, over_limit=candidates[keep:])
+        text = dumps_indented(log) + "\n"
+    left_out = len(candidates) - len(results)
+    if left_out and warn is not None:
+        warn(_left_out_sentence(len(candidates), left_out, candidates[len(results):]))
+    return text
+
+
+def _gzip_size(text: str) -> int:
+    return len(gzip.compress(text.encode("utf-8"), compresslevel=6))
+
+
+def _left_out_sentence(total: int, left_out: int, findings: Sequence[Finding]) -> str:
+    counts = ", ".join(f"{n} {severity}" for severity, n in count_by_severity(findings).items())
+    return (f"SARIF: {total} results are more than GitHub code scanning accepts in one upload "
+            f"(25,000 results per run, 10 MB compressed): kept the {total - left_out} most "
+            f"severe, left out {left_out} ({counts}); every finding is in the JSON report. "
+            "Shard the run (per account with --accounts, or per region with --region), each "
+            "shard with its own --sarif-category, so the uploads do not overwrite each other")
+
+
+def _log(report: Report, rules: Sequence[RuleInfo], root: str | None, index: dict[str, int],
+         results: list[dict[str, Any]], category: str | None, *, waived_left_out: int,
+         over_limit: Sequence[Finding]) -> dict[str, Any]:
+    invocation = _invocation(report, index)
+    if over_limit:
+        invocation["toolExecutionNotifications"].append({
+            "level": "warning",
+            "descriptor": {"id": "results-left-out"},
+            "message": {"text": _left_out_sentence(len(results) + len(over_limit),
+                                                   len(over_limit), over_limit)},
+        })
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rule, root) for rule in rules],
+            }
+        },
+    }
+    if category:
+        # GitHub reads the category as everything before the last slash.
+        run["automationDetails"] = {"id": f"{category}/"}
+    run |= {
+        "invocations": [invocation],
+        "results": results,
+        "properties": {
+            "modelsRead": report.summary.models,
+            "headline": headline(report),
+            "summary": _summary(report),
+            "failOn": report.fail_on,
+            "scanned": {
+                "sources": list(report.scanned.sources),
+                "accounts": list(report.scanned.accounts),
+                "regions": list(report.scanned.regions),
+                **({"organization": report.scanned.organization.counts()}
+                   if report.scanned.organization is not None else {}),
+            },
+            # What the results do not carry: waived findings (GitHub would show them as
+            # open alerts) and, past GitHub's limits, the least severe ones.
+            "leftOut": {
+                "waived": waived_left_out,
+                "overLimits": len(over_limit),
+                "overLimitsBySeverity": count_by_severity(over_limit),
+            },
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def fingerprint(finding: Finding) -> str:
@@ -105,16 +186,19 @@ def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
     help_markdown = f"**{md_text(title)}**\n\nRemediation: {md_text(remediation)}"
     if rule.link:
         help_markdown += f"\n\nMore: {md_text(rule.link)}"
+    # GitHub refuses a rule with more than 20 tags and takes 1024 characters of each
+    # description; policy validation refuses more, this trims what a merged report carries.
+    tags = list(dict.fromkeys(["security", *rule.labels]))[:SARIF_TAGS_PER_RULE]
     entry: dict[str, Any] = {
         "id": rule.qualified_id,
-        "name": rule.id,
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": rule.description or title},
+        "name": _clip(rule.id, SARIF_RULE_NAME_CHARS),
+        "shortDescription": {"text": _clip(title, SARIF_DESCRIPTION_CHARS)},
+        "fullDescription": {"text": _clip(rule.description or title, SARIF_DESCRIPTION_CHARS)},
         "help": {"text": f"Remediation: {remediation}", "markdown": help_markdown},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             # GitHub only ranks alerts by security-severity on rules tagged "security".
-            "tags": ["security", *rule.labels],
+            "tags": tags,
             "security-severity": SECURITY_SEVERITY[rule.severity],
             "severity": rule.severity,
             "policy": rule.policy,
@@ -128,6 +212,10 @@ def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
     if rule.link:
         entry["helpUri"] = rule.link
     return entry
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _result(

@@ -26,6 +26,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from checker import INFORMATION_URI
 from checker.errors import SourceError, UsageError
 from checker.results import OrganizationScan, ReportError, ReportWarning, SourceResult
 from checker.sources.aws.accounts import AccountSpec
@@ -65,7 +66,8 @@ def check_org_options(role_name: str | None, ous: Sequence[str],
     """Refuse malformed --role-name, --ou and --exclude-account values (no AWS call)."""
     if not role_name:
         raise UsageError("--organization needs --role-name NAME: the role each member "
-                         "account is read through (see examples/aws/ for a StackSet)")
+                         f"account is read through (a StackSet that creates it: "
+                         f"{INFORMATION_URI}/blob/main/examples/aws/audit-role-stackset.yaml)")
     if not ROLE_NAME.match(role_name) or role_name.startswith("arn:"):
         raise UsageError(f"--role-name: {role_name!r} is not an IAM role name (the name, not "
                          "the ARN: letters, digits and +=,.@_-)")
