@@ -50,6 +50,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -60,6 +61,13 @@ REQUIRED = ("AwsAccountId", "CreatedAt", "Description", "GeneratorId", "Id", "Pr
 KEPT_ON_UPDATE = ("Note", "UserDefinedFields", "VerificationState", "Workflow")
 MAX_FINDING_BYTES = 240 * 1024
 KEY_PREFIX = "STANDIN"
+
+
+RETENTION_DAYS = 90
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
 def access_key(account: str) -> str:
@@ -173,6 +181,22 @@ class Hub:
         finding["CompanyName"] = "Personal"
         finding["ProcessedAt"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
         self.findings[key] = finding
+
+    def expire(self, now: str) -> list[str]:
+        """Delete what the hub's retention deletes by ``now`` (ISO-8601, UTC); the ids.
+
+        "Security Hub retains an existing finding in an account for 90 days after the most
+        recent value of the UpdatedAt ASFF field ... At the end of this 90 day period,
+        Security Hub permanently deletes the finding from the account."
+        (https://docs.aws.amazon.com/securityhub/latest/userguide/
+        securityhub-findings-update-types.html)
+        """
+        cutoff = _when(now) - timedelta(days=RETENTION_DAYS)
+        gone = [key for key, finding in self.findings.items()
+                if _when(finding["UpdatedAt"]) < cutoff]
+        for key in gone:
+            del self.findings[key]
+        return [ident for _, ident in gone]
 
     # -- GetFindings -----------------------------------------------------------------
 

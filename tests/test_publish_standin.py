@@ -213,6 +213,31 @@ def test_a_second_publish_of_the_same_report_imports_nothing(hub: tuple[Hub, str
     assert "BatchImportFindings" not in again.stderr
 
 
+def test_an_open_violation_that_never_changes_outlives_the_hubs_retention(
+        hub: tuple[Hub, str], tmp_path: Path) -> None:
+    """Security Hub deletes a finding 90 days after its last UpdatedAt: an unchanged open
+    violation is imported again once the hub's copy is 30 days old, so a publish run at
+    least every two months never lets it vanish; a younger copy is left as it is."""
+    statuses = {model("m1"): {K: F, BASE: W}, model("m2"): {K: F, BASE: P}}
+    first = publish(hub, tmp_path, report(statuses, at="2026-09-01T08:00:00Z", reads=(A,)))
+    assert first.returncode == 0, first.stderr
+    soon = publish(hub, tmp_path, report(statuses, at="2026-09-20T08:00:00Z", reads=(A,)))
+    assert "0 imported, 3 unchanged" in soon.stderr, soon.stderr
+    later = publish(hub, tmp_path, report(statuses, at="2026-10-15T08:00:00Z", reads=(A,)),
+                    "--dry-run")
+    assert later.returncode == 0, later.stderr
+    assert "would import 0 new, 0 updated, 0 reopened, 3 refreshed" in later.stdout
+    done = publish(hub, tmp_path, report(statuses, at="2026-10-15T08:00:00Z", reads=(A,)))
+    assert done.returncode == 0, done.stderr
+    assert "3 imported, 0 unchanged" in done.stderr
+    # 90 days after the first import, the hub would have deleted every one of them.
+    assert hub[0].expire("2026-12-05T08:00:00Z") == []
+    assert state(hub)[(A, "m1", K)] == ("FAILED", "ACTIVE", "NEW")
+    assert state(hub)[(A, "m1", BASE)] == ("FAILED", "ACTIVE", "SUPPRESSED")
+    # Without the refresh they would be gone: the stand-in's retention is real.
+    assert len(hub[0].expire("2027-01-20T08:00:00Z")) == 3
+
+
 def test_archiving_from_the_hubs_copy_sends_no_reserved_key(hub: tuple[Hub, str],
                                                             tmp_path: Path) -> None:
     publish(hub, tmp_path, report({model("m1"): {K: F, BASE: P},
@@ -272,8 +297,9 @@ def test_a_dry_run_prints_the_plan_and_only_reads(hub: tuple[Hub, str],
     dry = publish(hub, tmp_path, later, "--dry-run", calls=calls)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines() == [
-        f"{A}/{REGION}: would import 2 new, 0 updated, 0 reopened; 2 archived; 0 suppressed "
-        "and 0 unsuppressed (waivers); 1 unchanged; 0 left alone; 0 refused (newer in the hub)"]
+        f"{A}/{REGION}: would import 2 new, 0 updated, 0 reopened, 0 refreshed; 2 archived; "
+        "0 suppressed and 0 unsuppressed (waivers); 1 unchanged; 0 left alone; 0 refused "
+        "(newer in the hub)"]
     assert state(hub) == before
     made = set(calls.read_text().split())
     assert made == {"securityhub:GetFindings", "sts:GetCallerIdentity"}

@@ -42,7 +42,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -80,6 +80,10 @@ MAX_BATCH_BYTES = 6 * 1024 * 1024
 MAX_FINDING_BYTES = 240 * 1024
 MAX_UPDATE = 100  # FindingIdentifiers of one BatchUpdateFindings
 PAGE_SIZE = 100  # GetFindings' MaxResults at most
+# An unchanged active finding is imported again once the hub's copy is this old: Security Hub
+# deletes a finding 90 days after its last update, so a daily or weekly publish keeps every
+# open violation in the hub with two months to spare.
+REFRESH_AFTER = timedelta(days=30)
 
 # The top-level fields this tool writes and compares. Left out: times that move with every
 # run, what Security Hub keeps from the first import or changes through BatchUpdateFindings
@@ -125,11 +129,13 @@ class PairPlan:
     unsuppressed: int = 0  # Workflow NEW: its waiver expired or was removed
     left_alone: int = 0  # another policy version, or a pair not read completely
     refused: int = 0  # the hub holds a newer state
+    refreshed: int = 0  # unchanged, sent again before the hub's retention deletes it
 
     def line(self, dry_run: bool) -> str:
         verb = "would import" if dry_run else "imported"
         return (f"{self.account}/{self.region}: {verb} {self.new} new, {self.updated} "
-                f"updated, {self.reopened} reopened; {self.archived} archived; "
+                f"updated, {self.reopened} reopened, {self.refreshed} refreshed; "
+                f"{self.archived} archived; "
                 f"{self.suppressed} suppressed and {self.unsuppressed} unsuppressed "
                 f"(waivers); {self.unchanged} unchanged; {self.left_alone} left alone; "
                 f"{self.refused} refused (newer in the hub)")
@@ -584,6 +590,15 @@ class _Pair:
             elif held.active:
                 self.plan.left_alone += 1
 
+    def _stale(self, held: _Held) -> bool:
+        """An active finding the hub last updated REFRESH_AFTER or more before this report:
+        re-imported even though nothing changed. Security Hub "retains an existing finding
+        for 90 days after the most recent value of the UpdatedAt ASFF field" and then
+        deletes it (https://docs.aws.amazon.com/securityhub/latest/userguide/
+        securityhub-findings-update-types.html)."""
+        return (held.active and held.updated is not None and self.time is not None
+                and self.time - held.updated >= REFRESH_AFTER)
+
     def _newer(self, ident: str, held: _Held) -> bool:
         if held.updated is not None and self.time is not None and held.updated <= self.time:
             return False
@@ -640,12 +655,17 @@ class _Pair:
         elif (mine.status in ("fail", "error") and held.workflow == "SUPPRESSED"
               and held.status == "waived"):
             workflow = "NEW"
-        if same and workflow is None:
+        if same and workflow is None and not self._stale(held):
             plan.unchanged += 1  # nothing to write, whatever the times
             return
         if self._newer(ident, held):
             return
-        if same:
+        if same and self._stale(held):
+            # Security Hub deletes a finding 90 days after its last UpdatedAt: an open
+            # violation that never changes is sent again well before, or it would vanish.
+            self.send.add(ident)
+            plan.refreshed += 1
+        elif same:
             plan.unchanged += 1
         else:
             self.send.add(ident)
@@ -763,7 +783,7 @@ def publish_report(
     imported, archived, updates = _write(publisher, report, scope, pairs, hubs, dry_run)
     plans = tuple(pairs[p].plan for p in sorted(hubs))
     if dry_run:
-        imported = sum(p.new + p.updated + p.reopened for p in plans)
+        imported = sum(p.new + p.updated + p.reopened + p.refreshed for p in plans)
         archived = sum(p.archived for p in plans)
         updates = sum(p.suppressed + p.unsuppressed for p in plans)
     return PublishResult(imported=imported,
