@@ -495,6 +495,23 @@ def test_configuration_defaults_and_parsing() -> None:
     assert config_module.DEFAULT_POLICIES == "policies"
 
 
+def test_a_shipped_policy_is_configured_by_its_builtin_name() -> None:
+    from checker.aws_lambda.run import load_configured_policies
+
+    config = read_config({"AWS_REGION": "eu-west-1", "LAMBDA_TASK_ROOT": "/var/task",
+                          "BEDROCK_DRIFT_POLICIES": "builtin:baseline,policies"})
+    assert config.policies == ("builtin:baseline", "/var/task/policies")
+    only_builtin = read_config({"AWS_REGION": "eu-west-1",
+                                "BEDROCK_DRIFT_POLICIES": "builtin:documented-limits"})
+    policies = load_configured_policies(only_builtin, lambda profile: None)  # type: ignore
+    assert [p.name for p in policies] == ["documented-limits"]
+    assert policies[0].file == "builtin:documented-limits"
+    with pytest.raises(Exception, match="builtin:nope: no such shipped policy"):
+        load_configured_policies(read_config({"AWS_REGION": "eu-west-1",
+                                              "BEDROCK_DRIFT_POLICIES": "builtin:nope"}),
+                                 lambda profile: None)  # type: ignore
+
+
 def test_summary_is_the_json_reports() -> None:
     from checker.engine.evaluate import evaluate
     from checker.results import ModelInput, Scanned

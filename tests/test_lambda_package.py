@@ -38,6 +38,7 @@ def source_to_code(self, data, path, *args, **kwargs):
     return original(self, data, path, *args, **kwargs)
 importlib.machinery.SourceFileLoader.source_to_code = source_to_code
 import checker, checker.aws_lambda as f
+from checker import builtins
 from checker.aws_lambda.run import load_configured_policies
 from checker.aws_lambda.config import read_config
 for module in pkgutil.walk_packages(checker.__path__, "checker."):
@@ -48,7 +49,7 @@ mine = {n: m for n, m in sys.modules.items() if n == "checker" or n.startswith("
 print(json.dumps({
     "file": checker.__file__, "handler": callable(f.handler),
     "policies": sorted(p.name for p in ps), "dont_write": sys.flags.dont_write_bytecode,
-    "compiled": sorted(compiled),
+    "compiled": sorted(compiled), "builtins": builtins.names(),
     "modules": {n: [m.__file__, m.__cached__] for n, m in mine.items()}}))
 """
 
@@ -107,7 +108,9 @@ def test_the_package_loads_its_bundled_policies_from_its_own_bytecode(tmp_path: 
     tag = sys.implementation.cache_tag
     sources = sorted(n for n in names if n.endswith(".py"))
     expected = {n: re.sub(r"([^/]+)\.py$", rf"__pycache__/\1.{tag}.pyc", n) for n in sources}
-    assert len(sources) == len(list((ROOT / "checker").rglob("*.py")))
+    # checker's modules, and the shipped policies' package (builtin:NAME) inside it.
+    assert "checker/builtin_policies/baseline.yaml" in names
+    assert len(sources) == len(list((ROOT / "checker").rglob("*.py"))) + 1
     assert sorted(n for n in names if n.endswith(".pyc")) == sorted(expected.values())
     for source, cached in expected.items():
         data = (task / cached).read_bytes()
@@ -127,6 +130,8 @@ def test_the_package_loads_its_bundled_policies_from_its_own_bytecode(tmp_path: 
     assert found["file"].startswith(str(task)) and found["handler"] is True
     assert found["policies"] == ["bedrock-baseline", "documented-limits"]
     assert found["dont_write"] == 1
+    assert found["builtins"] == sorted(p.stem for p in (ROOT / "policies").glob("*.yaml")
+                                       if not p.stem.endswith("_test"))
     assert found["compiled"] == []
     modules = found["modules"]
     assert len(modules) == len([n for n in sources if not n.endswith("/__main__.py")])

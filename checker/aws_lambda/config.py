@@ -35,6 +35,7 @@ from checker.lang.regions import REGION_SYNTAX, region_problem
 from checker.results import SEVERITIES, Severity
 
 DEFAULT_POLICIES = "policies"
+BUILTIN_PREFIX = "builtin:"
 PUBLISH_TARGETS = ("securityhub",)
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
@@ -90,22 +91,31 @@ def _items(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def read_config(env: Mapping[str, str] | None = None) -> Config:
-    """The configuration from ``env`` (default: ``os.environ``)."""
-    env = os.environ if env is None else env
+def _policies(env: Mapping[str, str]) -> list[str]:
+    """BEDROCK_DRIFT_POLICIES: bundled paths (from the task's root), builtin:NAME and s3://
+    URIs."""
     root = env.get("LAMBDA_TASK_ROOT") or os.getcwd()
     policies: list[str] = []
     for item in _items(env.get("BEDROCK_DRIFT_POLICIES", DEFAULT_POLICIES)):
         if item.startswith("s3://"):
             parse_s3_uri(item, "BEDROCK_DRIFT_POLICIES")
             policies.append(item)
+        elif item.startswith(BUILTIN_PREFIX):
+            policies.append(item)  # a shipped policy, installed with the package
         elif "://" in item:
-            raise ConfigError(f"BEDROCK_DRIFT_POLICIES: {item!r}: only bundled paths and "
-                              "s3:// URIs are read")
+            raise ConfigError(f"BEDROCK_DRIFT_POLICIES: {item!r}: only bundled paths, "
+                              "builtin:NAME and s3:// URIs are read")
         else:
             policies.append(os.path.join(root, item))
     if not policies:
         raise ConfigError("BEDROCK_DRIFT_POLICIES names no policy file, folder or s3:// URI")
+    return policies
+
+
+def read_config(env: Mapping[str, str] | None = None) -> Config:
+    """The configuration from ``env`` (default: ``os.environ``)."""
+    env = os.environ if env is None else env
+    policies = _policies(env)
 
     regions = _items(env.get("BEDROCK_DRIFT_REGIONS", ""))
     if not regions:

@@ -63,6 +63,9 @@ PY
 fi
 mkdir -p "$stage/package/policies"
 cp -R "$root/checker" "$stage/package/checker"
+# The shipped policies, where the wheel installs them: BEDROCK_DRIFT_POLICIES=builtin:NAME.
+mkdir -p "$stage/package/checker/builtin_policies"
+cp "$root/policies/__init__.py" "$root"/policies/*.yaml "$stage/package/checker/builtin_policies/"
 for item in "$@"; do
   if [ -d "$item" ]; then
     find "$item" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) \
