@@ -72,6 +72,9 @@ def _item(service: str, operation: str, member: str) -> Shape:
 def shape_of(spec: ShapeOf) -> Shape:
     """The shape an enrichment record names (see :class:`checker.enrichments.ShapeOf`)."""
     if not spec.operation:
+        if spec.parts:
+            return Shape("structure", members={name: shape_of(part)
+                                               for name, part in spec.parts})
         if spec.scalar == "map":
             return Shape("map", item=Shape("leaf", scalar="string"))
         return Shape("leaf", scalar=spec.scalar)
