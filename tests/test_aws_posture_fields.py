@@ -368,3 +368,83 @@ def test_rules_on_the_new_settings_judge_what_was_read(moto: moto_bedrock.StandI
     (error,) = report.errors
     assert error.rule == "acct/prompt-attack" and error.account_id == ACCOUNT
     assert f"GetGuardrail {arn} version 2" in error.message
+
+
+# -- risk in context: a model rule reads its own account and region's settings ------------
+
+MODEL_RULES = policy_from({"version": 1, "name": "ctx", "rules": [
+    {"id": "region-logs", "require": {"field": "account.invocationLogging.s3Config.bucketName",
+                                      "exists": True}},
+    {"id": "named", "require": {"field": "modelName", "exists": True}}]})
+
+
+def test_a_model_rule_reads_its_own_account_and_regions_settings(
+        moto: moto_bedrock.StandIn) -> None:
+    from checker.policy.loader import account_settings, needed_enrichments
+
+    put_logging({"s3Config": {"bucketName": bucket("logs-kms", KEY)}})
+    seed_model("east")
+    seed_model("west", "eu-west-1")
+    needs = needed_enrichments([MODEL_RULES])
+    assert needs == {"account.invocationLogging"}
+    assert account_settings([MODEL_RULES]) is None  # no account policy
+    recorder = Recorder()
+    result = fetch(recorder, regions=("us-east-1", "eu-west-1"), needs=needs)
+    assert result.postures == ()  # no account document is judged
+    by_name = {m.document["modelName"]: m.document["account"] for m in result.models}
+    assert by_name == {
+        "east": {"accountId": ACCOUNT, "region": "us-east-1",
+                 "invocationLogging": {"s3Config": {"bucketName": "logs-kms"}}},
+        "west": {"accountId": ACCOUNT, "region": "eu-west-1", "invocationLogging": None}}
+    assert recorder.calls["GetModelInvocationLoggingConfiguration"] == 2  # per region
+    report = evaluate([MODEL_RULES], result.models, scanned=Scanned(("aws",), (), ()),
+                      now=FIXED_NOW)
+    assert {m.model.display_name: {k: str(v) for k, v in m.results.items()}
+            for m in report.models} == {
+        "east": {"ctx/region-logs": "pass", "ctx/named": "pass"},
+        "west": {"ctx/region-logs": "fail", "ctx/named": "pass"}}
+
+
+def test_a_model_whose_account_settings_could_not_be_read_is_an_error_not_a_pass(
+        moto: moto_bedrock.StandIn) -> None:
+    from tests.test_aws_fetch import deny
+
+    put_logging({"s3Config": {"bucketName": bucket("logs-kms", KEY)}})
+    seed_model("east")
+    recorder = Recorder(faults=[deny("GetModelInvocationLoggingConfiguration")])
+    result = fetch(recorder, regions=("us-east-1",), max_attempts=1,
+                   needs=frozenset({"account.invocationLogging"}))
+    report = evaluate([MODEL_RULES], result.models, scanned=Scanned(("aws",), (), ()),
+                      now=FIXED_NOW)
+    assert {k: str(v) for k, v in report.models[0].results.items()} == {
+        "ctx/region-logs": "error", "ctx/named": "pass"}
+    (error,) = report.errors
+    assert (error.code, error.rule, error.model_name) == (
+        "AccessDeniedException", "ctx/region-logs", "east")
+    assert error.message.startswith(f"{ACCOUNT}/us-east-1: GetModelInvocationLoggingConfiguration"
+                                    ": AccessDeniedException:")
+
+
+def test_a_model_from_a_file_has_no_account_settings_so_its_rule_errors() -> None:
+    from checker.results import ModelInput
+
+    doc = {"modelName": "m", "modelArn": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/m"}
+    report = evaluate([MODEL_RULES], [ModelInput(document=doc)],
+                      scanned=Scanned(("file",), (), ()), now=FIXED_NOW)
+    assert str(report.models[0].results["ctx/region-logs"]) == "error"
+    assert report.errors[0].code == "NotFetched"
+
+
+def test_model_rules_on_account_settings_need_their_permissions() -> None:
+    from checker.policy.loader import needed_enrichments
+    from checker.sources.aws.permissions import required_actions
+
+    policy = policy_from({"version": 1, "name": "ctx", "rules": [
+        {"id": "enc", "require": {"field": "account.invocationLogEncryption.cloudWatch.kmsKeyId",
+                                  "exists": True}},
+        {"id": "where", "require": {"field": "account.region", "exists": True}}]})
+    needs = needed_enrichments([policy])
+    assert needs == {"account.invocationLogEncryption", "account"}
+    assert set(required_actions(needs)) - set(required_actions(())) == {
+        "bedrock:GetModelInvocationLoggingConfiguration", "s3:GetEncryptionConfiguration",
+        "logs:DescribeLogGroups"}

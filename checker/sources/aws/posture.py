@@ -26,12 +26,13 @@ from its role ARN or, for the default credentials, ``sts:GetCallerIdentity``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from checker.documents import ACCOUNT_KEY
 from checker.results import ModelInput, ReportError
 from checker.sources.aws.clients import SERVICE, NoClient
 from checker.sources.aws.enrich import OnceCache, plain
@@ -239,17 +240,26 @@ READERS = {
 }
 
 
+def model_settings(needs: frozenset[str]) -> frozenset[str] | None:
+    """The settings model rules read (``account.KEY``), or None when none reads ``account``."""
+    if not any(n == ACCOUNT_KEY or n.startswith(ACCOUNT_KEY + ".") for n in needs):
+        return None
+    return frozenset(n.split(".", 1)[1] for n in needs if n.startswith(ACCOUNT_KEY + "."))
+
+
 class Postures:
     """The account settings of a read: one document per account and region."""
 
     def __init__(self, scheduler: Scheduler, posture: frozenset[str] | None,
-                 for_models: frozenset[str] = frozenset()) -> None:
+                 needs: frozenset[str] = frozenset()) -> None:
         self.scheduler = scheduler
         # The settings loaded account rules read; None: no account policy is loaded.
         self.posture = posture
-        # The settings model rules read under ``account.``: their documents are kept for the
-        # models (``account``), not judged themselves unless an account policy is loaded.
-        self.for_models = for_models
+        # What model rules read under ``account``: None if nothing; else the settings (an
+        # empty set: only ``account.accountId`` or ``account.region``). Their documents are
+        # kept for the models, not judged themselves unless an account policy is loaded.
+        self.models_need = model_settings(needs)
+        self.for_models = self.models_need or frozenset()
         self.callers: OnceCache[str | tuple[str, str]] = OnceCache()
         self.globals: OnceCache[tuple[bool, Any]] = OnceCache()
 
@@ -258,7 +268,7 @@ class Postures:
         return (self.posture or frozenset()) | self.for_models
 
     def start_posture(self, account: Account) -> None:
-        if self.posture is None and not self.for_models:
+        if self.posture is None and self.models_need is None:
             return
         for pos, region in enumerate(account.regions):
             self.scheduler.submit(self.read_posture, account, pos, region)
@@ -348,3 +358,36 @@ class Postures:
                     kind="account", origin=posture.origin,
                     enrichment_errors={k: v for k, v in posture.enrichment_errors.items()
                                        if k in self.posture})
+
+    def join_models(self) -> None:
+        """Give every model read its account and region's settings (``account``), each
+        setting that could not be read as the enrichment error ``account.KEY``; after every
+        task is done."""
+        if self.models_need is None:
+            return
+        out = self.scheduler.out
+        with out.lock:
+            items = list(out.models.items())
+        for sort_key, model in items:
+            region = str(model.document.get("region"))
+            settings = out.settings.get((sort_key[0], region))
+            document = dict(model.document)
+            errors = dict(model.enrichment_errors)
+            if settings is None or "accountId" not in settings.document:
+                # Not read (a region skipped), or the account's id could not be learnt.
+                failed = ("NotRead", f"{region}: the settings of the model's account in this "
+                          "region were not read")
+                if settings is not None and settings.enrichment_errors:
+                    failed = next(iter(settings.enrichment_errors.values()))
+                for key in (ACCOUNT_KEY, *(f"{ACCOUNT_KEY}.{k}" for k in self.for_models)):
+                    errors[key] = failed
+            else:
+                document[ACCOUNT_KEY] = {k: v for k, v in settings.document.items()
+                                         if k in ("accountId", "region")
+                                         or k in self.for_models}
+                for key in self.for_models:
+                    if key in settings.enrichment_errors:
+                        errors[f"{ACCOUNT_KEY}.{key}"] = settings.enrichment_errors[key]
+            with out.lock:
+                out.models[sort_key] = replace(model, document=document,
+                                               enrichment_errors=errors)
