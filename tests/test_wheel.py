@@ -159,9 +159,11 @@ def test_an_unknown_builtin_lists_those_the_wheel_has(installed: Installed) -> N
     run = installed.run("validate", "builtin:nope")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == ("bedrock-drift: error: builtin:nope: no such shipped policy; the "
-                          "shipped policies are builtin:account-baseline, builtin:baseline, "
+                          "shipped policies are builtin:account-baseline, "
+                          "builtin:account-posture, builtin:baseline, "
                           "builtin:conservative-training, builtin:documented-limits, "
-                          "builtin:model-context (builtin:all names every one)\n")
+                          "builtin:model-context, builtin:model-posture (builtin:all names "
+                          "every one)\n")
 
 
 def test_what_the_wheel_holds(installed: Installed) -> None:
