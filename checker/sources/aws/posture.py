@@ -25,6 +25,7 @@ from its role ARN or, for the default credentials, ``sts:GetCallerIdentity``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -78,7 +79,14 @@ class Ask:
         self.ident = ident
         self.where = (account.where(region) if account.label is not None
                       else f"{ident}/{region}")
-        self.values: dict[str, Any] = {}
+        # Each setting read once, whichever task asks first (the others wait for it).
+        self.values: OnceCache[tuple[bool, Any]] = OnceCache()
+        # The document being built, one task per setting; the last one to finish keeps it.
+        self.lock = threading.Lock()
+        self.document: dict[str, Any] = {"accountId": ident, "region": region}
+        self.errors: dict[str, tuple[str, str]] = {}
+        self.left = 0
+        self.skipped = False
 
     def client(self, service: str) -> Any:
         return self.postures.scheduler.client(self.account, service, self.region)
@@ -288,20 +296,13 @@ class Postures:
         return self.callers.get(account.index, ask)
 
     def value(self, ask: Ask, key: str) -> Any:
-        """A setting's value for ``ask``'s account and region, read once; raises
-        :class:`Unreadable` (or :class:`RegionSkipped`)."""
-        if key in ask.values:
-            held = ask.values[key]
-            if isinstance(held, Unreadable):
-                raise held
-            return held
-        reader = READERS[key]
-        if reader.scope == "account":
+        """A setting's value for ``ask``'s account and region, read once (IAM's once per
+        account); raises :class:`Unreadable` (or :class:`RegionSkipped`)."""
+        if READERS[key].scope == "account":
             ok, held = self.globals.get((ask.account.index, key),
                                         lambda: self._guarded(ask, key))
         else:
-            ok, held = self._guarded(ask, key)
-        ask.values[key] = held
+            ok, held = ask.values.get(key, lambda: self._guarded(ask, key))
         if not ok:
             raise held
         return held
@@ -334,18 +335,40 @@ class Postures:
                 enrichment_errors={key: (code, message) for key in self.keys}), judged=False)
             return
         ask = Ask(self, account, region, ident)
-        document: dict[str, Any] = {"accountId": ident, "region": region}
-        errors: dict[str, tuple[str, str]] = {}
-        for key in sorted(self.keys):
-            try:
-                document[key] = self.value(ask, key)
-            except Unreadable as exc:
-                errors[key] = (exc.code, exc.message)
-            except RegionSkipped:
-                return  # not enabled for the account: skipped with a warning
-        self._keep(account, pos, ModelInput(document=document, kind="account",
-                                            origin=f"aws:{ident}:{region}",
-                                            enrichment_errors=errors))
+        keys = sorted(self.keys)
+        if not keys:
+            self._keep(account, pos, ModelInput(document=dict(ask.document), kind="account",
+                                                origin=f"aws:{ident}:{region}"))
+            return
+        ask.left = len(keys)
+        # One task per setting: the reads of a region run side by side, as its regions do.
+        for key in keys:
+            self.scheduler.submit(self.read_setting, ask, pos, key)
+
+    def read_setting(self, ask: Ask, pos: int, key: str) -> None:
+        outcome: tuple[str, Any] = ("skipped", None)
+        try:
+            outcome = ("value", self.value(ask, key))
+        except Unreadable as exc:
+            outcome = ("error", (exc.code, exc.message))
+        except RegionSkipped:
+            pass  # not enabled for the account: skipped with a warning
+        with ask.lock:
+            kind, found = outcome
+            if kind == "value":
+                ask.document[key] = found
+            elif kind == "error":
+                ask.errors[key] = found
+            else:
+                ask.skipped = True
+            ask.left -= 1
+            last = ask.left == 0
+        if last and not ask.skipped:
+            # In a stable order (the key order), whichever read finished first.
+            self._keep(ask.account, pos, ModelInput(
+                document={k: ask.document[k] for k in ("accountId", "region", *sorted(
+                    set(ask.document) - {"accountId", "region"}))}, kind="account",
+                origin=f"aws:{ask.ident}:{ask.region}", enrichment_errors=dict(ask.errors)))
 
     def _keep(self, account: Account, pos: int, posture: ModelInput,
               judged: bool = True) -> None:
