@@ -180,7 +180,7 @@ def test_what_the_wheel_holds(installed: Installed) -> None:
     assert "Typing :: Typed" in metadata.get_all("Classifier")
     shipped = {f"checker/builtin_policies/{p.name}" for p in (ROOT / "policies").iterdir()
                if p.suffix == ".yaml"}
-    assert len(shipped) == 10
+    assert len(shipped) == 14
     code = {p.relative_to(ROOT).as_posix() for p in (ROOT / "checker").rglob("*")
             if p.is_file() and "__pycache__" not in p.parts}
     assert shipped | code <= names
