@@ -199,6 +199,20 @@ def test_a_log_group_not_found_and_a_bucket_of_another_account_are_errors(
     assert west.document["invocationLogging"] == {"s3Config": {"bucketName": "elsewhere-logs"}}
 
 
+def test_a_log_group_the_role_cannot_describe_is_an_error_naming_it(
+        moto: moto_bedrock.StandIn) -> None:
+    from tests.test_aws_fetch import deny
+
+    put_logging({"cloudWatchConfig": {"logGroupName": "/secret",
+                                      "roleArn": f"arn:aws:iam::{ACCOUNT}:role/logs"}})
+    result = fetch(Recorder(faults=[deny("DescribeLogGroups")]), regions=("us-east-1",),
+                   max_attempts=1, posture=frozenset({"invocationLogEncryption"}))
+    code, message = result.postures[0].enrichment_errors["invocationLogEncryption"]
+    assert code == "AccessDeniedException"
+    assert message.startswith(f"{ACCOUNT}/us-east-1: DescribeLogGroups /secret: "
+                              "AccessDeniedException: ")
+
+
 def test_the_bucket_is_asked_for_with_its_expected_owner(moto: moto_bedrock.StandIn) -> None:
     """S3 answers 403 Access Denied when ExpectedBucketOwner is not the bucket's owner
     (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html):
