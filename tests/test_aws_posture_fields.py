@@ -462,3 +462,26 @@ def test_model_rules_on_account_settings_need_their_permissions() -> None:
     assert set(required_actions(needs)) - set(required_actions(())) == {
         "bedrock:GetModelInvocationLoggingConfiguration", "s3:GetEncryptionConfiguration",
         "logs:DescribeLogGroups"}
+
+
+def test_an_account_whose_id_cannot_be_learnt_errors_its_models_context_rules(
+        moto: moto_bedrock.StandIn) -> None:
+    """The default credentials' account id comes from STS: refused, the models are still
+    read, and the rules on their account's settings are errors, never passes."""
+    def sts_denied(op: str, region: str, request: Any) -> AWSResponse | None:
+        if op != "GetCallerIdentity":
+            return None
+        return AWSResponse(request.url, 403, {"Content-Type": "text/xml"}, _Body(
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no"
+            b"</Message></Error></ErrorResponse>"))
+    seed_model("east")
+    result = fetch(Recorder(faults=[sts_denied]), regions=("us-east-1",), max_attempts=1,
+                   needs=frozenset({"account.invocationLogging"}))
+    (model,) = result.models
+    assert "account" not in model.document
+    assert model.enrichment_errors["account.invocationLogging"] == (
+        "AccessDenied", "us-east-1: GetCallerIdentity: AccessDenied: no")
+    report = evaluate([MODEL_RULES], result.models, scanned=Scanned(("aws",), (), ()),
+                      now=FIXED_NOW)
+    assert {k: str(v) for k, v in report.models[0].results.items()} == {
+        "ctx/region-logs": "error", "ctx/named": "pass"}

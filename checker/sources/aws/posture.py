@@ -291,7 +291,7 @@ class Postures:
                 sts = self.scheduler.clients.get(account, "sts",
                                        sts_region(account, account))
                 return str(sts.get_caller_identity()["Account"])
-            except (ClientError, BotoCoreError, ValueError) as exc:
+            except (ClientError, BotoCoreError, ResponseParserError, ValueError) as exc:
                 return failure(account.where(region), "GetCallerIdentity", exc)
         return self.callers.get(account.index, ask)
 
