@@ -134,7 +134,9 @@ STRONG_GUARDRAIL = {
         {"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"},
         {"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH"}]},
     "sensitiveInformationPolicy": {"piiEntities": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
-    "contextualGroundingPolicy": {"filters": [{"type": "GROUNDING", "threshold": 0.85}]},
+    "contextualGroundingPolicy": {"filters": [
+        {"type": "GROUNDING", "threshold": 0.85, "action": "BLOCK", "enabled": True},
+        {"type": "RELEVANCE", "threshold": 0.75, "action": "BLOCK", "enabled": True}]},
     "kmsKeyArn": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/guardrail",
 }
 WEAK_GUARDRAIL = {
