@@ -321,3 +321,6 @@ class SourceResult:
     # (``kind="account"``), when a loaded ``resource: account`` policy judges them.
     postures: tuple[ModelInput, ...] = ()
     organization: OrganizationScan | None = None
+    # Every account and region's settings read for model rules (``account.KEY``), whether or
+    # not an account policy judges them: in-flight jobs read after the models join them too.
+    settings: tuple[ModelInput, ...] = ()

@@ -156,6 +156,7 @@ def _result(fetcher: Fetcher, run_accounts: list[Account]) -> SourceResult:
         regions=tuple(read_regions),
         warnings=tuple(warnings),
         postures=tuple(p for _, p in sorted(out.postures.items())),
+        settings=tuple(p for _, p in sorted(out.settings.items())),
     )
 
 

@@ -391,26 +391,34 @@ class Postures:
         out = self.scheduler.out
         with out.lock:
             items = list(out.models.items())
+            settings = dict(out.settings)
         for sort_key, model in items:
             region = str(model.document.get("region"))
-            settings = out.settings.get((sort_key[0], region))
-            document = dict(model.document)
-            errors = dict(model.enrichment_errors)
-            if settings is None or "accountId" not in settings.document:
-                # Not read (a region skipped), or the account's id could not be learnt.
-                failed = ("NotRead", f"{region}: the settings of the model's account in this "
-                          "region were not read")
-                if settings is not None and settings.enrichment_errors:
-                    failed = next(iter(settings.enrichment_errors.values()))
-                for key in (ACCOUNT_KEY, *(f"{ACCOUNT_KEY}.{k}" for k in self.for_models)):
-                    errors[key] = failed
-            else:
-                document[ACCOUNT_KEY] = {k: v for k, v in settings.document.items()
-                                         if k in ("accountId", "region")
-                                         or k in self.for_models}
-                for key in self.for_models:
-                    if key in settings.enrichment_errors:
-                        errors[f"{ACCOUNT_KEY}.{key}"] = settings.enrichment_errors[key]
+            joined = with_account(model, settings.get((sort_key[0], region)), self.for_models)
             with out.lock:
-                out.models[sort_key] = replace(model, document=document,
-                                               enrichment_errors=errors)
+                out.models[sort_key] = joined
+
+
+def with_account(model: ModelInput, settings: ModelInput | None,
+                 keys: frozenset[str]) -> ModelInput:
+    """``model`` with its account and region's settings under ``account`` (only ``keys``,
+    the settings model rules read), each setting that could not be read as the enrichment
+    error ``account.KEY``; all of them errors when ``settings`` were not read."""
+    region = str(model.document.get("region"))
+    document = dict(model.document)
+    errors = dict(model.enrichment_errors)
+    if settings is None or "accountId" not in settings.document:
+        # Not read (a region skipped), or the account's id could not be learnt.
+        failed = ("NotRead", f"{region}: the settings of the model's account in this "
+                  "region were not read")
+        if settings is not None and settings.enrichment_errors:
+            failed = next(iter(settings.enrichment_errors.values()))
+        for key in (ACCOUNT_KEY, *(f"{ACCOUNT_KEY}.{k}" for k in keys)):
+            errors[key] = failed
+    else:
+        document[ACCOUNT_KEY] = {k: v for k, v in settings.document.items()
+                                 if k in ("accountId", "region") or k in keys}
+        for key in keys:
+            if key in settings.enrichment_errors:
+                errors[f"{ACCOUNT_KEY}.{key}"] = settings.enrichment_errors[key]
+    return replace(model, document=document, enrichment_errors=errors)
