@@ -38,7 +38,11 @@ account (its management account) and N - 1 members (pages of 20, as AWS), STS
 with that account's own models in the region it was signed for (the same ``--models``
 count, ARNs of that account and region). Bedrock's ``GetModelInvocationLoggingConfiguration``
 and ``ListEnforcedGuardrailsConfiguration`` answer with logging on and one guardrail
-(``AWS_ENDPOINT_URL_STS`` and ``AWS_ENDPOINT_URL_ORGANIZATIONS`` point at the server).
+(``AWS_ENDPOINT_URL_STS`` and ``AWS_ENDPOINT_URL_ORGANIZATIONS`` point at the server), and
+the settings around the models answer too: ``GetGuardrail``, S3 ``GetBucketEncryption``,
+CloudWatch Logs ``DescribeLogGroups``, EC2 ``DescribeVpcEndpoints``, IAM
+``ListEntitiesForPolicy`` and ``ListServiceSpecificCredentials`` (point
+``AWS_ENDPOINT_URL_S3``, ``_CLOUDWATCH_LOGS``, ``_EC2`` and ``_IAM`` at the server).
 
 Two extra routes, never counted: ``GET /__stats`` (calls and throttled calls per
 operation, the server's CPU seconds so far, its uptime) and ``POST /__reset`` (zero the
@@ -140,11 +144,54 @@ ORG_ID = "o-bench00000"
 ORG_PAGE = 20  # ListAccounts' largest page
 LOGGING = json.dumps({"loggingConfig": {
     "s3Config": {"bucketName": "acme-bedrock-invocation-logs", "keyPrefix": "bedrock/"},
+    "cloudWatchConfig": {"logGroupName": "/aws/bedrock/model-invocations",
+                         "roleArn": f"arn:aws:iam::{ACCOUNT}:role/bedrock-logging",
+                         "largeDataDeliveryS3Config": {"bucketName": "acme-bedrock-large"}},
     "textDataDeliveryEnabled": True}}).encode()
 GUARDRAILS = json.dumps({"guardrailsConfig": [{
     "configId": "cfg-1", "guardrailArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/g1",
     "guardrailId": "g1", "guardrailVersion": "1", "owner": "ACCOUNT"}]}).encode()
 KEY_PREFIX = "ASIABENCH"
+# The settings around the models (account-posture): the enforced guardrail's configuration,
+# the logging destinations' encryption, the VPC endpoints, the broad policy's attachments
+# and the long-term API keys, each an answer in its service's protocol.
+GUARDRAIL = json.dumps({
+    "name": "g1", "guardrailId": "g1", "version": "1", "status": "READY",
+    "guardrailArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/g1",
+    "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z",
+    "blockedInputMessaging": "blocked", "blockedOutputsMessaging": "blocked",
+    "contentPolicy": {"filters": [{"type": "PROMPT_ATTACK", "inputStrength": "HIGH",
+                                   "outputStrength": "NONE"}]},
+    "kmsKeyArn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/guardrail"}).encode()
+BUCKET_ENCRYPTION = (
+    b"<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>"
+    b"<SSEAlgorithm>aws:kms</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>"
+    b"</ServerSideEncryptionConfiguration>")
+LOG_GROUPS = json.dumps({"logGroups": [{
+    "logGroupName": "/aws/bedrock/model-invocations",
+    "kmsKeyId": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/logs"}]}).encode()
+QUERY_ANSWERS = {
+    "DescribeVpcEndpoints": (
+        '<DescribeVpcEndpointsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        "<requestId>0</requestId><vpcEndpointSet>" + "".join(
+            f"<item><vpcEndpointId>vpce-{i}</vpcEndpointId><vpcEndpointType>Interface"
+            f"</vpcEndpointType><vpcId>vpc-1</vpcId><serviceName>com.amazonaws.{{region}}."
+            f"{service}</serviceName><state>available</state><privateDnsEnabled>true"
+            "</privateDnsEnabled></item>"
+            for i, service in enumerate(("bedrock", "bedrock-runtime")))
+        + "</vpcEndpointSet></DescribeVpcEndpointsResponse>"),
+    "ListEntitiesForPolicy": (
+        '<ListEntitiesForPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        "<ListEntitiesForPolicyResult><PolicyGroups/><PolicyUsers/><PolicyRoles/>"
+        "<IsTruncated>false</IsTruncated></ListEntitiesForPolicyResult><ResponseMetadata>"
+        "<RequestId>0</RequestId></ResponseMetadata></ListEntitiesForPolicyResponse>"),
+    "ListServiceSpecificCredentials": (
+        '<ListServiceSpecificCredentialsResponse xmlns="https://iam.amazonaws.com/doc/'
+        '2010-05-08/"><ListServiceSpecificCredentialsResult><ServiceSpecificCredentials/>'
+        "<IsTruncated>false</IsTruncated></ListServiceSpecificCredentialsResult>"
+        "<ResponseMetadata><RequestId>0</RequestId></ResponseMetadata>"
+        "</ListServiceSpecificCredentialsResponse>"),
+}
 
 
 def signer(authorization: str | None) -> tuple[str, str]:
@@ -338,6 +385,9 @@ class Stub:
               ) -> tuple[str | None, int, bytes, str | None]:
         """(operation, status, body, error type) for a request; operation None: not counted."""
         account, region = signer(authorization)
+        posture = posture_route(method, target, amz_target, body, region)
+        if posture is not None:
+            return posture
         org = self.organization
         if org is not None and amz_target == "AWSOrganizationsV20161128.ListAccounts":
             return "ListAccounts", 200, org.list_accounts(json.loads(body or b"{}")), None
@@ -376,6 +426,24 @@ class Stub:
             return "ListTagsForResource", 200, self.tags, None
         return None, 404, json.dumps({"message": f"no route for {method} {path}"}).encode(), \
             "ResourceNotFoundException"
+
+
+def posture_route(method: str, target: str, amz_target: str | None, body: bytes,
+                  region: str) -> tuple[str, int, bytes, None] | None:
+    """The account-posture operations (GetGuardrail, S3 GetBucketEncryption, CloudWatch
+    Logs DescribeLogGroups, EC2 DescribeVpcEndpoints, IAM ListEntitiesForPolicy and
+    ListServiceSpecificCredentials); None for any other request."""
+    if method == "GET" and target.startswith("/guardrails/"):
+        return "GetGuardrail", 200, GUARDRAIL, None
+    if method == "GET" and target.endswith("?encryption"):
+        return "GetBucketEncryption", 200, BUCKET_ENCRYPTION, None
+    if amz_target == "Logs_20140328.DescribeLogGroups":
+        return "DescribeLogGroups", 200, LOG_GROUPS, None
+    if method == "POST" and target == "/" and b"Action=" in body:
+        action = parse_qs(body.decode()).get("Action", [""])[0]
+        if action in QUERY_ANSWERS:
+            return action, 200, QUERY_ANSWERS[action].replace("{region}", region).encode(), None
+    return None
 
 
 def signed_region(authorization: str | None) -> str | None:

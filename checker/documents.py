@@ -18,6 +18,10 @@ FETCH_HINTS = tuple(hint for e in ENRICHMENTS for hint, _ in e.hints)
 # The settings of an account in a region that ``resource: account`` rules judge, each read by
 # its own call only when a loaded account rule reads it (absent means "not fetched", too).
 POSTURE_KEYS = tuple(e.key for e in ENRICHMENTS if e.resource == "account")
+# A model's own account and region's settings, as a model rule reads them
+# (``account.invocationLogging``): the account document under this key, read only for the
+# settings model rules read; a need ``account.KEY`` per setting.
+ACCOUNT_KEY = "account"
 
 _ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)"
                   r":([a-z0-9-]+):([a-z0-9-]*):([0-9]*):(.+)$")

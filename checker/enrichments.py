@@ -21,7 +21,8 @@ class ShapeOf:
     """Where a key's shape comes from: the output of ``operation`` (or its ``member``; the
     element of that list with ``item``); ``many`` makes a list of it; ``merge`` adds the
     members of another operation's output (the listing's own win); ``extra`` adds free list
-    members by name. ``operation=""`` is a leaf of ``scalar`` (``"map"``: a map of strings)."""
+    members by name. ``operation=""`` is a leaf of ``scalar`` (``"map"``: a map of strings),
+    or the structure of ``parts``."""
 
     operation: str = ""
     service: str = "bedrock"
@@ -31,6 +32,9 @@ class ShapeOf:
     merge: str | None = None
     extra: tuple[str, ...] = ()
     scalar: str | None = None
+    # A structure of named parts, each a shape of its own (``invocationLogEncryption``: the
+    # S3 answer for each bucket, the CloudWatch Logs group).
+    parts: tuple[tuple[str, ShapeOf], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,14 +178,94 @@ ENRICHMENTS: tuple[Enrichment, ...] = (
             "the foundation model of an in-flight job is not read (GetFoundationModel is "
             "called for models only), so rules on baseModel cannot judge it until the model "
             "exists")),
-    # Account settings, read when a resource: account rule reads them.
+    # Account settings, read when a resource: account rule (or a model rule, under
+    # ``account.``) reads them.
     Enrichment(
         "invocationLogging",
         ShapeOf("GetModelInvocationLoggingConfiguration", member="loggingConfig"),
-        ("bedrock:GetModelInvocationLoggingConfiguration",), None, resource="account"),
+        ("bedrock:GetModelInvocationLoggingConfiguration",),
+        Doc("GetModelInvocationLoggingConfiguration, once per account and region",
+            "The model invocation logging configuration (loggingConfig): s3Config, "
+            "cloudWatchConfig (with largeDataDeliveryS3Config), textDataDeliveryEnabled, ...; "
+            "null when logging is off.",
+            "require: {field: invocationLogging.textDataDeliveryEnabled, equals: true}"),
+        resource="account"),
     Enrichment(
         "enforcedGuardrails",
         ShapeOf("ListEnforcedGuardrailsConfiguration", member="guardrailsConfig"),
-        ("bedrock:ListEnforcedGuardrailsConfiguration",), None, resource="account"),
+        ("bedrock:ListEnforcedGuardrailsConfiguration",),
+        Doc("ListEnforcedGuardrailsConfiguration, once per account and region, every page",
+            "The guardrails enforced on the account's invocations (guardrailsConfig): "
+            "guardrailArn, guardrailVersion, modelEnforcement, ...; [] when none.",
+            "require: {field: \"enforcedGuardrails[].guardrailArn\", exists: true}"),
+        resource="account"),
+    Enrichment(
+        "guardrails", ShapeOf("GetGuardrail", many=True),
+        ("bedrock:ListEnforcedGuardrailsConfiguration", "bedrock:GetGuardrail"),
+        Doc("ListEnforcedGuardrailsConfiguration, then GetGuardrail once per enforced "
+            "guardrail at its enforced version, once per account and region",
+            "The configuration of each enforced guardrail at the enforced version: "
+            "contentPolicy (filters with type, inputStrength, outputStrength; PROMPT_ATTACK "
+            "among them), sensitiveInformationPolicy (piiEntities and regexes with their "
+            "actions), contextualGroundingPolicy (filters with thresholds), kmsKeyArn, ...; "
+            "[] when none is enforced. A guardrail or version that cannot be read makes the "
+            "key an error naming it.",
+            "require: {field: \"guardrails[].kmsKeyArn\", exists: true}"),
+        resource="account"),
+    Enrichment(
+        "invocationLogEncryption",
+        ShapeOf(parts=(
+            ("s3", ShapeOf("GetBucketEncryption", service="s3")),
+            ("cloudWatch", ShapeOf("DescribeLogGroups", service="logs", member="logGroups",
+                                   item=True)),
+            ("largeDataS3", ShapeOf("GetBucketEncryption", service="s3")))),
+        ("bedrock:GetModelInvocationLoggingConfiguration", "s3:GetEncryptionConfiguration",
+         "logs:DescribeLogGroups"),
+        Doc("GetModelInvocationLoggingConfiguration, then S3 GetBucketEncryption for its "
+            "bucket and its large-data bucket and CloudWatch Logs DescribeLogGroups for its "
+            "log group, once per account and region",
+            "The encryption of the invocation logs' destinations: s3 and largeDataS3 are "
+            "GetBucketEncryption's answer for invocationLogging.s3Config.bucketName and "
+            "cloudWatchConfig.largeDataDeliveryS3Config.bucketName "
+            "(ServerSideEncryptionConfiguration null when the bucket has no default "
+            "encryption); cloudWatch is DescribeLogGroups' entry for the log group "
+            "(logGroupName, kmsKeyId, ...). A destination that is not configured is null; "
+            "logging off makes all three null. A bucket of another account (asked with "
+            "ExpectedBucketOwner), or a group that is not found or cannot be described, makes "
+            "the key an error naming it.",
+            "require: {field: invocationLogEncryption.cloudWatch.kmsKeyId, exists: true}"),
+        resource="account"),
+    Enrichment(
+        "vpcEndpoints",
+        ShapeOf("DescribeVpcEndpoints", service="ec2", member="VpcEndpoints", item=True,
+                many=True),
+        ("ec2:DescribeVpcEndpoints",),
+        Doc("EC2 DescribeVpcEndpoints, once per account and region, every page",
+            "The interface VPC endpoints of the region for com.amazonaws.<region>.bedrock "
+            "and com.amazonaws.<region>.bedrock-runtime: ServiceName, VpcId, State, "
+            "PrivateDnsEnabled, ...; [] when none.",
+            "require: {field: \"vpcEndpoints[].PrivateDnsEnabled\", equals: true}"),
+        resource="account"),
+    Enrichment(
+        "broadAccess", ShapeOf("ListEntitiesForPolicy", service="iam"),
+        ("iam:ListEntitiesForPolicy",),
+        Doc("IAM ListEntitiesForPolicy for the AWS managed policy AmazonBedrockFullAccess, "
+            "once per account (IAM is global: every region of an account has the same value)",
+            "The principals the AWS managed policy AmazonBedrockFullAccess is attached to: "
+            "PolicyUsers, PolicyGroups and PolicyRoles (each [] when none).",
+            "require: {field: \"broadAccess.PolicyRoles[].RoleName\", exists: false}"),
+        resource="account"),
+    Enrichment(
+        "apiKeys",
+        ShapeOf("ListServiceSpecificCredentials", service="iam",
+                member="ServiceSpecificCredentials", item=True, many=True),
+        ("iam:ListServiceSpecificCredentials",),
+        Doc("IAM ListServiceSpecificCredentials for bedrock.amazonaws.com with AllUsers, once "
+            "per account (IAM is global), at most 100 pages of 1,000",
+            "The long-term Bedrock API keys of every IAM user of the account: UserName, "
+            "Status (Active or Inactive), CreateDate, ExpirationDate, "
+            "ServiceSpecificCredentialId, ...; [] when none.",
+            "require: {field: \"apiKeys[].Status\", not_equals: Active}"),
+        resource="account"),
 )
 BY_KEY = {e.key: e for e in ENRICHMENTS}

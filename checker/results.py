@@ -337,3 +337,6 @@ class SourceResult:
     organization: OrganizationScan | None = None
     # The (account id, region) pairs whose models were listed (see Scanned.reads).
     reads: tuple[tuple[str, str], ...] = ()
+    # Every account and region's settings read for model rules (``account.KEY``), whether or
+    # not an account policy judges them: in-flight jobs read after the models join them too.
+    settings: tuple[ModelInput, ...] = ()

@@ -25,7 +25,14 @@ documents (Bedrock API reference, https://docs.aws.amazon.com/bedrock/latest/API
   model whose job is gone answers ``ResourceNotFoundException`` for it.
 - ``ListImportedModels``, ``GetImportedModel`` (moto has no Custom Model Import) and the
   ``ListTagsForResource`` of an imported model.
-- Any other operation moto lacks, from a test's own handler (:meth:`StandIn.on`).
+- ``GetGuardrail`` (moto has no guardrails): the guardrails a test adds with
+  :meth:`StandIn.add_guardrail`, each member checked against botocore's output shape of the
+  operation, found by id or ARN at a version (``DRAFT`` when none is asked for), as
+  API_GetGuardrail.html documents; another guardrail or version is
+  ``ResourceNotFoundException``.
+- Any other operation moto lacks, from a test's own handler (:meth:`StandIn.on`); in front
+  of moto's server also an operation of a query-protocol service (IAM's
+  ``ListServiceSpecificCredentials``, which moto lacks), answered as XML (:func:`query_xml`).
 
 In process the stand-in is a botocore ``before-send`` hook registered first on a session
 (:func:`install`; ``tests.test_aws_fetch.Recorder`` installs it); in front of moto's server
@@ -67,7 +74,7 @@ MOTO_KEY = "moto's own key"  # kms=MOTO_KEY keeps the key ARN moto invents
 # stand-in answers every one of them, so none ever leaves the machine.
 LACKING = ("ListImportedModels", "GetImportedModel", "ListEnforcedGuardrailsConfiguration",
            "ListCustomModelDeployments", "ListProvisionedModelThroughputs",
-           "ListModelCopyJobs", "GetFoundationModel")
+           "ListModelCopyJobs", "GetFoundationModel", "GetGuardrail")
 ARN = re.compile(r"^arn:[^:]+:bedrock:([^:]*):(\d*):")
 _SCOPE = re.compile(r"Credential=([^/]+)/\d+/([a-z0-9-]+)/")
 
@@ -191,6 +198,9 @@ class StandIn:
     imported_tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     imported_page: int = 2
     handlers: dict[str, Handler] = field(default_factory=dict)
+    # (account, region) -> (guardrail id, version) -> GetGuardrail's answer
+    guardrails: dict[tuple[str, str], dict[tuple[str, str], dict[str, Any]]] = field(
+        default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)  # access key -> account
     clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -276,6 +286,22 @@ class StandIn:
                 {"key": k, "value": v} for k, v in (tags or {}).items()]
         return str(doc["modelArn"])
 
+    def add_guardrail(self, guardrail_id: str, version: str = "1", *,
+                      account: str = DEFAULT_ACCOUNT, region: str = "us-east-1",
+                      **members: Any) -> str:
+        """A guardrail at ``version`` that GetGuardrail answers with ``members`` (checked
+        against botocore's output shape); its ARN."""
+        arn = f"arn:aws:bedrock:{region}:{account}:guardrail/{guardrail_id}"
+        answer = {"name": guardrail_id, "guardrailId": guardrail_id, "guardrailArn": arn,
+                  "version": version, "status": "READY",
+                  "createdAt": "2026-10-01T00:00:00Z", "updatedAt": "2026-10-01T00:00:00Z",
+                  "blockedInputMessaging": "blocked", "blockedOutputsMessaging": "blocked",
+                  **members}
+        assert_shaped(answer, _output_shape("bedrock", "GetGuardrail"), "GetGuardrail")
+        with self.lock:
+            self.guardrails.setdefault((account, region), {})[(guardrail_id, version)] = answer
+        return arn
+
     def on(self, operation: str, handler: Handler) -> None:
         """Answer ``operation`` (one moto lacks) with ``handler``; None lets moto answer."""
         self.handlers[operation] = handler
@@ -296,10 +322,10 @@ class StandIn:
         parts = urlsplit(url)
         found = operation_of(method, parts.path)
         if found is None:
-            return None
+            return self.query_answer(headers, body)
         operation, labels = found
         known = {"GetCustomModel", "GetModelCustomizationJob", "ListImportedModels",
-                 "GetImportedModel", "ListTagsForResource"}
+                 "GetImportedModel", "ListTagsForResource", "GetGuardrail"}
         if operation not in known and operation not in self.handlers \
                 and operation not in LACKING:
             return None
@@ -334,6 +360,33 @@ class StandIn:
             if key == ident or (isinstance(value, dict) and value.get("modelArn") == ident):
                 return True, value
         return False, None
+
+    def query_answer(self, headers: Any, body: bytes | None) -> Answer | None:
+        """An operation of a query-protocol service (``Action=...`` in a form body) that a
+        test's handler serves; None lets moto answer."""
+        form = parse_qs((body or b"").decode("utf-8", "replace"))
+        action = (form.get("Action") or [""])[0]
+        authorization = headers.get("Authorization") or ""
+        if isinstance(authorization, bytes):
+            authorization = authorization.decode()
+        scope = _SCOPE.search(authorization)
+        if action not in self.handlers or scope is None:
+            return None
+        call = Call(action, self.account_of(scope.group(1)), scope.group(2), {}, form, {})
+        return self.handlers[action](call)
+
+    def _GetGuardrail(self, call: Call) -> Answer | None:
+        ident = call.labels["guardrailIdentifier"]
+        version = (call.query.get("guardrailVersion") or ["DRAFT"])[0]
+        match = ARN.match(ident)
+        guardrail_id = ident.rsplit("/", 1)[-1]
+        table = self.guardrails.get((call.account, call.region), {})
+        if match and (match.group(1), match.group(2)) != (call.region, call.account):
+            table = {}
+        if (guardrail_id, version) in table:
+            return ok(table[(guardrail_id, version)])
+        return error(404, "ResourceNotFoundException",
+                     f"Guardrail {ident} version {version} was not found")
 
     def _GetCustomModel(self, call: Call) -> Answer | None:
         models = self.models.get((call.account, call.region), {})
@@ -394,6 +447,47 @@ class StandIn:
         if answer is None:
             return None
         return aws_response(request.url, *answer)
+
+
+@cache
+def _output_shape(service: str, operation: str) -> Any:
+    return (botocore.session.get_session().get_service_model(service)
+            .operation_model(operation).output_shape)
+
+
+def assert_shaped(value: Any, shape: Any, where: str) -> None:
+    """Fail unless every member of ``value`` is one botocore's ``shape`` has."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for key, item in value.items():
+            assert key in shape.members, f"{where}.{key} is no member of {shape.name}"
+            assert_shaped(item, shape.members[key], f"{where}.{key}")
+    elif shape.type_name == "list" and isinstance(value, list):
+        for item in value:
+            assert_shaped(item, shape.member, f"{where}[]")
+
+
+def query_xml(service: str, operation: str, result: dict[str, Any]) -> str:
+    """An answer of a query-protocol service (IAM), as AWS writes it: the members of
+    ``result`` (checked against botocore's output shape) under ``<OperationResult>``, lists
+    as ``<member>`` elements."""
+    from xml.sax.saxutils import escape
+
+    shape = _output_shape(service, operation)
+    assert_shaped(result, shape, operation)
+
+    def element(value: Any) -> str:
+        if isinstance(value, dict):
+            return "".join(f"<{k}>{element(v)}</{k}>" for k, v in value.items())
+        if isinstance(value, list):
+            return "".join(f"<member>{element(v)}</member>" for v in value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return escape(str(value))
+
+    return (f'<{operation}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+            f"<{operation}Result>{element(result)}</{operation}Result>"
+            "<ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId>"
+            f"</ResponseMetadata></{operation}Response>")
 
 
 def aws_response(url: str, status: int, body: Any, code: str | None) -> AWSResponse:
@@ -489,6 +583,9 @@ class _Front(BaseHTTPRequestHandler):
         answer = stand_in.answer(self.command, self.path, self.headers, body)
         if answer is not None:
             status, data, code = answer
+            if isinstance(data, str):  # a query-protocol answer, XML already
+                self.send(status, data.encode(), {"Content-Type": "text/xml"})
+                return
             self.send(status, json.dumps(data).encode(),
                       {"Content-Type": "application/json"} |
                       ({"x-amzn-ErrorType": code} if code else {}))

@@ -60,9 +60,9 @@ def test_paths_are_checked_against_botocores_account_shapes() -> None:
         "'enforcedGuardrails' is a list: write 'enforcedGuardrails[]' to look at every "
         "element",
         "unknown field 'modelName'"]
-    # ... and a model policy cannot read an account's settings.
+    # ... and a model policy reads its account's settings under 'account.' only.
     assert problems({"version": 1, "name": "m", "rules": [LOGGING_ON]}) == [
-        "unknown field 'invocationLogging'"]
+        "unknown field 'invocationLogging' (did you mean 'account.invocationLogging'?)"]
 
 
 def test_only_require_rules_waivers_by_account_and_region() -> None:
@@ -84,7 +84,8 @@ def test_only_require_rules_waivers_by_account_and_region() -> None:
     ]
     assert problems({**account_policy(LOGGING_ON), "resource": "accounts"}) == [
         "'resource' must be one of model, account, not 'accounts' (did you mean "
-        "'account'?)", "unknown field 'invocationLogging'"]
+        "'account'?)", "unknown field 'invocationLogging' (did you mean "
+        "'account.invocationLogging'?)"]
 
 
 def test_settings_are_fetched_only_when_a_rule_reads_them() -> None:

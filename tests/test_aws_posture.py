@@ -134,7 +134,9 @@ def test_a_failed_read_errors_only_the_rules_that_read_it() -> None:
         f"account {ACCOUNT} eu-west-1": {"acct/logging": "pass", "acct/guardrail": "pass"}}
     (error,) = report.errors
     assert error.code == "AccessDeniedException"
-    assert error.message.startswith("us-east-1: GetModelInvocationLoggingConfiguration: "
+    # The error names the account, not only the region (the default credentials have no
+    # label of their own).
+    assert error.message.startswith(f"{ACCOUNT}/us-east-1: GetModelInvocationLoggingConfiguration: "
                                     "AccessDeniedException:")
 
 

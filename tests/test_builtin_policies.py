@@ -26,8 +26,9 @@ def from_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_shipped_policy_has_a_builtin_name() -> None:
-    assert SHIPPED == ["account-baseline", "baseline", "conservative-training",
-                       "documented-limits", "model-context"]
+    assert SHIPPED == ["account-baseline", "account-posture", "baseline",
+                       "conservative-training", "documented-limits", "model-context",
+                       "model-posture"]
     assert builtins.names() == SHIPPED
     directory = builtins.directory()
     assert directory is not None
@@ -62,7 +63,7 @@ def test_builtin_all_is_every_shipped_policy(capsys: pytest.CaptureFixture[str])
     code_dir, out_dir, _ = run_cli(["validate", str(ROOT / "policies")], capsys)
     assert (code, code_dir) == (0, 0)
     assert out.splitlines()[-1] == out_dir.splitlines()[-1]
-    assert out.splitlines()[-1].startswith("5 policies valid")
+    assert out.splitlines()[-1].startswith("7 policies valid")
     code, out, _ = run_cli(["check", "--from", EXAMPLES, "-p", "builtin:all", "-f", "json",
                             "-q"], capsys)
     assert sorted(p["file"] for p in json.loads(out)["policies"]) == \

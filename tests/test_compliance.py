@@ -111,6 +111,10 @@ AI_FRAMEWORKS = {"NIST-AI-RMF-1.0", "ISO-42001-2023", "OWASP-LLM-2025"}
 # Only data-provenance, evaluation and supply-chain rules are mapped to the AI frameworks.
 AI_MAPPED = {"approved-base-models", "rft-grader", "training-data-bucket",
              "validation-data-bucket"}
+# ... and, of the account's settings, the guardrail filters, to the OWASP LLM risks they
+# mitigate (prompt injection, sensitive information disclosure, misinformation).
+GUARDRAILS_MAPPED = {"guardrail-prompt-attack-high", "guardrail-sensitive-information",
+                     "guardrail-contextual-grounding", "behind-prompt-attack-guardrail"}
 
 
 def test_shipped_policies_are_mapped_as_documented() -> None:
@@ -119,7 +123,10 @@ def test_shipped_policies_are_mapped_as_documented() -> None:
               if r.info.compliance}
     assert set(mapped["kms-required"]) == {"NIST-800-53-r5", "ISO-27001-2022"}
     assert "SC-28" in mapped["kms-required"]["NIST-800-53-r5"]
-    assert {rule for rule, m in mapped.items() if set(m) & AI_FRAMEWORKS} == AI_MAPPED
+    assert {rule for rule, m in mapped.items() if set(m) & AI_FRAMEWORKS} == \
+        AI_MAPPED | GUARDRAILS_MAPPED
+    assert all(set(mapped[rule]) & AI_FRAMEWORKS == {"OWASP-LLM-2025"}
+               for rule in GUARDRAILS_MAPPED)
     # Hyperparameter opinions and documented limits are no framework's control.
     assert not any(r.info.compliance for p in policies
                    if p.name in ("conservative-training", "documented-limits")

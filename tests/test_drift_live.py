@@ -127,3 +127,23 @@ def test_diff_compares_only_the_regions_read(tmp_path: Path,
     # The eu-west-1 model was not read, so it has not disappeared.
     assert (code, out.splitlines()[-1]) == (0, "Drift: 0 added, 0 changed, 0 removed.")
     assert "1 baseline model is in regions this run did not read, and not compared" in err
+
+
+def test_in_flight_jobs_are_judged_with_their_accounts_settings(
+        bedrock: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A model rule on the account's settings (account.KEY) judges an in-flight job too,
+    with the settings read for the models of its account and region."""
+    path = tmp_path / "ctx.yaml"
+    path.write_text("version: 1\nname: ctx\nrules:\n  - id: logged\n    require: "
+                    "{field: account.invocationLogging.textDataDeliveryEnabled, equals: true}\n",
+                    encoding="utf-8")
+    bedrock.put_model_invocation_logging_configuration(loggingConfig={
+        "s3Config": {"bucketName": "logs-bucket"}, "textDataDeliveryEnabled": True})
+    start_job(bedrock, "ok", "0.00001")
+    code, out, err = run_cli(["check", "-p", str(path), "--region", "us-east-1", "-f", "json",
+                              "--include-jobs"], capsys)
+    report = json.loads(out)
+    assert (code, report["errors"]) == (0, []), err
+    assert {(m["kind"], m["model_name"]): m["results"] for m in report["models"]} == {
+        ("model", "ok"): {"ctx/logged": "pass"},
+        ("job", "ok-ok-job"): {"ctx/logged": "pass"}}

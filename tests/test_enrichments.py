@@ -64,13 +64,11 @@ def test_each_record_agrees_with_what_is_derived_from_it(record: object) -> None
     assert ENRICHMENT_ACTIONS.get(record.key, ()) == record.actions
     for hint, actions in record.hints:
         assert ENRICHMENT_ACTIONS[hint] == actions
-    # Its docs: `bedrock-drift rules KEY` for the keys of a model document.
-    if record.resource == "model":
-        assert record.doc is not None and DOCS[record.key] is record.doc
-        assert record.key in topics()
-        assert record.doc.text.split()[0] in describe(record.key)
-    else:
-        assert record.key not in DOCS
+    # Its docs: `bedrock-drift rules KEY`, for the keys of a model document and of an
+    # account document alike.
+    assert record.doc is not None and DOCS[record.key] is record.doc
+    assert record.key in topics()
+    assert record.doc.text.split()[0] in describe(record.key)
 
 
 def test_a_key_without_calls_is_only_the_listings_own() -> None:

@@ -159,9 +159,11 @@ def test_an_unknown_builtin_lists_those_the_wheel_has(installed: Installed) -> N
     run = installed.run("validate", "builtin:nope")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == ("bedrock-drift: error: builtin:nope: no such shipped policy; the "
-                          "shipped policies are builtin:account-baseline, builtin:baseline, "
+                          "shipped policies are builtin:account-baseline, "
+                          "builtin:account-posture, builtin:baseline, "
                           "builtin:conservative-training, builtin:documented-limits, "
-                          "builtin:model-context (builtin:all names every one)\n")
+                          "builtin:model-context, builtin:model-posture (builtin:all names "
+                          "every one)\n")
 
 
 def test_what_the_wheel_holds(installed: Installed) -> None:
@@ -178,7 +180,7 @@ def test_what_the_wheel_holds(installed: Installed) -> None:
     assert "Typing :: Typed" in metadata.get_all("Classifier")
     shipped = {f"checker/builtin_policies/{p.name}" for p in (ROOT / "policies").iterdir()
                if p.suffix == ".yaml"}
-    assert len(shipped) == 10
+    assert len(shipped) == 14
     code = {p.relative_to(ROOT).as_posix() for p in (ROOT / "checker").rglob("*")
             if p.is_file() and "__pycache__" not in p.parts}
     assert shipped | code <= names

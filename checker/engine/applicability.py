@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from checker.documents import FETCH_HINTS
+from checker.documents import ACCOUNT_KEY, FETCH_HINTS
 from checker.lang.shapes import imported_model_fields
 from checker.lang.unknowns import Path, judge_unknowns, show_paths, tracked
 from checker.policy.loader import Rule
@@ -68,7 +68,7 @@ def not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | No
     failed, it is known only after apply, or it was not fetched at all."""
     doc = item.document
     for key in rule.needs:
-        if key in doc or key in FETCH_HINTS:
+        if key in doc or key in FETCH_HINTS or _has_setting(doc, key):
             continue
         if key in item.enrichment_errors:
             code, message = item.enrichment_errors[key]
@@ -82,6 +82,13 @@ def not_fetched(rule: Rule, item: ModelInput, ref: ModelRef) -> ReportError | No
                        f"(the document has no '{key}' key)")
         return error_for(ref, rule.qualified_id, code, message)
     return None
+
+
+def _has_setting(doc: Mapping[str, Any], key: str) -> bool:
+    """``account.KEY``: the model's account document holds that setting."""
+    prefix, _, setting = key.partition(".")
+    account = doc.get(ACCOUNT_KEY) if prefix == ACCOUNT_KEY else None
+    return isinstance(account, Mapping) and setting in account
 
 
 def error_for(ref: ModelRef, rule_id: str | None, code: str, message: str) -> ReportError:

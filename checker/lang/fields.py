@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checker.documents import ENRICHMENT_KEYS, POSTURE_KEYS
+from checker.documents import ACCOUNT_KEY, ENRICHMENT_KEYS, POSTURE_KEYS
 from checker.lang.shapes import (
     DEPLOYMENT_DETAIL_FIELDS,
     LEAF,
@@ -226,6 +226,12 @@ def enrichments_of(path: FieldPath) -> frozenset[str]:
     deployment field only GetCustomModelDeployment returns, also the hint
     ``deployments.details``), or an account document's settings."""
     found = frozenset({path.root}) & frozenset((*ENRICHMENT_KEYS, *POSTURE_KEYS))
+    if path.root == ACCOUNT_KEY:
+        # A model rule on its own account's settings: ``account.invocationLogging`` needs
+        # that setting of the model's account and region; ``account.region`` the document.
+        setting = path.segments[1].key if len(path.segments) > 1 else None
+        return frozenset({f"{ACCOUNT_KEY}.{setting}" if setting in POSTURE_KEYS
+                          else ACCOUNT_KEY})
     if (path.root == "deployments" and len(path.segments) > 1
             and path.segments[1].key in DEPLOYMENT_DETAIL_FIELDS):
         found |= {"deployments.details"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from checker.documents import ENRICHMENT_KEYS
+from checker.documents import ACCOUNT_KEY, ENRICHMENT_KEYS
 from checker.enrichments import ENRICHMENTS, ShapeOf
 
 
@@ -98,6 +98,9 @@ def _item(service: str, operation: str, member: str) -> Shape:
 def shape_of(spec: ShapeOf) -> Shape:
     """The shape an enrichment record names (see :class:`checker.enrichments.ShapeOf`)."""
     if not spec.operation:
+        if spec.parts:
+            return Shape("structure", members={name: shape_of(part)
+                                               for name, part in spec.parts})
         if spec.scalar == "map":
             return Shape("map", item=Shape("leaf", scalar="string"))
         return Shape("leaf", scalar=spec.scalar)
@@ -140,6 +143,8 @@ def model_shape() -> Shape:
     # The keys of the ARN and of the listing's summary first, then the other added keys.
     members.update({"region": LEAF, "accountId": LEAF, "ownerAccountId": LEAF})
     members.update(enrichment_shapes())
+    # The settings of the model's own account and region (``account.invocationLogging``).
+    members[ACCOUNT_KEY] = account_shape()
     return Shape("structure", members=members)
 
 
@@ -153,7 +158,7 @@ def imported_model_fields() -> frozenset[str]:
     # Of the engine's keys, all but the customization job and the base model (null for an
     # imported model): its tags, key, deployments, throughputs, import job, ...
     added = set(ENRICHMENT_KEYS) - {"job", "baseModel"}
-    return frozenset({*imported.members, "region", "accountId", *added})
+    return frozenset({*imported.members, "region", "accountId", *added, ACCOUNT_KEY})
 
 
 @cache

@@ -8,9 +8,9 @@ shapes the policy loader checks paths against.
 
 from __future__ import annotations
 
+from checker.enrichments import BY_KEY, Doc
 from checker.enrichments import ENRICHMENTS as ALL
-from checker.enrichments import Doc
-from checker.lang.shapes import known_paths, model_shape
+from checker.lang.shapes import account_shape, known_paths, model_shape
 
 # The reference of each key a model document may gain, from the enrichments' records.
 ENRICHMENTS: dict[str, Doc] = {e.key: e.doc for e in ALL if e.doc is not None}
@@ -30,13 +30,16 @@ def enrichment_doc(name: str, wrap: object) -> list[str]:
     """The lines of `bedrock-drift rules NAME` for an added key; ``wrap`` wraps a paragraph."""
     assert callable(wrap)
     info = ENRICHMENTS[name]
-    shape = model_shape().child(name)
+    account = BY_KEY[name].resource == "account"
+    shape = (account_shape() if account else model_shape()).child(name)
     assert shape is not None
     fields = [name] if shape.type == "leaf" else [f"{name}{'' if p.startswith('[') else '.'}{p}"
                                                    for p in known_paths(shape)]
     if shape.type == "list":
         fields = [f"{name}[]", *fields]
-    lines = [f"{name}: an added key", "", "What it holds:", *wrap(info.text), "",
+    kind = ("a key of an account document (resource: account), and of a model's "
+            f"'account' (account.{name})" if account else "an added key")
+    lines = [f"{name}: {kind}", "", "What it holds:", *wrap(info.text), "",
              "Read by:", *wrap(info.calls + "; only when a loaded rule or scope reads it. If "
                                "it could not be read, only the rules that read it are errors."),
              "", "Example:", f"  {info.example}", "", "Field paths:"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from checker.documents import ENRICHMENT_KEYS
+from checker.documents import ACCOUNT_KEY, ENRICHMENT_KEYS, POSTURE_KEYS
 from checker.errors import InputError
 from checker.lang.arns import arn_checks_off
 from checker.lang.context import LoadContext, did_you_mean, type_name
@@ -110,13 +110,26 @@ def read_now(raw: Mapping[str, Any], ctx: LoadContext, path: tuple[Any, ...]) ->
 
 
 def read_fetched(raw: Mapping[str, Any], ctx: LoadContext) -> tuple[str, ...]:
-    """The file's ``fetched``: added keys that are null where a case's model lacks them."""
+    """The file's ``fetched``: added keys that are null where a case's model lacks them
+    (``account.KEY``: a setting null where the case's ``account`` lacks it)."""
     value = raw.get("fetched", [])
-    if not isinstance(value, list) or not all(k in ENRICHMENT_KEYS for k in value):
+    known = (*ENRICHMENT_KEYS, *(f"{ACCOUNT_KEY}.{k}" for k in POSTURE_KEYS))
+    if not isinstance(value, list) or not all(k in known for k in value):
         ctx.error(("fetched",), "'fetched' must be a list of added keys ("
-                  + ", ".join(ENRICHMENT_KEYS) + ")")
+                  + ", ".join(ENRICHMENT_KEYS) + f", or {ACCOUNT_KEY}.KEY of an account "
+                  "setting)")
         return ()
     return tuple(value)
+
+
+def with_fetched(doc: dict[str, Any], fetched: tuple[str, ...]) -> dict[str, Any]:
+    """``doc`` with each fetched key it lacks as null (a live run read it, found none)."""
+    full = {**{key: None for key in fetched if "." not in key}, **doc}
+    account = full.get(ACCOUNT_KEY)
+    if isinstance(account, dict):
+        settings = [key.split(".", 1)[1] for key in fetched if "." in key]
+        full[ACCOUNT_KEY] = {**{key: None for key in settings}, **account}
+    return full
 
 
 def read_cases(raw: Mapping[str, Any], ctx: LoadContext, base: dict[str, Any],
@@ -171,7 +184,7 @@ def _case(raw: Any, ctx: LoadContext, path: tuple[Any, ...], base: dict[str, Any
     models = []
     for doc_path, doc in documents:
         full = deep_merge(base, doc) if merge else doc
-        full = {**{key: None for key in fetched}, **full}
+        full = with_fetched(full, fetched)
         try:
             with arn_checks_off():
                 models.append(model_input(full, ctx.file))

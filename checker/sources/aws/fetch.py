@@ -163,6 +163,7 @@ def _result(fetcher: Fetcher, run_accounts: list[Account]) -> SourceResult:
         warnings=tuple(warnings),
         postures=tuple(p for _, p in sorted(out.postures.items())),
         reads=tuple(reads),
+        settings=tuple(p for _, p in sorted(out.settings.items())),
     )
 
 

@@ -49,7 +49,7 @@ class Fetcher:
         self.model_ids = list(dict.fromkeys(request.model_ids))
         self.enricher = Enricher(self.scheduler, request.needs)
         self.context = ModelContext(self.scheduler, request.needs)
-        self.postures = Postures(self.scheduler, request.posture)
+        self.postures = Postures(self.scheduler, request.posture, request.needs)
         self.named = NamedModels(self.scheduler, needs=request.needs,
                                  model_ids=self.model_ids, fetch_model=self.fetch_model)
 
@@ -60,6 +60,7 @@ class Fetcher:
     def join_context(self) -> None:
         """Add the listed surroundings to every model read (after every task is done)."""
         self.context.join_context()
+        self.postures.join_models()
 
     # -- accounts ---------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from checker.errors import SourceError
 from checker.results import ModelInput, ModelKind, ReportError, SourceResult
 from checker.sources.aws.clients import client_config
 from checker.sources.aws.errors import one_line
+from checker.sources.aws.posture import model_settings, with_account
 from checker.sources.aws.request import ReadRequest
 
 if TYPE_CHECKING:  # boto3-stubs (the test extras)
@@ -178,6 +179,15 @@ def with_live_jobs(source: SourceResult, session_factory: Callable[[str | None],
     existing = frozenset(arn for m in source.models
                          if isinstance(arn := m.document.get("modelArn"), str))
     found = fetch_live_jobs(session_factory, request, source.regions, existing)
-    return replace(source, models=(*source.models, *found.models),
+    jobs = found.models
+    keys = model_settings(request.needs)
+    if keys is not None:
+        # A job's account and region's settings, read with the models (account.KEY).
+        settings = {(p.document.get("accountId"), p.document.get("region")): p
+                    for p in source.settings}
+        jobs = tuple(with_account(job, settings.get((job.document.get("accountId"),
+                                                     job.document.get("region"))), keys)
+                     for job in jobs)
+    return replace(source, models=(*source.models, *jobs),
                    errors=(*source.errors, *found.errors),
                    accounts=tuple(sorted({*source.accounts, *found.accounts})))

@@ -31,12 +31,13 @@ class EndlessListing(BotoCoreError):  # type: ignore[misc,unused-ignore]
 
 
 def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
-               size_key: str = "maxResults", page_size: int | None = None,
+               size_key: str | None = "maxResults", page_size: int | None = None,
                max_pages: int | None = None, **params: Any) -> Iterator[dict[str, Any]]:
     """Each page of ``client.<method>`` (``ListCustomModels`` and the like), in order.
 
     ``token_key`` and ``size_key`` name the paging members (``NextToken`` and ``MaxResults``
-    for AWS Organizations, whose pages hold 20 at most).
+    for AWS Organizations, whose pages hold 20 at most); ``size_key=None`` for a listing
+    that takes no page size (``ListEnforcedGuardrailsConfiguration``).
     """
     call = getattr(client, method)
     bound = MAX_PAGES if max_pages is None else max_pages
@@ -44,7 +45,9 @@ def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
     seen: set[str] = set()
     token: str | None = None
     for pages in range(1, bound + 1):
-        request = {**params, size_key: size}
+        request = dict(params)
+        if size_key is not None:
+            request[size_key] = size
         if token is not None:
             request[token_key] = token
         page = call(**request)

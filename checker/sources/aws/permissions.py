@@ -30,7 +30,8 @@ def required_actions(needs: Iterable[str], options: Iterable[str] = ()) -> list[
     """The IAM actions a run needs, sorted; every one is a List, Get or Describe call."""
     actions = set(BASE_ACTIONS)
     for key in needs:
-        actions.update(ENRICHMENT_ACTIONS.get(key, ()))
+        # A model rule's ``account.KEY`` needs what an account rule's ``KEY`` does.
+        actions.update(ENRICHMENT_ACTIONS.get(key.removeprefix("account."), ()))
     for option in options:
         actions.update(OPTION_ACTIONS[option])
     assert all(a.split(":", 1)[1].startswith(READ_ONLY_PREFIXES) for a in actions)

@@ -50,6 +50,9 @@ class Collected:
     listed: int = 0
     # (account index, region position) -> the account's settings there (resource: account).
     postures: dict[tuple[int, int], ModelInput] = field(default_factory=dict)
+    # (account index, region) -> every setting read there (for models' ``account``), the
+    # failures as enrichment errors.
+    settings: dict[tuple[int, str], ModelInput] = field(default_factory=dict)
 
 
 class Scheduler:
