@@ -200,6 +200,56 @@ def test_an_unreadable_deployment_listing_errors_only_the_rules_that_need_served
     assert code == 2 and "[critical] (exposure unknown) ctx/kms-required" in text
 
 
+@pytest.mark.parametrize("status", ["Updating", "InService"])
+def test_a_throughput_that_aws_says_still_serves_counts_as_served(
+        env: dict[str, str], policy: Path, stub: Running, status: str) -> None:
+    # AWS: "While a Provisioned Throughput is updating, you can run inference using the
+    # Provisioned Throughput" (userguide/prov-thru-edit.html), the old model until the
+    # update is deployed: both its modelArn and its desiredModelArn are served.
+    arn = {m["modelName"]: m["modelArn"] for m in east_models()}
+    moving = bedrock_context.throughput(arn["idle-bad"], "pt-moving", EAST, ACCOUNT,
+                                        status=status)
+    moving["desiredModelArn"] = arn["copied-ok"]
+    stub.stubs[EAST].surroundings.throughputs = [moving]
+    code, report, stderr = check(env, policy, "--fail-on", "critical")
+    assert code == 1 and report["errors"] == [], stderr
+    found = violations(report)
+    assert (found[("idle-bad", "kms-required")]["severity"],
+            found[("idle-bad", "kms-required")]["exposure"]) == ("critical", "served")
+    assert results(report)["idle-bad"]["ctx/not-served"] == "fail"
+    assert results(report)["copied-ok"]["ctx/not-served"] == "fail"
+
+
+@pytest.mark.parametrize("listing,status", [
+    ("throughputs", "Deleting"), ("throughputs", None), ("deployments", "Updating"),
+    ("deployments", "active")])
+def test_a_state_the_tool_does_not_know_makes_exposure_unknown_never_not_served(
+        env: dict[str, str], policy: Path, stub: Running, listing: str,
+        status: str | None) -> None:
+    arn = {m["modelName"]: m["modelArn"] for m in east_models()}
+    item = (bedrock_context.throughput(arn["idle-bad"], "pt-odd", EAST, ACCOUNT)
+            if listing == "throughputs" else
+            bedrock_context.deployment(arn["idle-bad"], "dep-odd", EAST, ACCOUNT))
+    if status is None:
+        del item["status"]
+    else:
+        item["status"] = status
+    around = stub.stubs[EAST].surroundings
+    setattr(around, listing, [*getattr(around, listing), item])
+    code, report, stderr = check(env, policy, "--fail-on", "critical")
+    assert code == 2, stderr
+    rules = results(report)["idle-bad"]
+    assert rules["ctx/not-served"] == "error" and rules["ctx/base-model-active"] == "pass"
+    found = violations(report)
+    assert (found[("idle-bad", "kms-required")]["severity"],
+            found[("idle-bad", "kms-required")]["exposure"]) == ("critical", "unknown")
+    # The served model beside it is still judged served; its exposure is known.
+    assert results(report)["served-bad"]["ctx/not-served"] == "fail"
+    unknown = [e for e in report["errors"] if e["code"] == "UnknownExposure"]
+    assert unknown and all("idle-bad" in e["message"] for e in unknown)
+    assert ("without a status" if status is None else repr(status)) in unknown[0]["message"]
+
+
 def test_one_listing_per_account_and_region(env: dict[str, str], policy: Path,
                                             stub: Running) -> None:
     stub.reset()
