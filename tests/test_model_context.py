@@ -250,6 +250,30 @@ def test_a_state_the_tool_does_not_know_makes_exposure_unknown_never_not_served(
     assert ("without a status" if status is None else repr(status)) in unknown[0]["message"]
 
 
+@pytest.mark.parametrize("fault", ["another model", "no lifecycle"])
+def test_a_foundation_model_answer_that_cannot_be_trusted_never_passes_a_lifecycle_rule(
+        env: dict[str, str], tmp_path: Path, stub: Running, fault: str) -> None:
+    # The shipped end-of-life rule passes a base model without an endOfLifeTime: an answer
+    # about another model, or one without its lifecycle, must not reach it.
+    details = bedrock_context.foundation_model(FM, EAST)
+    if fault == "another model":
+        details = bedrock_context.foundation_model("amazon.nova-pro-v1:0", EAST,
+                                                   end_of_life=None)
+    else:
+        del details["modelLifecycle"]
+    stub.stubs[EAST].surroundings.foundation_models[FM] = details
+    code, report, stderr = run(env, "check", "-p", "builtin:model-context", "--region", EAST,
+                               "-f", "json")
+    assert code == 2, stderr
+    for name, rules in results(report).items():
+        assert rules["bedrock-model-context/base-model-end-of-life"] == "error", name
+        assert rules["bedrock-model-context/base-model-active"] == "error", name
+        assert rules["bedrock-model-context/kms-required"] in ("pass", "fail"), name
+    wanted = "WrongModel" if fault == "another model" else "MissingLifecycle"
+    assert {e["code"] for e in report["errors"]} == {wanted}
+    assert all(f"GetFoundationModel {FM}" in e["message"] for e in report["errors"])
+
+
 def test_one_listing_per_account_and_region(env: dict[str, str], policy: Path,
                                             stub: Running) -> None:
     stub.reset()

@@ -96,13 +96,33 @@ def fetch_import_job(client: BedrockClient, job_arn: str, where: str) -> Fetched
 
 
 def fetch_foundation_model(client: BedrockClient, model_arn: str, where: str) -> Fetched:
-    """``baseModel``: GetFoundationModel's ``modelDetails`` for a foundation model ARN."""
+    """``baseModel``: GetFoundationModel's ``modelDetails`` for a foundation model ARN.
+
+    The answer must be about the model asked for (its ``modelId`` and the ARN's id are the
+    one asked) and carry its ``modelLifecycle`` with a ``status``: AWS always sends it, and
+    without it a lifecycle rule would read "no end of life" and pass."""
     model_id = model_arn.split("foundation-model/", 1)[-1]
+    api = f"GetFoundationModel {model_id}"
     try:
-        return plain(client.get_foundation_model(modelIdentifier=model_id)
-                     .get("modelDetails") or {}), None
+        details = client.get_foundation_model(modelIdentifier=model_id).get("modelDetails")
     except (ClientError, BotoCoreError) as exc:
-        return None, failure(where, f"GetFoundationModel {model_id}", exc)
+        return None, failure(where, api, exc)
+    if not isinstance(details, Mapping):
+        return None, ("MalformedResponse", f"{where}: {api}: MalformedResponse: the answer "
+                                           "has no modelDetails")
+    got_id, got_arn = details.get("modelId"), details.get("modelArn")
+    if got_id != model_id or not isinstance(got_arn, str) \
+            or got_arn.split("foundation-model/", 1)[-1] != model_id \
+            or parse_arn(got_arn) is None:
+        return None, ("WrongModel", f"{where}: {api}: WrongModel: the answer is for "
+                                    f"{str(got_id or got_arn)[:200]!r}, not the model asked "
+                                    "for")
+    lifecycle = details.get("modelLifecycle")
+    if not isinstance(lifecycle, Mapping) or not lifecycle.get("status"):
+        return None, ("MissingLifecycle", f"{where}: {api}: MissingLifecycle: the answer has "
+                                          "no modelLifecycle status, so the model's lifecycle "
+                                          "is unknown")
+    return plain(details), None
 
 
 def foundation_model_arn(base_arn: object, region: str) -> str | None:

@@ -18,6 +18,7 @@ from checker.results import ModelInput, ModelKind, ReportError, SourceResult
 from checker.sources.aws.clients import client_config
 from checker.sources.aws.errors import one_line
 from checker.sources.aws.request import ReadRequest
+from checker.sources.aws.responses import check_response
 
 if TYPE_CHECKING:  # boto3-stubs (the test extras)
     from mypy_boto3_bedrock import BedrockClient
@@ -75,6 +76,8 @@ def read_job(session_factory: Callable[[str | None], Any], region: str, identifi
     try:
         client = session_factory(None).client("bedrock", region_name=region,
                                               config=client_config())
+        # As every client of a run: the answer checked against botocore's shape first.
+        client.meta.events.register("before-parse", check_response)
         response: dict[str, Any] = client.get_model_customization_job(jobIdentifier=identifier)
     except (ClientError, BotoCoreError) as exc:
         raise SourceError(f"{region}: GetModelCustomizationJob {job_arn}: "
@@ -146,7 +149,6 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], request: ReadR
     from botocore.exceptions import BotoCoreError
 
     from checker.sources.aws.deadlines import Deadlines, bound_client
-    from checker.sources.aws.responses import check_response
 
     deadlines = Deadlines.start(request.connect_timeout, request.read_timeout, request.timeout)
     config = client_config(request.max_attempts, connect_timeout=request.connect_timeout,
