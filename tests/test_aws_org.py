@@ -540,3 +540,29 @@ def test_shipped_baseline_on_imported_models_read_live() -> None:
             "model-active": "not_applicable"}
     assert {v.rule.id for v in report.violations} == {
         "kms-required", "owner-tag", "data-classification-tag"}
+
+
+@pytest.mark.parametrize("fault", ["refused", "timeout"])
+def test_a_region_that_cannot_be_reached_is_an_error_not_skipped(fault: str) -> None:
+    """Only AWS's answer that the credentials are unknown there marks a region not
+    enabled; a region refusing connections (or timing out) is unread, an error."""
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    seed_model("east")
+    offered = boto3.session.Session().get_available_regions("bedrock")
+    unreachable = {r for r in offered if r != "us-east-1"}  # 20-odd regions
+
+    def cut(op: str, region: str, request: Any) -> AWSResponse | None:
+        if region in unreachable:
+            if fault == "refused":
+                raise EndpointConnectionError(endpoint_url=request.url)
+            raise ConnectTimeoutError(endpoint_url=request.url)
+        return None
+
+    result = fetch(Recorder(faults=[cut]), all_regions=True, workers=16, max_attempts=1)
+    assert names(result) == ["east"]  # the other regions were still judged
+    assert {e.region for e in result.errors} == unreachable
+    assert {e.code for e in result.errors} == {
+        "EndpointConnectionError" if fault == "refused" else "ConnectTimeoutError"}
+    assert result.warnings == ()
+    assert not unreachable & set(result.regions)
