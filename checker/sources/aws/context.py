@@ -113,7 +113,8 @@ class ModelContext:
             client = self.scheduler.client(account, SERVICE, region)
             # Every token seen once, a bound on pages (see paging.py).
             for page in list_pages(client, method):
-                items.extend(plain(item) for item in page.get(member) or [])
+                # Checked against botocore's shape first: the list is there (responses.py).
+                items.extend(plain(item) for item in page[member])
         except NoClient as exc:
             with context.lock:
                 context.failed[key] = (exc.code,

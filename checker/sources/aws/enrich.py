@@ -25,6 +25,7 @@ from checker.enrichments import ENRICHMENTS
 from checker.results import ModelKind
 from checker.sources.aws.clients import GET_API, NoClient
 from checker.sources.aws.errors import error_code, error_message, failure
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account
 from checker.sources.aws.scheduler import Scheduler
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:  # boto3-stubs (the test extras): mypy checks the calls agains
     from mypy_boto3_kms import KMSClient
 
 Fetched = tuple[Any, tuple[str, str] | None]
+# The largest page of KMS ListAliases.
+KMS_PAGE_SIZE = 100
 
 
 class DuplicateTagKey(Exception):
@@ -149,10 +152,10 @@ def fetch_kms_key(client: KMSClient, key_id: str, where: str) -> Fetched:
     try:
         # ListAliases wants the key id or ARN; the ARN also works for a key of another
         # account only if that account lets us, which a failure here reports.
-        paginator = client.get_paginator("list_aliases")
-        for page in paginator.paginate(KeyId=metadata.get("Arn") or key_id):
-            aliases.extend(str(a["AliasName"]) for a in page.get("Aliases", [])
-                           if a.get("AliasName"))
+        for page in list_pages(client, "list_aliases", token_key="Marker", size_key="Limit",
+                               page_size=KMS_PAGE_SIZE, next_key="NextMarker",
+                               KeyId=metadata.get("Arn") or key_id):
+            aliases.extend(str(a["AliasName"]) for a in page["Aliases"] if a.get("AliasName"))
     except (ClientError, BotoCoreError) as exc:
         return None, failure(where, f"ListAliases {key_id}", exc)
     metadata["aliases"] = sorted(set(aliases))

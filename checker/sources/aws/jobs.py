@@ -17,6 +17,7 @@ from checker.errors import SourceError
 from checker.results import ModelInput, ModelKind, ReportError, SourceResult
 from checker.sources.aws.clients import client_config
 from checker.sources.aws.errors import one_line
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.request import ReadRequest
 from checker.sources.aws.responses import check_response
 
@@ -108,9 +109,9 @@ def fetch_jobs(clients: Mapping[str, BedrockClient], *, needs: frozenset[str] = 
     for region, client in clients.items():
         try:
             summaries = [summary
-                         for page in client.get_paginator("list_model_customization_jobs")
-                         .paginate(statusEquals="InProgress")
-                         for summary in page.get("modelCustomizationJobSummaries", [])]
+                         for page in list_pages(client, "list_model_customization_jobs",
+                                                statusEquals="InProgress")
+                         for summary in page["modelCustomizationJobSummaries"]]
         except Exception as exc:  # any failure is the listing's error
             code, message = _error(exc)
             errors.append(ReportError(code=code, region=region, message=(

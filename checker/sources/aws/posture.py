@@ -21,6 +21,7 @@ from checker.results import ModelInput, ReportError
 from checker.sources.aws.clients import SERVICE, NoClient
 from checker.sources.aws.enrich import OnceCache, plain
 from checker.sources.aws.errors import failure
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account, sts_region
 from checker.sources.aws.scheduler import Scheduler
 
@@ -35,16 +36,12 @@ def read_logging(client: Any) -> Any:
 
 
 def read_guardrails(client: Any) -> list[Any]:
-    """``enforcedGuardrails``: every enforced guardrail configuration, across pages."""
+    """``enforcedGuardrails``: every enforced guardrail configuration, across pages (the
+    shared bounded pager: a cycling token or a broken page is an error, never fewer)."""
     found: list[Any] = []
-    params: dict[str, str] = {}
-    while True:
-        page = client.list_enforced_guardrails_configuration(**params)
-        found.extend(plain(item) for item in page.get("guardrailsConfig") or [])
-        token = page.get("nextToken")
-        if not token:
-            return found
-        params = {"nextToken": token}
+    for page in list_pages(client, "list_enforced_guardrails_configuration", size_key=None):
+        found.extend(plain(item) for item in page["guardrailsConfig"])
+    return found
 
 
 READERS = {"invocationLogging": (LOGGING_API, read_logging),
