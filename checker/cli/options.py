@@ -55,9 +55,10 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
-def write_output(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None, deadline: float | None = None) -> None:
     """Write a report to ``output``, or to stdout; a stdout that is closed or broken is an
-    error (exit 2), never a run that looks as if it printed its report."""
+    error (exit 2), never a run that looks as if it printed its report. A FIFO ``output``
+    nobody reads is an error at ``deadline`` (the run's ``--timeout``), not a hang."""
     if output is None:
         if sys.stdout is None:
             raise CheckerError("stdout is closed, so the report cannot be written there "
@@ -70,7 +71,7 @@ def write_output(text: str, output: str | None) -> None:
                                f"{exc.strerror or exc}") from None
         return
     try:
-        write_atomic(output, text)
+        write_atomic(output, text, deadline)
     except OSError as exc:
         raise CheckerError(f"{output}: cannot write the report: {exc.strerror or exc}") \
             from None
