@@ -190,6 +190,25 @@ def test_job_fetched_once_per_job_and_null_without_one() -> None:
     assert result.errors == ()
 
 
+def test_a_job_answer_about_another_job_is_an_error_of_job() -> None:
+    asked = create_job_model("asked")
+    other = create_job_model("other")
+    stand_in = moto_bedrock.current()
+    swapped = stand_in.jobs[(ACCOUNT, "us-east-1")][other]
+    assert swapped is not None
+    # Every GetModelCustomizationJob answered with the other job's document.
+    stand_in.on("GetModelCustomizationJob", lambda call: moto_bedrock.ok(
+        swapped.answer(stand_in)))
+    result = fetch(Recorder(), needs=frozenset({"job"}), max_attempts=1)
+    by_name = {m.document["modelName"]: m for m in result.models}
+    assert "job" not in by_name["asked"].document
+    code, message = by_name["asked"].enrichment_errors["job"]
+    assert code == "WrongJob"
+    assert message == (f"us-east-1: GetModelCustomizationJob {asked}: WrongJob: the answer "
+                       f"is for {other!r}, not the job asked for")
+    assert by_name["other"].document["job"]["jobArn"] == other  # its own answer is kept
+
+
 @pytest.mark.parametrize(
     ("needs", "calls"),
     [

@@ -82,20 +82,34 @@ def plain(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): to_json_value(v) for k, v in raw.items() if k != "ResponseMetadata"}
 
 
+def _the_job_asked(answer: Mapping[str, Any], job_arn: str, where: str,
+                   api: str) -> Fetched:
+    """The answer if it is about the job asked for (its ``jobArn``), else WrongJob."""
+    got = answer.get("jobArn")
+    if got != job_arn:
+        return None, ("WrongJob", f"{where}: {api}: WrongJob: the answer is for "
+                                  f"{str(got)[:200]!r}, not the job asked for")
+    return plain(answer), None
+
+
 def fetch_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
     """``job``: the GetModelCustomizationJob response for ``job_arn``."""
+    api = f"GetModelCustomizationJob {job_arn}"
     try:
-        return plain(client.get_model_customization_job(jobIdentifier=job_arn)), None
+        answer = client.get_model_customization_job(jobIdentifier=job_arn)
     except (ClientError, BotoCoreError) as exc:
-        return None, failure(where, f"GetModelCustomizationJob {job_arn}", exc)
+        return None, failure(where, api, exc)
+    return _the_job_asked(answer, job_arn, where, api)
 
 
 def fetch_import_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
     """``importJob``: the GetModelImportJob response for an imported model's ``jobArn``."""
+    api = f"GetModelImportJob {job_arn}"
     try:
-        return plain(client.get_model_import_job(jobIdentifier=job_arn)), None
+        answer = client.get_model_import_job(jobIdentifier=job_arn)
     except (ClientError, BotoCoreError) as exc:
-        return None, failure(where, f"GetModelImportJob {job_arn}", exc)
+        return None, failure(where, api, exc)
+    return _the_job_asked(answer, job_arn, where, api)
 
 
 def fetch_foundation_model(client: BedrockClient, model_arn: str, where: str) -> Fetched:
