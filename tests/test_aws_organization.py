@@ -317,3 +317,41 @@ def test_an_ou_tree_past_any_real_organization_is_an_error(
     assert (result.exit_code, result.output) == (2, ""), result.stderr
     assert "more than 4 OUs deep" in result.stderr
     assert len(calls) == 2 * 5
+
+
+def _broken(operation: str, kind: str) -> Any:
+    """A fault breaking ``operation``'s listing: its list null, an HTML proxy page, or a
+    second page that is HTML (the first page names one account, under NextToken p2)."""
+    def answer(op: str, region: str, request: Any) -> AWSResponse | None:
+        if op != operation:
+            return None
+        token = json.loads(request.body or b"{}").get("NextToken")
+        member = "Accounts" if op != "ListOrganizationalUnitsForParent" else \
+            "OrganizationalUnits"
+        if kind == "html" or (kind == "page-2" and token is not None):
+            return AWSResponse(request.url, 200, {"Content-Type": "text/html"},
+                               _Body(b"<html><body>Proxy login</body></html>"))
+        if kind == "null-list":
+            return _org_answer(request, {member: None})
+        items = [_member(ACCOUNT, "mgmt")] if member == "Accounts" else []
+        return _org_answer(request, {member: items, "NextToken": "p2"})
+    return answer
+
+
+@pytest.mark.parametrize("kind", ["null-list", "html", "page-2"])
+@pytest.mark.parametrize(("operation", "extra"), [
+    ("ListAccounts", ()), ("ListAccountsForParent", ("--ou", OU_1)),
+    ("ListOrganizationalUnitsForParent", ("--ou", OU_1))])
+def test_a_broken_organizations_page_is_an_error_never_fewer_accounts(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any,
+        operation: str, extra: tuple[str, ...], kind: str) -> None:
+    organization()
+    seed_model("mgmt-model")
+    # The OU walk's other listing answers (one account, no child OU) where it is not broken.
+    monkeypatch.setattr(aws, "default_session_factory",
+                        Recorder(faults=[_broken(operation, kind), _ous({}, [])]))
+    result = _check_org(capsys, tmp_path, *extra)
+    assert (result.exit_code, result.output) == (2, ""), result.stderr
+    (line,) = result.stderr.splitlines()
+    assert f"cannot list the accounts of the AWS Organization: {operation}" in line
+    assert ("is missing" if kind == "null-list" else "the body is not JSON") in line
