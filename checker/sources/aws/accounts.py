@@ -76,6 +76,9 @@ class Account:
     credentials: dict[str, str] = field(default_factory=dict)
     regions_read: set[str] = field(default_factory=set)
     regions_skipped: set[str] = field(default_factory=set)
+    # --all-regions: each region's opt-in status as EC2 DescribeRegions gives it (None: not
+    # asked, or it could not say).
+    opt_in: dict[str, str] | None = None
     listings_left: dict[str, int] = field(default_factory=dict)
     failed: bool = False
 
