@@ -144,9 +144,10 @@ ENRICHMENTS: tuple[Enrichment, ...] = (
         "served", ShapeOf(scalar="boolean"),
         ("bedrock:ListCustomModelDeployments", "bedrock:ListProvisionedModelThroughputs"),
         Doc("the two listings above (no call of its own)",
-            "true when a deployment is Active or a provisioned throughput is InService, "
-            "according to the listings' status; else false. A rule's served_severity reads it "
-            "too.",
+            "true when a deployment is Active or a provisioned throughput is InService or "
+            "Updating, according to the listings' status; false when every one is in a state "
+            "that does not serve; an error when a state is one the tool does not know. A "
+            "rule's served_severity reads it too.",
             "require: {field: served, equals: false}"),
         job=False),
     Enrichment(

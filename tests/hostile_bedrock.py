@@ -12,6 +12,16 @@ Model faults (the Get of ``bad``): ``html``, ``empty``, ``truncated``, ``wrong-a
 ``not-object``, and the malformed fields of :data:`MALFORMED` (``field:NAME``).
 Listing faults (``FAULT_REGION``): ``list-html``, ``list-empty``, ``list-no-summaries``,
 ``list-not-list``, ``cycle``, ``endless``.
+
+It also serves, in two pages each, every other listing a run makes of Bedrock
+(:data:`LISTINGS`: deployments, provisioned throughputs, copy jobs, customization jobs,
+enforced guardrails), ``GetFoundationModel`` and STS ``GetCallerIdentity`` (for account
+settings, with ``AWS_ENDPOINT_URL_STS`` pointed here). The second page of each listing holds
+the item about ``bad`` (its deployment, its throughput, its copy from an unapproved account;
+for guardrails, a DRAFT one). ``OPERATION:KIND`` breaks that operation in ``FAULT_REGION``,
+KIND one of :data:`PAGE_FAULTS`: the first page ``{}`` (``empty-object``), its list null
+(``null-list``), an HTML proxy page (``html``), the second page HTML (``page-2``), or tokens
+that come back (``cycle``).
 """
 
 from __future__ import annotations
@@ -75,6 +85,70 @@ def summary(region: str, name: str) -> dict[str, Any]:
 
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d+/([a-z0-9-]+)/")
+APPROVED = "111122223333"
+UNAPPROVED = "999999999999"
+FOUNDATION = "amazon.titan-text-express-v1:0:8k"
+PAGE_FAULTS = ("empty-object", "null-list", "html", "page-2", "cycle")
+
+
+def _deployment(region: str, name: str) -> dict[str, Any]:
+    return {"customModelDeploymentArn": f"arn:aws:bedrock:{region}:{ACCOUNT}:"
+                                        f"custom-model-deployment/dep-{name}",
+            "customModelDeploymentName": f"dep-{name}", "modelArn": arn(region, name),
+            "createdAt": "2026-02-01T00:00:00Z", "status": "Active"}
+
+
+def _throughput(region: str, name: str) -> dict[str, Any]:
+    return {"provisionedModelName": f"pt-{name}",
+            "provisionedModelArn": f"arn:aws:bedrock:{region}:{ACCOUNT}:provisioned-model/"
+                                   f"pt{name.replace('-', '')}",
+            "modelArn": arn(region, name), "desiredModelArn": arn(region, name),
+            "foundationModelArn": f"arn:aws:bedrock:{region}::foundation-model/{FOUNDATION}",
+            "modelUnits": 1, "desiredModelUnits": 1, "status": "InService",
+            "creationTime": "2026-02-01T00:00:00Z", "lastModifiedTime": "2026-02-01T00:00:00Z"}
+
+
+def _copy_job(region: str, name: str, source: str) -> dict[str, Any]:
+    return {"jobArn": f"arn:aws:bedrock:{region}:{ACCOUNT}:model-copy-job/copy-{name}",
+            "status": "Completed", "creationTime": "2026-01-15T00:00:00Z",
+            "targetModelArn": arn(region, name), "sourceAccountId": source,
+            "sourceModelArn": f"arn:aws:bedrock:{region}:{source}:custom-model/{name}"}
+
+
+def _guardrail(region: str, version: str) -> dict[str, Any]:
+    return {"configId": f"config-{version.lower()}",
+            "guardrailArn": f"arn:aws:bedrock:{region}:{ACCOUNT}:guardrail/g{version.lower()}",
+            "guardrailId": f"g{version.lower()}", "guardrailVersion": version}
+
+
+# path -> (operation, list member, the items of page 1 and page 2 in a region).
+LISTINGS: dict[str, tuple[str, str, Any]] = {
+    "/model-customization/custom-model-deployments": (
+        "ListCustomModelDeployments", "modelDeploymentSummaries",
+        lambda r: ([_deployment(r, "good-1")], [_deployment(r, "bad")])),
+    "/provisioned-model-throughputs": (
+        "ListProvisionedModelThroughputs", "provisionedModelSummaries",
+        lambda r: ([_throughput(r, "good-2")], [_throughput(r, "bad")])),
+    "/model-copy-jobs": (
+        "ListModelCopyJobs", "modelCopyJobSummaries",
+        lambda r: ([_copy_job(r, "good-1", APPROVED)], [_copy_job(r, "bad", UNAPPROVED)])),
+    "/model-customization-jobs": (
+        "ListModelCustomizationJobs", "modelCustomizationJobSummaries", lambda r: ([], [])),
+    "/enforcedGuardrailsConfiguration": (
+        "ListEnforcedGuardrailsConfiguration", "guardrailsConfig",
+        lambda r: ([_guardrail(r, "1")], [_guardrail(r, "DRAFT")])),
+}
+CALLER = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+          b"<GetCallerIdentityResult><Arn>arn:aws:iam::" + ACCOUNT.encode() +
+          b":user/ci</Arn><UserId>AIDAEXAMPLE</UserId><Account>" + ACCOUNT.encode() +
+          b"</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>0</RequestId>"
+          b"</ResponseMetadata></GetCallerIdentityResponse>")
+
+
+def foundation_model(region: str, model_id: str = FOUNDATION) -> dict[str, Any]:
+    return {"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model_id}",
+            "modelId": model_id, "modelName": model_id, "providerName": "Amazon",
+            "modelLifecycle": {"status": "ACTIVE"}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -100,7 +174,13 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.server.fault
         with self.server.lock:
             self.server.requests.append((region, path))
-        if path == "/custom-models":
+        if path == "/" and b"Action=GetCallerIdentity" in request:
+            self.send(200, CALLER, content_type="text/xml")
+        elif path in LISTINGS:
+            self.other_listing(region, path, parse_qs(parts.query), fault)
+        elif path.startswith("/foundation-models/"):
+            self.foundation(region, path[len("/foundation-models/"):], fault)
+        elif path == "/custom-models":
             self.listing(region, parse_qs(parts.query), fault)
         elif path.startswith("/custom-models/"):
             ident = path[len("/custom-models/"):]
@@ -145,6 +225,46 @@ class Handler(BaseHTTPRequestHandler):
             number = int(token[1:]) + 1 if token else 1
             self.send(200, json.dumps({"modelSummaries": [] if token else page["modelSummaries"],
                                        "nextToken": f"t{number}"}).encode())
+
+    def other_listing(self, region: str, path: str, query: dict[str, list[str]],
+                      fault: str) -> None:
+        """A listing of :data:`LISTINGS`: two pages, the second asked for with ``p2``."""
+        operation, member, items = LISTINGS[path]
+        first, second = items(region)
+        token = query.get("nextToken", [None])[0]
+        kind = fault.partition(":")[2] if fault.startswith(f"{operation}:") and \
+            region == FAULT_REGION else ""
+        if token is None:
+            page: dict[str, Any] = {member: first, "nextToken": "t1" if kind == "cycle"
+                                    else "p2"}
+        elif kind == "cycle":
+            page = {member: [], "nextToken": {"t1": "t2", "t2": "t1"}[token]}
+        else:
+            page = {member: second}
+        if (kind == "html" and token is None) or (kind == "page-2" and token is not None):
+            self.send(200, HTML, content_type="text/html")
+        elif kind == "empty-object" and token is None:
+            self.send(200, b"{}")
+        elif kind == "null-list" and token is None:
+            self.send(200, json.dumps({member: None, "nextToken": "p2"}).encode())
+        else:
+            self.send(200, json.dumps(page).encode())
+
+    def foundation(self, region: str, model_id: str, fault: str) -> None:
+        """GetFoundationModel; ``GetFoundationModel:KIND`` answers ``{}`` (empty-object),
+        HTML (html), another model (other) or no lifecycle (no-lifecycle)."""
+        kind = fault.partition(":")[2] if fault.startswith("GetFoundationModel:") and \
+            region == FAULT_REGION else ""
+        details = foundation_model(region, "amazon.nova-pro-v1:0" if kind == "other"
+                                   else model_id)
+        if kind == "no-lifecycle":
+            del details["modelLifecycle"]
+        if kind == "empty-object":
+            self.send(200, b"{}")
+        elif kind == "html":
+            self.send(200, HTML, content_type="text/html")
+        else:
+            self.send(200, json.dumps({"modelDetails": details}).encode())
 
     def bad_model(self, region: str, fault: str) -> None:
         doc = document(region, "bad")

@@ -24,7 +24,7 @@ import yaml
 from checker.aws_lambda import config as config_module
 from checker.aws_lambda import events, run
 from checker.aws_lambda.config import ConfigError, read_config
-from checker.errors import InputError, PolicyError
+from checker.errors import InputError, PolicyError, SourceError
 from checker.reports.json_report import report_dict
 from checker.sources import aws, planned
 from tests import moto_bedrock
@@ -116,6 +116,18 @@ def invoke_failing(event: Any, capsys: pytest.CaptureFixture[str],
     return str(info.value), log
 
 
+def job_event(job_name: str, status: str = "Completed", **detail: Any) -> dict[str, Any]:
+    """AWS's sample job event about the job ``job_name`` made in moto (its ARN as moto
+    makes it), naming no output model unless ``detail`` does."""
+    event = sample("job_state_change.json")
+    arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/{job_name}"
+    event["resources"] = [arn]
+    for key in ("outputModelArn", "outputModelName"):
+        event["detail"].pop(key)
+    event["detail"].update(jobName=job_name, jobArn=arn, jobStatus=status, **detail)
+    return event
+
+
 def statuses(result: dict[str, Any]) -> dict[str, str]:
     return {m["name"]: m["result"] for m in result["models"]}
 
@@ -127,8 +139,9 @@ def test_completed_job_judges_its_output_model_read_through_the_job(
     # AWS's sample names the output model by a bare name, not a model ARN: the handler reads
     # the ARN from GetModelCustomizationJob. Its learning rate, 0.05, breaks the policy.
     create_job("abcd-wxyz", "dummy-output-model-name", "0.05")
-    event = sample("job_state_change.json")
-    event["detail"]["jobStatus"] = "Completed"
+    event = job_event("abcd-wxyz", outputModelName="dummy-output-model-name",
+                      outputModelArn=f"arn:aws:bedrock:{REGION}:{ACCOUNT}:"
+                                     "dummy-output-model-name")
     result, log = invoke(event, capsys)
     assert result["summary"] == {"models": 1, "policies": 1, "rules": 2, "violations": 1,
                                  "waived": 0, "errors": 0, "not_evaluated": 0,
@@ -139,12 +152,10 @@ def test_completed_job_judges_its_output_model_read_through_the_job(
     assert log["event"] == "Model Customization Job State Change"
 
 
-def test_completed_job_with_a_model_arn_is_read_directly(
+def test_completed_job_with_a_model_arn_judges_the_model_the_job_made(
         capsys: pytest.CaptureFixture[str]) -> None:
-    # No job exists in moto: had the handler called GetModelCustomizationJob, it would fail.
     arn = seed_model("compliant-model")
-    event = sample("job_state_change.json")
-    event["detail"].update(jobStatus="Completed", outputModelArn=arn)
+    event = job_event("job-compliant-model", outputModelArn=arn)
     result, log = invoke(event, capsys)
     assert result["result"] == "pass"
     assert result["summary"]["models"] == 1 and result["summary"]["violations"] == 0
@@ -154,20 +165,69 @@ def test_completed_job_with_a_model_arn_is_read_directly(
 
 
 def test_an_unreadable_model_fails_the_invocation(capsys: pytest.CaptureFixture[str]) -> None:
-    event = sample("job_state_change.json")
-    missing = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/gone"
-    event["detail"].update(jobStatus="Completed", outputModelArn=missing)
+    seed_model("gone")
+    moto_bedrock.current().delete_model("gone")  # its job still names it
+    event = job_event("job-gone")
     message, log = invoke_failing(event, capsys, run.InvocationError)
     assert "GetCustomModel" in message and "gone" in message
     assert log["summary"]["result"] == "error" and log["summary"]["errors"] == 1
 
 
 def test_an_unreadable_job_fails_the_invocation(capsys: pytest.CaptureFixture[str]) -> None:
-    event = sample("job_state_change.json")
-    event["detail"]["jobStatus"] = "Completed"  # no such job in moto
+    event = job_event("abcd-wxyz")  # no such job in moto
     message, log = invoke_failing(event, capsys)
     assert message.startswith("us-east-1: GetModelCustomizationJob arn:aws:bedrock:")
     assert log["error"] == "SourceError"
+
+
+@pytest.mark.parametrize("claim", ["outputModelArn", "outputModelName"])
+def test_a_job_event_naming_another_model_than_the_job_made_fails(
+        capsys: pytest.CaptureFixture[str], claim: str) -> None:
+    # The job made "made" (a violation); the event claims the compliant "other" instead.
+    made = seed_model("made", learning_rate="0.5")
+    other = seed_model("other")
+    assert made != other
+    event = job_event("job-made", **{claim: other if claim == "outputModelArn" else "other"})
+    message, log = invoke_failing(event, capsys, SourceError)
+    assert message.startswith(f"{REGION}: GetModelCustomizationJob arn:aws:bedrock:")
+    assert "the event names the output model" in message and "not judged" in message
+    assert "models" not in log  # neither model was judged as the event's
+    # Naming the model the job made is judged as usual.
+    result, _ = invoke(job_event("job-made", outputModelArn=made,
+                                 outputModelName="made"), capsys)
+    assert statuses(result) == {"made": "fail"}
+
+
+def test_a_job_answer_about_another_job_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    seed_model("asked")
+    seed_model("answered", learning_rate="0.5")
+    stand_in = moto_bedrock.current()
+    answered = stand_in.jobs[(ACCOUNT, REGION)]["job-answered"]
+    assert answered is not None
+    # A GetModelCustomizationJob that answers every job with another's document.
+    stand_in.on("GetModelCustomizationJob",
+                lambda call: moto_bedrock.ok(answered.answer(stand_in)))
+    message, _ = invoke_failing(job_event("job-asked"), capsys, SourceError)
+    assert "model-customization-job/job-answered" in message
+    assert "not the event's job" in message
+
+
+def test_a_model_event_no_rule_applies_to_is_not_evaluated_not_passed(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "bundle" / "policies" / "test.yaml").write_text(
+        POLICY.replace("    severity: critical\n",
+                       "    severity: critical\n    when: {field: modelName, equals: x}\n")
+        .replace("    severity: medium\n",
+                 "    severity: medium\n    when: {field: modelName, equals: x}\n"),
+        encoding="utf-8")
+    arn = seed_model("elsewhere")
+    result, log = invoke(job_event("job-elsewhere", outputModelArn=arn), capsys)
+    assert result["result"] == log["result"] == "not_evaluated"
+    assert statuses(result) == {"elsewhere": "not_applicable"}
+    assert result["summary"]["not_evaluated"] == 1 and result["summary"]["violations"] == 0
+    # A scheduled run that judges nothing is still its report's result.
+    result, _ = invoke(sample("scheduled_event.json"), capsys)
+    assert result["result"] == "pass"
 
 
 def test_a_failed_job_is_ignored_with_a_log_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -180,8 +240,7 @@ def test_with_include_jobs_an_unfinished_job_is_judged_as_a_job(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEDROCK_DRIFT_INCLUDE_JOBS", "true")
     create_job("abcd-wxyz", "dummy-output-model-name", "0.05")
-    event = sample("job_state_change.json")
-    event["detail"]["jobStatus"] = "InProgress"
+    event = job_event("abcd-wxyz", status="InProgress")
     result, _ = invoke(event, capsys)
     assert [m["kind"] for m in result["models"]] == ["job"]
     assert result["summary"]["violations"] == 1  # the learning rate, read from the job
@@ -427,8 +486,7 @@ def test_an_event_publishes_its_model_and_archives_nothing_else(
     assert list(hub_findings()) == ["hot lambda-test/learning-rate"]
     # A new model's job completes: its findings (passes too) go in, the others stay.
     arn = seed_model("fresh", kms=FOREIGN_KEY)
-    event = sample("job_state_change.json")
-    event["detail"].update(jobStatus="Completed", outputModelArn=arn)
+    event = job_event("job-fresh", outputModelArn=arn)
     result, _ = invoke(event, capsys)
     assert result["published"]["archived"] == 0
     findings = hub_findings()
@@ -602,7 +660,7 @@ def test_the_default_bundle_judges_the_sample_events(
                        "policies/baseline.yaml,policies/documented-limits.yaml")
     event = sample(name)
     if name == "job_state_change.json":
-        event["detail"].update(jobStatus="Completed", outputModelArn=seed_model("live"))
+        event = job_event("job-live", outputModelArn=seed_model("live"))
     if name == "cloudtrail_create_custom_model.json":
         event["detail"]["responseElements"]["modelArn"] = seed_model("nova-support")
     result, _ = invoke(event, capsys)
@@ -691,8 +749,7 @@ def test_the_read_ends_before_the_invocation_does(
     # real HTTP stand-in in tests/test_aws_bounds.py. Here: every read gets the deadline.
     seen.clear()
     create_job("abcd-wxyz", "dummy-output-model-name", "0.0001")
-    event = sample("job_state_change.json")
-    event["detail"]["jobStatus"] = "Completed"
+    event = job_event("abcd-wxyz")
     result, log = invoke_with(event, FakeContext(60_000), capsys)
     assert seen == [pytest.approx(50.0)]
     assert log["result"] == "pass" and statuses(result) == {"dummy-output-model-name": "pass"}

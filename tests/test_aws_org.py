@@ -190,6 +190,25 @@ def test_job_fetched_once_per_job_and_null_without_one() -> None:
     assert result.errors == ()
 
 
+def test_a_job_answer_about_another_job_is_an_error_of_job() -> None:
+    asked = create_job_model("asked")
+    other = create_job_model("other")
+    stand_in = moto_bedrock.current()
+    swapped = stand_in.jobs[(ACCOUNT, "us-east-1")][other]
+    assert swapped is not None
+    # Every GetModelCustomizationJob answered with the other job's document.
+    stand_in.on("GetModelCustomizationJob", lambda call: moto_bedrock.ok(
+        swapped.answer(stand_in)))
+    result = fetch(Recorder(), needs=frozenset({"job"}), max_attempts=1)
+    by_name = {m.document["modelName"]: m for m in result.models}
+    assert "job" not in by_name["asked"].document
+    code, message = by_name["asked"].enrichment_errors["job"]
+    assert code == "WrongJob"
+    assert message == (f"us-east-1: GetModelCustomizationJob {asked}: WrongJob: the answer "
+                       f"is for {other!r}, not the job asked for")
+    assert by_name["other"].document["job"]["jobArn"] == other  # its own answer is kept
+
+
 @pytest.mark.parametrize(
     ("needs", "calls"),
     [
@@ -345,8 +364,21 @@ def test_one_bound_on_requests_across_accounts_and_regions() -> None:
 # -- every region -------------------------------------------------------------------------
 
 
+def no_describe_regions(op: str, region: str, request: Any) -> AWSResponse | None:
+    """EC2 DescribeRegions refused (no ec2:DescribeRegions), as EC2's query protocol answers:
+    the run cannot learn which regions are enabled and falls back on each region's answer."""
+    if op != "DescribeRegions":
+        return None
+    body = (b"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are "
+            b"not authorized to perform this operation.</Message></Error></Errors>"
+            b"<RequestID>0</RequestID></Response>")
+    return AWSResponse(request.url, 403, {"Content-Type": "text/xml"}, _Body(body))
+
+
 def not_enabled(*regions: str) -> Any:
     def fault(op: str, region: str, request: Any) -> AWSResponse | None:
+        if op == "DescribeRegions":
+            return no_describe_regions(op, region, request)
         if region in regions:
             return aws_error(request.url, 403, "UnrecognizedClientException",
                              "The security token included in the request is invalid.")
@@ -399,6 +431,8 @@ def test_explicit_region_not_enabled_is_an_error() -> None:
 def test_no_region_readable_is_an_error() -> None:
     """Bad credentials look like "not enabled" everywhere: that must not pass."""
     def everywhere(op: str, region: str, request: Any) -> AWSResponse | None:
+        if op == "DescribeRegions":
+            return no_describe_regions(op, region, request)
         return aws_error(request.url, 403, "UnrecognizedClientException", "invalid token")
 
     result = fetch(Recorder(faults=[everywhere]), all_regions=True, workers=16)
@@ -542,3 +576,68 @@ def test_shipped_baseline_on_imported_models_read_live() -> None:
             "model-active": "not_applicable"}
     assert {v.rule.id for v in report.violations} == {
         "kms-required", "owner-tag", "data-classification-tag"}
+
+
+@pytest.mark.parametrize("fault", ["refused", "timeout"])
+def test_a_region_that_cannot_be_reached_is_an_error_not_skipped(fault: str) -> None:
+    """Only AWS's answer that the credentials are unknown there marks a region not
+    enabled; a region refusing connections (or timing out) is unread, an error."""
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    seed_model("east")
+    offered = boto3.session.Session().get_available_regions("bedrock")
+    disabled = not_opted_in()
+    unreachable = {r for r in offered if r != "us-east-1"} - disabled  # 20-odd regions
+
+    def cut(op: str, region: str, request: Any) -> AWSResponse | None:
+        if region in unreachable:
+            if fault == "refused":
+                raise EndpointConnectionError(endpoint_url=request.url)
+            raise ConnectTimeoutError(endpoint_url=request.url)
+        return None
+
+    result = fetch(Recorder(faults=[cut]), all_regions=True, workers=16, max_attempts=1)
+    assert names(result) == ["east"]  # the other regions were still judged
+    assert {e.region for e in result.errors} == unreachable
+    assert {e.code for e in result.errors} == {
+        "EndpointConnectionError" if fault == "refused" else "ConnectTimeoutError"}
+    # Only the regions EC2 says are not enabled are skipped.
+    assert {w.message.split(":")[0] for w in result.warnings} == set(offered) & disabled
+    assert not unreachable & set(result.regions)
+
+
+def not_opted_in() -> set[str]:
+    """The regions moto's EC2 DescribeRegions reports as not enabled for the account."""
+    regions = boto3.client("ec2", region_name="us-east-1").describe_regions(
+        AllRegions=True)["Regions"]
+    return {r["RegionName"] for r in regions if r["OptInStatus"] == "not-opted-in"}
+
+
+def test_all_regions_skips_what_ec2_says_is_not_enabled_and_errors_the_rest() -> None:
+    """EC2 DescribeRegions says which regions are enabled: the others are skipped unread,
+    and an enabled region that answers as if it were not (bad credentials there, say) is
+    an error, never skipped."""
+    offered = set(boto3.session.Session().get_available_regions("bedrock"))
+    disabled = not_opted_in() & offered
+    enabled = sorted(offered - disabled - {"us-east-1"})
+    assert disabled and enabled
+    seed_model("east")
+
+    def refusing(op: str, region: str, request: Any) -> AWSResponse | None:
+        if region == enabled[0] and op == "ListCustomModels":
+            return aws_error(request.url, 403, "UnrecognizedClientException", "invalid token")
+        return None
+
+    recorder = Recorder(faults=[refusing])
+    result = fetch(recorder, all_regions=True, workers=16)
+    assert names(result) == ["east"]
+    assert recorder.calls["DescribeRegions"] == 1
+    assert recorder.calls["ListCustomModels"] == len(offered) - len(disabled)
+    assert {w.message.split(":")[0] for w in result.warnings} == disabled
+    assert all("EC2 DescribeRegions: not-opted-in" in w.message for w in result.warnings)
+    assert [(e.code, e.region) for e in result.errors] == [
+        ("UnrecognizedClientException", enabled[0])]
+    # --strict-regions: a region not enabled is read, and its failure is an error.
+    strict = fetch(Recorder(faults=[not_enabled(*sorted(disabled))]), all_regions=True,
+                   strict_regions=True, workers=16)
+    assert {e.region for e in strict.errors} == disabled and strict.warnings == ()

@@ -85,11 +85,13 @@ def test_every_key_joined_with_the_shape_rules_see(stub: Running) -> None:
     assert "updateDetails" not in deployed["deployments"][0]  # the listing lacks it
     assert deployed["served"] is True and deployed["throughputs"] == []
     assert found["provisioned"].document["served"] is True
-    # desiredModelArn joins too; Updating is not InService, so not served by the spec.
+    # desiredModelArn joins too; an Updating throughput still serves, its old model
+    # (modelArn) until the new one (desiredModelArn) is deployed: both are served.
     assert [t["provisionedModelName"] for t in found["desired"].document["throughputs"]] == [
         "p2"]
-    assert found["desired"].document["served"] is False
-    assert found["plain"].document["served"] is False
+    assert found["desired"].document["served"] is True
+    assert found["plain"].document["served"] is True
+    assert found["copied"].document["served"] is False
     assert found["plain"].document["copyJob"] is None
     copied = found["copied"].document["copyJob"]
     assert copied["sourceAccountId"] == "444455556666"  # the completed job, not the later one
@@ -148,6 +150,39 @@ def test_an_unknown_foundation_model_is_an_error_of_baseModel(stub: Running) -> 
     code, message = found["plain"].enrichment_errors["baseModel"]
     assert code == "ResourceNotFoundException"
     assert f"GetFoundationModel {FM}" in message
+
+
+def _lifecycle_without_status() -> dict[str, Any]:
+    details = bedrock_context.foundation_model(FM, EAST)
+    details["modelLifecycle"] = {"endOfLifeTime": "2026-12-31T00:00:00Z"}
+    return details
+
+
+def _without_lifecycle() -> dict[str, Any]:
+    details = bedrock_context.foundation_model(FM, EAST)
+    del details["modelLifecycle"]
+    return details
+
+
+@pytest.mark.parametrize(("details", "code"), [
+    (lambda: bedrock_context.foundation_model("amazon.nova-pro-v1:0", EAST), "WrongModel"),
+    (lambda: {**bedrock_context.foundation_model(FM, EAST),
+              "modelArn": f"arn:aws:bedrock:{EAST}::foundation-model/amazon.nova-pro-v1:0"},
+     "WrongModel"),
+    (lambda: {}, "WrongModel"),
+    (_without_lifecycle, "MissingLifecycle"),
+    (_lifecycle_without_status, "MissingLifecycle"),
+])
+def test_a_foundation_model_answer_must_be_the_one_asked_with_its_lifecycle(
+        stub: Running, details: Any, code: str) -> None:
+    stub.main.surroundings.foundation_models[FM] = details()
+    result = fetch(frozenset({"baseModel", "served"}))
+    assert result.errors == ()
+    for item in result.models:
+        assert "baseModel" not in item.document
+        got, message = item.enrichment_errors["baseModel"]
+        assert got == code and message.startswith(f"{EAST}: GetFoundationModel {FM}: {code}")
+        assert item.document["served"] in (True, False)  # the other keys are still read
 
 
 def test_thousands_of_models_one_listing_each(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -357,7 +357,16 @@ def test_all_regions_end_to_end(endpoint: str, env: dict[str, str], policy: Path
     assert stderr == ""
     assert {m["model_arn"]: m["region"] for m in report["models"]} == {
         east: "us-east-1", osaka: "ap-northeast-3"}
-    regions = boto3.session.Session().get_available_regions("bedrock")
-    assert sorted(report["scanned"]["regions"]) == sorted(regions)
+    # Every region offering Bedrock that EC2 DescribeRegions says is enabled for the account
+    # (moto's answer), the others skipped unread.
+    offered = set(boto3.session.Session().get_available_regions("bedrock"))
+    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=endpoint,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    off = {r["RegionName"] for r in ec2.describe_regions(AllRegions=True)["Regions"]
+           if r["OptInStatus"] == "not-opted-in"} & offered
+    regions = sorted(offered - off)
+    assert off and sorted(report["scanned"]["regions"]) == regions
+    assert sorted(w["message"].split(":")[0] for w in report["warnings"]) == sorted(off)
     operations = calls_file.read_text().split()
+    assert operations.count("ec2:DescribeRegions") == 1
     assert operations.count("bedrock:ListCustomModels") == len(regions)

@@ -105,7 +105,7 @@ def test_jobs_whose_model_was_read_are_not_judged_twice(aws_env: None) -> None:
 
 def test_a_region_that_cannot_be_listed_is_an_error(aws_env: None) -> None:
     class Denied:
-        def get_paginator(self, name: str) -> object:
+        def list_model_customization_jobs(self, **_: object) -> object:
             from botocore.exceptions import ClientError
             raise ClientError({"Error": {"Code": "AccessDeniedException",
                                          "Message": "not allowed"}}, "ListModelCustomizationJobs")

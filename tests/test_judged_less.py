@@ -161,8 +161,7 @@ def test_a_model_event_with_account_policies_only_is_ignored_not_passed(
     (bundle / "test.yaml").unlink()
     (bundle / "acct.yaml").write_text(ACCOUNT_POLICY, "utf-8")
     arn = seed_model("good")
-    event = lam.sample("job_state_change.json")
-    event["detail"].update(jobStatus="Completed", outputModelArn=arn)
+    event = lam.job_event("job-good", outputModelArn=arn)
     handler = importlib.import_module("checker.aws_lambda").handler
     capsys.readouterr()
     result = handler(event, None)

@@ -200,6 +200,80 @@ def test_an_unreadable_deployment_listing_errors_only_the_rules_that_need_served
     assert code == 2 and "[critical] (exposure unknown) ctx/kms-required" in text
 
 
+@pytest.mark.parametrize("status", ["Updating", "InService"])
+def test_a_throughput_that_aws_says_still_serves_counts_as_served(
+        env: dict[str, str], policy: Path, stub: Running, status: str) -> None:
+    # AWS: "While a Provisioned Throughput is updating, you can run inference using the
+    # Provisioned Throughput" (userguide/prov-thru-edit.html), the old model until the
+    # update is deployed: both its modelArn and its desiredModelArn are served.
+    arn = {m["modelName"]: m["modelArn"] for m in east_models()}
+    moving = bedrock_context.throughput(arn["idle-bad"], "pt-moving", EAST, ACCOUNT,
+                                        status=status)
+    moving["desiredModelArn"] = arn["copied-ok"]
+    stub.stubs[EAST].surroundings.throughputs = [moving]
+    code, report, stderr = check(env, policy, "--fail-on", "critical")
+    assert code == 1 and report["errors"] == [], stderr
+    found = violations(report)
+    assert (found[("idle-bad", "kms-required")]["severity"],
+            found[("idle-bad", "kms-required")]["exposure"]) == ("critical", "served")
+    assert results(report)["idle-bad"]["ctx/not-served"] == "fail"
+    assert results(report)["copied-ok"]["ctx/not-served"] == "fail"
+
+
+@pytest.mark.parametrize("listing,status", [
+    ("throughputs", "Deleting"), ("throughputs", None), ("deployments", "Updating"),
+    ("deployments", "active")])
+def test_a_state_the_tool_does_not_know_makes_exposure_unknown_never_not_served(
+        env: dict[str, str], policy: Path, stub: Running, listing: str,
+        status: str | None) -> None:
+    arn = {m["modelName"]: m["modelArn"] for m in east_models()}
+    item = (bedrock_context.throughput(arn["idle-bad"], "pt-odd", EAST, ACCOUNT)
+            if listing == "throughputs" else
+            bedrock_context.deployment(arn["idle-bad"], "dep-odd", EAST, ACCOUNT))
+    if status is None:
+        del item["status"]
+    else:
+        item["status"] = status
+    around = stub.stubs[EAST].surroundings
+    setattr(around, listing, [*getattr(around, listing), item])
+    code, report, stderr = check(env, policy, "--fail-on", "critical")
+    assert code == 2, stderr
+    rules = results(report)["idle-bad"]
+    assert rules["ctx/not-served"] == "error" and rules["ctx/base-model-active"] == "pass"
+    found = violations(report)
+    assert (found[("idle-bad", "kms-required")]["severity"],
+            found[("idle-bad", "kms-required")]["exposure"]) == ("critical", "unknown")
+    # The served model beside it is still judged served; its exposure is known.
+    assert results(report)["served-bad"]["ctx/not-served"] == "fail"
+    unknown = [e for e in report["errors"] if e["code"] == "UnknownExposure"]
+    assert unknown and all("idle-bad" in e["message"] for e in unknown)
+    assert ("without a status" if status is None else repr(status)) in unknown[0]["message"]
+
+
+@pytest.mark.parametrize("fault", ["another model", "no lifecycle"])
+def test_a_foundation_model_answer_that_cannot_be_trusted_never_passes_a_lifecycle_rule(
+        env: dict[str, str], tmp_path: Path, stub: Running, fault: str) -> None:
+    # The shipped end-of-life rule passes a base model without an endOfLifeTime: an answer
+    # about another model, or one without its lifecycle, must not reach it.
+    details = bedrock_context.foundation_model(FM, EAST)
+    if fault == "another model":
+        details = bedrock_context.foundation_model("amazon.nova-pro-v1:0", EAST,
+                                                   end_of_life=None)
+    else:
+        del details["modelLifecycle"]
+    stub.stubs[EAST].surroundings.foundation_models[FM] = details
+    code, report, stderr = run(env, "check", "-p", "builtin:model-context", "--region", EAST,
+                               "-f", "json")
+    assert code == 2, stderr
+    for name, rules in results(report).items():
+        assert rules["bedrock-model-context/base-model-end-of-life"] == "error", name
+        assert rules["bedrock-model-context/base-model-active"] == "error", name
+        assert rules["bedrock-model-context/kms-required"] in ("pass", "fail"), name
+    wanted = "WrongModel" if fault == "another model" else "MissingLifecycle"
+    assert {e["code"] for e in report["errors"]} == {wanted}
+    assert all(f"GetFoundationModel {FM}" in e["message"] for e in report["errors"])
+
+
 def test_one_listing_per_account_and_region(env: dict[str, str], policy: Path,
                                             stub: Running) -> None:
     stub.reset()

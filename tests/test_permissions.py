@@ -21,7 +21,9 @@ from tests.conftest import ROOT, run_cli
                                  "bedrock:ListCustomModels", "bedrock:ListImportedModels"]),
     ((), ("events",), ["bedrock:GetCustomModel", "bedrock:GetModelCustomizationJob",
                        "bedrock:ListCustomModels"]),
-], ids=["bare", "tags", "deep checks", "imported", "lambda events"])
+    ((), ("all_regions",), ["bedrock:GetCustomModel", "bedrock:ListCustomModels",
+                            "ec2:DescribeRegions"]),
+], ids=["bare", "tags", "deep checks", "imported", "lambda events", "all regions"])
 def test_required_actions(needs: tuple[str, ...], options: tuple[str, ...],
                           actions: list[str]) -> None:
     assert required_actions(needs, options) == actions
@@ -39,3 +41,6 @@ def test_permissions_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     code, out, _ = run_cli(["permissions", "-p", str(plain)], capsys)
     assert json.loads(out)["Statement"][0]["Action"] == ["bedrock:GetCustomModel",
                                                          "bedrock:ListCustomModels"]
+    code, out, _ = run_cli(["permissions", "-p", str(plain), "--all-regions"], capsys)
+    assert json.loads(out)["Statement"][0]["Action"] == [
+        "bedrock:GetCustomModel", "bedrock:ListCustomModels", "ec2:DescribeRegions"]

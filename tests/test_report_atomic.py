@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -58,3 +62,56 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(
         write_atomic(target, "new")
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xml"]
+
+
+# --- a FIFO: --timeout bounds the write ------------------------------------------------------
+
+def _check_into(fifo: Path, tmp_path: Path, timeout: str) -> subprocess.Popen[str]:
+    import sys
+
+    from tests.conftest import ROOT, command_env
+
+    command = Path(sys.executable).parent / "bedrock-drift"
+    return subprocess.Popen(
+        [str(command), "check", "-p", str(ROOT / "policies" / "baseline.yaml"), "--from",
+         str(ROOT / "examples" / "models"), "-f", "json", "-o", str(fifo), "--timeout",
+         timeout], env=command_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_report_to_a_fifo_nobody_reads_ends_at_the_timeout(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    process = _check_into(fifo, tmp_path, "1.5")
+    out, err = process.communicate(timeout=30)
+    elapsed = time.monotonic() - started
+    assert process.returncode == 2 and out == ""
+    assert err.splitlines() == [f"bedrock-drift: error: {fifo}: cannot write the report: no "
+                                "reader took the report from this FIFO within the run's "
+                                "--timeout"]
+    assert 1.0 < elapsed < 20
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_report_to_a_fifo_that_is_read_is_written_whole(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+
+    def reader() -> None:
+        time.sleep(0.5)  # the reader comes late, then reads a little at a time
+        with open(fifo, encoding="utf-8") as handle:
+            while chunk := handle.read(4096):
+                received.append(chunk)
+                time.sleep(0.01)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    process = _check_into(fifo, tmp_path, "60")
+    _, err = process.communicate(timeout=60)
+    thread.join(timeout=30)
+    assert process.returncode == 1, err
+    report = json.loads("".join(received))
+    assert report["summary"]["models"] > 0 and report["summary"]["result"] == "fail"

@@ -73,6 +73,7 @@ class JobStateChange:
     job_name: str | None
     status: str
     output_model_arn: str | None
+    output_model_name: str | None = None
 
     @property
     def job_identifier(self) -> str:
@@ -138,7 +139,8 @@ def parse_event(event: Any) -> Event:
         return JobStateChange(region=region, account=_optional_str(event, "account"),
                               job_arn=job_arn, job_name=_optional_str(detail, "jobName"),
                               status=_str(detail, "jobStatus", where),
-                              output_model_arn=_optional_str(detail, "outputModelArn"))
+                              output_model_arn=_optional_str(detail, "outputModelArn"),
+                              output_model_name=_optional_str(detail, "outputModelName"))
     if kind == API_CALL:
         assert isinstance(detail, Mapping)
         where = f"{kind} event"

@@ -82,8 +82,36 @@ def load_configured_policies(config: Config, session_factory: SessionFactory) ->
 
 
 def get_job(session_factory: SessionFactory, event: events.JobStateChange) -> dict[str, Any]:
-    """GetModelCustomizationJob for the event's job; SourceError when it cannot be read."""
-    return jobs.read_job(session_factory, event.region, event.job_identifier, event.job_arn)
+    """GetModelCustomizationJob for the event's job; SourceError when it cannot be read or
+    answers about another job than the event's (its jobArn, and its jobName if the event
+    gives one)."""
+    job = jobs.read_job(session_factory, event.region, event.job_identifier, event.job_arn)
+    where = f"{event.region}: GetModelCustomizationJob {event.job_arn}"
+    if job.get("jobArn") != event.job_arn or (
+            event.job_name is not None and job.get("jobName") != event.job_name):
+        raise SourceError(f"{where}: the answer is for job {str(job.get('jobArn'))[:200]!r} "
+                          f"({str(job.get('jobName'))[:100]!r}), not the event's job")
+    return job
+
+
+def output_model(event: events.JobStateChange, job: Mapping[str, Any]) -> str:
+    """The model a Completed job made, as GetModelCustomizationJob names it; SourceError
+    unless it is a model ARN and the event names no other model."""
+    where = f"{event.region}: GetModelCustomizationJob {event.job_arn}"
+    arn = job.get("outputModelArn")
+    if not isinstance(arn, str) or not events.is_model_arn(arn):
+        raise SourceError(f"{where}: the Completed job names no output model ARN ({arn!r})")
+    claimed = event.output_model_arn
+    if claimed is not None and events.is_model_arn(claimed) and claimed != arn:
+        raise SourceError(f"{where}: the event names the output model {claimed[:200]!r}, "
+                          f"but the job made {arn!r}: the event is not judged")
+    name = job.get("outputModelName")
+    if event.output_model_name is not None and name is not None \
+            and event.output_model_name != name:
+        raise SourceError(f"{where}: the event names the output model "
+                          f"{event.output_model_name[:200]!r}, but the job made {name!r}: "
+                          "the event is not judged")
+    return arn
 
 
 def fetch_one(session_factory: SessionFactory, arn: str, region: str,
@@ -145,14 +173,9 @@ def judged_source(event: events.Event, policies: Sequence[Policy], config: Confi
 def _job_event(event: events.JobStateChange, config: Config, session_factory: SessionFactory,
                needs: frozenset[str]) -> Outcome:
     if event.status == "Completed":
-        arn = event.output_model_arn
-        if not events.is_model_arn(arn):
-            job = get_job(session_factory, event)
-            arn = job.get("outputModelArn")
-            if not events.is_model_arn(arn):
-                raise SourceError(f"{event.region}: GetModelCustomizationJob {event.job_arn}: "
-                                  f"the Completed job names no output model ARN ({arn!r})")
-        assert arn is not None
+        # The event only says which job changed: the model judged is the one the job made,
+        # as GetModelCustomizationJob says, never one the event names on its own.
+        arn = output_model(event, get_job(session_factory, event))
         return Outcome(fetch_one(session_factory, arn, event.region, needs,
                                  config.run_timeout))
     if not config.include_jobs:
@@ -242,6 +265,15 @@ def publish(config: Config, event: events.Event, report: Report,
             "archived": result.archived}
 
 
+NOT_EVALUATED = "not_evaluated"
+
+
+def not_evaluated(event: events.Event, report: Report) -> bool:
+    """An event's report in which no rule applied to any model: not a pass."""
+    return (not isinstance(event, events.Scheduled) and report.summary.result == "pass"
+            and all(m.result == "not_applicable" for m in report.models))
+
+
 def handle(event: Any, context: Any = None, *,
            session_factory: SessionFactory = sandbox_session_factory,
            env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -263,9 +295,11 @@ def handle(event: Any, context: Any = None, *,
         report = run(check_request(config, policies), policies,
                      session_factory=session_factory, source=outcome.source)
         summary = summary_dict(report)
+        # Judged by no rule: nothing is wrong, and nothing passed either.
+        result = NOT_EVALUATED if not_evaluated(parsed, report) else summary["result"]
         models = [{"name": m.model.name, "arn": m.model.arn, "kind": m.model.kind,
                    "result": m.result} for m in report.models]
-        record.update(result=summary["result"], summary=summary,
+        record.update(result=result, summary=summary,
                       models=models[:LOGGED_MODELS],
                       violations=[f"{v.model.name or v.model.arn}: {v.rule.policy}/{v.rule.id}"
                                   for v in report.violations[:LOGGED_MODELS]])
@@ -286,7 +320,7 @@ def handle(event: Any, context: Any = None, *,
             record["report"] = report_uri
         record["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         log_line(record)
-        return {"result": summary["result"], "summary": summary, "models": models,
+        return {"result": result, "summary": summary, "models": models,
                 "report": report_uri, "published": record.get("published")}
     except CheckerError as exc:
         record.update(result="error", error=type(exc).__name__,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 
 import click
 
@@ -86,6 +87,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
           include_jobs: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
           debug: bool, live: LiveOptions, report_options: ReportOptions) -> None:
     """Judge every model against the policies and report what drifted."""
+    # --timeout bounds the run: the AWS read, and a report written to a FIFO nobody reads.
+    deadline = time.monotonic() + live.timeout
     targets = [os.path.realpath(file) for _, file in reports]
     if output is not None:
         targets.append(os.path.realpath(output))
@@ -128,8 +131,8 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
         report = apply_strict_waivers(report)
     for report_fmt, file in reports:
         write_output(render(report, report_fmt, options=report_options, warn=warn), file,
-                     follow_symlinks=follow_symlinks)
+                     deadline, follow_symlinks=follow_symlinks)
     color = fmt == "text" and output is None and use_color(sys.stdout)
     write_output(render(report, fmt, color=color, options=report_options, warn=warn), output,
-                 follow_symlinks=follow_symlinks)
+                 deadline, follow_symlinks=follow_symlinks)
     sys.exit(report.exit_code)

@@ -57,10 +57,12 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
-def write_output(text: str, output: str | None, *, follow_symlinks: bool = False) -> None:
+def write_output(text: str, output: str | None, deadline: float | None = None, *,
+                 follow_symlinks: bool = False) -> None:
     """Write a report to ``output``, or to stdout; a stdout that is closed or broken is an
     error (exit 2), never a run that looks as if it printed its report. A symbolic link at
-    ``output`` is refused unless ``follow_symlinks``."""
+    ``output`` is refused unless ``follow_symlinks``. A FIFO ``output`` nobody reads is an
+    error at ``deadline`` (the run's ``--timeout``), not a hang."""
     if output is None:
         if sys.stdout is None:
             raise CheckerError("stdout is closed, so the report cannot be written there "
@@ -73,7 +75,7 @@ def write_output(text: str, output: str | None, *, follow_symlinks: bool = False
                                f"{exc.strerror or exc}") from None
         return
     try:
-        write_atomic(output, text, follow_symlinks=follow_symlinks)
+        write_atomic(output, text, deadline, follow_symlinks=follow_symlinks)
     except SymlinkTarget as exc:
         raise CheckerError(f"{output}: cannot write the report: {exc.strerror}") from None
     except OSError as exc:

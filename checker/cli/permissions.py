@@ -24,6 +24,8 @@ from checker.sources.aws.permissions import iam_policy
               help="Also the calls check --include-jobs makes.")
 @click.option("--include-imported", is_flag=True,
               help="Also the calls check --include-imported makes (Custom Model Import).")
+@click.option("--all-regions", is_flag=True,
+              help="Also the call check --all-regions makes (which regions are enabled).")
 @click.option("--events", is_flag=True,
               help="Also the calls the Lambda function (checker.aws_lambda) makes for "
                    "Bedrock events.")
@@ -40,12 +42,14 @@ from checker.sources.aws.permissions import iam_policy
 @with_var_options
 @debug_option
 def permissions(policy_paths: tuple[str, ...], include_jobs: bool, include_imported: bool,
-                events: bool, organization: bool, ous: tuple[str, ...], role_name: str | None,
+                all_regions: bool, events: bool, organization: bool, ous: tuple[str, ...],
+                role_name: str | None,
                 publish: bool, var_items: tuple[str, ...], var_files: tuple[str, ...],
                 debug: bool) -> None:
     """Print the least-privilege, read-only IAM policy the loaded policies need."""
     if publish:
-        if include_jobs or include_imported or events or policy_paths or organization:
+        if include_jobs or include_imported or all_regions or events or policy_paths \
+                or organization:
             raise UsageError("--publish prints the policy of `publish`, which reads no models: "
                              "leave out -p, --include-jobs, --include-imported, --events and "
                              "--organization")
@@ -59,6 +63,7 @@ def permissions(policy_paths: tuple[str, ...], include_jobs: bool, include_impor
     policies = load(policy_paths, read_variables(var_items, var_files))
     options = tuple(name for name, given in (("include_jobs", include_jobs),
                                              ("include_imported", include_imported),
+                                             ("all_regions", all_regions),
                                              ("events", events)) if given)
     click.echo(json.dumps(iam_policy(needed_enrichments(policies), options,
                                      role_name=role_name if organization else None,

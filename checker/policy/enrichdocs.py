@@ -17,7 +17,8 @@ ENRICHMENTS: dict[str, Doc] = {e.key: e.doc for e in ALL if e.doc is not None}
 
 SERVED_SEVERITY = (
     "served_severity: SEVERITY, a rule option beside severity. A violation on a model that is "
-    "served (an Active deployment or an InService provisioned throughput) takes this severity; "
+    "served (an Active deployment, an InService or Updating provisioned throughput) takes this "
+    "severity; "
     "so does one whose exposure is unknown (an offline document without 'served', or a "
     "listing that failed, itself reported as an error), the worst case. Reports show "
     "'(served)' or '(exposure unknown)' beside it, every format's severity is the effective "

@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import stat
 import tempfile
+import time
 from pathlib import Path
 
+# How often a FIFO with no reader yet is tried again.
+FIFO_POLL_SECONDS = 0.05
 
 class SymlinkTarget(OSError):
     """A report path that is a symbolic link onto a file (or onto nothing)."""
@@ -39,7 +43,7 @@ def symlink_problem(path: str | os.PathLike[str], *, follow_symlinks: bool = Fal
     return None
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, *,
+def write_atomic(path: str | os.PathLike[str], text: str, deadline: float | None = None, *,
                  follow_symlinks: bool = False) -> None:
     """Write ``text`` (UTF-8) to ``path``, creating parent folders.
 
@@ -48,6 +52,9 @@ def write_atomic(path: str | os.PathLike[str], text: str, *,
     A ``path`` that is not a regular file (a character device such as ``/dev/null``, a FIFO,
     ``/dev/stdout``) is written to directly. A symbolic link onto a file is refused
     (SymlinkTarget) unless ``follow_symlinks``, and one onto nothing always is.
+    ``/dev/stdout``) A FIFO is
+    written to by ``deadline`` (a ``time.monotonic()`` instant; None: no limit) or not at
+    all: :class:`TimeoutError` when no reader takes the report in time.
     """
     if (problem := symlink_problem(path, follow_symlinks=follow_symlinks)) is not None:
         raise SymlinkTarget(errno.ELOOP, problem, str(path))
@@ -61,6 +68,9 @@ def write_atomic(path: str | os.PathLike[str], text: str, *,
             raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
         # A terminal, a pipe, /dev/null, /dev/stdout: written to as it is. Renaming a file
         # over it would destroy what is not a report (as root, /dev/null for everyone).
+        if stat.S_ISFIFO(info.st_mode) and deadline is not None:
+            _write_fifo(target, text.encode("utf-8"), deadline)
+            return
         with open(target, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         return
@@ -80,6 +90,41 @@ def write_atomic(path: str | os.PathLike[str], text: str, *,
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+def _fifo_timeout(path: Path) -> TimeoutError:
+    return TimeoutError(errno.ETIMEDOUT, "no reader took the report from this FIFO within the "
+                                         "run's --timeout", str(path))
+
+
+def _write_fifo(path: Path, data: bytes, deadline: float) -> None:
+    """Write ``data`` to the FIFO ``path`` by ``deadline``. Opening a FIFO for writing blocks
+    until a reader opens it, and a write blocks while the reader does not read: both are
+    done without blocking, waiting at most until the deadline."""
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader has the FIFO open yet
+                raise
+        if time.monotonic() >= deadline:
+            raise _fifo_timeout(path)
+        time.sleep(FIFO_POLL_SECONDS)
+    try:
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _fifo_timeout(path)
+            _, writable, _ = select.select([], [fd], [], left)
+            if writable:
+                try:
+                    view = view[os.write(fd, view):]
+                except BlockingIOError:
+                    continue
+    finally:
+        os.close(fd)
 
 
 def _mode_for(target: Path) -> int:

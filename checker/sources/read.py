@@ -32,7 +32,7 @@ def read(request: ReadRequest, session_factory: SessionFactory | None = None,
             open_session(factory, request.profile), role_name=request.role_name or "",
             ous=request.ous, exclude=request.exclude_accounts,
             external_id=request.external_id, profile=request.profile,
-            max_attempts=request.max_attempts)
+            max_attempts=request.max_attempts, timeout=request.timeout)
         accounts = list(org.specs)
     # Through the package's name, so a stand-in put there is the one called.
     result = aws.fetch_models(factory, **request.fetch_options(accounts), progress=progress,

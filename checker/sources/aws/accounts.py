@@ -24,8 +24,8 @@ from checker.lang.yaml import load_yaml_file
 ACCOUNT_KEYS = ("role_arn", "profile", "regions", "external_id")
 DEFAULT_ROLE_SESSION_NAME = "bedrock-drift"
 
-ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|"
-                      r"aws-eusc):iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+ROLE_ARN = re.compile(r"\Aarn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|"
+                      r"aws-eusc):iam::([0-9]{12}):role/[\w+=,.@/-]{1,512}\Z", re.ASCII)
 # Region names as AWS spells them (us-east-1, us-gov-west-1, eusc-de-east-1, ...).
 REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 # STS: ExternalId is 2 to 1,224 characters of [\w+=,.@:/-]; so is RoleSessionName, to 64.
@@ -76,6 +76,9 @@ class Account:
     credentials: dict[str, str] = field(default_factory=dict)
     regions_read: set[str] = field(default_factory=set)
     regions_skipped: set[str] = field(default_factory=set)
+    # --all-regions: each region's opt-in status as EC2 DescribeRegions gives it (None: not
+    # asked, or it could not say).
+    opt_in: dict[str, str] | None = None
     listings_left: dict[str, int] = field(default_factory=dict)
     failed: bool = False
 

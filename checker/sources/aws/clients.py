@@ -42,11 +42,11 @@ LIST_PAGE_SIZE = 1000
 
 SERVICE = "bedrock"
 # What an opt-in region that is not enabled for the account answers (the credentials are
-# unknown there), or a region whose endpoint cannot be reached. With --all-regions such a
-# region is skipped with a warning, unless --strict-regions.
+# unknown there: AWS's own word that the account is not enabled in it). With --all-regions
+# such a region is skipped with a warning, unless --strict-regions. A region that cannot be
+# reached (no connection, a timeout) says nothing of the kind: it is an error, never skipped.
 REGION_NOT_ENABLED = frozenset({
     "UnrecognizedClientException", "InvalidClientTokenId", "OptInRequired",
-    "EndpointConnectionError", "ConnectTimeoutError",
 })
 
 # Error codes that mean "slow down" (a subset of botocore's list of throttling codes).

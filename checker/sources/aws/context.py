@@ -29,8 +29,17 @@ from checker.sources.aws.regions import Account
 from checker.sources.aws.scheduler import Scheduler
 
 Failure = tuple[str, str]
-# Listing statuses that mean the model answers requests.
-SERVING = {"deployments": frozenset({"Active"}), "throughputs": frozenset({"InService"})}
+# What each listed status says about exposure (docs/context.md has the table and the AWS
+# pages behind it). botocore's enums: CustomModelDeploymentStatus (Creating, Active, Failed)
+# and ProvisionedModelStatus (Creating, InService, Updating, Failed). A provisioned
+# throughput that is Updating keeps serving, the old model until the update is deployed
+# (https://docs.aws.amazon.com/bedrock/latest/userguide/prov-thru-edit.html), so it serves
+# both its modelArn and its desiredModelArn. A status in neither set (a missing one, or one
+# AWS adds later) makes exposure unknown: never "not served".
+SERVING = {"deployments": frozenset({"Active"}),
+           "throughputs": frozenset({"InService", "Updating"})}
+NOT_SERVING = {"deployments": frozenset({"Creating", "Failed"}),
+               "throughputs": frozenset({"Creating", "Failed"})}
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,8 @@ class ModelContext:
             client = self.scheduler.client(account, SERVICE, region)
             # Every token seen once, a bound on pages (see paging.py).
             for page in list_pages(client, method):
-                items.extend(plain(item) for item in page.get(member) or [])
+                # Checked against botocore's shape first: the list is there (responses.py).
+                items.extend(plain(item) for item in page[member])
         except NoClient as exc:
             with context.lock:
                 context.failed[key] = (exc.code,
@@ -216,10 +226,32 @@ def _join(document: dict[str, Any], errors: dict[str, Failure], context: RegionC
         if failed is not None:
             errors["served"] = failed
         else:
-            document["served"] = any(
-                item.get("status") in SERVING[k]
-                for k in ("deployments", "throughputs")
-                for item in (index.get(k, {}).get(arn, []) if isinstance(arn, str) else []))
+            served = _served(index, arn)
+            if isinstance(served, tuple):
+                errors["served"] = served
+            else:
+                document["served"] = served
+
+
+def _served(index: dict[str, dict[str, list[dict[str, Any]]]], arn: Any) -> bool | Failure:
+    """True if a listed deployment or throughput serves the model, False if every one is in
+    a state that does not, else the failure naming the state that leaves exposure unknown."""
+    unknown: list[str] = []
+    for key in ("deployments", "throughputs"):
+        for item in index.get(key, {}).get(arn, []) if isinstance(arn, str) else []:
+            status = item.get("status")
+            if status in SERVING[key]:
+                return True
+            if status not in NOT_SERVING[key]:
+                name = (item.get("customModelDeploymentArn") or item.get("provisionedModelArn")
+                        or "an item")
+                unknown.append(f"{LISTINGS[key].api} lists {str(name)[:200]} with status "
+                               f"{str(status)[:40]!r}" if status is not None else
+                               f"{LISTINGS[key].api} lists {str(name)[:200]} without a status")
+    if unknown:
+        return ("UnknownExposure", f"{arn}: {unknown[0]}, a state this tool does not know, "
+                                   "so whether the model is served is unknown")
+    return False
 
 
 def _copy_job(matched: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from checker.enrichments import ENRICHMENTS
 from checker.results import ModelKind
 from checker.sources.aws.clients import GET_API, NoClient
 from checker.sources.aws.errors import error_code, error_message, failure
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.regions import Account
 from checker.sources.aws.scheduler import Scheduler
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:  # boto3-stubs (the test extras): mypy checks the calls agains
     from mypy_boto3_kms import KMSClient
 
 Fetched = tuple[Any, tuple[str, str] | None]
+# The largest page of KMS ListAliases.
+KMS_PAGE_SIZE = 100
 
 
 class DuplicateTagKey(Exception):
@@ -79,30 +82,64 @@ def plain(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): to_json_value(v) for k, v in raw.items() if k != "ResponseMetadata"}
 
 
+def _the_job_asked(answer: Mapping[str, Any], job_arn: str, where: str,
+                   api: str) -> Fetched:
+    """The answer if it is about the job asked for (its ``jobArn``), else WrongJob."""
+    got = answer.get("jobArn")
+    if got != job_arn:
+        return None, ("WrongJob", f"{where}: {api}: WrongJob: the answer is for "
+                                  f"{str(got)[:200]!r}, not the job asked for")
+    return plain(answer), None
+
+
 def fetch_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
     """``job``: the GetModelCustomizationJob response for ``job_arn``."""
+    api = f"GetModelCustomizationJob {job_arn}"
     try:
-        return plain(client.get_model_customization_job(jobIdentifier=job_arn)), None
+        answer = client.get_model_customization_job(jobIdentifier=job_arn)
     except (ClientError, BotoCoreError) as exc:
-        return None, failure(where, f"GetModelCustomizationJob {job_arn}", exc)
+        return None, failure(where, api, exc)
+    return _the_job_asked(answer, job_arn, where, api)
 
 
 def fetch_import_job(client: BedrockClient, job_arn: str, where: str) -> Fetched:
     """``importJob``: the GetModelImportJob response for an imported model's ``jobArn``."""
+    api = f"GetModelImportJob {job_arn}"
     try:
-        return plain(client.get_model_import_job(jobIdentifier=job_arn)), None
+        answer = client.get_model_import_job(jobIdentifier=job_arn)
     except (ClientError, BotoCoreError) as exc:
-        return None, failure(where, f"GetModelImportJob {job_arn}", exc)
+        return None, failure(where, api, exc)
+    return _the_job_asked(answer, job_arn, where, api)
 
 
 def fetch_foundation_model(client: BedrockClient, model_arn: str, where: str) -> Fetched:
-    """``baseModel``: GetFoundationModel's ``modelDetails`` for a foundation model ARN."""
+    """``baseModel``: GetFoundationModel's ``modelDetails`` for a foundation model ARN.
+
+    The answer must be about the model asked for (its ``modelId`` and the ARN's id are the
+    one asked) and carry its ``modelLifecycle`` with a ``status``: AWS always sends it, and
+    without it a lifecycle rule would read "no end of life" and pass."""
     model_id = model_arn.split("foundation-model/", 1)[-1]
+    api = f"GetFoundationModel {model_id}"
     try:
-        return plain(client.get_foundation_model(modelIdentifier=model_id)
-                     .get("modelDetails") or {}), None
+        details = client.get_foundation_model(modelIdentifier=model_id).get("modelDetails")
     except (ClientError, BotoCoreError) as exc:
-        return None, failure(where, f"GetFoundationModel {model_id}", exc)
+        return None, failure(where, api, exc)
+    if not isinstance(details, Mapping):
+        return None, ("MalformedResponse", f"{where}: {api}: MalformedResponse: the answer "
+                                           "has no modelDetails")
+    got_id, got_arn = details.get("modelId"), details.get("modelArn")
+    if got_id != model_id or not isinstance(got_arn, str) \
+            or got_arn.split("foundation-model/", 1)[-1] != model_id \
+            or parse_arn(got_arn) is None:
+        return None, ("WrongModel", f"{where}: {api}: WrongModel: the answer is for "
+                                    f"{str(got_id or got_arn)[:200]!r}, not the model asked "
+                                    "for")
+    lifecycle = details.get("modelLifecycle")
+    if not isinstance(lifecycle, Mapping) or not lifecycle.get("status"):
+        return None, ("MissingLifecycle", f"{where}: {api}: MissingLifecycle: the answer has "
+                                          "no modelLifecycle status, so the model's lifecycle "
+                                          "is unknown")
+    return plain(details), None
 
 
 def foundation_model_arn(base_arn: object, region: str) -> str | None:
@@ -129,10 +166,10 @@ def fetch_kms_key(client: KMSClient, key_id: str, where: str) -> Fetched:
     try:
         # ListAliases wants the key id or ARN; the ARN also works for a key of another
         # account only if that account lets us, which a failure here reports.
-        paginator = client.get_paginator("list_aliases")
-        for page in paginator.paginate(KeyId=metadata.get("Arn") or key_id):
-            aliases.extend(str(a["AliasName"]) for a in page.get("Aliases", [])
-                           if a.get("AliasName"))
+        for page in list_pages(client, "list_aliases", token_key="Marker", size_key="Limit",
+                               page_size=KMS_PAGE_SIZE, next_key="NextMarker",
+                               KeyId=metadata.get("Arn") or key_id):
+            aliases.extend(str(a["AliasName"]) for a in page["Aliases"] if a.get("AliasName"))
     except (ClientError, BotoCoreError) as exc:
         return None, failure(where, f"ListAliases {key_id}", exc)
     metadata["aliases"] = sorted(set(aliases))

@@ -112,6 +112,8 @@ class Fetcher:
             account_id=account.account_id))
 
     def start_account(self, account: Account) -> None:
+        if account.all_regions:
+            self.scheduler.drop_disabled_regions(account)
         with self.out.lock:
             for region in account.regions:
                 account.listings_left[region] = len(self.kinds)
@@ -233,12 +235,12 @@ class Fetcher:
         else:
             ordered = [error for _, error in sorted(self.out.errors, key=lambda item: item[0])]
         for account in self.accounts:
-            if (account.regions and not account.failed and not account.regions_read
-                    and account.regions_skipped == set(account.regions)):
+            if (account.regions_skipped and not account.failed and not account.regions_read
+                    and account.regions_skipped >= set(account.regions)):
                 who = account.label or "the account"
                 ordered.append(ReportError(
                     code="NoRegionRead",
-                    message=f"{who}: none of its {len(account.regions)} regions could be "
+                    message=f"{who}: none of its {len(account.regions_skipped)} regions could be "
                             "read (each was skipped as not enabled): check the credentials "
                             "and the network",
                     account_id=account.account_id))

@@ -17,8 +17,10 @@ from checker.errors import SourceError
 from checker.results import ModelInput, ModelKind, ReportError, SourceResult
 from checker.sources.aws.clients import client_config
 from checker.sources.aws.errors import one_line
+from checker.sources.aws.paging import list_pages
 from checker.sources.aws.posture import model_settings, with_account
 from checker.sources.aws.request import ReadRequest
+from checker.sources.aws.responses import check_response
 
 if TYPE_CHECKING:  # boto3-stubs (the test extras)
     from mypy_boto3_bedrock import BedrockClient
@@ -76,6 +78,8 @@ def read_job(session_factory: Callable[[str | None], Any], region: str, identifi
     try:
         client = session_factory(None).client("bedrock", region_name=region,
                                               config=client_config())
+        # As every client of a run: the answer checked against botocore's shape first.
+        client.meta.events.register("before-parse", check_response)
         response: dict[str, Any] = client.get_model_customization_job(jobIdentifier=identifier)
     except (ClientError, BotoCoreError) as exc:
         raise SourceError(f"{region}: GetModelCustomizationJob {job_arn}: "
@@ -106,9 +110,9 @@ def fetch_jobs(clients: Mapping[str, BedrockClient], *, needs: frozenset[str] = 
     for region, client in clients.items():
         try:
             summaries = [summary
-                         for page in client.get_paginator("list_model_customization_jobs")
-                         .paginate(statusEquals="InProgress")
-                         for summary in page.get("modelCustomizationJobSummaries", [])]
+                         for page in list_pages(client, "list_model_customization_jobs",
+                                                statusEquals="InProgress")
+                         for summary in page["modelCustomizationJobSummaries"]]
         except Exception as exc:  # any failure is the listing's error
             code, message = _error(exc)
             errors.append(ReportError(code=code, region=region, message=(
@@ -147,7 +151,6 @@ def fetch_live_jobs(session_factory: Callable[[str | None], Any], request: ReadR
     from botocore.exceptions import BotoCoreError
 
     from checker.sources.aws.deadlines import Deadlines, bound_client
-    from checker.sources.aws.responses import check_response
 
     deadlines = Deadlines.start(request.connect_timeout, request.read_timeout, request.timeout)
     config = client_config(request.max_attempts, connect_timeout=request.connect_timeout,

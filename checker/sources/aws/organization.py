@@ -36,13 +36,23 @@ from checker.sources.aws.errors import error_code, error_message
 from checker.sources.aws.paging import list_pages
 from checker.sources.aws.responses import MalformedResponse, check_response
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
+# Exactly 12 ASCII digits (\d would take any script's digits, $ a trailing newline).
+ACCOUNT_ID = re.compile(r"\A[0-9]{12}\Z")
 # An organizational unit (ou-xxxx-yyyyyyyy) or the root (r-xxxx), as Organizations spells them.
-OU_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+OU_ID = re.compile(r"\A(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})\Z")
 # IAM role names (and paths): letters, digits and +=,.@_- , up to 64 characters for the name.
 ROLE_NAME = re.compile(r"^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 ORG_ID = re.compile(r":account/(o-[a-z0-9]{10,32})/")
 ACTIVE = "ACTIVE"
+# The states Organizations gives an account (botocore's AccountState enum, and AccountStatus
+# of the older Status member): only ACTIVE is read, the others are left out with a warning.
+# A state that is missing or not one of these is an error: the account is neither read nor
+# knowingly left out.
+NOT_ACTIVE = frozenset({"PENDING_ACTIVATION", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"})
+# OUs nest at most 5 levels under the root, and an organization holds at most 2,000 of them
+# (AWS Organizations quotas); far past both, the walk stops with an error.
+MAX_OU_DEPTH = 32
+MAX_OUS = 20_000
 # Organizations is a global service; its endpoint lives in this region of each partition.
 HOME_REGION = {"aws": "us-east-1", "aws-cn": "cn-northwest-1", "aws-us-gov": "us-gov-west-1"}
 
@@ -59,6 +69,9 @@ class OrganizationAccounts:
     specs: tuple[AccountSpec, ...]
     skipped: tuple[str, ...]
     warnings: tuple[ReportWarning, ...]
+    # Accounts in scope that cannot be read because their listing is not to be trusted (a
+    # missing, unknown or conflicting state): each an error of the run.
+    errors: tuple[ReportError, ...] = ()
 
 
 def check_org_options(role_name: str | None, ous: Sequence[str],
@@ -82,14 +95,17 @@ def check_org_options(role_name: str | None, ous: Sequence[str],
 
 def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
                       exclude: Sequence[str] = (), external_id: str | None = None,
-                      profile: str | None = None, regions: tuple[str, ...] = (),
-                      max_attempts: int = 10) -> OrganizationAccounts:
+                      profile: str | None = None, max_attempts: int = 10,
+                      timeout: float | None = None) -> OrganizationAccounts:
     """The accounts to read, listed with ``session``'s credentials; :class:`SourceError`
-    when the organization cannot be listed or yields no account."""
+    when the organization cannot be listed or yields no account. ``timeout`` (seconds)
+    bounds every request of the listing, as ``--timeout`` bounds the read."""
     check_org_options(role_name, ous, exclude)
     config = client_config(max_attempts)
-    caller, partition = _caller(session, config)
-    client = _client(session, "organizations", HOME_REGION.get(partition, "us-east-1"), config)
+    deadlines = Deadlines.start(connect_timeout=5, read_timeout=30, run_seconds=timeout)
+    caller, partition = _caller(session, config, deadlines)
+    client = _client(session, "organizations", HOME_REGION.get(partition, "us-east-1"), config,
+                     deadlines)
     ous = tuple(dict.fromkeys(ous))
     listed: list[dict[str, Any]] = []
     empty: list[str] = []  # --ou values under which no account is, recursively
@@ -113,23 +129,28 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
     specs: list[AccountSpec] = []
     in_scope: list[str] = []
     skipped: list[str] = []
+    errors: list[ReportError] = []
+    states = _states(listed)
     seen: set[str] = set()
     for account in sorted(listed, key=lambda a: str(a.get("Id"))):
-        ident = account.get("Id")
-        if not isinstance(ident, str) or not ACCOUNT_ID.match(ident):
-            # An account the tool cannot name is never left out without a word.
-            raise SourceError(f"cannot list the accounts of the AWS Organization: an account "
-                              f"({_name_of(account)}) has the id {ident!r}, not a 12-digit "
-                              "account id (ListAccounts or ListAccountsForParent)")
+        ident = str(account.get("Id"))
         if ident in seen:
             continue
         seen.add(ident)
-        label = f"account {ident}" + (f" ({account['Name']})" if account.get("Name") else "")
-        state = str(account.get("State") or account.get("Status") or "UNKNOWN")
+        label = f"account {ident}" + (f" ({_clean(account['Name'])})" if account.get("Name")
+                                      else "")
+        state = states[ident]
         if ident in excluded:
             skipped.append(ident)
             warnings.append(ReportWarning("account-excluded",
                                           f"{label}: left out (--exclude-account)"))
+            continue
+        if isinstance(state, tuple):
+            # Neither read nor knowingly left out: an error, and the account failed.
+            in_scope.append(ident)
+            errors.append(ReportError(code=state[0], account_id=ident,
+                                      message=f"{label}: {state[1]}: not read (no model of "
+                                              "this account was judged)"))
             continue
         if state != ACTIVE:
             skipped.append(ident)
@@ -139,21 +160,62 @@ def discover_accounts(session: Any, *, role_name: str, ous: Sequence[str] = (),
         in_scope.append(ident)
         if ident == caller:
             # The calling account: its own credentials (see the module docstring).
-            specs.append(AccountSpec(profile=profile, regions=regions))
+            specs.append(AccountSpec(profile=profile))
         else:
             specs.append(AccountSpec(
                 role_arn=f"arn:{partition}:iam::{ident}:role/{role_name}",
-                regions=regions, external_id=external_id))
+                external_id=external_id))
     for ident in sorted(excluded - seen):
         warnings.append(ReportWarning("account-excluded",
                                       f"account {ident}: --exclude-account names an account "
                                       "that is not in scope"))
     if not specs:
+        if errors:
+            raise SourceError(f"cannot list the accounts of the AWS Organization: "
+                              f"{errors[0].message}")
         raise SourceError(f"no ACTIVE account left to read of the {len(seen)} listed "
                           "(every one is excluded or not ACTIVE)")
     return OrganizationAccounts(id=org_id, ous=ous, caller=caller, in_scope=tuple(in_scope),
                                 specs=tuple(specs), skipped=tuple(skipped),
-                                warnings=tuple(warnings))
+                                warnings=tuple(warnings), errors=tuple(errors))
+
+
+def _clean(value: Any) -> str:
+    return " ".join(str(value).split())[:64]
+
+
+def _states(listed: Sequence[Any]) -> dict[str, str | tuple[str, str]]:
+    """Each listed account's state, or the (code, reason) that makes it unknown: missing,
+    not one Organizations gives, or listed twice with different states. An id that is not 12
+    ASCII digits raises: the tool cannot even name that account."""
+    found: dict[str, set[str | None]] = {}
+    for account in listed:
+        ident = account.get("Id") if isinstance(account, dict) else None
+        if not isinstance(ident, str) or not ACCOUNT_ID.match(ident):
+            # An account the tool cannot name is never left out without a word.
+            raise SourceError(f"cannot list the accounts of the AWS Organization: an account "
+                              f"({_name_of(account)}) has the id {str(ident)[:40]!r}, not a "
+                              "12-digit account id (ListAccounts or ListAccountsForParent)")
+        state = account.get("State") or account.get("Status")
+        found.setdefault(ident, set()).add(state if isinstance(state, str) else None)
+    result: dict[str, str | tuple[str, str]] = {}
+    for ident, seen in found.items():
+        if len(seen) > 1:
+            shown = ", ".join(sorted(str(s) for s in seen))
+            result[ident] = ("AccountStateConflict",
+                             f"listed more than once, with different states ({shown})")
+        elif None in seen:
+            result[ident] = ("AccountStateUnknown", "listed without a State")
+        else:
+            (state,) = seen
+            assert state is not None
+            if state == ACTIVE or state in NOT_ACTIVE:
+                result[ident] = state
+            else:
+                result[ident] = ("AccountStateUnknown",
+                                 f"listed with the state {_clean(state)[:40]!r}, not one AWS "
+                                 "Organizations gives")
+    return result
 
 
 def _name_of(account: Any) -> str:
@@ -161,7 +223,8 @@ def _name_of(account: Any) -> str:
     return f"named {' '.join(str(name).split())[:64]!r}" if name else "without a name"
 
 
-def _client(session: Any, service: str, region: str, config: Config) -> Any:
+def _client(session: Any, service: str, region: str, config: Config,
+            deadlines: Deadlines) -> Any:
     try:
         client = session.client(service, region_name=region, config=config)
     except (BotoCoreError, ValueError) as exc:
@@ -169,14 +232,13 @@ def _client(session: Any, service: str, region: str, config: Config) -> Any:
     # As every client of a run: answers checked against botocore's shape, and each request
     # answered completely within its deadline (see responses.py, deadlines.py).
     client.meta.events.register("before-parse", check_response)
-    bound_client(client, Deadlines.start(connect_timeout=5, read_timeout=30,
-                                         run_seconds=None))
+    bound_client(client, deadlines)
     return client
 
 
-def _caller(session: Any, config: Config) -> tuple[str, str]:
+def _caller(session: Any, config: Config, deadlines: Deadlines) -> tuple[str, str]:
     """The calling account's id and partition (sts:GetCallerIdentity)."""
-    sts = _client(session, "sts", session.region_name or "us-east-1", config)
+    sts = _client(session, "sts", session.region_name or "us-east-1", config, deadlines)
     try:
         identity = sts.get_caller_identity()
     except (ClientError, BotoCoreError) as exc:
@@ -224,17 +286,45 @@ def _all_accounts(client: Any) -> Iterator[dict[str, Any]]:
 
 
 def _accounts_under(client: Any, ous: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """The accounts under each OU and, recursively, its child OUs."""
+    """The accounts under each OU and, recursively, its child OUs. An OU listed under one
+    of its own descendants (a cycle), a child that is not an OU id, nesting deeper than
+    :data:`MAX_OU_DEPTH` or more than :data:`MAX_OUS` OUs raise :class:`SourceError` at
+    once, not at the run's deadline."""
     for ou in ous:
-        pending = [ou]
+        pending: list[tuple[str, tuple[str, ...]]] = [(ou, ())]
+        walked = 0
         while pending:
-            parent = pending.pop()
+            parent, above = pending.pop()
+            walked += 1
             what = f"--ou {ou}" if parent == ou else f"OU {parent} (under --ou {ou})"
             yield from _pages(client, "list_accounts_for_parent", "Accounts",
                               "ListAccountsForParent", what, ParentId=parent)
-            pending.extend(str(child["Id"]) for child in _pages(
-                client, "list_organizational_units_for_parent", "OrganizationalUnits",
-                "ListOrganizationalUnitsForParent", what, ParentId=parent))
+            path = (*above, parent)
+            for child in _pages(client, "list_organizational_units_for_parent",
+                                "OrganizationalUnits", "ListOrganizationalUnitsForParent",
+                                what, ParentId=parent):
+                ident = child.get("Id") if isinstance(child, dict) else None
+                pending.append((_child_ou(ident, path, what), path))
+            if len(path) > MAX_OU_DEPTH or walked + len(pending) > MAX_OUS:
+                raise SourceError(
+                    f"cannot list the accounts of the AWS Organization: "
+                    f"ListOrganizationalUnitsForParent {what}: more than "
+                    f"{MAX_OU_DEPTH if len(path) > MAX_OU_DEPTH else MAX_OUS:,} OUs "
+                    f"{'deep' if len(path) > MAX_OU_DEPTH else 'under it'}, far past AWS "
+                    "Organizations' quotas: the listing is not to be trusted")
+
+
+def _child_ou(ident: Any, path: tuple[str, ...], what: str) -> str:
+    """A child OU's id, checked: an OU id, and not one of the OUs above it (a cycle)."""
+    api = f"ListOrganizationalUnitsForParent {what}"
+    if not isinstance(ident, str) or not OU_ID.match(ident) or ident.startswith("r-"):
+        raise SourceError(f"cannot list the accounts of the AWS Organization: {api}: a child "
+                          f"has the id {str(ident)[:60]!r}, not an organizational unit id")
+    if ident in path:
+        cycle = " -> ".join((*path[path.index(ident):], ident))
+        raise SourceError(f"cannot list the accounts of the AWS Organization: {api}: the OUs "
+                          f"form a cycle ({cycle}): an OU cannot be under itself")
+    return ident
 
 
 def with_organization(result: SourceResult, org: OrganizationAccounts) -> SourceResult:
@@ -251,10 +341,10 @@ def with_organization(result: SourceResult, org: OrganizationAccounts) -> Source
                             failed=failed)
     # A failed account is an error even when no error of the read names it (every region
     # skipped, say): an account in scope that was not judged never passes.
-    named = {e.account_id for e in result.errors}
+    named = {e.account_id for e in (*org.errors, *result.errors)}
     unexplained = tuple(ReportError(
         code="AccountNotRead", account_id=account,
         message=f"{account}: no region of this account was read (no model of this account "
                 "was judged)") for account in failed if account not in named)
     return replace(result, organization=scan, warnings=(*org.warnings, *result.warnings),
-                   errors=(*result.errors, *unexplained))
+                   errors=(*org.errors, *result.errors, *unexplained))

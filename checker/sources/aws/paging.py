@@ -1,10 +1,19 @@
 """Listings that always end: pages read one by one, each token seen once, a bound on pages.
 
+Every listing the tool makes goes through :func:`list_pages` (the models, imported models,
+deployments, provisioned throughputs, copy and customization jobs, enforced guardrails, KMS
+aliases, Organizations accounts and OUs); each page is first checked against botocore's
+output shape, required members included, by the client's ``before-parse`` handler
+(``responses.py``), so a page that is ``{}``, a null list or an HTML proxy page is an error,
+never "none".
+
 botocore's paginator stops only when a page has no ``nextToken`` (it notices a token
 repeated twice in a row, not a cycle ``t1, t2, t1``), so a broken or hostile endpoint can
 keep it going forever. :func:`list_pages` stops at the first token seen before and at
 :data:`MAX_PAGES`, raising :class:`EndlessListing` (a ``BotoCoreError``, reported as the
-listing's error); the run's ``--timeout`` bounds it too, through the client.
+listing's error); the run's ``--timeout`` bounds it too, through the client (each page is a
+request, and no request starts or outlives the run's deadline: ``deadlines.py``). A listing
+that fails on any page is an error as a whole: no caller keeps the pages before it.
 """
 
 from __future__ import annotations
@@ -32,12 +41,14 @@ class EndlessListing(BotoCoreError):  # type: ignore[misc,unused-ignore]
 
 def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
                size_key: str | None = "maxResults", page_size: int | None = None,
-               max_pages: int | None = None, **params: Any) -> Iterator[dict[str, Any]]:
+               max_pages: int | None = None, next_key: str | None = None,
+               **params: Any) -> Iterator[dict[str, Any]]:
     """Each page of ``client.<method>`` (``ListCustomModels`` and the like), in order.
 
-    ``token_key`` and ``size_key`` name the paging members (``NextToken`` and ``MaxResults``
-    for AWS Organizations, whose pages hold 20 at most); ``size_key=None`` for a listing
-    that takes no page size (``ListEnforcedGuardrailsConfiguration``).
+    ``token_key`` and ``size_key`` name the paging members of the request (``NextToken`` and
+    ``MaxResults`` for AWS Organizations, whose pages hold 20 at most; ``Marker`` and
+    ``Limit`` for KMS; ``size_key=None`` for a listing that takes no page size), and
+    ``next_key`` the answer's token when it is named otherwise (KMS's ``NextMarker``).
     """
     call = getattr(client, method)
     bound = MAX_PAGES if max_pages is None else max_pages
@@ -52,7 +63,7 @@ def list_pages(client: Any, method: str, *, token_key: str = "nextToken",
             request[token_key] = token
         page = call(**request)
         yield page
-        token = page.get(token_key)
+        token = page.get(next_key or token_key)
         if not token:
             return
         if token in seen:

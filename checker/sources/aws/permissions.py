@@ -22,6 +22,9 @@ OPTION_ACTIONS = {
     # The Lambda function reads a job to find its output model (and, with include_jobs,
     # to judge a job that has not completed).
     "events": ("bedrock:GetModelCustomizationJob",),
+    # --all-regions asks EC2 which regions are enabled for the account (without it, a region
+    # is taken as not enabled only when it answers so).
+    "all_regions": ("ec2:DescribeRegions",),
 }
 READ_ONLY_PREFIXES = ("List", "Get", "Describe")
 

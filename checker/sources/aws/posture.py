@@ -108,10 +108,11 @@ def read_logging(ask: Ask) -> Any:
 
 
 def read_enforced(ask: Ask) -> list[Any]:
-    """``enforcedGuardrails``: every enforced guardrail configuration, across pages."""
+    """``enforcedGuardrails``: every enforced guardrail configuration, across pages (the
+    shared bounded pager: a cycling token or a broken page is an error, never fewer)."""
     pages = list_pages(ask.client(SERVICE), "list_enforced_guardrails_configuration",
                        size_key=None)
-    return [plain(item) for page in pages for item in page.get("guardrailsConfig") or []]
+    return [plain(item) for page in pages for item in page["guardrailsConfig"]]
 
 
 def read_guardrails(ask: Ask) -> list[Any]:

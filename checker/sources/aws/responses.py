@@ -27,11 +27,38 @@ from checker.lang.context import type_name
 # botocore marks other members required that real answers leave out (a summary of an
 # IMPORTED custom model has no baseModelArn; moto's job documents omit
 # validationDataConfig), and the rules judge what is missing.
+#
+# Every listing's page must hold its list (an answer without it is not "none"), and each item
+# the members that join it to what it is about; every Get the document it answers with. A
+# listing item's status is not required here: a missing one makes what depends on it unknown
+# where it is read (context.py), not the whole listing an error. Keyed by operation name:
+# the services read (Bedrock, KMS, Organizations, STS) share none that differ.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "ListCustomModels": ("modelSummaries", "modelSummaries[].modelArn"),
     "ListImportedModels": ("modelSummaries", "modelSummaries[].modelArn"),
     "GetCustomModel": ("modelArn", "modelName", "creationTime"),
     "GetImportedModel": ("modelArn",),
+    "ListCustomModelDeployments": ("modelDeploymentSummaries",
+                                   "modelDeploymentSummaries[].customModelDeploymentArn",
+                                   "modelDeploymentSummaries[].modelArn"),
+    "GetCustomModelDeployment": ("customModelDeploymentArn", "modelArn"),
+    "ListProvisionedModelThroughputs": ("provisionedModelSummaries",
+                                        "provisionedModelSummaries[].provisionedModelArn",
+                                        "provisionedModelSummaries[].modelArn"),
+    "ListModelCopyJobs": ("modelCopyJobSummaries", "modelCopyJobSummaries[].jobArn",
+                          "modelCopyJobSummaries[].targetModelArn"),
+    "ListModelCustomizationJobs": ("modelCustomizationJobSummaries",
+                                   "modelCustomizationJobSummaries[].jobArn"),
+    "GetModelCustomizationJob": ("jobArn",),
+    "GetModelImportJob": ("jobArn",),
+    "GetFoundationModel": ("modelDetails",),
+    "ListEnforcedGuardrailsConfiguration": ("guardrailsConfig",),
+    "ListTagsForResource": ("tags",),
+    "DescribeKey": ("KeyMetadata",),
+    "ListAliases": ("Aliases",),
+    "ListAccounts": ("Accounts",),
+    "ListAccountsForParent": ("Accounts",),
+    "ListOrganizationalUnitsForParent": ("OrganizationalUnits",),
 }
 # Nesting no Bedrock or KMS answer comes near; deeper than this is refused before walking it.
 MAX_DEPTH = 64

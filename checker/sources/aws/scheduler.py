@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, EndpointConnectionError
 from checker.results import ModelInput, ReportError, ReportWarning
 from checker.sources.aws.clients import REGION_NOT_ENABLED, Clients, NoClient
 from checker.sources.aws.errors import error_code, error_message, one_line
-from checker.sources.aws.regions import Account
+from checker.sources.aws.regions import Account, sts_region
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,41 @@ class Scheduler:
             return " (botocore does not list Bedrock in this region: is it offered there?)"
         return ""
 
+    def drop_disabled_regions(self, account: Account) -> None:
+        """--all-regions: ask EC2 ``DescribeRegions`` which regions are enabled for the
+        account; one it reports ``not-opted-in`` is skipped with a warning, unread (unless
+        --strict-regions). Every other region is then read, and any failure there is an
+        error. If EC2 cannot say (no ``ec2:DescribeRegions`` permission, say), a region is
+        skipped only when it answers as AWS does where the account is not enabled."""
+        try:
+            ec2 = self.client(account, "ec2", sts_region(account, account))
+            answer = ec2.describe_regions(AllRegions=True)
+            statuses = {str(r["RegionName"]): str(r["OptInStatus"])
+                        for r in answer["Regions"]}
+        except Exception:  # EC2 could not say: fall back on the answers
+            return
+        with self.out.lock:
+            account.opt_in = statuses
+        if self.strict_regions:
+            return
+        off = [r for r in account.regions if statuses.get(r) == "not-opted-in"]
+        with self.out.lock:
+            for region in off:
+                account.regions_skipped.add(region)
+                self.out.warnings.setdefault((account.index, region), ReportWarning(
+                    "region-skipped",
+                    f"{account.where(region)}: skipped: not enabled for the account (EC2 "
+                    "DescribeRegions: not-opted-in; --strict-regions makes this an error)"))
+            account.regions = [r for r in account.regions if r not in off]
+            account.name_regions = [r for r in account.name_regions if r not in off]
+
     def skip_region(self, account: Account, region: str, api: str, exc: Exception) -> bool:
         """With --all-regions, a region that answers as not enabled is skipped with a
-        warning (unless --strict-regions); True if it was."""
+        warning (unless --strict-regions, or EC2 already said which regions are enabled:
+        then every failure is an error); True if it was."""
         code = error_code(exc)
-        if not account.all_regions or self.strict_regions or code not in REGION_NOT_ENABLED:
+        if not account.all_regions or self.strict_regions or code not in REGION_NOT_ENABLED \
+                or account.opt_in is not None:
             return False
         with self.out.lock:
             account.regions_skipped.add(region)
