@@ -26,18 +26,10 @@ from typing import Any
 from checker.checks import CHECKS
 from checker.errors import Problem
 from checker.lang.fields import PathSyntaxError, parse_path
-from checker.lang.glob_lints import (
-    botocore_pattern,
-    crossing_message,
-    pattern_nfa,
-    relied_on_crossing,
-)
+from checker.lang.glob_lints import crossing_message, pattern_nfa, relied_on_crossing
 from checker.lang.shapes import leaf_at
 from checker.lang.yaml import Located, Path
 from checker.values import parse_day
-
-__all__ = ["DEFAULT_WAIVER_HORIZON_DAYS", "botocore_pattern", "lint_policy"]
-
 
 # Operators whose negation every element can be asked to meet instead of a `not` over them.
 NEGATABLE = {"equals": "not_equals", "in": "not_in", "matches": "not_matches",
