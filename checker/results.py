@@ -23,6 +23,15 @@ def as_severity(value: object) -> Severity:
         if value == severity:
             return severity
     raise ValueError(f"severity {value!r} is not one of {', '.join(SEVERITIES)}")
+
+# The check kinds' names, as a rule spells them, in the order the docs list them: each is a
+# module of checker/checks declaring its KIND (checker/checks/__init__.py registers them
+# from this list, and a test proves every such module is on it).
+CheckKindName = Literal["kms_key", "base_model", "teacher_model", "hyperparameter",
+                        "lambda_grader", "require"]
+# What made a rule: a check kind, or an inventory entry (a required or forbidden model).
+RuleKind = Literal[CheckKindName, "inventory"]
+
 EXPOSURES = ("served", "unknown")
 EXPOSURE_NOTES = {"served": " (served)", "unknown": " (exposure unknown)"}
 
@@ -132,7 +141,7 @@ class RuleInfo:
     severity: Severity
     title: str
     labels: tuple[str, ...]
-    kind: str
+    kind: RuleKind
     file: str
     line: int
     description: str | None = None

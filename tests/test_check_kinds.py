@@ -1,19 +1,23 @@
 """One record per check kind: each kind's ``CheckKind`` in its own module holds every fact
 about it (docs, options, example, samples, whether imported models and account policies
-take it), and a kind registered halfway fails here."""
+take it, its lints), and a kind registered halfway fails here."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+from typing import Any, get_args
 
 import pytest
 
 from checker.checks import CHECKS
-from checker.checks.base import CheckKind
+from checker.checks.base import CheckKind, Warn
 from checker.engine.evaluate import NOT_FOR_IMPORTED, evaluate
+from checker.lang.yaml import Path, load_yaml
+from checker.policy.lints import lint_policy
 from checker.policy.loader import ACCOUNT_CHECKS, load_policy_text
 from checker.policy.ruledocs import KIND_SAMPLES, example_policy
-from checker.results import ModelInput, Scanned
+from checker.results import CheckKindName, ModelInput, RuleKind, Scanned
 from tests.conftest import FIXED_NOW, ROOT
 
 POLICIES_DOC = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
@@ -35,6 +39,49 @@ def modules_declaring_a_kind() -> set[str]:
 
 def test_every_declared_kind_is_registered_under_its_module_name() -> None:
     assert modules_declaring_a_kind() == set(CHECKS)
+    assert tuple(CHECKS) == get_args(CheckKindName)
+    assert get_args(RuleKind) == (*get_args(CheckKindName), "inventory")
+
+
+# String literals outside checker/checks that spell a kind's name but are not about the kind.
+NOT_THE_KIND = {
+    ("checker/lang/conditions.py", "hyperparameter"): "the kind of a named key",
+    ("checker/policy/lints.py", "require"): "a require condition, linted as every when is",
+}
+
+
+def test_no_module_outside_the_records_keeps_a_fact_about_one_kind() -> None:
+    """A per-kind table or lint elsewhere (a KIND_SAMPLES, a NOT_FOR_IMPORTED, a lint keyed
+    by the kind's name) would spell the name: every fact about a kind is in its record."""
+    names = set(CHECKS)
+    found = set()
+    for path in (ROOT / "checker").rglob("*.py"):
+        where = path.relative_to(ROOT).as_posix()
+        if where.startswith("checker/checks/") or where == "checker/results.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                found.add((where, node.value))
+    assert found == set(NOT_THE_KIND)
+
+
+def test_the_linter_runs_each_kinds_own_lint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new kind's lint runs without an edit to the linter, on its rule's options only."""
+    seen: list[tuple[dict[str, Any], Path]] = []
+
+    def lint(options: Mapping[str, Any], path: Path, warn: Warn) -> None:
+        seen.append((dict(options), path))
+        warn((*path, "allowed", 0), "that glob cannot match")
+
+    kind = CheckKind(name="fake", summary="s", semantics="s", schema={}, example="",
+                     compile=lambda raw, ctx, path: None, lint=lint)
+    monkeypatch.setitem(CHECKS, "fake", kind)
+    text = ("version: 1\nname: p\nrules:\n  - id: a\n    require: {field: x, exists: true}\n"
+            "  - id: b\n    fake:\n      allowed:\n        - 'x*'\n  - id: c\n    fake: 3\n")
+    problems = lint_policy(load_yaml(text, "p.yaml"))
+    assert seen == [({"allowed": ["x*"]}, ("rules", 1, "fake"))]
+    assert [(p.line, p.message, p.warning) for p in problems] == [
+        (9, "that glob cannot match", True)]
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
@@ -50,6 +97,9 @@ def test_each_kind_is_complete(name: str) -> None:
     # What is derived from the record.
     assert (name in NOT_FOR_IMPORTED) is (not kind.imported)
     assert (name in ACCOUNT_CHECKS) is kind.account
+    # Its example is clean: its own lints (if any) find nothing in it.
+    policy_text = example_policy(kind.example)
+    assert [p.message for p in lint_policy(load_yaml(policy_text, "p.yaml"))] == []
 
 
 @pytest.mark.parametrize("name", [n for n, k in CHECKS.items() if not k.imported])

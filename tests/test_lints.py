@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checker.lang.glob_lints import botocore_pattern
 from checker.lang.regex import (
     Unsupported,
     glob_nfa,
@@ -18,7 +19,6 @@ from checker.lang.regex import (
     regex_nfa,
     regexes_meet,
 )
-from checker.policy.lints import botocore_pattern
 from checker.policy.loader import load_policy_text
 from tests.conftest import run_main
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import fields
+
 import pytest
 
-from checker.reports import FINDING_LISTS, RENDERERS, Format, render
+from checker.reports import FINDING_LISTS, RENDERERS, ReportOptions, render
+from checker.reports import FORMATS as TABLE
 from tests import report_fixtures as fx
 
-FORMATS = [f.value for f in Format]
+FORMATS = list(TABLE)
 # Formats that state the run (model count, warnings), not only its findings.
 RUN_FORMATS = [f for f in FORMATS if f not in FINDING_LISTS]
 
@@ -15,6 +19,36 @@ RUN_FORMATS = [f for f in FORMATS if f not in FINDING_LISTS]
 def test_every_format_has_a_renderer() -> None:
     assert sorted(RENDERERS) == sorted(FORMATS)
     assert set(FORMATS) >= {"text", "json", "sarif", "junit", "markdown", "github"}
+
+
+def test_what_is_derived_from_the_format_table() -> None:
+    assert {name: fmt.name for name, fmt in TABLE.items()} == {n: n for n in TABLE}
+    assert {name: fmt.renderer for name, fmt in TABLE.items()} == RENDERERS
+    assert {"asff", "csv", "ocsf"} == FINDING_LISTS
+    assert all(fmt.extension.startswith(".") and len(fmt.extension) > 1
+               for fmt in TABLE.values())
+
+
+def test_each_report_option_is_taken_by_a_format_whose_writer_has_the_keyword() -> None:
+    taken = [name for fmt in TABLE.values() for name, _ in fmt.options]
+    assert sorted(taken) == sorted(f.name for f in fields(ReportOptions))
+    for fmt in TABLE.values():
+        keywords = inspect.signature(fmt.renderer).parameters
+        assert {"color"} | {kw for _, kw in fmt.options} <= set(keywords), fmt.name
+        assert ("warn" in keywords) is fmt.warns, fmt.name
+
+
+def test_a_format_gets_its_options_and_no_other() -> None:
+    options = ReportOptions(sarif_category="nightly", markdown_max_bytes=2000,
+                            markdown_full_report="full.json")
+    report = fx.rich_report()
+    assert '"id": "nightly/"' in render(report, "sarif", options=options)
+    assert '"nightly' not in render(report, "sarif")
+    assert "full.json" in render(report, "markdown", options=options)
+    assert "full.json" not in render(report, "markdown")
+    for fmt in FORMATS:
+        if not TABLE[fmt].options:
+            assert render(report, fmt, options=options) == render(report, fmt), fmt
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 
 from checker.lang.conditions import NamedKey
 from checker.lang.context import LoadContext, did_you_mean
+from checker.lang.yaml import Path
 from checker.results import Status
 from checker.values import show
 
@@ -54,6 +55,14 @@ class Check:
 Compiler = Callable[[Any, LoadContext, tuple[Any, ...]], "Check | None"]
 
 
+# warn(path, message): a lint warning at a place in the policy.
+Warn = Callable[[Path, str], None]
+# lint(options, path, warn): the kind's own lints over one rule's options (``path`` is where
+# they stand, ``(..., "rules", index, kind)``); each mistake that is valid syntax but cannot
+# be what the author meant is a warning.
+Lint = Callable[[Mapping[str, Any], Path, Warn], None]
+
+
 @dataclass(frozen=True)
 class Sample:
     """A model an example is shown on, and the status the example's rule yields for it."""
@@ -84,6 +93,19 @@ class CheckKind:
     imported: bool = True
     # True: a `resource: account` policy may hold rules of this kind.
     account: bool = False
+    # The kind's lints, which `validate` runs on a rule that compiled (None: it has none).
+    lint: Lint | None = None
+
+
+def strings_in(options: Mapping[str, Any], path: Path,
+               keys: Sequence[str]) -> Iterator[tuple[Path, str]]:
+    """(path, value) for each string in the options' lists under ``keys`` (a lint's input)."""
+    for key in keys:
+        values = options.get(key)
+        if isinstance(values, list):
+            for index, value in enumerate(values):
+                if isinstance(value, str):
+                    yield (*path, key, index), value
 
 
 def glob_list(description: str) -> JSON:

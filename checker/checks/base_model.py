@@ -5,9 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.checks.base import Check, CheckKind, Outcome, Sample, failed, validate_options
+from checker.checks.base import (
+    Check,
+    CheckKind,
+    Outcome,
+    Sample,
+    Warn,
+    failed,
+    strings_in,
+    validate_options,
+)
 from checker.checks.model_lists import LIST_SCHEMA_PROPERTIES, ModelList, check_list_options
 from checker.lang.context import LoadContext
+from checker.lang.glob_lints import (
+    base_model_nfa,
+    crossing_message,
+    glob_can_match,
+    relied_on_crossing,
+)
+from checker.lang.yaml import Path
 from checker.values import show
 
 FIELD = "baseModelArn"
@@ -52,6 +68,20 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return BaseModelCheck(ModelList(raw.get("allowed"), raw.get("denied")))
 
 
+def lint(options: Mapping[str, Any], path: Path, warn: Warn) -> None:
+    """Globs that match no foundation model id of the documented families, in any form a
+    base model takes (bare id, foundation-model ARN, custom-model ARN), or match one only by
+    crossing ':'."""
+    for where, glob in strings_in(options, path, ["allowed", "denied"]):
+        if relied_on_crossing(glob, base_model_nfa):
+            warn(where, crossing_message(f"base_model.{where[-2]}", glob))
+        elif not glob_can_match(glob, base_model_nfa):
+            warn(where, f"base_model.{where[-2]} glob {glob!r} matches no foundation model of "
+                        "the documented families (as a model id, a foundation-model ARN or a "
+                        "custom-model ARN); check the spelling, or ignore this if it names a "
+                        "newer model")
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample("a Nova Lite base",
            {"customizationType": "FINE_TUNING",
@@ -89,4 +119,5 @@ KIND = CheckKind(
     denied: ["amazon.nova-micro*"]
 """,
     compile=compile_check,
+    lint=lint,
 )

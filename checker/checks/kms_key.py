@@ -11,11 +11,20 @@ from checker.checks.base import (
     CheckKind,
     Outcome,
     Sample,
+    Warn,
     failed,
     glob_list,
+    strings_in,
     validate_options,
 )
 from checker.lang.context import LoadContext
+from checker.lang.glob_lints import (
+    crossing_message,
+    glob_can_match,
+    kms_key_arn_nfa,
+    relied_on_crossing,
+)
+from checker.lang.yaml import Path
 from checker.values import compile_arn_globs, compile_globs, show
 
 FIELD = "modelKmsKeyArn"
@@ -103,6 +112,18 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return KmsKeyCheck(raw.get("required", True), raw.get("allowed"), aliases, customer_managed)
 
 
+def lint(options: Mapping[str, Any], path: Path, warn: Warn) -> None:
+    """``allowed`` globs that cannot match a KMS key ARN (botocore's ``KmsKeyArn``), or
+    match one only by crossing ':'."""
+    for where, glob in strings_in(options, path, ["allowed"]):
+        if relied_on_crossing(glob, kms_key_arn_nfa):
+            warn(where, crossing_message("kms_key.allowed", glob))
+        elif not glob_can_match(glob, kms_key_arn_nfa):
+            warn(where, f"kms_key.allowed glob {glob!r} cannot match any KMS key ARN "
+                        "(arn:<partition>:kms:<region>:<12-digit account>:key/<key id>), so "
+                        "this rule fails every model with a key")
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample("a key of the approved account",
            {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-"
@@ -148,4 +169,5 @@ KIND = CheckKind(
 """,
     compile=compile_check,
     empty_ok=True,
+    lint=lint,
 )

@@ -13,12 +13,22 @@ from checker.checks.base import (
     CheckKind,
     Outcome,
     Sample,
+    Warn,
     failed,
     glob_list,
+    strings_in,
     validate_options,
 )
 from checker.lang.conditions import compile_pattern
 from checker.lang.context import LoadContext
+from checker.lang.glob_lints import (
+    crossing_message,
+    glob_can_match,
+    lambda_arn_nfa,
+    regex_can_match,
+    relied_on_crossing,
+)
+from checker.lang.yaml import Path
 from checker.values import compile_arn_globs, show
 
 FIELD = "customizationConfig.rftConfig.graderConfig.lambdaGrader.lambdaArn"
@@ -84,6 +94,24 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return LambdaGraderCheck(pattern, raw.get("allowed"), bool(raw.get("pinned", False)))
 
 
+def lint(options: Mapping[str, Any], path: Path, warn: Warn) -> None:
+    """``allowed`` globs and an ``arn_pattern`` that cannot match a Lambda ARN (botocore's
+    ``LambdaArn``), and globs that match one only by crossing ':'."""
+    for where, glob in strings_in(options, path, ["allowed"]):
+        if relied_on_crossing(glob, lambda_arn_nfa):
+            warn(where, crossing_message("lambda_grader.allowed", glob))
+        elif not glob_can_match(glob, lambda_arn_nfa):
+            warn(where, f"lambda_grader.allowed glob {glob!r} cannot match any Lambda ARN "
+                        "(arn:<partition>:lambda:<region>:<12-digit account>:function:<name>"
+                        "[:<qualifier>])")
+    pattern = options.get("arn_pattern")
+    if isinstance(pattern, str) and not regex_can_match(pattern, lambda_arn_nfa):
+        warn((*path, "arn_pattern"),
+             f"lambda_grader.arn_pattern /{pattern}/ cannot match any Lambda ARN "
+             "(arn:<partition>:lambda:<region>:<12-digit account>:function:<name>"
+             "[:<qualifier>]), so this rule fails every RFT model")
+
+
 _RFT_GRADER = "arn:aws:lambda:us-east-1:111122223333:function:approved-grader-fraud"
 SAMPLES: tuple[Sample, ...] = (
     Sample("RFT graded by a published version",
@@ -132,4 +160,5 @@ KIND = CheckKind(
 """,
     compile=compile_check,
     empty_ok=True,
+    lint=lint,
 )

@@ -11,11 +11,15 @@ from checker.checks.base import (
     CheckKind,
     Outcome,
     Sample,
+    Warn,
     failed,
+    strings_in,
     validate_options,
 )
 from checker.checks.model_lists import LIST_SCHEMA_PROPERTIES, ModelList, check_list_options
 from checker.lang.context import LoadContext
+from checker.lang.glob_lints import crossing_message, relied_on_crossing, teacher_model_nfa
+from checker.lang.yaml import Path
 from checker.values import show
 
 FIELD = "customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier"
@@ -64,6 +68,14 @@ def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | 
     return TeacherModelCheck(ModelList(raw.get("allowed"), raw.get("denied")))
 
 
+def lint(options: Mapping[str, Any], path: Path, warn: Warn) -> None:
+    """Globs that match a teacher model identifier (botocore's ``TeacherModelIdentifier``)
+    only by crossing ':'."""
+    for where, glob in strings_in(options, path, ["allowed", "denied"]):
+        if relied_on_crossing(glob, teacher_model_nfa):
+            warn(where, crossing_message(f"teacher_model.{where[-2]}", glob))
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample("distilled from a cross-region Nova Pro profile",
            {"customizationConfig": {"distillationConfig": {"teacherModelConfig": {
@@ -95,4 +107,5 @@ KIND = CheckKind(
     allowed: ["amazon.nova-pro*", "anthropic.claude-3-5-sonnet*"]
 """,
     compile=compile_check,
+    lint=lint,
 )

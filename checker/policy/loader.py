@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker import builtins
-from checker.checks import CHECKS, Check
+from checker.checks import CHECKS, Check, is_check_kind
 from checker.checks.inventory import RESERVED_IDS, compile_inventory
 from checker.documents import POSTURE_KEYS
 from checker.errors import CheckerError, PolicyError, Problem
@@ -323,7 +323,7 @@ def _compile_rule(raw: Any, ctx: LoadContext, path: tuple[Any, ...], policy: str
                         f"{type_name(raw)}")
         return None
     known = (*RULE_META_KEYS, *CHECKS)
-    kinds = [k for k in raw if k in CHECKS]
+    kinds = [k for k in raw if is_check_kind(k)]
     for key in raw:
         if key not in known:
             ctx.error((*path, key), f"unknown key '{key}' in rule" + did_you_mean(key, known)

@@ -1,8 +1,9 @@
 """Report writers: each turns a Report into a string, chosen through one table.
 
-Owns one module per format, ``RENDERERS`` (the table ``-f`` and ``--report`` offer; a test
-proves every format maps to a writer) and ``FINDING_LISTS`` (the formats with no run
-summary). Writers take a frozen ``Report`` and return ``str``; may import the shared types,
+Owns one module per format and ``FORMATS``, one ``ReportFormat`` record per format (its
+name, writer, file extension, whether it is only a list of findings, the options it takes);
+``RENDERERS`` (the choices ``-f`` and ``--report`` offer) and ``FINDING_LISTS`` are derived
+from it. Writers take a frozen ``Report`` and return ``str``; may import the shared types,
 ``lang`` and ``policy`` (the compliance frameworks catalog); never ``engine``, ``sources``,
 boto3 or click.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from typing import Any
 
 from checker.reports.asff import render_asff
 from checker.reports.csv_report import render_csv
@@ -25,41 +26,58 @@ from checker.reports.sarif import render_sarif
 from checker.reports.text import render_text
 from checker.results import Report
 
-# render_x(report, *, color=False) -> str; only the text writer uses colour.
+# render_x(report, *, color=False, ...) -> str; only the text writer uses colour.
 RenderFunction = Callable[..., str]
 
 
-class Format(str, Enum):
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
-    JUNIT = "junit"
-    MARKDOWN = "markdown"
-    GITHUB = "github"
-    ASFF = "asff"
-    CSV = "csv"
-    OCSF = "ocsf"
-    HTML = "html"
+@dataclass(frozen=True)
+class ReportFormat:
+    """One report format: every fact about it, side by side."""
+
+    name: str  # as -f and --report spell it
+    renderer: RenderFunction
+    extension: str  # the usual file name ending of a report in this format
+    # Only a list of findings for another tool (Security Hub, a data lake, a spreadsheet):
+    # one record per finding and nothing else, so no run summary, model count or warnings.
+    # Pair it with a JSON report (--report json:FILE) for the audit record.
+    lists_findings: bool = False
+    # The ReportOptions fields it takes, each with the writer's keyword it is passed as.
+    options: tuple[tuple[str, str], ...] = ()
+    # Whether the writer reports, through ``warn``, the findings it had to leave out.
+    warns: bool = False
+
+    def render(self, report: Report, *, color: bool, options: ReportOptions,
+               warn: Callable[[str], None] | None) -> str:
+        kwargs: dict[str, Any] = {keyword: getattr(options, name)
+                                  for name, keyword in self.options}
+        if self.warns:
+            kwargs["warn"] = warn
+        return self.renderer(report, color=color, **kwargs)
 
 
-RENDERERS: dict[str, RenderFunction] = {
-    Format.TEXT.value: render_text,
-    Format.JSON.value: render_json,
-    Format.SARIF.value: render_sarif,
-    Format.JUNIT.value: render_junit,
-    Format.MARKDOWN.value: render_markdown,
-    Format.GITHUB.value: render_github,
-    Format.ASFF.value: render_asff,
-    Format.CSV.value: render_csv,
-    Format.OCSF.value: render_ocsf,
-    Format.HTML.value: render_html,
+FORMATS: dict[str, ReportFormat] = {
+    fmt.name: fmt
+    for fmt in (
+        ReportFormat("text", render_text, ".txt"),
+        ReportFormat("json", render_json, ".json"),
+        ReportFormat("sarif", render_sarif, ".sarif",
+                     options=(("sarif_category", "category"),
+                              ("sarif_include_waived", "include_waived")),
+                     warns=True),
+        ReportFormat("junit", render_junit, ".xml"),
+        ReportFormat("markdown", render_markdown, ".md",
+                     options=(("markdown_max_bytes", "max_bytes"),
+                              ("markdown_full_report", "full_report"))),
+        ReportFormat("github", render_github, ".txt"),
+        ReportFormat("asff", render_asff, ".json", lists_findings=True),
+        ReportFormat("csv", render_csv, ".csv", lists_findings=True),
+        ReportFormat("ocsf", render_ocsf, ".json", lists_findings=True),
+        ReportFormat("html", render_html, ".html"),
+    )
 }
 
-
-# Formats that are lists of findings for other tools (Security Hub, a data lake, a
-# spreadsheet): one record per finding and nothing else, so they carry no run summary, model
-# count or warnings. Pair them with a JSON report (--report json:FILE) for the audit record.
-FINDING_LISTS = frozenset({Format.ASFF.value, Format.CSV.value, Format.OCSF.value})
+RENDERERS: dict[str, RenderFunction] = {name: fmt.renderer for name, fmt in FORMATS.items()}
+FINDING_LISTS = frozenset(name for name, fmt in FORMATS.items() if fmt.lists_findings)
 
 
 @dataclass(frozen=True)
@@ -81,11 +99,6 @@ def render(report: Report, fmt: str, *, color: bool = False,
            warn: Callable[[str], None] | None = None) -> str:
     """The report in ``fmt``; ``warn`` receives a sentence when a format had to leave
     findings out to stay within what its consumer accepts."""
-    options = options or ReportOptions()
-    if fmt == Format.SARIF.value:
-        return render_sarif(report, category=options.sarif_category,
-                            include_waived=options.sarif_include_waived, warn=warn)
-    if fmt == Format.MARKDOWN.value:
-        return render_markdown(report, max_bytes=options.markdown_max_bytes,
-                               full_report=options.markdown_full_report)
-    return RENDERERS[fmt](report, color=color)
+    return FORMATS[fmt].render(report, color=color, options=options or ReportOptions(),
+                               warn=warn)
+
