@@ -61,6 +61,9 @@ def surroundings() -> Surroundings:
 def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Running]:
     with serve({EAST: (models(), surroundings())}) as running:
         monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", running.url)
+        # The read learns its own account id (GetCallerIdentity, for the report's reads):
+        # the stub answers it, so no test reaches for AWS's real endpoint.
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", running.url)
         yield running
 
 
@@ -193,6 +196,7 @@ def test_thousands_of_models_one_listing_each(monkeypatch: pytest.MonkeyPatch) -
     around.foundation_models[FM] = bedrock_context.foundation_model(FM, EAST)
     with serve({EAST: (many, around)}) as running:
         monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK", running.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", running.url)
         result = fetch(frozenset({"served", "baseModel"}), workers=16)
         calls = running.stats()["calls"]
     assert len(result.models) == 2500 and not result.errors
