@@ -5,7 +5,7 @@
 Builds the report of ``benchmarks/report_benchmark.py`` (``--models`` x ``--rules``, about
 4% failing, 0.5% waived, 0.2% errors), as a live read of one account and region, writes it
 as a JSON report, and runs the installed ``bedrock-drift publish`` on it twice against the
-stand-in hub of the test suite (``tests/securityhub_standin.py``: normalised severity and
+stand-in hub of the test suite (``tests/support/securityhub_standin.py``: normalised severity and
 ``aws/`` product fields added, ``Workflow`` kept on import) with ``--latency`` seconds added
 to every request. Prints, per run, the wall time, the CPU time of the command (user +
 system), its peak memory, the API calls the hub served and the findings it imported.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from report_benchmark import ACCOUNT, REGION, build  # noqa: E402
 
 from checker.reports.json_report import render_json  # noqa: E402
-from tests.securityhub_standin import endpoint_env, running  # noqa: E402
+from tests.support.securityhub_standin import endpoint_env, running  # noqa: E402
 
 COMMAND = Path(sys.executable).parent / "bedrock-drift"
 

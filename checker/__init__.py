@@ -1,7 +1,7 @@
 """bedrock-drift: a policy engine and drift checker for Amazon Bedrock custom models.
 
 The package is layered; a layer imports only from the layers below it, and
-``tests/test_layering.py`` enforces that on every run:
+``tests/product/test_layering.py`` enforces that on every run:
 
 - L0, shared types: ``errors``, ``results``, ``documents``, ``values``, ``paths``.
 - L1, ``lang``: the policy language (positioned YAML, field paths, conditions, variables).

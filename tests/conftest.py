@@ -1,4 +1,5 @@
-"""Shared test helpers: build a policy from plain data and judge documents with it."""
+"""pytest's fixtures and hooks for the whole suite, and hypothesis's profiles; the
+helpers the tests import are in tests/support/."""
 
 from __future__ import annotations
 
@@ -6,23 +7,14 @@ import compileall
 import os
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import settings
 
-from checker.engine.evaluate import evaluate
-from checker.policy.loader import Policy, load_policy_text
-from checker.results import ModelInput, Report, Scanned, Status
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXED_NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+from tests.support import FIXED_NOW, RETRY_TIME_FACTOR, ROOT, hypothesis_profile
 
 # Property tests: each test states its own number of examples (150 to 400, in its
 # @settings), the same in every profile. The profiles differ in where the examples come from:
@@ -38,13 +30,6 @@ settings.register_profile("default", settings.get_profile("default"), deadline=N
 settings.register_profile("ci", settings.get_profile("ci"), deadline=None, derandomize=True,
                           database=None, print_blob=True)
 
-
-def hypothesis_profile(environ: Mapping[str, str]) -> str:
-    """The profile of a run in ``environ``."""
-    return environ.get("HYPOTHESIS_PROFILE") or (
-        "ci" if environ.get("CI", "").lower() in ("1", "true", "yes") else "default")
-
-
 settings.load_profile(hypothesis_profile(os.environ))
 
 
@@ -57,96 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(ROOT / "checker", quiet=1)
 
 
-def policy_from(data: Mapping[str, Any], file: str = "test-policy.yaml") -> Policy:
-    """Compile a policy given as plain data; fail the test with its problems if it is bad."""
-    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
-    policy, problems = load_policy_text(text.encode(), file)
-    errors = [str(p) for p in problems if not p.warning]
-    assert policy is not None and not errors, errors
-    return policy
-
-
-def single_rule_policy(rule: Mapping[str, Any]) -> Policy:
-    return policy_from({"version": 1, "name": "t", "rules": [{"id": "r", **rule}]})
-
-
-def judge(policy: Policy, *docs: Mapping[str, Any], now: datetime = FIXED_NOW) -> Report:
-    inputs = [ModelInput(document=doc, origin="test") for doc in docs]
-    return evaluate([policy], inputs, scanned=Scanned(("test",), (), ()), now=now)
-
-
-def status_of(rule: Mapping[str, Any], doc: Mapping[str, Any]) -> Status:
-    """The status one rule yields for one document."""
-    report = judge(single_rule_policy(rule), doc)
-    return report.models[0].results["t/r"]
-
-
 @pytest.fixture
 def fixed_now() -> datetime:
     return FIXED_NOW
-
-
-@dataclass(frozen=True)
-class CliResult:
-    exit_code: int
-    output: str  # stdout
-    stderr: str
-
-
-def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
-    """Run the command line as a user would (errors become exit codes), capturing output."""
-    from checker.cli import main
-
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return CliResult(code if isinstance(code, int) else 1, captured.out, captured.err)
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command in-process; its exit code, stdout and stderr."""
-    from checker.cli import main
-
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 2), out, err
-
-
-def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Dummy credentials and no trace of the developer's own AWS configuration."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN",
-                 "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
-def command_env(tmp_path: Path, **settings: str) -> dict[str, str]:
-    """The environment of the installed command run as a subprocess: none of the developer's
-    AWS settings, dummy credentials, no config files, no instance metadata, no colour; then
-    ``settings`` (endpoints, BEDROCK_DRIFT_RECORD_CALLS, ...)."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("AWS_") and k != "BEDROCK_DRIFT_DEBUG"}
-    return clean | {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_COLOR": "1",
-    } | settings
-
-
-# How much faster botocore's retry waits run under the quick_retries fixture.
-RETRY_TIME_FACTOR = 20
 
 
 @pytest.fixture
@@ -182,14 +80,6 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(bucket, "Clock", QuickClock)
     monkeypatch.setattr(bucket.TokenBucket, "_sleep_amount", quick_sleep_amount)
     return RETRY_TIME_FACTOR
-
-
-def reset_moto(server: str) -> str:
-    """Empty moto's server (every backend) for the next test; its URL."""
-    reset = urllib.request.Request(f"{server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10) as response:
-        assert response.status == 200
-    return server
 
 
 @pytest.fixture(scope="module")

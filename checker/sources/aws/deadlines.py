@@ -160,7 +160,7 @@ def bound_client(client: Any, deadlines: Deadlines) -> None:
 
     botocore offers no public hook around sending (a ``before-send`` handler would replace
     the request, and moto's in-process mock answers there first), so the endpoint's HTTP
-    session is wrapped; tests/test_hostile_responses.py fails if botocore ever moves it.
+    session is wrapped; tests/sources/aws/test_hostile_responses.py fails if botocore ever moves it.
     """
     endpoint = getattr(client, "_endpoint", None)
     session = getattr(endpoint, "http_session", None)

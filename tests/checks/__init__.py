@@ -1,0 +1,1 @@
+"""Tests of checker.checks: the check kinds."""

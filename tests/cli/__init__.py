@@ -1,0 +1,1 @@
+"""Tests of checker.cli: the command line."""

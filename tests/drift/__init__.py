@@ -1,0 +1,1 @@
+"""Tests of checker.drift: snapshots and diffs."""

@@ -1,0 +1,1 @@
+"""Tests of checker.engine: evaluation, applicability, baselines, merge."""

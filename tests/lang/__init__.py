@@ -1,0 +1,1 @@
+"""Tests of checker.lang: the policy language's values and operators."""

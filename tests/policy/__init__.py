@@ -1,0 +1,1 @@
+"""Tests of checker.policy: loading, schema, lints, waivers, the shipped policies."""

@@ -1,0 +1,1 @@
+"""Tests of checker.policytest: the policy unit-test runner."""

@@ -1,0 +1,1 @@
+"""Tests of checker.publish: findings into Security Hub."""

@@ -1,0 +1,1 @@
+"""Tests of checker.reports: every report format."""

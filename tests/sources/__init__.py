@@ -1,0 +1,1 @@
+"""Tests of checker.sources: files, directories, plans, the read request."""

@@ -1,0 +1,1 @@
+"""Tests of checker.sources.aws: the live AWS source."""
