@@ -110,7 +110,20 @@ def command_env(tmp_path: Path, **settings: str) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
         "NO_COLOR": "1",
-    } | settings
+    } | _no_real_sts(settings) | settings
+
+
+# A closed port on this machine: a call sent there is refused at once.
+NOWHERE = "http://127.0.0.1:9"
+
+
+def _no_real_sts(settings: dict[str, str]) -> dict[str, str]:
+    """A run that learns its own account id calls STS GetCallerIdentity: unless the test
+    serves STS (AWS_ENDPOINT_URL_STS, or every service through AWS_ENDPOINT_URL), that call
+    goes to a closed local port, never to AWS's real endpoint."""
+    if "AWS_ENDPOINT_URL_STS" in settings or "AWS_ENDPOINT_URL" in settings:
+        return {}
+    return {"AWS_ENDPOINT_URL_STS": NOWHERE}
 
 
 # How much faster botocore's retry waits run under the quick_retries fixture.

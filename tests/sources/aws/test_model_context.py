@@ -96,8 +96,9 @@ def calls_file(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def env(stub: Running, tmp_path: Path, calls_file: Path) -> dict[str, str]:
+    # The stub answers STS too (the read's GetCallerIdentity): no call leaves the machine.
     return command_env(tmp_path, BEDROCK_DRIFT_RECORD_CALLS=str(calls_file),
-                       AWS_ENDPOINT_URL_BEDROCK=stub.url)
+                       AWS_ENDPOINT_URL_BEDROCK=stub.url, AWS_ENDPOINT_URL_STS=stub.url)
 
 
 @pytest.fixture
