@@ -89,6 +89,9 @@ class ModelInput:
     snapshots, diffs and messages say ``(sensitive)``); ``withheld_fields`` were sensitive and
     not recorded (in a snapshot), so rules that read them are ``error``.
     ``address`` is a Terraform resource instance address, for models read from a plan.
+    ``refused`` is the (code, message) of a document a source could not take as it is (an
+    ARN-typed field that is not a well-formed ARN): such a model is never judged; the source
+    reports it as that model's error and judges the others.
     """
 
     document: Mapping[str, Any]
@@ -100,6 +103,7 @@ class ModelInput:
     sensitive_fields: tuple[tuple[str, ...], ...] = ()
     withheld_fields: tuple[tuple[str, ...], ...] = ()
     address: str | None = None
+    refused: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from checker.results import (
     SNAPSHOT_SCHEMA_VERSION,
     ModelInput,
     ModelKind,
+    ReportError,
     SourceResult,
 )
 from checker.sources import planned, terraform
@@ -190,12 +191,37 @@ def model_input(doc: Mapping[str, Any], file: str, *, json_values: bool = False)
     normalized = normalize_document(doc, json_values=json_values)
     tag_error = _tags_as_object(normalized, file)
     kind = _kind_of(normalized)
-    problem = document_problem(normalized) or document_arn_problem(normalized, kind)
+    problem = document_problem(normalized)
     if problem is not None:
         # Judging a malformed document could pass a gate it should fail: refuse it.
         raise InputError(f"{file}: model {_name_of(normalized)}: {problem}")
+    problem = document_arn_problem(normalized, kind)
+    if problem is not None:
+        # An ARN that is not what it claims could pass an allow-list: this model is never
+        # judged (an error of its own); the others of the file are.
+        raise RefusedModel(f"{file}: model {_name_of(normalized)}: {problem}", normalized,
+                           kind, file)
     return ModelInput(document=normalized, kind=kind, origin=file,
                       enrichment_errors={"tags": tag_error} if tag_error else {})
+
+
+class RefusedModel(InputError):
+    """A model document with an ARN-typed field that is not a well-formed ARN."""
+
+    def __init__(self, message: str, document: Mapping[str, Any], kind: ModelKind,
+                 origin: str) -> None:
+        super().__init__(message)
+        self.refused = ModelInput(document=document, kind=kind, origin=origin,
+                                  refused=("MalformedArn", message))
+
+
+def _taken(doc: Mapping[str, Any], file: str) -> ModelInput:
+    """``model_input`` for a document of a file: a refused model comes back marked, for the
+    source to report as that model's error."""
+    try:
+        return model_input(doc, file, json_values=True)
+    except RefusedModel as refused:
+        return refused.refused
 
 
 def _name_of(doc: Mapping[str, Any]) -> str:
@@ -204,7 +230,7 @@ def _name_of(doc: Mapping[str, Any]) -> str:
 
 
 def _one(data: Any, file: str) -> list[ModelInput]:
-    return [model_input(data, file, json_values=True)]
+    return [_taken(data, file)]
 
 
 def _documents(items: Sequence[Any], file: str, where: str) -> list[ModelInput]:
@@ -216,7 +242,7 @@ def _documents(items: Sequence[Any], file: str, where: str) -> list[ModelInput]:
         if not _is_model_document(item):
             raise InputError(f"{file}: {where}item {index + 1} is not a GetCustomModel "
                              "document (it has neither modelArn nor modelName)")
-        models.append(model_input(item, file, json_values=True))
+        models.append(_taken(item, file))
     return models
 
 
@@ -252,7 +278,7 @@ def _snapshot(data: Any, file: str) -> list[ModelInput]:
                                  unknown_fields=fact.get("unknown", ()),
                                  unknown_choices=fact.get("choices", ()),
                                  withheld_fields=fact.get("withheld", ()),
-                                 address=fact.get("address")))
+                                 address=fact.get("address"), refused=item.refused))
     return models
 
 
@@ -358,7 +384,20 @@ def load_documents(paths: Sequence[str]) -> SourceResult:
                                  "each model once, or one of the two is judged as the other")
             places[arn] = place
         models.extend(found)
+    errors = tuple(_refused_error(m) for m in models if m.refused is not None)
+    models = [m for m in models if m.refused is None]
     accounts = sorted({a for m in models if isinstance(a := m.document.get("accountId"), str)})
     regions = sorted({r for m in models if isinstance(r := m.document.get("region"), str)})
     return SourceResult(models=tuple(models), sources=tuple(paths), accounts=tuple(accounts),
-                        regions=tuple(regions))
+                        regions=tuple(regions), errors=errors)
+
+
+def _refused_error(model: ModelInput) -> ReportError:
+    """A refused model as the report shows it: an error of that model, never a pass."""
+    assert model.refused is not None
+    code, message = model.refused
+    name, arn = model.document.get("modelName"), model.document.get("modelArn")
+    return ReportError(code=code, message=message,
+                       model_name=name if isinstance(name, str) else None,
+                       model_arn=arn if isinstance(arn, str) else None,
+                       address=model.address)

@@ -310,12 +310,22 @@ def plan_to_inputs(data: Mapping[str, Any], file: str) -> list[ModelInput]:
                              "could be shown in a report")
         build = _plan_model(resource, change.get("before"), "update" in actions
                             and "create" not in actions)
-        problem = document_problem(build.doc) or document_arn_problem(build.doc, PLANNED)
+        problem = document_problem(build.doc)
         if problem is not None:
             # Judging a malformed document could pass a gate it should fail: refuse it,
             # without printing a sensitive value.
             secrets = secret_texts(build.doc, build.sensitive)
             raise InputError(f"{where}: {hide(problem, secrets, SENSITIVE)}")
+        problem = document_arn_problem(build.doc, PLANNED)
+        if problem is not None:
+            # An ARN that is not what it claims could pass an allow-list: this planned model
+            # is never judged (an error of its own); the plan's others are.
+            secrets = secret_texts(build.doc, build.sensitive)
+            models.append(ModelInput(
+                document={"modelName": build.doc.get("modelName")}, kind=PLANNED,
+                origin=f"{file}#{address}", address=address,
+                refused=("MalformedArn", f"{where}: {hide(problem, secrets, SENSITIVE)}")))
+            continue
         choices: list[tuple[tuple[Path, ...], tuple[Any, ...]]] = []
         type_paths = tuple(p for p in (("customizationType",), ("job", "customizationType"))
                            if p in build.unknown)

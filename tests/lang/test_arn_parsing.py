@@ -242,23 +242,44 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("base", ["ARN" + NOVA[3:], " " + NOVA,
                                   "x:foundation-model/amazon.nova-micro-v1:0:128k"])
-def test_check_refuses_a_document_with_a_malformed_base(tmp_path: Path, base: str) -> None:
+def test_check_errors_a_document_with_a_malformed_base(tmp_path: Path, base: str) -> None:
+    """The malformed model is that model's error (exit 2), never judged; the other models of
+    the same file are judged as usual."""
     policy = tmp_path / "p.yaml"
     policy.write_text("version: 1\nname: p\nrules:\n  - id: base\n    severity: high\n"
                       "    base_model: {allowed: [\"amazon.nova-*\"]}\n", encoding="utf-8")
     model = tmp_path / "m.json"
-    model.write_text(json.dumps({"modelArn": MODEL_ARN, "modelName": "m",
-                                 "baseModelArn": base}), encoding="utf-8")
-    result = _run(tmp_path, "check", "-p", str(policy), "--from", str(model))
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert lines == [f"bedrock-drift: error: {model}: model 'm': baseModelArn: "
-                     f"{json.dumps(base)} is not a well-formed BaseModelIdentifier (botocore's "
-                     "pattern for it); an ARN must name the right service and resource type, in "
-                     "lowercase 'arn:', with nothing before or after it"], lines
+    other_arn = MODEL_ARN.replace("custom-model/", "custom-model/other-")
+    model.write_text(json.dumps([
+        {"modelArn": MODEL_ARN, "modelName": "m", "baseModelArn": base},
+        {"modelArn": other_arn, "modelName": "fine", "baseModelArn": NOVA}]), encoding="utf-8")
+    result = _run(tmp_path, "check", "-p", str(policy), "--from", str(model), "-f", "json")
+    assert result.returncode == 2, result.stderr
+    report = json.loads(result.stdout)
+    assert [e["code"] for e in report["errors"]] == ["MalformedArn"]
+    (error,) = report["errors"]
+    assert (error["model_name"], error["model_arn"]) == ("m", MODEL_ARN)
+    assert error["message"] == (
+        f"{model}: model 'm': baseModelArn: {json.dumps(base)} is not a well-formed "
+        "BaseModelIdentifier (botocore's pattern for it); an ARN must name the right service "
+        "and resource type, in lowercase 'arn:', with nothing before or after it")
+    judged = {m["model_name"]: m["results"] for m in report["models"]}
+    assert judged == {"fine": {"p/base": "pass"}}  # the malformed one is never a pass
+    assert report["summary"]["result"] == "error"
     model.write_text(json.dumps({"modelArn": MODEL_ARN, "modelName": "m",
                                  "baseModelArn": NOVA}), encoding="utf-8")
     assert _run(tmp_path, "check", "-p", str(policy), "--from", str(model)).returncode == 0
+
+
+def test_snapshot_refuses_to_record_a_malformed_model(tmp_path: Path) -> None:
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps({"modelArn": MODEL_ARN, "modelName": "m",
+                                 "baseModelArn": " " + NOVA}), encoding="utf-8")
+    state = tmp_path / "state.json"
+    result = _run(tmp_path, "snapshot", "--from", str(model), "-o", str(state))
+    assert result.returncode == 2
+    assert "MalformedArn" in result.stderr or "not a well-formed" in result.stderr
+    assert not state.exists()
 
 
 def test_check_refuses_a_job_request_with_a_malformed_base(tmp_path: Path) -> None:

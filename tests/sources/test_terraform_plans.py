@@ -102,6 +102,26 @@ def test_subnet_set_of_non_strings_is_refused_by_the_document_check(
                            "job.vpcConfig.subnetIds[1] must be a string, not 7")
 
 
+def test_a_malformed_base_model_errors_that_planned_model_and_judges_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = load(MODULES)
+    entry = next(c for c in plan["resource_changes"] if c["address"] == PROD)
+    entry["change"]["after"]["base_model_identifier"] = (
+        "x:foundation-model/amazon.titan-text-express-v1")
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    code, out, err = run_cli(["check", "-p", BASELINE, "--from", str(path), "-f", "json"],
+                             capsys)
+    assert code == 2, err
+    report = json.loads(out)
+    (error,) = [e for e in report["errors"] if e["code"] == "MalformedArn"]
+    assert error["address"] == PROD
+    assert error["message"].startswith(f"{path}: {PROD}: baseModelArn: ")
+    addresses = {m.get("address") for m in report["models"]}
+    assert PROD not in addresses  # never judged, so never a pass
+    assert STAGING in addresses  # the plan's other models are
+
+
 # --- sensitive values ---------------------------------------------------------------------
 
 def test_sensitive_values_are_judged() -> None:
