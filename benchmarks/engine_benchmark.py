@@ -189,7 +189,9 @@ def _distillation(rng: random.Random, region: str, account: str) -> dict[str, An
     """A distilled model's customizationConfig: its teacher."""
     teacher = _pick(rng, TEACHERS)
     teacher_region = "us-east-1" if ".us." in f".{teacher}" else region
-    identifier = (f"arn:aws:bedrock:{teacher_region}:{account}:{teacher}"
+    # A foundation model's ARN names no account; an inference profile's names its owner.
+    owner = "" if teacher.startswith("foundation-model/") else account
+    identifier = (f"arn:aws:bedrock:{teacher_region}:{owner}:{teacher}"
                   if rng.random() < 0.8 else teacher.rsplit("/", 1)[1])
     return {"distillationConfig": {"teacherModelConfig": {
         "teacherModelIdentifier": identifier,
