@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
+import orjson
+
 from checker import TOOL_NAME
 from checker.reports.compliance import compliance_dict
 from checker.results import (
@@ -200,13 +202,77 @@ def dumps_indented(value: Any) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False)``, character for character.
 
     With ``indent`` the standard library leaves its C encoder for a pure-Python one, which
-    made writing a large report (10,000 models) cost more than judging them. This writer
-    produces the same text with the C string escaper and no generators. It also writes the
-    report's lazily made lists (``_Each``) as lists.
+    made writing a large report (10,000 models) cost more than judging them. orjson (C, via
+    Rust) writes the same text for strings, integers, lists and objects; floats, which it
+    spells its own way (``0.00001`` for ``1e-05``), are handed to it already written as
+    ``float.__repr__`` does, so every number reads back as exactly the value it was. What
+    orjson refuses (integers past 64 bits, lone surrogates, non-string keys, types json
+    does not know) goes to the pure-Python writer below, which refuses what json refuses.
+    It also writes the report's lazily made lists (``_Each``) as lists.
     """
-    parts: list[str] = []
-    _write(value, parts.append, "")
-    return "".join(parts)
+    try:
+        return orjson.dumps(_exact(value), default=_each_list, option=_ORJSON).decode()
+    except (TypeError, _Unusual):  # orjson.JSONEncodeError is a TypeError
+        parts: list[str] = []
+        _write(value, parts.append, "")
+        return "".join(parts)
+
+
+# What json refuses (datetimes, dataclasses) must not be written by orjson either.
+_ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
+           | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+class _Unusual(Exception):
+    """A value orjson could write differently from json: the pure-Python writer writes it."""
+
+
+def _each_list(value: Any) -> list[Any]:
+    # orjson's hook for a type it does not know: only the report's lazy lists are written.
+    if isinstance(value, _Each):
+        # Entries are made of strings, numbers and None but for a finding's ``actual``.
+        return [_exact_actual(entry) for entry in value]
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _exact_actual(entry: dict[str, Any]) -> dict[str, Any]:
+    actual = entry.get("actual")
+    if actual is None or type(actual) is str:
+        return entry
+    exact = _exact(actual)
+    if exact is not actual:
+        entry["actual"] = exact
+    return entry
+
+
+def _exact(value: Any) -> Any:
+    """``value`` as orjson writes exactly as json does: floats become their text; a value that
+    needs nothing is returned as it is (not copied). _Each stays for the hook. Raises
+    _Unusual where only the pure-Python writer can be exact (or refuse as json does)."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool or kind is int:
+        return value
+    if kind is dict:
+        changed: dict[str, Any] | None = None
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual  # json turns them into strings, maybe into duplicates
+            exact = _exact(item)
+            if exact is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = exact
+        return value if changed is None else changed
+    if kind is list or kind is tuple:
+        items = [_exact(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if kind is _Each:
+        return value
+    if isinstance(value, float):
+        return orjson.Fragment(_float(value))
+    if isinstance(value, (str, int, dict, list, tuple)):
+        raise _Unusual  # subclasses: enums, OrderedDict, named tuples
+    raise TypeError(f"Object of type {kind.__name__} is not JSON serializable")
 
 
 _INFINITY = float("inf")
