@@ -129,6 +129,8 @@ def _whole(digits: str) -> int:
 def as_number(value: Any) -> Number | None:
     """The value as an exact number if it is a number in the product's sense, else None:
     a Decimal, or a BigNumber when its exponent is beyond a Decimal's."""
+    if type(value) is str:  # the most common case first
+        return _text_number(value) if len(value) <= _CACHED_LENGTH else _parse_number(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -417,7 +419,7 @@ def compile_regex(pattern: str) -> Callable[[str], bool | None]:
         raise re.error(f"{reason}: backreferences, lookaround, conditionals, atomic groups "
                        "and possessive quantifiers are not supported (regexes are matched in "
                        "linear time)") from None
-    fullmatch = compiled.fullmatch
+    fullmatch = _whole_match(compiled)
     memo: dict[str, bool] = {}
 
     def matches(value: str) -> bool | None:
@@ -433,6 +435,26 @@ def compile_regex(pattern: str) -> Callable[[str], bool | None]:
         return True if found else None
 
     return matches
+
+
+def _whole_match(compiled: Any) -> Callable[[str], Any]:
+    """``compiled.fullmatch`` as a yes (not None) or no (None), without the wrapper's
+    Match object: the compiled RE2 program is asked directly where the wrapper allows it
+    (its offsets, turned back into str positions for a Match, are not needed here)."""
+    import re2
+
+    program = getattr(compiled, "_regexp", None)
+    anchor = getattr(getattr(re2, "_Anchor", None), "ANCHOR_BOTH", None)
+    if program is None or anchor is None or not hasattr(program, "Match"):
+        return compiled.fullmatch  # type: ignore[no-any-return]
+    match = program.Match
+    missed = (-1, -1)
+
+    def fullmatch(value: str) -> bool | None:
+        encoded = value.encode("utf-8")  # a lone surrogate: UnicodeEncodeError, as the wrapper
+        return True if match(anchor, encoded, 0, len(encoded))[0] != missed else None
+
+    return fullmatch
 
 
 def show(value: Any) -> str:

@@ -24,6 +24,11 @@ from checker.values import Literal, as_number, show
 MAPS = (("hyperParameters",), ("customizationConfig", "rftConfig", "hyperParameters"))
 
 
+def _mapping(value: Any) -> bool:
+    # Documents are plain dicts: test that first, the ABC check costs several times more.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _text(literal: Literal) -> str:
     return literal.value if isinstance(literal.value, str) else show(literal.value)
 
@@ -53,7 +58,7 @@ class HyperparameterCheck(Check):
         found = False
         plain = doc.get("hyperParameters")
         if plain is not None:
-            if not isinstance(plain, Mapping):
+            if type(plain) is not dict and not isinstance(plain, Mapping):
                 return failed(self.fields[0], self.expected, None,
                               f"hyperParameters is not an object: {show(plain)}")
             value = plain.get(self.name)
@@ -63,10 +68,14 @@ class HyperparameterCheck(Check):
                 if outcome is not PASSED:
                     return outcome
         config = doc.get("customizationConfig")
-        rft = config.get("rftConfig") if isinstance(config, Mapping) else None
-        numeric = rft.get("hyperParameters") if isinstance(rft, Mapping) else None
+        if config is None:
+            numeric = None
+        else:
+            rft = config.get("rftConfig") if _mapping(config) else None
+            numeric = rft.get("hyperParameters") if rft is not None and _mapping(rft) \
+                else None
         if numeric is not None:
-            if not isinstance(numeric, Mapping):
+            if not _mapping(numeric):
                 return failed(self.fields[1], self.expected, None,
                               "customizationConfig.rftConfig.hyperParameters is not an "
                               f"object: {show(numeric)}")

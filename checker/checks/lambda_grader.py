@@ -37,7 +37,10 @@ _PINNED = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+:[0-9]+")
 
 def _get(value: Any, *keys: str) -> Any:
     for key in keys:
-        value = value.get(key) if isinstance(value, Mapping) else None
+        if value is None:
+            return None
+        # Documents are plain dicts: test that first, the ABC check costs several times more.
+        value = value.get(key) if type(value) is dict or isinstance(value, Mapping) else None
     return value
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,6 +12,7 @@ from checker import __version__
 from checker.checks import CHECKS
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
+from checker.documents import FETCH_HINTS
 from checker.engine.applicability import (
     error_for,
     holds,
@@ -21,6 +22,7 @@ from checker.engine.applicability import (
     unread,
 )
 from checker.errors import UsageError
+from checker.lang.conditions import Test
 from checker.lang.context import did_you_mean
 from checker.lang.dates import judging_on
 from checker.lang.unknowns import hide, hide_value, judge_unknowns, secret_texts
@@ -50,8 +52,7 @@ _PASS, _FAIL, _NA, _WAIVED, _ERROR = (Status.PASS, Status.FAIL, Status.NOT_APPLI
                                       Status.WAIVED, Status.ERROR)
 # Check kinds that judge how a model was trained: a Custom Model Import model has no base
 # model, hyperparameters, grader or teacher, so they do not apply to it (kms_key and
-# require do).
-# Kinds whose fields an imported model does not have (from each kind's record).
+# require do). Kinds whose fields an imported model does not have (from each kind's record).
 NOT_FOR_IMPORTED = frozenset(name for name, kind in CHECKS.items() if not kind.imported)
 # A model's result: the worst status of its rules (a waived rule counts as passed).
 _MODEL_RESULTS: dict[Status, ModelResultValue] = {
@@ -119,6 +120,25 @@ def model_ref(item: ModelInput) -> ModelRef:
     )
 
 
+@dataclass(frozen=True)
+class _Ready:
+    """A rule made ready for the loop over models: everything that does not depend on the
+    model worked out once (its id, its ``when`` and check as plain functions)."""
+
+    rule: Rule
+    rule_id: str
+    when: Test | None
+    evaluate: Callable[[Mapping[str, Any]], Outcome]
+    named: bool
+    # By the model's kind: the check judges no model of this kind (not_applicable).
+    kinds: frozenset[str] | None
+
+
+def _ready(rule: Rule) -> _Ready:
+    return _Ready(rule, rule.qualified_id, rule.when.tri if rule.when is not None else None,
+                  rule.check.evaluate, bool(rule.named), rule.check.kinds)
+
+
 class _Judge:
     """Holds the running tallies while models are judged."""
 
@@ -136,11 +156,15 @@ class _Judge:
         # Every model is judged by every rule of the model policies, every account document
         # by those of the account policies: work the ids out once, not per document.
         # The scope's enrichments are among every rule's needs.
-        self.plans = {resource: [(p, [(r, r.qualified_id) for r in p.rules],
+        self.plans = {resource: [(p, [_ready(r) for r in p.rules],
                                   frozenset.intersection(*(r.needs for r in p.rules))
                                   if p.rules else frozenset[str]())
                                  for p in policies if p.resource == resource]
                       for resource in ("model", "account")}
+        # The added keys any rule needs: a document that has them all (the usual case) lets
+        # every rule go the quick way.
+        self.all_needs = frozenset(key for p in policies for r in p.rules for key in r.needs
+                                   if key not in FETCH_HINTS)
         self.secrets: tuple[str, ...] = ()
         self.shown = ModelRef(None, None, None, None)
         self.served_rules = [r.qualified_id for p in policies for r in p.rules
@@ -161,33 +185,92 @@ class _Judge:
         self.shown = ref if not self.secrets else replace(
             ref, name=hide_value(ref.name, self.secrets, SENSITIVE))
         results: dict[str, Status] = {}
-        worst = _NA
+        # A plain document (no value known only after apply, not an imported model) goes the
+        # quick way; the others, rule by rule, the careful way.
+        plain = not item.unknown_fields and not item.withheld_fields and \
+            item.kind != "imported"
+        unmet = frozenset(k for k in self.all_needs if k not in doc) if plain else None
         for policy, rules, scope_needs in self.plans[
                 "account" if item.kind == "account" else "model"]:
-            in_scope: bool | None = None
-            for rule, rule_id in rules:
-                if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
-                    status = _NA  # before the fetch check: nothing is missing that applies
-                else:
-                    try:
-                        if in_scope is None:
-                            in_scope = holds(policy.in_scope, item,
-                                              unread(item, scope_needs))
-                        status = self._judge_rule(policy, rule, ref, item, in_scope)
-                    except Exception as exc:  # a malformed document must never pass a gate
-                        self._add_error(rule_id, "EvaluationError",
-                                        f"could not judge: {type(exc).__name__}: {exc}")
-                        status = _ERROR
-                results[rule_id] = status
-                if status is _ERROR:
-                    worst = _ERROR
-                elif status is _FAIL:
-                    if worst is not _ERROR:
-                        worst = _FAIL
-                elif status is not _NA and worst is _NA:
-                    worst = _PASS
+            if unmet is None or not self._judge_quickly(policy, rules, scope_needs, item, ref,
+                                                         unmet, results):
+                self._judge_carefully(policy, rules, scope_needs, item, ref, results)
         self.exposure_errors(item, ref)
+        # The model's result: the worst status of its rules (a waived rule counts as passed).
+        statuses = set(results.values())
+        worst = (_ERROR if _ERROR in statuses else _FAIL if _FAIL in statuses
+                 else _NA if statuses <= {_NA} else _PASS)
         return ModelResult(model=self.shown, result=_MODEL_RESULTS[worst], results=results)
+
+    def _judge_quickly(self, policy: Policy, rules: Sequence[_Ready],
+                       scope_needs: frozenset[str], item: ModelInput, ref: ModelRef,
+                       unmet: frozenset[str], results: dict[str, Status]) -> bool:
+        """Judge a plain document by every rule of a policy, or return False (nothing
+        recorded) for the careful way when its scope cannot be judged."""
+        doc = item.document
+        try:
+            in_scope = holds(policy.in_scope, item, unread(item, scope_needs))
+        except Exception:  # each rule records the error the careful way
+            return False
+        kind = item.kind
+        for ready in rules:
+            rule_id = ready.rule_id
+            if not in_scope or (ready.kinds is not None and kind not in ready.kinds):
+                results[rule_id] = _NA
+                continue
+            if unmet and not unmet.isdisjoint(ready.rule.needs):
+                # An enrichment this rule needs is missing: applicability and the error.
+                results[rule_id] = self._judge_one(policy, ready.rule, rule_id, ref, item,
+                                                   in_scope)
+                continue
+            try:
+                when = ready.when
+                if when is not None and when(doc) is False:
+                    status = _NA
+                else:
+                    outcome = ready.evaluate(doc)
+                    if ready.named:
+                        self._note_named(ready.rule, rule_id, doc)
+                    status = outcome.status
+                    if status is _FAIL:
+                        status = self._failed(policy, ready.rule, ref, outcome, doc)
+            except Exception as exc:  # a malformed document must never pass a gate
+                self._add_error(rule_id, "EvaluationError",
+                                f"could not judge: {type(exc).__name__}: {exc}")
+                status = _ERROR
+            results[rule_id] = status
+        return True
+
+    def _judge_carefully(self, policy: Policy, rules: Sequence[_Ready],
+                         scope_needs: frozenset[str], item: ModelInput, ref: ModelRef,
+                         results: dict[str, Status]) -> None:
+        """Judge a document by every rule of a policy, each rule on its own: values known
+        only after apply, enrichments not fetched, imported models."""
+        in_scope: bool | None = None
+        for ready in rules:
+            rule = ready.rule
+            if item.kind == "imported" and rule.info.kind in NOT_FOR_IMPORTED:
+                status = _NA  # before the fetch check: nothing is missing that applies
+            else:
+                try:
+                    if in_scope is None:
+                        in_scope = holds(policy.in_scope, item, unread(item, scope_needs))
+                except Exception as exc:  # a malformed document must never pass a gate
+                    self._add_error(ready.rule_id, "EvaluationError",
+                                    f"could not judge: {type(exc).__name__}: {exc}")
+                    status = _ERROR
+                else:
+                    status = self._judge_one(policy, rule, ready.rule_id, ref, item, in_scope)
+            results[ready.rule_id] = status
+
+    def _judge_one(self, policy: Policy, rule: Rule, rule_id: str, ref: ModelRef,
+                   item: ModelInput, in_scope: bool) -> Status:
+        try:
+            return self._judge_rule(policy, rule, ref, item, in_scope)
+        except Exception as exc:  # a malformed document must never pass a gate
+            self._add_error(rule_id, "EvaluationError",
+                            f"could not judge: {type(exc).__name__}: {exc}")
+            return _ERROR
 
     def _add_error(self, rule_id: str | None, code: str, message: str) -> None:
         self.errors.append(error_for(self.shown, rule_id, code,
@@ -228,22 +311,30 @@ class _Judge:
         else:
             outcome = rule.check.evaluate(item.document)
         if rule.named:
-            self._note_named(rule, item.document)
+            self._note_named(rule, rule.qualified_id, item.document)
         status = outcome.status
         if status is not _FAIL:
             return status
+        return self._failed(policy, rule, ref, outcome, item.document)
+
+    def _failed(self, policy: Policy, rule: Rule, ref: ModelRef, outcome: Outcome,
+                doc: Mapping[str, Any]) -> Status:
+        """A failed check: a violation, or waived."""
         waiver = self._waiver_for(policy, rule, ref)
-        finding = _finding(self.shown, rule, outcome, waiver, item.document, self.secrets)
+        finding = _finding(self.shown, rule, outcome, waiver, doc, self.secrets)
         if waiver is not None:
             self.waived.append(finding)
             return _WAIVED
         self.violations.append(finding)
         return _FAIL
 
-    def _note_named(self, rule: Rule, doc: Mapping[str, Any]) -> None:
-        rule_id = rule.qualified_id
+    def _note_named(self, rule: Rule, rule_id: str, doc: Mapping[str, Any]) -> None:
         self.named_judged[rule_id] = self.named_judged.get(rule_id, 0) + 1
-        seen = self.named_seen.setdefault(rule_id, set())
+        seen = self.named_seen.get(rule_id)
+        if seen is None:
+            seen = self.named_seen[rule_id] = set()
+        elif len(seen) == len(rule.named):
+            return  # every key seen already (labels may repeat: then it keeps looking)
         for key in rule.named:
             if key.label not in seen and key.present(doc):
                 seen.add(key.label)

@@ -57,8 +57,14 @@ def all_hold(results: Iterable[Tri]) -> Tri:
     return result
 
 
+Test = Callable[[Mapping[str, Any]], Tri]
+
+
 class Condition:
-    """Base of compiled conditions."""
+    """Base of compiled conditions. ``tri`` is the test compiled into one plain function
+    (``test`` calls it): what the engine calls for every model."""
+
+    tri: Test
 
     def describe_in_group(self) -> str:
         """The description inside all_of/any_of/not, where each part names its field."""
@@ -78,6 +84,56 @@ class Condition:
 # --- operators ---------------------------------------------------------------------------
 
 
+def _on_string(op: str, arg: Any) -> Callable[[str], Tri] | None:
+    """The operator on a string value, where that is simpler than the general case: exact
+    comparison with literals that are not numbers, a regex or glob match. None: the
+    operator's own function decides."""
+    if op in ("equals", "not_equals", "in", "not_in"):
+        literals = arg if isinstance(arg, list) else [arg]
+        if not all(isinstance(lit.value, str) and lit.number is None for lit in literals):
+            return None  # numbers compare numerically: "5" equals 5.0
+        texts = frozenset(lit.value for lit in literals)
+        if op in ("equals", "in"):
+            return texts.__contains__
+        return lambda value: value not in texts
+    if op in ("matches", "glob"):
+        match = arg[1]
+        return lambda value: match(value) is not None
+    if op == "not_matches":
+        match = arg[1]
+        return lambda value: match(value) is None
+    return None
+
+
+def _plain_test(keys: tuple[str, ...], on_missing: Tri, apply: Callable[[Any, Any], Tri],
+                arg: Any, on_string: Callable[[str], Tri] | None) -> Test:
+    """A field condition on a path without ``[]``, as one function (the same answers as
+    resolving the path with :func:`compile_value_resolver` and applying the operator)."""
+    first, rest = keys[0], keys[1:]
+
+    def test(doc: Mapping[str, Any]) -> Tri:
+        if type(doc) is not dict and not isinstance(doc, Mapping):
+            return on_missing
+        value = doc.get(first)
+        for key in rest:
+            if value is None:
+                return on_missing
+            # Documents are plain dicts: test that first, the ABC check costs several
+            # times more.
+            if type(value) is not dict and not isinstance(value, Mapping):
+                return on_missing
+            value = value.get(key)
+        if value is None:
+            return on_missing
+        if on_string is not None and type(value) is str:
+            return on_string(value)
+        return apply(arg, value)
+
+    return test
+
+
+
+
 class FieldCondition(Condition):
     """``{field: PATH, OP: VALUE}``: the operator must hold for every selected value."""
 
@@ -92,6 +148,7 @@ class FieldCondition(Condition):
         self.on_missing: Tri = (not arg) if op == "exists" else OPERATORS[op].missing
         self.apply = APPLY[op]
         self.description = describe(op, arg)  # for every failure message: worked out once
+        self.tri = self._compile()
 
     def _one(self, value: Any) -> Tri:
         if value is MISSING:
@@ -99,13 +156,24 @@ class FieldCondition(Condition):
         return self.apply(self.arg, value)
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
-        if self.resolve_one is not None:
-            value = self.resolve_one(doc)
-            return self.on_missing if value is MISSING else self.apply(self.arg, value)
-        values = self.resolve(doc)
-        if len(values) == 1:
-            return self._one(values[0])
-        return all_hold(self._one(value) for value in values)
+        return self.tri(doc)
+
+    def _compile(self) -> Test:
+        """The test as one function: a plain path's keys walked inline, and the common
+        operators on a string compared inline (any other value goes to the operator)."""
+        if self.resolve_one is None:
+            one = self._one
+
+            def test_each(doc: Mapping[str, Any]) -> Tri:
+                values = self.resolve(doc)
+                if len(values) == 1:
+                    return one(values[0])
+                return all_hold(one(value) for value in values)
+
+            return test_each
+        on_string = _on_string(self.op, self.arg)
+        return _plain_test(tuple(s.key for s in self.path.segments), self.on_missing,
+                           self.apply, self.arg, on_string)
 
     def describe(self) -> str:
         return self.description
@@ -149,9 +217,22 @@ class AllOf(Condition):
     def __init__(self, parts: list[Condition]) -> None:
         self.parts = parts
         self.description = "all of (" + "; ".join(p.describe_in_group() for p in parts) + ")"
+        tests = tuple(p.tri for p in parts)
+
+        def all_of(doc: Mapping[str, Any]) -> Tri:
+            result: Tri = True
+            for test in tests:
+                one = test(doc)
+                if one is False:
+                    return False
+                if one is None:
+                    result = None
+            return result
+
+        self.tri: Test = all_of
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
-        return all_hold(part.test(doc) for part in self.parts)
+        return self.tri(doc)
 
     def describe(self) -> str:
         return self.description
@@ -167,16 +248,22 @@ class AnyOf(Condition):
     def __init__(self, parts: list[Condition]) -> None:
         self.parts = parts
         self.description = "any of (" + "; ".join(p.describe_in_group() for p in parts) + ")"
+        tests = tuple(p.tri for p in parts)
+
+        def any_of(doc: Mapping[str, Any]) -> Tri:
+            result: Tri = False
+            for test in tests:
+                one = test(doc)
+                if one:
+                    return True
+                if one is None:
+                    result = None
+            return result
+
+        self.tri: Test = any_of
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
-        result: Tri = False
-        for part in self.parts:
-            one = part.test(doc)
-            if one:
-                return True
-            if one is None:
-                result = None
-        return result
+        return self.tri(doc)
 
     def describe(self) -> str:
         return self.description
@@ -192,10 +279,16 @@ class Not(Condition):
     def __init__(self, part: Condition) -> None:
         self.part = part
         self.description = f"not ({part.describe_in_group()})"
+        inner = part.tri
+
+        def negated(doc: Mapping[str, Any]) -> Tri:
+            one = inner(doc)
+            return None if one is None else not one
+
+        self.tri: Test = negated
 
     def test(self, doc: Mapping[str, Any]) -> Tri:
-        one = self.part.test(doc)
-        return None if one is None else not one
+        return self.tri(doc)
 
     def describe(self) -> str:
         return self.description

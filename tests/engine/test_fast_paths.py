@@ -1,8 +1,10 @@
 """The fast paths that keep large runs quick give exactly what the plain code gives.
 
-The JSON report is written by its own indent-2 writer and values are shown by a shortcut
-for strings; both must match ``json.dumps`` character for character. Operators are bound
-when a condition is compiled; single-value paths skip building a list; numbers parsed from
+The JSON report is written by orjson (or, for what orjson would write differently, by the
+project's own indent-2 writer) and values are shown by a shortcut for strings; both must
+match ``json.dumps`` character for character. Conditions are compiled into plain functions
+(a plain path's keys walked inline, common operators on strings compared inline); plain
+documents are judged the quick way, the same as the careful way; numbers parsed from
 strings are cached.
 """
 
@@ -10,16 +12,21 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from checker.policy.loader import load_policies
 from checker.reports.json_report import dumps_indented, render_json, report_dict
 from checker.results import Report, Status
 from checker.values import Literal, as_number, show
-from tests.support import judge, policy_from, single_rule_policy, status_of
+from tests.support import FIXED_NOW, ROOT, judge, policy_from, single_rule_policy, status_of
+
+SHIPPED, _ = load_policies([str(ROOT / "policies")])
 
 TRICKY_VALUES: list[tuple[str, Any]] = [
     ("empty-dict", {}),
@@ -158,3 +165,112 @@ def test_plain_and_each_paths_agree(op: dict[str, Any], value: str, expected: st
     each = status_of({"require": {"field": "validationDataConfig.validators[].s3Uri", **op}},
                      {"validationDataConfig": {"validators": [{"s3Uri": value}]}})
     assert plain.value == each.value == expected
+
+
+# --- the C-speed writer and the compiled rules, against the plain code, on any input -------
+
+_any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
+_json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e-05, 1.5e-07, 1e16, 1e22, 5e-324, -0.0, 0.1, 100.0]), _any_text)
+_json_trees = st.recursive(_json_scalars, lambda children: st.one_of(
+    st.lists(children, max_size=4), st.tuples(children, children),
+    st.dictionaries(_any_text, children, max_size=5)), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_trees)
+def test_json_writer_matches_json_dumps_on_any_value(value: Any) -> None:
+    # Floats keep Python's spelling ("1e-05", not "0.00001"), integers past 64 bits and
+    # lone surrogates are written too: character for character what json writes.
+    assert dumps_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_a_report_with_exact_numbers_in_findings_matches_json_dumps() -> None:
+    policy = policy_from({"version": 1, "name": "t", "rules": [
+        {"id": "lr", "require": {"field": "customizationConfig.rftConfig.hyperParameters."
+                                          "learningRate", "max": "1e-6"}},
+        {"id": "meta", "require": {"field": "trainingMetrics", "exists": False}}]})
+    report = judge(policy, {"modelName": "m", "trainingMetrics": {"trainingLoss": 1e-05},
+                            "customizationConfig": {"rftConfig": {"hyperParameters": {
+                                "learningRate": 1.5e-05}}}})
+    text = render_json(report)
+    assert text == json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    assert '"actual": 1.5e-05' in text and '"trainingLoss": 1e-05' in text
+
+
+_paths = st.sampled_from(["modelName", "tags.env", 'tags."cost.center"',
+                          "trainingMetrics.trainingLoss",
+                          "hyperParameters.learningRate", "outputDataConfig.s3Uri",
+                          "validationDataConfig.validators[].s3Uri"])
+_docs_values = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-1, 1),
+                         st.sampled_from(["prod", "dev", "5", "0.0001", "1e-4", "fast",
+                                          "s3://a/x", "s3://b/y", "1234"]),
+                         st.lists(st.sampled_from(["prod", 5, None]), max_size=2),
+                         st.dictionaries(st.sampled_from(["s3Uri", "env"]),
+                                         st.sampled_from(["prod", "s3://a/x", 1]), max_size=2))
+_ops = st.sampled_from([
+    {"equals": "prod"}, {"equals": "5"}, {"equals": 5}, {"equals": True},
+    {"not_equals": "prod"}, {"in": ["prod", "dev"]}, {"in": ["prod", 5]},
+    {"not_in": ["prod", "dev"]}, {"matches": "[a-z]+"}, {"not_matches": "s3://a/.*"},
+    {"glob": "s3://a/*"}, {"min": 0}, {"max": "1e-4"}, {"exists": True}, {"exists": False},
+    {"contains": "a"}])
+
+
+def _uncompiled(condition: Any, doc: Mapping[str, Any]) -> Any:
+    """The field condition as the plain code reads it: every selected value, one by one."""
+    from checker.lang.conditions import all_hold
+
+    values = condition.resolve(doc)
+    return all_hold(condition._one(value) for value in values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_paths, _ops, st.dictionaries(
+    st.sampled_from(["modelName", "tags", "trainingMetrics", "hyperParameters",
+                     "outputDataConfig", "validationDataConfig"]),
+    st.one_of(_docs_values, st.dictionaries(
+        st.sampled_from(["env", "cost.center", "learningRate", "s3Uri", "validators",
+                         "trainingLoss"]),
+        st.one_of(_docs_values, st.lists(st.dictionaries(st.just("s3Uri"), _docs_values),
+                                         max_size=2)), max_size=3)), max_size=4))
+def test_compiled_field_conditions_agree_with_the_plain_code(
+        path: str, op: dict[str, Any], doc: dict[str, Any]) -> None:
+    from checker.lang.conditions import FieldCondition
+
+    policy = single_rule_policy({"require": {"field": path, **op}})
+    condition = policy.rules[0].check.condition  # type: ignore[attr-defined]
+    assert isinstance(condition, FieldCondition)
+    assert condition.tri(doc) == _uncompiled(condition, doc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(
+    st.sampled_from(["modelName", "customizationType", "tags", "hyperParameters",
+                     "modelKmsKeyArn", "baseModelArn", "trainingDataConfig", "modelStatus"]),
+    st.one_of(_docs_values, st.dictionaries(
+        st.sampled_from(["env", "owner", "learningRate", "s3Uri", "epochCount"]),
+        _docs_values, max_size=3))), min_size=1, max_size=4))
+def test_the_quick_way_and_the_careful_way_judge_alike(docs: list[dict[str, Any]]) -> None:
+    from checker.engine.evaluate import _Judge, model_ref
+    from checker.results import ModelInput
+
+    policies = list(SHIPPED)
+    quick, careful = _Judge(policies, FIXED_NOW.date()), _Judge(policies, FIXED_NOW.date())
+    for doc in docs:
+        item = ModelInput(document=doc, origin="t")
+        ref = model_ref(item)
+        careful.shown = quick.shown = ref
+        for policy, rules, scope_needs in quick.plans["model"]:
+            fast: dict[str, Status] = {}
+            slow: dict[str, Status] = {}
+            unmet = frozenset(k for k in quick.all_needs if k not in doc)
+            if quick._judge_quickly(policy, rules, scope_needs, item, ref, unmet, fast):
+                careful._judge_carefully(policy, rules, scope_needs, item, ref, slow)
+                assert fast == slow
+    assert quick.violations == careful.violations
+    assert quick.waived == careful.waived
+    assert quick.errors == careful.errors
+    assert quick.named_judged == careful.named_judged
+    assert quick.named_seen == careful.named_seen
