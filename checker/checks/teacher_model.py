@@ -46,7 +46,8 @@ class TeacherModelCheck(Check):
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         config = doc.get("customizationConfig")
-        distillation = config.get("distillationConfig") if isinstance(config, Mapping) else None
+        distillation = config.get("distillationConfig") if config is not None and isinstance(
+            config, Mapping) else None
         if distillation is None:
             return NOT_APPLICABLE
         teacher = distillation.get("teacherModelConfig") if isinstance(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import Any
@@ -195,7 +196,15 @@ def _report_data(report: Report, entries: Entries, *,
 
 def render_json(report: Report, *, color: bool = False) -> str:
     # The same data as report_dict, with the long lists made entry by entry while written.
-    return dumps_indented(_report_data(report, _Each)) + "\n"
+    # The entries make no reference cycles: the cycle collector, which would walk every
+    # one made so far again and again, is off meanwhile.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _dumps(_report_data(report, _Each), newline=True)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def dumps_indented(value: Any) -> str:
@@ -210,17 +219,26 @@ def dumps_indented(value: Any) -> str:
     does not know) goes to the pure-Python writer below, which refuses what json refuses.
     It also writes the report's lazily made lists (``_Each``) as lists.
     """
+    return _dumps(value, newline=False)
+
+
+def _dumps(value: Any, *, newline: bool) -> str:
+    # With ``newline``, the text ends with one (written by orjson: no copy of a long text).
     try:
-        return orjson.dumps(_exact(value), default=_each_list, option=_ORJSON).decode()
+        return orjson.dumps(_exact(value), default=_each_list,
+                            option=_ORJSON_LINE if newline else _ORJSON).decode()
     except (TypeError, _Unusual):  # orjson.JSONEncodeError is a TypeError
         parts: list[str] = []
         _write(value, parts.append, "")
+        if newline:
+            parts.append("\n")
         return "".join(parts)
 
 
 # What json refuses (datetimes, dataclasses) must not be written by orjson either.
 _ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
            | orjson.OPT_PASSTHROUGH_DATACLASS)
+_ORJSON_LINE = _ORJSON | orjson.OPT_APPEND_NEWLINE
 
 
 class _Unusual(Exception):
