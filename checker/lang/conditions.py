@@ -84,6 +84,24 @@ class Condition:
 # --- operators ---------------------------------------------------------------------------
 
 
+def _top_level_test(key: str, on_missing: Tri, apply: Callable[[Any, Any], Tri], arg: Any,
+                    on_string: Callable[[str], Tri]) -> Test:
+    """:func:`_plain_test` for a top-level field (``modelStatus``, ``modelName``), the most
+    common kind of condition: no loop over keys."""
+
+    def test(doc: Mapping[str, Any]) -> Tri:
+        if type(doc) is not dict and not isinstance(doc, Mapping):
+            return on_missing
+        value = doc.get(key)
+        if value is None:
+            return on_missing
+        if type(value) is str:
+            return on_string(value)
+        return apply(arg, value)
+
+    return test
+
+
 def _on_string(op: str, arg: Any) -> Callable[[str], Tri] | None:
     """The operator on a string value, where that is simpler than the general case: exact
     comparison with literals that are not numbers, a regex or glob match. None: the
@@ -95,7 +113,8 @@ def _on_string(op: str, arg: Any) -> Callable[[str], Tri] | None:
         texts = frozenset(lit.value for lit in literals)
         if op in ("equals", "in"):
             return texts.__contains__
-        return lambda value: value not in texts
+        contains = texts.__contains__
+        return lambda value: not contains(value)
     if op in ("matches", "glob"):
         match = arg[1]
         return lambda value: match(value) is not None
@@ -110,6 +129,8 @@ def _plain_test(keys: tuple[str, ...], on_missing: Tri, apply: Callable[[Any, An
     """A field condition on a path without ``[]``, as one function (the same answers as
     resolving the path with :func:`compile_value_resolver` and applying the operator)."""
     first, rest = keys[0], keys[1:]
+    if not rest and on_string is not None:
+        return _top_level_test(first, on_missing, apply, arg, on_string)
 
     def test(doc: Mapping[str, Any]) -> Tri:
         if type(doc) is not dict and not isinstance(doc, Mapping):
