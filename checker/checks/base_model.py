@@ -58,7 +58,7 @@ class BaseModelCheck(Check):
                           "without one, such as IMPORTED ones, with `when`)")
         if not isinstance(arn, str):
             return failed(FIELD, self.models.expected, arn, f"{FIELD}: not a string: {show(arn)}")
-        return self.models.judge(FIELD, arn, base_model_names(arn))
+        return self.models.judge_value(FIELD, arn, base_model_names)
 
 
 def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:

@@ -15,6 +15,10 @@ LIST_SCHEMA_PROPERTIES = {
 }
 
 
+# How many values a list remembers its outcome for.
+_MEMO = 4096
+
+
 class ModelList:
     """An allow-list and a deny-list of globs, judged against a model's candidate names."""
 
@@ -29,6 +33,21 @@ class ModelList:
         if denied:
             parts.append(f"none of {show(denied)}")
         self.expected = " and ".join(parts)
+        self._memo: dict[tuple[str, str], Outcome] = {}
+
+    def judge_value(self, field: str, value: str,
+                    candidates: Callable[[str], list[str]]) -> Outcome:
+        """``judge(field, value, candidates(value))``, worked out once per value: the same
+        few base models and teachers recur across thousands of models, and an outcome
+        depends on nothing else (it is immutable, so one can be shared)."""
+        key = (field, value)
+        outcome = self._memo.get(key)
+        if outcome is None:
+            outcome = self.judge(field, value, candidates(value))
+            if len(self._memo) >= _MEMO:
+                self._memo.clear()
+            self._memo[key] = outcome
+        return outcome
 
     def judge(self, field: str, value: str, candidates: list[str]) -> Outcome:
         if self.deny is not None:

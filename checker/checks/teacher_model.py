@@ -59,7 +59,7 @@ class TeacherModelCheck(Check):
         if not isinstance(identifier, str):
             return failed(FIELD, self.models.expected, identifier,
                           f"{FIELD}: not a string: {show(identifier)}")
-        return self.models.judge(FIELD, identifier, teacher_names(identifier))
+        return self.models.judge_value(FIELD, identifier, teacher_names)
 
 
 def compile_check(raw: Any, ctx: LoadContext, path: tuple[Any, ...]) -> Check | None:

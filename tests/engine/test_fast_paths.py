@@ -274,3 +274,18 @@ def test_the_quick_way_and_the_careful_way_judge_alike(docs: list[dict[str, Any]
     assert quick.errors == careful.errors
     assert quick.named_judged == careful.named_judged
     assert quick.named_seen == careful.named_seen
+
+
+@pytest.mark.parametrize("arn", [
+    "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0:300k",
+    "arn:aws:bedrock:us-east-1::foundation-model/meta.llama2-13b-v1:0:4k",
+    "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abc",
+])
+def test_a_remembered_model_list_outcome_is_the_one_worked_out(arn: str) -> None:
+    from checker.checks.base_model import FIELD, base_model_names
+    from checker.checks.model_lists import ModelList
+
+    models = ModelList(["amazon.nova-*"], ["meta.llama2*"])
+    first = models.judge_value(FIELD, arn, base_model_names)
+    assert first == models.judge(FIELD, arn, base_model_names(arn))
+    assert models.judge_value(FIELD, arn, base_model_names) is first  # remembered
