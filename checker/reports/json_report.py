@@ -100,6 +100,18 @@ def model_dict(result: ModelResult) -> dict[str, Any]:
     return data
 
 
+def _model_entry(result: ModelResult) -> dict[str, Any]:
+    """model_dict for orjson: the statuses given as they are (str enums, which orjson
+    writes as their text) rather than copied into a new dict of texts."""
+    model = result.model
+    data = {"model_arn": model.arn, "model_name": model.name,
+            "account_id": model.account_id, "region": model.region,
+            "kind": model.kind, "result": result.result, "results": result.results}
+    if model.address:
+        data["address"] = model.address
+    return data
+
+
 class _Each:
     """A list of report entries made one at a time as the writer reaches them.
 
@@ -154,8 +166,9 @@ def _scanned(report: Report) -> dict[str, Any]:
     return data
 
 
-def _report_data(report: Report, entries: Entries, *,
-                 with_compliance: bool = True) -> dict[str, Any]:
+def _report_data(report: Report, entries: Entries, *, with_compliance: bool = True,
+                 model_entry: Callable[[ModelResult], dict[str, Any]] = model_dict
+                 ) -> dict[str, Any]:
     summary = report.summary
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -181,7 +194,7 @@ def _report_data(report: Report, entries: Entries, *,
             "not_evaluated": summary.not_evaluated,
             "result": summary.result,
         },
-        "models": entries(model_dict, report.models),
+        "models": entries(model_entry, report.models),
         "violations": entries(finding_dict, report.violations),
         "waived": entries(finding_dict, report.waived),
         "warnings": [{"code": w.code, "message": w.message} for w in report.warnings],
@@ -201,7 +214,7 @@ def render_json(report: Report, *, color: bool = False) -> str:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _dumps(_report_data(report, _Each), newline=True)
+        return _dumps(_report_data(report, _Each, model_entry=_model_entry), newline=True)
     finally:
         if was_enabled:
             gc.enable()
