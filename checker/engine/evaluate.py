@@ -521,8 +521,8 @@ def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector off for a while. Judging makes many small objects (results,
     findings) and no reference cycles; each full collection walks every one made so far,
-    again and again (a tenth of a 10,000-model, 50-rule run). Reference counting still
-    frees them; the collector is on again afterwards, if it was before."""
+    again and again. Reference counting still frees them; the collector is on again
+    afterwards, if it was before."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
