@@ -454,7 +454,13 @@ def _whole_match(compiled: Any) -> Callable[[str], Any]:
         encoded = value.encode("utf-8")  # a lone surrogate: UnicodeEncodeError, as the wrapper
         return True if match(anchor, encoded, 0, len(encoded))[0] != missed else None
 
-    return fullmatch
+    try:  # a google-re2 whose program answers otherwise is asked through its wrapper
+        agrees = all((fullmatch(probe) is None) == (compiled.fullmatch(probe) is None)
+                     for probe in ("", "arn:aws:x", "é"))
+    except Exception:
+        agrees = False
+    wrapper: Callable[[str], Any] = compiled.fullmatch
+    return fullmatch if agrees else wrapper
 
 
 def show(value: Any) -> str:

@@ -289,3 +289,27 @@ def test_a_remembered_model_list_outcome_is_the_one_worked_out(arn: str) -> None
     first = models.judge_value(FIELD, arn, base_model_names)
     assert first == models.judge(FIELD, arn, base_model_names(arn))
     assert models.judge_value(FIELD, arn, base_model_names) is first  # remembered
+
+
+@pytest.mark.parametrize("pattern", ["[a-z][a-z0-9-]{2,62}", "(?i).*(test|tmp).*", "",
+                                     r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/.*", "a|b"])
+@pytest.mark.parametrize("value", ["prod-x", "Test-1", "", "a", "b", "ab", "摘要-模型", "x\ny",
+                                   "arn:aws:kms:us-east-1:111122223333:key/k"])
+def test_re2_asked_directly_answers_as_its_wrapper(pattern: str, value: str) -> None:
+    import re2
+
+    from checker.values import _whole_match
+
+    compiled = re2.compile(pattern)
+    assert (_whole_match(compiled)(value) is None) == (compiled.fullmatch(value) is None)
+
+
+def test_re2_without_a_program_to_ask_is_asked_through_its_wrapper() -> None:
+    from checker.values import _whole_match
+
+    class Wrapper:
+        def fullmatch(self, value: str) -> object:
+            return None
+
+    wrapper = Wrapper()
+    assert _whole_match(wrapper) == wrapper.fullmatch
