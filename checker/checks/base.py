@@ -6,8 +6,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from checker.lang.conditions import NamedKey
 from checker.lang.context import LoadContext, did_you_mean
 from checker.lang.yaml import Path
@@ -131,6 +129,8 @@ def validate_options(kind: CheckKind, raw: Any, ctx: LoadContext, path: tuple[An
                 return False
     if not kind.validate_with_schema:
         return True
+    from jsonschema import Draft202012Validator  # here: only a kind's options need it
+
     validator = Draft202012Validator(kind.schema)
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:

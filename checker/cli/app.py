@@ -1,7 +1,13 @@
-"""The ``bedrock-drift`` command group and its entry point: where errors become exit codes."""
+"""The ``bedrock-drift`` command group and its entry point: where errors become exit codes.
+
+The group imports a command's module only when that command runs (or ``--help`` lists
+them all): ``--version`` imports click and nothing else, ``check --from`` no boto3, and no
+command the report writers it does not write.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -9,11 +15,38 @@ from collections.abc import Sequence
 import click
 
 from checker import TOOL_NAME, __version__
-from checker.cli.options import debug_option, debug_requested, fail, silence_stdout
+from checker.cli.basics import debug_option, debug_requested, fail, silence_stdout
 from checker.errors import CheckerError
 
+# Each command and the module of checker.cli that defines it (with @cli.command).
+COMMAND_MODULES = {
+    "check": "check",
+    "diff": "drift",
+    "merge": "merge",
+    "permissions": "permissions",
+    "publish": "publish",
+    "rules": "authoring",
+    "schema": "authoring",
+    "snapshot": "drift",
+    "test": "authoring",
+    "validate": "authoring",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"],
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when asked for, from ``COMMAND_MODULES``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"checker.cli.{module}")  # registers its commands
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
                                "max_content_width": 100})
 @click.version_option(__version__, prog_name=TOOL_NAME)
 @debug_option

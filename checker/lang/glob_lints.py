@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-import botocore.session
-
 from checker.lang.foundation_models import FOUNDATION_MODEL_IDS, id_forms
 from checker.lang.regex import Nfa, Unsupported, glob_nfa, intersects, regex_nfa
 
@@ -23,6 +21,8 @@ LAMBDA_ARN_SHAPE = (r"arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\
 @cache
 def botocore_pattern(shape: str, fallback: str) -> str:
     """The ``pattern`` botocore's Bedrock service model gives a string shape."""
+    import botocore.session  # here, not at the top: only lints of ARN globs need it
+
     try:
         model = botocore.session.get_session().get_service_model("bedrock")
         pattern = model.shape_for(shape).metadata.get("pattern")
