@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import click
 
@@ -33,17 +34,63 @@ COMMAND_MODULES = {
 }
 
 
+class _Commands(dict[str, click.Command]):
+    """The group's commands by name: a command's module is imported the first time the
+    command is looked up (``cli.commands["check"]``, ``"check" in cli.commands``), and all
+    of them when the whole table is read. The modules add their commands with
+    ``@cli.command``."""
+
+    def _import(self, name: object) -> None:
+        module = COMMAND_MODULES.get(name) if isinstance(name, str) else None
+        if module is not None and not dict.__contains__(self, name):
+            importlib.import_module(f"checker.cli.{module}")
+
+    def _import_all(self) -> None:
+        for name in COMMAND_MODULES:
+            self._import(name)
+
+    def __contains__(self, name: object) -> bool:
+        self._import(name)
+        return dict.__contains__(self, name)
+
+    def __getitem__(self, name: str) -> click.Command:
+        self._import(name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._import(name)
+        return dict.get(self, name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        self._import_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._import_all()
+        return dict.__len__(self)
+
+    def keys(self) -> Any:
+        self._import_all()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._import_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._import_all()
+        return dict.items(self)
+
+
 class LazyGroup(click.Group):
     """A group whose commands are imported when asked for, from ``COMMAND_MODULES``."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(COMMAND_MODULES) | set(self.commands))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self.commands)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMAND_MODULES.get(cmd_name)
-        if module is not None and cmd_name not in self.commands:
-            importlib.import_module(f"checker.cli.{module}")  # registers its commands
-        return self.commands.get(cmd_name)
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
