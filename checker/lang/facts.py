@@ -68,11 +68,11 @@ def cache_dir(environ: os._Environ[str] | dict[str, str] | None = None) -> Path 
 
 
 def _code_digest() -> str:
-    """What the facts are computed with: this package's version, and the source of the two
+    """What the facts are computed with: this package's version, and the source of the
     modules that compute them (so a changed conversion never reads an older file)."""
     digest = hashlib.sha256(__version__.encode())
     here = Path(__file__).parent
-    for name in ("facts.py", "shapes.py"):
+    for name in ("facts.py", "shapes.py", "regions.py"):
         with contextlib.suppress(OSError):
             digest.update((here / name).read_bytes())
     return digest.hexdigest()[:16]
