@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from checker.engine.evaluate import evaluate
 from checker.policy.loader import Policy
@@ -24,9 +25,11 @@ from checker.results import (
     Severity,
     SourceResult,
 )
-from checker.sources.aws.clients import SessionFactory
 from checker.sources.aws.request import ReadRequest
 from checker.sources.read import Progress, read
+
+if TYPE_CHECKING:
+    from checker.sources.aws.clients import SessionFactory
 
 
 @dataclass(frozen=True)

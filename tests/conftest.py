@@ -40,6 +40,29 @@ def pytest_configure(config: pytest.Config) -> None:
     controlling process only, when the tests run in parallel)."""
     if sys.flags.dont_write_bytecode and not hasattr(config, "workerinput"):
         compileall.compile_dir(ROOT / "checker", quiet=1)
+    share_botocore_loaders()
+
+
+def share_botocore_loaders() -> None:
+    """One botocore data loader per search path for the whole test process, as one session
+    has: every boto3 or botocore session a test, the tool in process or moto's server in a
+    thread makes parsed the same service models again from botocore's JSON files (the EC2
+    model alone 0.1 s), a third of the CPU of the AWS tests. The loader only reads botocore's
+    data files and keeps what it parsed, so sharing it changes nothing a test sees.
+    Patches the name botocore's session module creates its loader with (pinned in
+    constraints.txt)."""
+    import botocore.loaders
+    import botocore.session
+
+    create_loader = botocore.loaders.create_loader
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from checker.lang.conditions import NamedKey
 from checker.lang.context import LoadContext, did_you_mean
+from checker.lang.facts import accepted_key, facts
 from checker.lang.yaml import Path
 from checker.results import Status
 from checker.values import show
@@ -131,8 +130,16 @@ def validate_options(kind: CheckKind, raw: Any, ctx: LoadContext, path: tuple[An
                 return False
     if not kind.validate_with_schema:
         return True
+    # Options this schema accepted before need no jsonschema (see checker.lang.facts).
+    accepted = accepted_key(kind.schema, raw)
+    if accepted is not None and facts().known(accepted):
+        return True
+    from jsonschema import Draft202012Validator  # here: only options not seen before
+
     validator = Draft202012Validator(kind.schema)
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors and accepted is not None:
+        facts().add(accepted, True)
     for error in errors:
         where = (*path, *error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):

@@ -2,52 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-from checker import TOOL_NAME
+from checker.cli.basics import debug_option as debug_option
+from checker.cli.basics import debug_requested as debug_requested
+from checker.cli.basics import fail as fail
+from checker.cli.basics import silence_stdout as silence_stdout
 from checker.errors import CheckerError, InputError, UsageError
 from checker.reports import RENDERERS
 from checker.reports.atomic import SymlinkTarget, symlink_problem, write_atomic
 from checker.results import Report
-from checker.sources import aws
+from checker.sources.aws import defaults
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
 from checker.sources.aws.request import ReadRequest
-from checker.values import redact_userinfo
 
 DEFAULT_POLICY_PATH = "policies"
-
-
-def debug_requested(argv: Sequence[str]) -> bool:
-    return "--debug" in argv or os.environ.get("BEDROCK_DRIFT_DEBUG") == "1"
-
-
-_LOCATED = re.compile(r"^\S+:\d+:\d+: ")
-
-
-def fail(lines: Sequence[str], code: int = 2) -> NoReturn:
-    for line in map(redact_userinfo, lines):
-        # A located problem (FILE:LINE:COL: message) stands bare, as a compiler prints it.
-        click.echo(line if _LOCATED.match(line) else f"{TOOL_NAME}: error: {line}", err=True)
-    sys.exit(code)
-
-
-def silence_stdout() -> None:
-    """Point stdout at /dev/null after a write to it failed, so Python's own flush at exit
-    does not fail again (and change the exit code)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 def use_color(stream: Any) -> bool:
@@ -149,10 +126,6 @@ def print_warnings(problems: Sequence[Any]) -> None:
         click.echo(str(problem), err=True)
 
 
-debug_option = click.option("--debug", is_flag=True, hidden=False,
-                            help="Show a traceback for unexpected errors.")
-
-
 var_options = [
     click.option("--var", "var_items", multiple=True, metavar="NAME=VALUE",
                  help="Set a policy variable (a string; repeatable; wins over --var-file)."),
@@ -175,8 +148,8 @@ class LiveOptions:
     regions: tuple[str, ...] = ()
     profile: str | None = None
     model_ids: tuple[str, ...] = ()
-    workers: int = aws.DEFAULT_WORKERS
-    max_attempts: int = aws.DEFAULT_MAX_ATTEMPTS
+    workers: int = defaults.DEFAULT_WORKERS
+    max_attempts: int = defaults.DEFAULT_MAX_ATTEMPTS
     all_regions: bool = False
     strict_regions: bool = False
     assume_roles: tuple[str, ...] = ()
@@ -189,8 +162,8 @@ class LiveOptions:
     role_name: str | None = None
     exclude_accounts: tuple[str, ...] = ()
     quiet: bool = False
-    timeout: float = aws.DEFAULT_RUN_TIMEOUT
-    read_timeout: float = aws.DEFAULT_READ_TIMEOUT
+    timeout: float = defaults.DEFAULT_RUN_TIMEOUT
+    read_timeout: float = defaults.DEFAULT_READ_TIMEOUT
     allow_regions: tuple[str, ...] = ()
 
     def request(self, from_paths: Sequence[str] = (), *, needs: frozenset[str] = frozenset(),
@@ -251,10 +224,10 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--model", "model_ids", multiple=True, metavar="NAME|ARN",
                      help="Read only this custom model (repeatable); a missing one is an "
                      "error."),
-        click.option("--workers", type=click.IntRange(min=1), default=aws.DEFAULT_WORKERS,
+        click.option("--workers", type=click.IntRange(min=1), default=defaults.DEFAULT_WORKERS,
                      show_default=True, help="AWS requests in flight at once."),
         click.option("--max-attempts", type=click.IntRange(min=1),
-                     default=aws.DEFAULT_MAX_ATTEMPTS, show_default=True,
+                     default=defaults.DEFAULT_MAX_ATTEMPTS, show_default=True,
                      help="Attempts per AWS request (adaptive retry mode)."),
         click.option("--all-regions", is_flag=True,
                      help="Read every region where Bedrock is offered; regions not enabled "
@@ -278,11 +251,11 @@ def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-q", "--quiet", is_flag=True,
                      help="No progress line and no warnings on stderr."),
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
-                     default=aws.DEFAULT_RUN_TIMEOUT, show_default=True, metavar="SECONDS",
+                     default=defaults.DEFAULT_RUN_TIMEOUT, show_default=True, metavar="SECONDS",
                      help="Time limit of the whole AWS read: what is not read by then is an "
                      "error, and the report is still written."),
         click.option("--read-timeout", type=click.FloatRange(min=0, min_open=True),
-                     default=aws.DEFAULT_READ_TIMEOUT, show_default=True, metavar="SECONDS",
+                     default=defaults.DEFAULT_READ_TIMEOUT, show_default=True, metavar="SECONDS",
                      help="Socket read timeout of each AWS request; a whole answer must "
                      "arrive within 5 s + 2 x this."),
     )):

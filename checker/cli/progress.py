@@ -8,10 +8,12 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checker import TOOL_NAME
-from checker.sources.aws import FetchProgress
+
+if TYPE_CHECKING:
+    from checker.sources.aws.scheduler import FetchProgress
 
 
 def format_progress(progress: FetchProgress) -> str:

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
-from checker.lang.shapes import _service_model, is_arn_shape
+from checker.lang.shapes import Shape, operation_shape, shape_metadata
 from checker.values import show
 
 Path = tuple[str, ...]
@@ -77,18 +77,13 @@ def arn_checks_off() -> Iterator[None]:
 
 
 @cache
-def _bedrock() -> Any:
-    return _service_model("bedrock")
-
-
-@cache
 def _matcher(service: str, shape_name: str) -> tuple[re.Pattern[str], int | None] | None:
-    shape = _service_model(service).shape_for(shape_name)
-    pattern = shape.metadata.get("pattern")
+    metadata = shape_metadata(service, shape_name) or {}
+    pattern = metadata.get("pattern")
     if not isinstance(pattern, str) or not pattern:
         return None
     # botocore's patterns are Java's: \d and \w are ASCII.
-    maximum = shape.metadata.get("max")
+    maximum = metadata.get("max")
     return re.compile(pattern, re.ASCII), maximum if isinstance(maximum, int) else None
 
 
@@ -109,7 +104,7 @@ def arn_value_problem(value: Any, shape_name: str, where: str,
     return None
 
 
-def _walk(value: Any, shape: Any, path: Path, overrides: Mapping[Path, str],
+def _walk(value: Any, shape: Shape, path: Path, overrides: Mapping[Path, str],
           depth: int = 0) -> str | None:
     if value is None or depth > 20:
         return None
@@ -118,26 +113,27 @@ def _walk(value: Any, shape: Any, path: Path, overrides: Mapping[Path, str],
         return identity_problem(value, _IDENTITY[path], where)
     if path in overrides:
         return arn_value_problem(value, overrides[path], where)
-    kind = shape.type_name
-    if kind == "structure" and isinstance(value, Mapping):
+    # The catalogue's nodes (checker.lang.shapes), made from botocore's shapes.
+    kind = shape.type
+    if kind == "structure" and shape.members is not None and isinstance(value, Mapping):
         for key, member in shape.members.items():
             if key in value:
                 found = _walk(value[key], member, (*path, key), overrides, depth + 1)
                 if found:
                     return found
-    elif kind == "list" and isinstance(value, list):
+    elif kind == "list" and shape.item is not None and isinstance(value, list):
         for index, item in enumerate(value):
-            found = _walk(item, shape.member, (*path[:-1], f"{path[-1]}[{index}]")
+            found = _walk(item, shape.item, (*path[:-1], f"{path[-1]}[{index}]")
                           if path else (f"[{index}]",), overrides, depth + 1)
             if found:
                 return found
-    elif kind == "map" and isinstance(value, Mapping):
+    elif kind == "map" and shape.item is not None and isinstance(value, Mapping):
         for key, item in value.items():
-            found = _walk(item, shape.value, (*path, str(key)), overrides, depth + 1)
+            found = _walk(item, shape.item, (*path, str(key)), overrides, depth + 1)
             if found:
                 return found
-    elif kind == "string" and is_arn_shape(shape.name):
-        return arn_value_problem(value, shape.name, where)
+    elif shape.arn is not None:  # a string shape is_arn_shape names
+        return arn_value_problem(value, shape.arn, where)
     return None
 
 
@@ -148,12 +144,11 @@ def document_arn_problem(doc: Mapping[str, Any], kind: str) -> str | None:
     job, planned, imported)."""
     if not _CHECKING.get():
         return None
-    model = _bedrock()
     overrides = _IDENTIFIERS
     output = "GetImportedModel" if kind == "imported" else "GetCustomModel"
-    found = _walk(doc, model.operation_model(output).output_shape, (), overrides)
+    found = _walk(doc, operation_shape("bedrock", output), (), overrides)
     if found is None and isinstance(doc.get("job"), Mapping):
-        job = model.operation_model("GetModelCustomizationJob").output_shape
+        job = operation_shape("bedrock", "GetModelCustomizationJob")
         found = _walk(doc["job"], job, ("job",), overrides)
     return found
 
@@ -163,5 +158,4 @@ def request_arn_problem(operation: str, data: Mapping[str, Any]) -> str | None:
     that is not well-formed, in words; None when every one is."""
     if not _CHECKING.get():
         return None
-    shape = _bedrock().operation_model(operation).input_shape
-    return _walk(data, shape, (), {})
+    return _walk(data, operation_shape("bedrock", operation, "input"), (), {})

@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-import botocore.session
-
 from checker.lang.foundation_models import FOUNDATION_MODEL_IDS, id_forms
 from checker.lang.regex import Nfa, Unsupported, glob_nfa, intersects, regex_nfa
 
@@ -23,11 +21,10 @@ LAMBDA_ARN_SHAPE = (r"arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}(-gov)?-[a-z]+-\d{1}:\
 @cache
 def botocore_pattern(shape: str, fallback: str) -> str:
     """The ``pattern`` botocore's Bedrock service model gives a string shape."""
-    try:
-        model = botocore.session.get_session().get_service_model("bedrock")
-        pattern = model.shape_for(shape).metadata.get("pattern")
-    except Exception:  # an older botocore without the shape: the documented shape will do
-        return fallback
+    from checker.lang.shapes import shape_metadata
+
+    # None: an older botocore without the shape (the documented shape will do).
+    pattern = (shape_metadata("bedrock", shape) or {}).get("pattern")
     return pattern if isinstance(pattern, str) and pattern else fallback
 
 

@@ -37,9 +37,9 @@ DOCUMENTED_BY_FAMILY: dict[str, tuple[str, ...]] = {
 @cache
 def rft_hyperparameters() -> frozenset[str]:
     """The members of botocore's ``RFTHyperParameters`` shape."""
-    from checker.lang.shapes import _service_model
+    from checker.lang.shapes import shape_metadata
 
-    return frozenset(_service_model("bedrock").shape_for("RFTHyperParameters").members)
+    return frozenset((shape_metadata("bedrock", "RFTHyperParameters") or {})["members"])
 
 
 @cache

@@ -22,6 +22,13 @@ REGION_SYNTAX = re.compile(r"[a-z]{2,}(-[a-z]+)+-[0-9]+")
 def known_regions() -> frozenset[str]:
     """Every region of every partition botocore's data lists (global pseudo-regions such as
     ``aws-global`` left out)."""
+    from checker.lang.facts import facts
+
+    # Kept with botocore's other facts: botocore's endpoints.json alone is 1.2 MB to parse.
+    return frozenset(facts().get("regions", _botocore_regions))
+
+
+def _botocore_regions() -> list[str]:
     from botocore.loaders import create_loader
 
     loader = create_loader()
@@ -34,7 +41,7 @@ def known_regions() -> frozenset[str]:
         partitions = []
     for partition in partitions:
         names.update(partition.get("regions", {}))
-    return frozenset(n for n in names if REGION_SYNTAX.fullmatch(n))
+    return sorted(n for n in names if REGION_SYNTAX.fullmatch(n))
 
 
 def region_problem(name: str, allowed: Iterable[str] = (),

@@ -9,6 +9,7 @@ from typing import Any
 
 from checker.documents import ACCOUNT_KEY, ENRICHMENT_KEYS
 from checker.enrichments import ENRICHMENTS, ShapeOf
+from checker.lang.facts import facts
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,31 @@ def _from_botocore(shape: Any, depth: int = 0) -> Shape:
                  else None)
 
 
+def to_json(shape: Shape) -> dict[str, Any]:
+    """A catalogue node as JSON (for the cache of botocore's facts)."""
+    out: dict[str, Any] = {"t": shape.type}
+    if shape.members is not None:
+        out["m"] = {key: to_json(child) for key, child in shape.members.items()}
+    if shape.item is not None:
+        out["i"] = to_json(shape.item)
+    if shape.scalar is not None:
+        out["s"] = shape.scalar
+    if shape.arn is not None:
+        out["a"] = shape.arn
+    return out
+
+
+def from_json(data: dict[str, Any]) -> Shape:
+    """The catalogue node :func:`to_json` wrote."""
+    members = data.get("m")
+    item = data.get("i")
+    return Shape(data["t"],
+                 members=None if members is None else {key: from_json(child)
+                                                       for key, child in members.items()},
+                 item=None if item is None else from_json(item),
+                 scalar=data.get("s"), arn=data.get("a"))
+
+
 def is_arn_shape(name: str) -> bool:
     """An ARN-typed botocore string shape: named ``...Arn`` or ``...Identifier``, or
     ``KmsKeyId`` (an ARN, a key id or an alias)."""
@@ -85,7 +111,40 @@ def _service_model(service: str) -> Any:
 
 @cache
 def _output_shape(service: str, operation: str) -> Shape:
-    return _from_botocore(_service_model(service).operation_model(operation).output_shape)
+    return operation_shape(service, operation, "output")
+
+
+@cache
+def operation_shape(service: str, operation: str, which: str = "output") -> Shape:
+    """The catalogue node of an operation's ``input`` or ``output`` (from botocore's
+    service model, through the cache of botocore's facts)."""
+    def compute() -> dict[str, Any]:
+        model = _service_model(service).operation_model(operation)
+        shape = model.input_shape if which == "input" else model.output_shape
+        return to_json(Shape("structure", members={}) if shape is None
+                       else _from_botocore(shape))
+
+    return from_json(facts().get(f"{which} {service} {operation}", compute))
+
+
+@cache
+def shape_metadata(service: str, shape_name: str) -> dict[str, Any] | None:
+    """The ``pattern``, ``max`` and ``min`` botocore's service model gives a named shape,
+    with its members' names (``members``) for a structure; None when it has no such shape
+    (through the cache of botocore's facts)."""
+    def compute() -> dict[str, Any] | None:
+        try:
+            shape = _service_model(service).shape_for(shape_name)
+        except Exception:  # botocore's NoShapeFoundError: an older botocore
+            return None
+        found = {key: shape.metadata[key] for key in ("pattern", "max", "min")
+                 if key in shape.metadata}
+        if shape.type_name == "structure":
+            found["members"] = list(shape.members)
+        return found
+
+    found: dict[str, Any] | None = facts().get(f"shape {service} {shape_name}", compute)
+    return found
 
 
 def _item(service: str, operation: str, member: str) -> Shape:

@@ -10,21 +10,13 @@ boto3 or click.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checker.reports.asff import render_asff
-from checker.reports.csv_report import render_csv
-from checker.reports.github import render_github
-from checker.reports.html import render_html
-from checker.reports.json_report import render_json
-from checker.reports.junit import render_junit
-from checker.reports.markdown import render_markdown
-from checker.reports.ocsf import render_ocsf
-from checker.reports.sarif import render_sarif
-from checker.reports.text import render_text
-from checker.results import Report
+if TYPE_CHECKING:
+    from checker.results import Report
 
 # render_x(report, *, color=False, ...) -> str; only the text writer uses colour.
 RenderFunction = Callable[..., str]
@@ -35,7 +27,9 @@ class ReportFormat:
     """One report format: every fact about it, side by side."""
 
     name: str  # as -f and --report spell it
-    renderer: RenderFunction
+    # The writer, ``module:function`` under checker.reports: imported when first used, so
+    # a run imports only the writers of the formats it writes.
+    writer: str
     extension: str  # the usual file name ending of a report in this format
     # Only a list of findings for another tool (Security Hub, a data lake, a spreadsheet):
     # one record per finding and nothing else, so no run summary, model count or warnings.
@@ -45,6 +39,13 @@ class ReportFormat:
     options: tuple[tuple[str, str], ...] = ()
     # Whether the writer reports, through ``warn``, the findings it had to leave out.
     warns: bool = False
+
+    @property
+    def renderer(self) -> RenderFunction:
+        module, function = self.writer.split(":")
+        found: RenderFunction = getattr(
+            importlib.import_module(f"checker.reports.{module}"), function)
+        return found
 
     def render(self, report: Report, *, color: bool, options: ReportOptions,
                warn: Callable[[str], None] | None) -> str:
@@ -58,25 +59,40 @@ class ReportFormat:
 FORMATS: dict[str, ReportFormat] = {
     fmt.name: fmt
     for fmt in (
-        ReportFormat("text", render_text, ".txt"),
-        ReportFormat("json", render_json, ".json"),
-        ReportFormat("sarif", render_sarif, ".sarif",
+        ReportFormat("text", "text:render_text", ".txt"),
+        ReportFormat("json", "json_report:render_json", ".json"),
+        ReportFormat("sarif", "sarif:render_sarif", ".sarif",
                      options=(("sarif_category", "category"),
                               ("sarif_include_waived", "include_waived")),
                      warns=True),
-        ReportFormat("junit", render_junit, ".xml"),
-        ReportFormat("markdown", render_markdown, ".md",
+        ReportFormat("junit", "junit:render_junit", ".xml"),
+        ReportFormat("markdown", "markdown:render_markdown", ".md",
                      options=(("markdown_max_bytes", "max_bytes"),
                               ("markdown_full_report", "full_report"))),
-        ReportFormat("github", render_github, ".txt"),
-        ReportFormat("asff", render_asff, ".json", lists_findings=True),
-        ReportFormat("csv", render_csv, ".csv", lists_findings=True),
-        ReportFormat("ocsf", render_ocsf, ".json", lists_findings=True),
-        ReportFormat("html", render_html, ".html"),
+        ReportFormat("github", "github:render_github", ".txt"),
+        ReportFormat("asff", "asff:render_asff", ".json", lists_findings=True),
+        ReportFormat("csv", "csv_report:render_csv", ".csv", lists_findings=True),
+        ReportFormat("ocsf", "ocsf:render_ocsf", ".json", lists_findings=True),
+        ReportFormat("html", "html:render_html", ".html"),
     )
 }
 
-RENDERERS: dict[str, RenderFunction] = {name: fmt.renderer for name, fmt in FORMATS.items()}
+
+
+class _Renderers(Mapping[str, RenderFunction]):
+    """Each format's writer by name, imported when looked up."""
+
+    def __getitem__(self, name: str) -> RenderFunction:
+        return FORMATS[name].renderer
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FORMATS)
+
+    def __len__(self) -> int:
+        return len(FORMATS)
+
+
+RENDERERS: Mapping[str, RenderFunction] = _Renderers()
 FINDING_LISTS = frozenset(name for name, fmt in FORMATS.items() if fmt.lists_findings)
 
 

@@ -5,16 +5,18 @@ added last), for the command line and the Lambda function alike."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from checker.results import SourceResult
 from checker.sources import aws
-from checker.sources.aws import jobs, organization
-from checker.sources.aws.clients import SessionFactory, open_session
-from checker.sources.aws.request import ReadRequest
-from checker.sources.aws.scheduler import FetchProgress
 from checker.sources.files import load_documents
 
-Progress = Callable[[FetchProgress], None]
+if TYPE_CHECKING:
+    from checker.sources.aws.clients import SessionFactory
+    from checker.sources.aws.request import ReadRequest
+    from checker.sources.aws.scheduler import FetchProgress
+
+Progress = Callable[["FetchProgress"], None]
 
 
 def read(request: ReadRequest, session_factory: SessionFactory | None = None,
@@ -24,6 +26,10 @@ def read(request: ReadRequest, session_factory: SessionFactory | None = None,
     worker threads, as the live read goes."""
     if request.from_paths:
         return load_documents(list(request.from_paths))
+    # boto3 and botocore are imported here, by the first live read: never for --from.
+    from checker.sources.aws import jobs, organization
+    from checker.sources.aws.clients import open_session
+
     factory = session_factory or aws.default_session_factory
     accounts = request.account_specs()
     org = None

@@ -24,7 +24,7 @@ import pytest
 
 from tests.product import test_e2e_moto_server as e2e
 from tests.sources.aws.test_aws_fetch import not_read_only
-from tests.support import ROOT, command_env, reset_moto
+from tests.support import ROOT, SERVER_POLL_INTERVAL, command_env, reset_moto
 
 ACCOUNT, COMMAND = e2e.ACCOUNT, e2e.COMMAND
 
@@ -353,7 +353,8 @@ class RefusingSts:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": SERVER_POLL_INTERVAL}, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:

@@ -129,6 +129,11 @@ def _no_real_sts(settings: dict[str, str]) -> dict[str, str]:
 # How much faster botocore's retry waits run under the quick_retries fixture.
 RETRY_TIME_FACTOR = 20
 
+# How often the tests' HTTP servers (serve_forever in a thread) look for a shutdown request:
+# socketserver's default, 0.5 s, made every server's shutdown() wait up to half a second,
+# in hundreds of tests.
+SERVER_POLL_INTERVAL = 0.01
+
 
 def reset_moto(server: str) -> str:
     """Empty moto's server (every backend) for the next test; its URL."""

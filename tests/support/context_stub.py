@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support import ROOT
+from tests.support import ROOT, SERVER_POLL_INTERVAL
 
 BENCHMARKS = ROOT / "benchmarks"
 if str(BENCHMARKS) not in sys.path:
@@ -82,7 +82,8 @@ def serve(regions: dict[str, tuple[list[dict[str, Any]], Any]]) -> Iterator[Runn
     first = next(iter(stubs.values()))
     first.regions = dict(stubs)
     server = bedrock_stub.Server(("127.0.0.1", 0), first)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever,
+                              kwargs={"poll_interval": SERVER_POLL_INTERVAL}, daemon=True)
     thread.start()
     try:
         yield Running(f"http://127.0.0.1:{server.server_address[1]}", stubs)

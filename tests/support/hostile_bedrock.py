@@ -36,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.support import SERVER_POLL_INTERVAL
+
 ACCOUNT = "123456789012"
 FAULT_REGION = "us-east-1"
 NAMES = ("good-1", "bad", "good-2")
@@ -351,7 +353,8 @@ class HostileServer(ThreadingHTTPServer):
 def hostile_bedrock(fault: str) -> Iterator[HostileServer]:
     """The stand-in, serving ``fault``, on a free port for the ``with`` block."""
     server = HostileServer(fault)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever,
+                              kwargs={"poll_interval": SERVER_POLL_INTERVAL}, daemon=True)
     thread.start()
     try:
         yield server

@@ -65,6 +65,8 @@ import boto3
 import botocore.session
 from botocore.awsrequest import AWSResponse
 
+from tests.support import SERVER_POLL_INTERVAL
+
 DEFAULT_ACCOUNT = "123456789012"
 SEED_ROLE = "arn:aws:iam::{}:role/moto-seed"
 BASE_MODEL = "amazon.titan-text-express-v1:0:8k"
@@ -632,7 +634,8 @@ def front(endpoint: str) -> Iterator[tuple[StandIn, str]]:
     in front of it (point ``AWS_ENDPOINT_URL_BEDROCK`` there)."""
     with standing_in(endpoint) as stand_in:
         server = FrontServer(stand_in)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever,
+                                  kwargs={"poll_interval": SERVER_POLL_INTERVAL}, daemon=True)
         thread.start()
         try:
             yield stand_in, server.url

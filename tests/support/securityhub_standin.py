@@ -55,6 +55,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.support import SERVER_POLL_INTERVAL
+
 NORMALIZED = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
 REQUIRED = ("AwsAccountId", "CreatedAt", "Description", "GeneratorId", "Id", "ProductArn",
             "Resources", "SchemaVersion", "Title", "Types", "UpdatedAt")
@@ -365,7 +367,8 @@ def running(latency: float = 0.0) -> Iterator[tuple[Hub, str]]:
     hub = Hub(latency)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hub))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever,
+                              kwargs={"poll_interval": SERVER_POLL_INTERVAL}, daemon=True)
     thread.start()
     try:
         yield hub, f"http://127.0.0.1:{server.server_address[1]}"

@@ -21,8 +21,13 @@ from botocore.exceptions import (
 
 from checker.errors import SourceError
 from checker.sources.aws.deadlines import Deadlines, bound_client
+from checker.sources.aws.defaults import DEFAULT_MAX_ATTEMPTS as DEFAULT_MAX_ATTEMPTS
+from checker.sources.aws.defaults import DEFAULT_WORKERS as DEFAULT_WORKERS
 from checker.sources.aws.errors import one_line, record_calls
 from checker.sources.aws.responses import check_response
+
+# DEFAULT_MAX_ATTEMPTS and DEFAULT_WORKERS are re-exported: they live in a module that
+# imports nothing, so the command line's options show them without importing botocore.
 
 if TYPE_CHECKING:
     import boto3.session
@@ -31,12 +36,6 @@ if TYPE_CHECKING:
 
 SessionFactory = Callable[[str | None], "boto3.session.Session"]
 
-# Enough concurrency to hide a real AWS round trip (tens of ms from inside a region,
-# ~100 ms from a laptop) for hundreds of models, yet small enough that adaptive retry
-# mode can settle under Bedrock's control-plane request quotas. docs/speed.md
-# has the measurements behind the choice.
-DEFAULT_WORKERS = 32
-DEFAULT_MAX_ATTEMPTS = 10
 # The largest page ListCustomModels accepts: fewer sequential list round trips.
 LIST_PAGE_SIZE = 1000
 

@@ -24,14 +24,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
+from checker.sources.aws.defaults import DEFAULT_READ_TIMEOUT as DEFAULT_READ_TIMEOUT
+from checker.sources.aws.defaults import DEFAULT_RUN_TIMEOUT as DEFAULT_RUN_TIMEOUT
+
 # A whole answer may take this many read timeouts (plus the connect timeout).
 REQUEST_FACTOR = 2
-# The default of --timeout: far beyond any real run, short of a CI job's own limit.
-DEFAULT_RUN_TIMEOUT = 1800.0
 # An idle sender thread ends after this long, so runs in a warm process leave none behind.
 SENDER_IDLE_SECONDS = 5.0
-# botocore's socket read timeout of every client (and the default of --read-timeout).
-DEFAULT_READ_TIMEOUT = 30.0
 
 
 class RequestTimedOut(BotoCoreError):  # type: ignore[misc,unused-ignore]

@@ -25,9 +25,12 @@ from checker.sources.aws.accounts import (
     load_accounts_file,
     session_name_problem,
 )
-from checker.sources.aws.clients import DEFAULT_MAX_ATTEMPTS, DEFAULT_WORKERS
-from checker.sources.aws.deadlines import DEFAULT_READ_TIMEOUT, DEFAULT_RUN_TIMEOUT
-from checker.sources.aws.organization import check_org_options
+from checker.sources.aws.defaults import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_RUN_TIMEOUT,
+    DEFAULT_WORKERS,
+)
 
 # The options of the live read, by the command-line name that sets them (for messages).
 LIVE_OPTIONS = (
@@ -131,6 +134,8 @@ class ReadRequest:
         if problem := session_name_problem(self.role_session_name):
             raise UsageError(f"--role-session-name: {problem}")
         if self.organization:
+            from checker.sources.aws.organization import check_org_options
+
             check_org_options(self.role_name, self.ous, self.exclude_accounts)
         self._check_regions(())
 

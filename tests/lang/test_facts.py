@@ -1,0 +1,118 @@
+"""The facts a start keeps on disk (checker/lang/facts.py): botocore's shapes and patterns,
+and the rule options jsonschema accepted. A run that finds them imports neither botocore nor
+jsonschema to load a policy, and judges exactly as a run that computed them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from checker.lang import facts as facts_module
+from checker.lang.facts import Facts, accepted_key, botocore_version, cache_dir
+from checker.lang.shapes import from_json, model_shape, operation_shape, to_json
+from tests.support import ROOT
+
+EXAMPLES = str(ROOT / "examples" / "models")
+BASELINE = str(ROOT / "policies" / "baseline.yaml")
+
+# Runs the command in this interpreter, then prints the top-level packages it imported.
+IMPORTED = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})),
+                              file=sys.stderr))
+from checker.cli import main
+main(sys.argv[1:])
+"""
+
+
+def run_and_list_imports(tmp_path: Path, *args: str,
+                         cache: Path | None = None) -> tuple[int, str, set[str]]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "BEDROCK_DRIFT_CACHE_DIR": str(cache or tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", IMPORTED, *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+    *_, last = done.stderr.strip().splitlines()
+    return done.returncode, done.stdout, set(json.loads(last))
+
+
+def test_the_catalogue_reads_back_as_it_was_written() -> None:
+    shape = model_shape()
+    assert from_json(json.loads(json.dumps(to_json(shape)))) == shape
+    job = operation_shape("bedrock", "CreateModelCustomizationJob", "input")
+    assert from_json(to_json(job)) == job and job.members and "baseModelIdentifier" in job.members
+
+
+def test_a_second_run_reads_no_botocore_and_no_jsonschema_and_judges_the_same(
+        tmp_path: Path) -> None:
+    args = ("check", "-p", BASELINE, "--from", EXAMPLES, "-f", "json")
+    code, first, imported = run_and_list_imports(tmp_path, *args)
+    assert code == 1 and {"botocore", "jsonschema"} <= imported
+    (written,) = (tmp_path / "cache").iterdir()
+    assert written.name.startswith("botocore-facts-")
+    code, second, imported = run_and_list_imports(tmp_path, *args)
+    assert code == 1 and not {"boto3", "botocore", "jsonschema"} & imported, imported
+    assert json.loads(second)["models"] == json.loads(first)["models"]
+
+
+def test_an_unreadable_cache_is_computed_again(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    run_and_list_imports(tmp_path, "validate", BASELINE, cache=cache)
+    (written,) = cache.iterdir()
+    written.write_text("{not json")
+    code, out, imported = run_and_list_imports(tmp_path, "validate", BASELINE, cache=cache)
+    assert code == 0 and "botocore" in imported, out
+    assert json.loads(written.read_text())  # written again, whole
+
+
+def test_an_empty_cache_setting_turns_it_off(tmp_path: Path) -> None:
+    assert cache_dir({"BEDROCK_DRIFT_CACHE_DIR": "", "HOME": str(tmp_path)}) is None
+    assert cache_dir({"HOME": "/h"}) == Path("/h/.cache/bedrock-drift")
+    assert cache_dir({"HOME": "/h", "XDG_CACHE_HOME": "/x"}) == Path("/x/bedrock-drift")
+    assert cache_dir({"BEDROCK_DRIFT_CACHE_DIR": "/c", "HOME": "/h"}) == Path("/c")
+
+
+def test_the_file_is_kept_per_botocore(tmp_path: Path) -> None:
+    import botocore
+
+    version = botocore_version()
+    assert version is not None and version.startswith(f"{botocore.__version__}@")
+
+
+def test_facts_are_written_once_whole_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "facts.json"
+    facts = Facts(path)
+    assert facts.get("a", lambda: [1, "x"]) == [1, "x"]
+    facts.add("b", True)
+    facts.write()
+    again = Facts(path)
+    assert again.known("a") and again.known("b") and not again.known("c")
+    assert again.get("a", lambda: "never computed") == [1, "x"]
+    # A folder that cannot be made: nothing written, nothing raised.
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    stuck = Facts(blocked / "facts.json")
+    stuck.add("a", 1)
+    stuck.write()
+    assert stuck.known("a")
+
+
+def test_only_plain_json_options_are_recorded() -> None:
+    schema = {"type": "object"}
+    assert accepted_key(schema, {"a": [1, 2.5, "x", None, True]}) is not None
+    # Values JSON writes alike but that are not alike: never recorded.
+    assert accepted_key(schema, {"a": 1}) != accepted_key(schema, {"a": 1.0})
+    assert accepted_key(schema, {"a": 1}) != accepted_key(schema, {"a": True})
+    assert accepted_key(schema, {"a": (1, 2)}) is None
+    assert accepted_key(schema, {1: "a"}) is None
+
+    class Text(str):
+        pass
+
+    assert accepted_key(schema, {"a": Text("x")}) is None
+    assert accepted_key(schema, {"a": float("nan")}) is None
+
+
+def test_one_facts_object_per_process() -> None:
+    assert facts_module.facts() is facts_module.facts()
