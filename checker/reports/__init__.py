@@ -3,31 +3,36 @@
 Owns one module per format and ``FORMATS``, one ``ReportFormat`` record per format (its
 name, writer, file extension, whether it is only a list of findings, the options it takes);
 ``RENDERERS`` (the choices ``-f`` and ``--report`` offer) and ``FINDING_LISTS`` are derived
-from it. Writers take a frozen ``Report`` and return ``str``; may import the shared types,
+from it. Writers take a frozen ``Report`` and return ``str``; a format whose output grows
+with every judged pair also has a ``chunks`` writer, which returns an iterator of ``str``
+whose concatenation is that text, made as it is written (``render_chunks``), so that the
+whole text never has to be in memory at once. Writers may import the shared types,
 ``lang`` and ``policy`` (the compliance frameworks catalog); never ``engine``, ``sources``,
 boto3 or click.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from checker.reports.asff import render_asff
+from checker.reports.asff import asff_chunks, render_asff
 from checker.reports.csv_report import render_csv
 from checker.reports.github import render_github
 from checker.reports.html import render_html
 from checker.reports.json_report import render_json
-from checker.reports.junit import render_junit
+from checker.reports.junit import junit_chunks, render_junit
 from checker.reports.markdown import render_markdown
-from checker.reports.ocsf import render_ocsf
+from checker.reports.ocsf import ocsf_chunks, render_ocsf
 from checker.reports.sarif import render_sarif
 from checker.reports.text import render_text
 from checker.results import Report
 
 # render_x(report, *, color=False, ...) -> str; only the text writer uses colour.
 RenderFunction = Callable[..., str]
+# chunks_x(report, *, color=False, ...) -> the same text as render_x, piece by piece.
+ChunkFunction = Callable[..., Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -45,14 +50,27 @@ class ReportFormat:
     options: tuple[tuple[str, str], ...] = ()
     # Whether the writer reports, through ``warn``, the findings it had to leave out.
     warns: bool = False
+    # The same text as ``renderer``, in pieces made as they are written (None: the text is
+    # made whole, and written as one piece).
+    chunks: ChunkFunction | None = None
 
-    def render(self, report: Report, *, color: bool, options: ReportOptions,
-               warn: Callable[[str], None] | None) -> str:
+    def _kwargs(self, options: ReportOptions,
+                warn: Callable[[str], None] | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {keyword: getattr(options, name)
                                   for name, keyword in self.options}
         if self.warns:
             kwargs["warn"] = warn
-        return self.renderer(report, color=color, **kwargs)
+        return kwargs
+
+    def render(self, report: Report, *, color: bool, options: ReportOptions,
+               warn: Callable[[str], None] | None) -> str:
+        return self.renderer(report, color=color, **self._kwargs(options, warn))
+
+    def render_chunks(self, report: Report, *, color: bool, options: ReportOptions,
+                      warn: Callable[[str], None] | None) -> Iterable[str]:
+        if self.chunks is None:
+            return (self.render(report, color=color, options=options, warn=warn),)
+        return self.chunks(report, color=color, **self._kwargs(options, warn))
 
 
 FORMATS: dict[str, ReportFormat] = {
@@ -64,14 +82,14 @@ FORMATS: dict[str, ReportFormat] = {
                      options=(("sarif_category", "category"),
                               ("sarif_include_waived", "include_waived")),
                      warns=True),
-        ReportFormat("junit", render_junit, ".xml"),
+        ReportFormat("junit", render_junit, ".xml", chunks=junit_chunks),
         ReportFormat("markdown", render_markdown, ".md",
                      options=(("markdown_max_bytes", "max_bytes"),
                               ("markdown_full_report", "full_report"))),
         ReportFormat("github", render_github, ".txt"),
-        ReportFormat("asff", render_asff, ".json", lists_findings=True),
+        ReportFormat("asff", render_asff, ".json", lists_findings=True, chunks=asff_chunks),
         ReportFormat("csv", render_csv, ".csv", lists_findings=True),
-        ReportFormat("ocsf", render_ocsf, ".json", lists_findings=True),
+        ReportFormat("ocsf", render_ocsf, ".json", lists_findings=True, chunks=ocsf_chunks),
         ReportFormat("html", render_html, ".html"),
     )
 }
@@ -102,3 +120,12 @@ def render(report: Report, fmt: str, *, color: bool = False,
     return FORMATS[fmt].render(report, color=color, options=options or ReportOptions(),
                                warn=warn)
 
+
+
+def render_chunks(report: Report, fmt: str, *, color: bool = False,
+                  options: ReportOptions | None = None,
+                  warn: Callable[[str], None] | None = None) -> Iterable[str]:
+    """The text ``render`` returns, as pieces to write one after the other: made while they
+    are written for the formats that have a ``chunks`` writer, one piece for the others."""
+    return FORMATS[fmt].render_chunks(report, color=color, options=options or ReportOptions(),
+                                      warn=warn)

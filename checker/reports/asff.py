@@ -239,14 +239,38 @@ def asff_findings(report: Report) -> Iterator[dict[str, Any]]:
         yield asff_finding(outcome, report.generated_at, report.tool_version, parts)
 
 
+# json.dumps(item, ensure_ascii=False, default=str), without a new encoder per item.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# Items per chunk a streamed array is written in.
+BATCH = 500
+
+
+def array_chunks(items: Iterable[Any]) -> Iterator[str]:
+    """A JSON array with one compact item per line (``[]`` for none), in chunks made as
+    ``items`` are: the whole array never exists as one string."""
+    lines: list[str] = []
+    opening = "[\n"
+    for item in items:
+        lines.append(_ENCODE(item))
+        if len(lines) == BATCH:
+            yield opening + ",\n".join(lines)
+            opening, lines = ",\n", []
+    if lines:
+        yield opening + ",\n".join(lines)
+        opening = ",\n"
+    yield "[]\n" if opening == "[\n" else "\n]\n"
+
+
 def dumps_array(items: Iterable[Any]) -> str:
     """A JSON array with one compact item per line (``[]`` for none)."""
-    lines = [json.dumps(item, ensure_ascii=False, default=str) for item in items]
-    if not lines:
-        return "[]\n"
-    return "[\n" + ",\n".join(lines) + "\n]\n"
+    return "".join(array_chunks(items))
+
+
+def asff_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
+    """The ASFF array as it is made (see render_asff)."""
+    return array_chunks(asff_findings(report))
 
 
 def render_asff(report: Report, *, color: bool = False) -> str:
     """The report as a JSON array of ASFF findings. ``color`` is ignored."""
-    return dumps_array(asff_findings(report))
+    return "".join(asff_chunks(report))
