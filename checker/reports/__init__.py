@@ -25,7 +25,7 @@ from checker.reports.json_report import render_json
 from checker.reports.junit import junit_chunks, render_junit
 from checker.reports.markdown import render_markdown
 from checker.reports.ocsf import ocsf_chunks, render_ocsf
-from checker.reports.sarif import render_sarif
+from checker.reports.sarif import render_sarif, sarif_chunks
 from checker.reports.text import render_text
 from checker.results import Report
 
@@ -81,7 +81,7 @@ FORMATS: dict[str, ReportFormat] = {
         ReportFormat("sarif", render_sarif, ".sarif",
                      options=(("sarif_category", "category"),
                               ("sarif_include_waived", "include_waived")),
-                     warns=True),
+                     warns=True, chunks=sarif_chunks),
         ReportFormat("junit", render_junit, ".xml", chunks=junit_chunks),
         ReportFormat("markdown", render_markdown, ".md",
                      options=(("markdown_max_bytes", "max_bytes"),
