@@ -21,7 +21,7 @@ from checker.reports.asff import asff_chunks, render_asff
 from checker.reports.csv_report import render_csv
 from checker.reports.github import render_github
 from checker.reports.html import render_html
-from checker.reports.json_report import render_json
+from checker.reports.json_report import json_chunks, render_json
 from checker.reports.junit import junit_chunks, render_junit
 from checker.reports.markdown import render_markdown
 from checker.reports.ocsf import ocsf_chunks, render_ocsf
@@ -77,7 +77,7 @@ FORMATS: dict[str, ReportFormat] = {
     fmt.name: fmt
     for fmt in (
         ReportFormat("text", render_text, ".txt"),
-        ReportFormat("json", render_json, ".json"),
+        ReportFormat("json", render_json, ".json", chunks=json_chunks),
         ReportFormat("sarif", render_sarif, ".sarif",
                      options=(("sarif_category", "category"),
                               ("sarif_include_waived", "include_waived")),

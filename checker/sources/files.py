@@ -5,7 +5,8 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -462,26 +463,9 @@ def _list_items(file: str) -> Iterator[Any]:
             raise _NotStreamed
 
 
-def _streamed_models(file: str) -> list[ModelInput] | None:
-    """The models of a file holding a JSON list of documents, read element by element (a
-    100,000-model file never exists as one string or one list); None when the file is not
-    such a list, or when something in it is wrong: then ``convert(read_data(file))`` reads
-    it, and reports any problem exactly as before."""
-    models: list[ModelInput] = []
-    try:
-        for item in _list_items(file):
-            if not _is_model_document(item):
-                return None
-            models.append(_taken(item, file))
-    except (_NotStreamed, InputError):
-        return None
-    return models or None
-
-
 def read_models(file: str) -> list[ModelInput]:
-    """The model inputs of one file (see convert), a list of documents read as a stream."""
-    streamed = _streamed_models(file) if file.endswith(".json") or _starts_list(file) else None
-    return streamed if streamed is not None else convert(read_data(file), file)
+    """The model inputs of one file (see convert)."""
+    return convert(read_data(file), file)
 
 
 def _starts_list(file: str) -> bool:
@@ -525,6 +509,9 @@ class StoredModels(Sequence[ModelInput]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def extend(self, other: StoredModels) -> None:
+        self._items.extend(other._items)
+
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             return [self._model(item) for item in self._items[index]]
@@ -534,35 +521,80 @@ class StoredModels(Sequence[ModelInput]):
         return map(self._model, self._items)
 
 
+class _Taken:
+    """What the files read so far hold: the models (kept compact), where each ARN was given,
+    the accounts and regions, and the refused models' errors."""
+
+    def __init__(self) -> None:
+        self.models = StoredModels()
+        self.errors: list[ReportError] = []
+        self.places: MutableMapping[str, str] = {}
+        self.accounts: set[str] = set()
+        self.regions: set[str] = set()
+
+    def take(self, model: ModelInput, place: str) -> None:
+        """Keep one model read at ``place``; InputError for a model given twice."""
+        arn = model.document.get("modelArn")
+        if isinstance(arn, str):
+            if arn in self.places:
+                raise InputError(f"{place}: model {arn} is also given in {self.places[arn]}: "
+                                 "give each model once, or one of the two is judged as the "
+                                 "other")
+            self.places[arn] = place
+        if model.refused is not None:
+            self.errors.append(_refused_error(model))
+            return
+        if isinstance(account := model.document.get("accountId"), str):
+            self.accounts.add(account)
+        if isinstance(region := model.document.get("region"), str):
+            self.regions.add(region)
+        self.models.append(model)
+
+    def take_file(self, found: list[ModelInput], file: str) -> None:
+        for index, model in enumerate(found):
+            self.take(model, file if len(found) == 1 else f"{file} (model {index + 1})")
+
+    def stream(self, file: str) -> bool:
+        """Take the models of a file holding a JSON list of documents element by element,
+        each parsed, checked and kept compact before the next is read: a 100,000-model file
+        is never one string, one list of data or one list of documents. False, with nothing
+        taken, when the file is not such a list or anything in it is wrong (a syntax error,
+        an element that is not a model, a model given twice): read whole, it reports its
+        problem exactly as any file does."""
+        local = _Taken()
+        local.places = ChainMap({}, self.places)  # a model of an earlier file is seen too
+        try:
+            for index, item in enumerate(_list_items(file)):
+                if not _is_model_document(item):
+                    raise _NotStreamed
+                local.take(_taken(item, file), f"{file} (model {index + 1})")
+        except (_NotStreamed, InputError):
+            return False
+        found = local.places.maps[0]
+        if len(local.models) + len(local.errors) == 1 and found:
+            # The file's only model is named by the file alone.
+            found = dict.fromkeys(found, file)
+        self.places.update(found)
+        self.models.extend(local.models)
+        self.errors.extend(local.errors)
+        self.accounts |= local.accounts
+        self.regions |= local.regions
+        return True
+
+
+def _streams(file: str) -> bool:
+    return file.endswith(".json") or _starts_list(file)
+
+
 def load_documents(paths: Sequence[str]) -> SourceResult:
     """Read every model document the paths name."""
-    models = StoredModels()
-    errors: list[ReportError] = []
-    places: dict[str, str] = {}
-    accounts: set[str] = set()
-    regions: set[str] = set()
+    taken = _Taken()
     for file in document_files(paths):
-        found = read_models(file)
-        for index, model in enumerate(found):
-            arn = model.document.get("modelArn")
-            if isinstance(arn, str):
-                place = file if len(found) == 1 else f"{file} (model {index + 1})"
-                if arn in places:
-                    raise InputError(f"{place}: model {arn} is also given in {places[arn]}: "
-                                     "give each model once, or one of the two is judged as "
-                                     "the other")
-                places[arn] = place
-            if model.refused is not None:
-                errors.append(_refused_error(model))
-                continue
-            if isinstance(account := model.document.get("accountId"), str):
-                accounts.add(account)
-            if isinstance(region := model.document.get("region"), str):
-                regions.add(region)
-            models.append(model)
-        found.clear()  # each document is dropped once its text is kept
-    return SourceResult(models=models, sources=tuple(paths), accounts=tuple(sorted(accounts)),
-                        regions=tuple(sorted(regions)), errors=tuple(errors))
+        if not (_streams(file) and taken.stream(file)):
+            taken.take_file(read_models(file), file)
+    return SourceResult(models=taken.models, sources=tuple(paths),
+                        accounts=tuple(sorted(taken.accounts)),
+                        regions=tuple(sorted(taken.regions)), errors=tuple(taken.errors))
 
 
 def _refused_error(model: ModelInput) -> ReportError:
