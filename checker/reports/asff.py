@@ -100,15 +100,18 @@ def _description(outcome: RuleOutcome) -> str:
 
 
 class FindingParts:
-    """What every finding of one model, or of one rule, shares: made once per report."""
+    """What every finding of one model, or of one rule, shares: made once per model (the
+    findings of a model come one after the other; only the last model's are kept, so the
+    parts of 100,000 models are never all in memory) and once per rule."""
 
     def __init__(self) -> None:
-        self.models: dict[tuple[str | None, str | None, str, str | None], tuple[Any, ...]] = {}
+        self.last: tuple[tuple[str | None, str | None, str, str | None], tuple[Any, ...]] \
+            | None = None
         self.rules: dict[int, tuple[Any, ...]] = {}
 
     def model(self, model: ModelRef) -> tuple[Any, ...]:
         key = (model.arn, model.name, model.kind, model.address)
-        parts = self.models.get(key)
+        parts = self.last[1] if self.last is not None and self.last[0] == key else None
         if parts is None:
             partition = partition_of(model.arn)
             model_key = model.fingerprint_key
@@ -125,8 +128,9 @@ class FindingParts:
                        "TerraformAddress": model.address}
             resource["Details"] = {"Other": {k: cut(v, MAX_OTHER_VALUE)
                                              for k, v in details.items() if v}}
-            parts = self.models[key] = (model.account_id or UNKNOWN, model.region or UNKNOWN,
-                                        partition, model_key, resource)
+            parts = (model.account_id or UNKNOWN, model.region or UNKNOWN, partition,
+                     model_key, resource)
+            self.last = (key, parts)
         return parts
 
     def rule(self, rule: RuleInfo) -> tuple[Any, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from checker import TOOL_NAME
@@ -22,7 +22,15 @@ from checker.reports.wording import (
     models_read,
     relative_path,
 )
-from checker.results import SEVERITY_RANK, Finding, ModelRef, Report, ReportError, Status
+from checker.results import (
+    SEVERITY_RANK,
+    Finding,
+    ModelRef,
+    ModelResult,
+    Report,
+    ReportError,
+    Status,
+)
 
 # Characters XML 1.0 cannot carry at all, not even escaped.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -73,7 +81,7 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
 
     # One pass over the models: each case goes to its policy's suite, in model order. The
     # two commonest cases are one append each; the suites count their lines at the end.
-    for model in report.models:
+    for model in _folding(report.models, suites):
         ref = model.model
         classname = f'    <testcase classname="{_attr(classnames[ref])}"'
         for rule_id, status in model.results.items():
@@ -125,6 +133,17 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
 
 
 _LINES_PER_CHUNK = 1000
+# Models between two folds of the suites' lines.
+_FOLD_EVERY = 500
+
+
+def _folding(models: Sequence[ModelResult], suites: list[_Suite]) -> Iterator[ModelResult]:
+    """The models, the suites' lines folded (``_Suite.fold``) every _FOLD_EVERY of them."""
+    for number, model in enumerate(models):
+        if number % _FOLD_EVERY == 0:
+            for suite in suites:
+                suite.fold()
+        yield model
 
 
 # A rule's route: its suite's append, the case's attributes, the not-applicable case's
@@ -233,12 +252,22 @@ class _Suite:
         self.counts = dict.fromkeys(_COUNTS, 0)
         self.fixed = 0  # lines that are not testcases (properties, system-out)
         self.not_applicable = [0]  # counted in place by render_junit's loop
+        self.folded = 0  # lines joined into others by fold
+        self.unfolded = 0  # lines[unfolded:] are single lines
+
+    def fold(self) -> None:
+        """Join the lines added since the last fold into one string (their text, joined by
+        line breaks, as they are written): one object instead of thousands."""
+        if len(self.lines) - self.unfolded > 1:
+            self.folded += len(self.lines) - self.unfolded - 1
+            self.lines[self.unfolded:] = ["\n".join(self.lines[self.unfolded:])]
+        self.unfolded = len(self.lines)
 
     def totals(self) -> dict[str, int]:
         """The counts, with the passed and not applicable cases (appended as bare lines)
         worked out from the lines: every line but the fixed ones is one case."""
         counts = dict(self.counts)
-        cases = len(self.lines) - self.fixed
+        cases = len(self.lines) + self.folded - self.fixed
         counts["tests"] = cases
         counts["skipped"] += self.not_applicable[0]
         return counts
