@@ -125,14 +125,14 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
     for suite, suite_counts in zip(suites, counts, strict=True):
         yield (f'  <testsuite name="{_attr(suite.name)}" timestamp="{suite.timestamp}"'
                f"{_count_attrs(suite_counts)}>\n")
-        for start in range(0, len(suite.lines), _LINES_PER_CHUNK):
-            yield "\n".join(suite.lines[start:start + _LINES_PER_CHUNK]) + "\n"
+        # Each line, or each run of lines a fold joined, as a piece of its own.
+        for line in suite.lines:
+            yield line + "\n"
         suite.lines.clear()
         yield "  </testsuite>\n"
     yield "</testsuites>\n"
 
 
-_LINES_PER_CHUNK = 1000
 # Models between two folds of the suites' lines.
 _FOLD_EVERY = 500
 
