@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -337,7 +337,8 @@ class Report:
 class SourceResult:
     """What a source read: the models, what could not be read, and what was scanned."""
 
-    models: tuple[ModelInput, ...]
+    # A tuple, or a sequence that makes each model as it is taken (files.StoredModels).
+    models: Sequence[ModelInput]
     errors: tuple[ReportError, ...] = ()
     sources: tuple[str, ...] = ()
     accounts: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from its configuration) and calls :func:`run`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -58,7 +59,7 @@ def judge(policies: Sequence[Policy], source: SourceResult, fail_on: Severity,
             code="TooFewModels",
             message=f"{len(source.models)} models read, fewer than --min-models {min_models}: "
                     "check the regions, accounts or --from paths"))
-    judged = (*source.models, *source.postures)
+    judged = itertools.chain(source.models, source.postures)
     return evaluate(policies, judged, scanned=scanned, source_errors=errors,
                     extra_warnings=extra_warnings, fail_on=fail_on, now=now)
 

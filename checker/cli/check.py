@@ -33,7 +33,7 @@ from checker.engine.evaluate import select_framework, select_rules
 from checker.errors import UsageError
 from checker.policy.loader import account_settings, needed_enrichments
 from checker.policy.waivers import load_waiver_file
-from checker.reports import RENDERERS, ReportOptions, render
+from checker.reports import RENDERERS, ReportOptions, render_chunks
 from checker.results import SEVERITIES, RuleFilters, as_severity
 from checker.run import CheckRequest, run
 from checker.run import judge as run_check
@@ -125,14 +125,16 @@ def check(policy_paths: tuple[str, ...], from_paths: tuple[str, ...], rules: tup
     # and again while the report's many small objects are made.
     gc.freeze()
     report = run(request, policies, source=source)
+    # What the report needs of the models is in it: the documents can go before it is written.
+    del source
     if baseline is not None:
         report = apply_baseline(report, baseline)
     if strict_waivers:
         report = apply_strict_waivers(report)
     for report_fmt, file in reports:
-        write_output(render(report, report_fmt, options=report_options, warn=warn), file,
+        write_output(render_chunks(report, report_fmt, options=report_options, warn=warn), file,
                      deadline, follow_symlinks=follow_symlinks)
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output,
+    write_output(render_chunks(report, fmt, color=color, options=report_options, warn=warn), output,
                  deadline, follow_symlinks=follow_symlinks)
     sys.exit(report.exit_code)

@@ -19,7 +19,7 @@ from checker.cli.report_options import report_options as format_options
 from checker.cli.report_options import warn
 from checker.engine.evaluate import utc_now
 from checker.engine.merge import merge_reports
-from checker.reports import RENDERERS, ReportOptions, render
+from checker.reports import RENDERERS, ReportOptions, render_chunks
 from checker.reports.json_reader import read_report
 from checker.results import (
     SEVERITIES,
@@ -48,6 +48,6 @@ def merge(reports: tuple[str, ...], fmt: str, output: str | None, follow_symlink
     report = merge_reports(loaded, fail_on=None if fail_on is None else as_severity(fail_on),
                            now=utc_now())
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    write_output(render(report, fmt, color=color, options=report_options, warn=warn), output,
+    write_output(render_chunks(report, fmt, color=color, options=report_options, warn=warn), output,
                  follow_symlinks=follow_symlinks)
     sys.exit(report.exit_code)

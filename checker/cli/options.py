@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from checker.cli.basics import fail as fail
 from checker.cli.basics import silence_stdout as silence_stdout
 from checker.errors import CheckerError, InputError, UsageError
 from checker.reports import RENDERERS
-from checker.reports.atomic import SymlinkTarget, symlink_problem, write_atomic
+from checker.reports.atomic import SymlinkTarget, pieces_of, symlink_problem, write_atomic
 from checker.results import Report
 from checker.sources.aws import defaults
 from checker.sources.aws.accounts import DEFAULT_ROLE_SESSION_NAME, AccountSpec
@@ -34,9 +34,10 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
-def write_output(text: str, output: str | None, deadline: float | None = None, *,
-                 follow_symlinks: bool = False) -> None:
-    """Write a report to ``output``, or to stdout; a stdout that is closed or broken is an
+def write_output(text: str | Iterable[str], output: str | None,
+                 deadline: float | None = None, *, follow_symlinks: bool = False) -> None:
+    """Write a report (a string, or the pieces of a streamed one, written as they are made)
+    to ``output``, or to stdout; a stdout that is closed or broken is an
     error (exit 2), never a run that looks as if it printed its report. A symbolic link at
     ``output`` is refused unless ``follow_symlinks``. A FIFO ``output`` nobody reads is an
     error at ``deadline`` (the run's ``--timeout``), not a hang."""
@@ -45,7 +46,8 @@ def write_output(text: str, output: str | None, deadline: float | None = None, *
             raise CheckerError("stdout is closed, so the report cannot be written there "
                                "(give -o FILE)")
         try:
-            click.echo(text, nl=False)
+            for piece in pieces_of(text):
+                click.echo(piece, nl=False)
         except OSError as exc:
             silence_stdout()
             raise CheckerError(f"cannot write the report to stdout: "

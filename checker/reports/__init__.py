@@ -3,7 +3,11 @@
 Owns one module per format and ``FORMATS``, one ``ReportFormat`` record per format (its
 name, writer, file extension, whether it is only a list of findings, the options it takes);
 ``RENDERERS`` (the choices ``-f`` and ``--report`` offer) and ``FINDING_LISTS`` are derived
-from it. Writers take a frozen ``Report`` and return ``str``; may import the shared types,
+from it. Writers take a frozen ``Report`` and return ``str``; a format whose output grows
+with every judged pair also has a ``chunks`` writer, which returns an iterator of ``str``
+whose concatenation is that text, made as it is written (``render_chunks``), so that the
+whole text never has to be in memory at once. Each writer is imported when first used, so a
+run imports only the writers of the formats it writes. Writers may import the shared types,
 ``lang`` and ``policy`` (the compliance frameworks catalog); never ``engine``, ``sources``,
 boto3 or click.
 """
@@ -11,7 +15,7 @@ boto3 or click.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +24,13 @@ if TYPE_CHECKING:
 
 # render_x(report, *, color=False, ...) -> str; only the text writer uses colour.
 RenderFunction = Callable[..., str]
+# chunks_x(report, *, color=False, ...) -> the same text as render_x, piece by piece.
+ChunkFunction = Callable[..., Iterable[str]]
+
+
+def _load(writer: str) -> Any:
+    module, function = writer.split(":")
+    return getattr(importlib.import_module(f"checker.reports.{module}"), function)
 
 
 @dataclass(frozen=True)
@@ -39,44 +50,58 @@ class ReportFormat:
     options: tuple[tuple[str, str], ...] = ()
     # Whether the writer reports, through ``warn``, the findings it had to leave out.
     warns: bool = False
+    # The same text as the writer's, in pieces made as they are written (``module:function``
+    # as ``writer``; None: the text is made whole, and written as one piece).
+    chunks: str | None = None
 
     @property
     def renderer(self) -> RenderFunction:
-        module, function = self.writer.split(":")
-        found: RenderFunction = getattr(
-            importlib.import_module(f"checker.reports.{module}"), function)
+        found: RenderFunction = _load(self.writer)
         return found
 
-    def render(self, report: Report, *, color: bool, options: ReportOptions,
-               warn: Callable[[str], None] | None) -> str:
+    def _kwargs(self, options: ReportOptions,
+                warn: Callable[[str], None] | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {keyword: getattr(options, name)
                                   for name, keyword in self.options}
         if self.warns:
             kwargs["warn"] = warn
-        return self.renderer(report, color=color, **kwargs)
+        return kwargs
+
+    def render(self, report: Report, *, color: bool, options: ReportOptions,
+               warn: Callable[[str], None] | None) -> str:
+        return self.renderer(report, color=color, **self._kwargs(options, warn))
+
+    def render_chunks(self, report: Report, *, color: bool, options: ReportOptions,
+                      warn: Callable[[str], None] | None) -> Iterable[str]:
+        if self.chunks is None:
+            return (self.render(report, color=color, options=options, warn=warn),)
+        pieces: ChunkFunction = _load(self.chunks)
+        return pieces(report, color=color, **self._kwargs(options, warn))
 
 
 FORMATS: dict[str, ReportFormat] = {
     fmt.name: fmt
     for fmt in (
         ReportFormat("text", "text:render_text", ".txt"),
-        ReportFormat("json", "json_report:render_json", ".json"),
+        ReportFormat("json", "json_report:render_json", ".json",
+                     chunks="json_report:json_chunks"),
         ReportFormat("sarif", "sarif:render_sarif", ".sarif",
                      options=(("sarif_category", "category"),
                               ("sarif_include_waived", "include_waived")),
-                     warns=True),
-        ReportFormat("junit", "junit:render_junit", ".xml"),
+                     warns=True, chunks="sarif:sarif_chunks"),
+        ReportFormat("junit", "junit:render_junit", ".xml", chunks="junit:junit_chunks"),
         ReportFormat("markdown", "markdown:render_markdown", ".md",
                      options=(("markdown_max_bytes", "max_bytes"),
                               ("markdown_full_report", "full_report"))),
         ReportFormat("github", "github:render_github", ".txt"),
-        ReportFormat("asff", "asff:render_asff", ".json", lists_findings=True),
+        ReportFormat("asff", "asff:render_asff", ".json", lists_findings=True,
+                     chunks="asff:asff_chunks"),
         ReportFormat("csv", "csv_report:render_csv", ".csv", lists_findings=True),
-        ReportFormat("ocsf", "ocsf:render_ocsf", ".json", lists_findings=True),
+        ReportFormat("ocsf", "ocsf:render_ocsf", ".json", lists_findings=True,
+                     chunks="ocsf:ocsf_chunks"),
         ReportFormat("html", "html:render_html", ".html"),
     )
 }
-
 
 
 class _Renderers(Mapping[str, RenderFunction]):
@@ -118,3 +143,12 @@ def render(report: Report, fmt: str, *, color: bool = False,
     return FORMATS[fmt].render(report, color=color, options=options or ReportOptions(),
                                warn=warn)
 
+
+
+def render_chunks(report: Report, fmt: str, *, color: bool = False,
+                  options: ReportOptions | None = None,
+                  warn: Callable[[str], None] | None = None) -> Iterable[str]:
+    """The text ``render`` returns, as pieces to write one after the other: made while they
+    are written for the formats that have a ``chunks`` writer, one piece for the others."""
+    return FORMATS[fmt].render_chunks(report, color=color, options=options or ReportOptions(),
+                                      warn=warn)

@@ -100,15 +100,18 @@ def _description(outcome: RuleOutcome) -> str:
 
 
 class FindingParts:
-    """What every finding of one model, or of one rule, shares: made once per report."""
+    """What every finding of one model, or of one rule, shares: made once per model (the
+    findings of a model come one after the other; only the last model's are kept, so the
+    parts of 100,000 models are never all in memory) and once per rule."""
 
     def __init__(self) -> None:
-        self.models: dict[tuple[str | None, str | None, str, str | None], tuple[Any, ...]] = {}
+        self.last: tuple[tuple[str | None, str | None, str, str | None], tuple[Any, ...]] \
+            | None = None
         self.rules: dict[int, tuple[Any, ...]] = {}
 
     def model(self, model: ModelRef) -> tuple[Any, ...]:
         key = (model.arn, model.name, model.kind, model.address)
-        parts = self.models.get(key)
+        parts = self.last[1] if self.last is not None and self.last[0] == key else None
         if parts is None:
             partition = partition_of(model.arn)
             model_key = model.fingerprint_key
@@ -125,8 +128,9 @@ class FindingParts:
                        "TerraformAddress": model.address}
             resource["Details"] = {"Other": {k: cut(v, MAX_OTHER_VALUE)
                                              for k, v in details.items() if v}}
-            parts = self.models[key] = (model.account_id or UNKNOWN, model.region or UNKNOWN,
-                                        partition, model_key, resource)
+            parts = (model.account_id or UNKNOWN, model.region or UNKNOWN, partition,
+                     model_key, resource)
+            self.last = (key, parts)
         return parts
 
     def rule(self, rule: RuleInfo) -> tuple[Any, ...]:
@@ -239,14 +243,38 @@ def asff_findings(report: Report) -> Iterator[dict[str, Any]]:
         yield asff_finding(outcome, report.generated_at, report.tool_version, parts)
 
 
+# json.dumps(item, ensure_ascii=False, default=str), without a new encoder per item.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# Items per chunk a streamed array is written in.
+BATCH = 500
+
+
+def array_chunks(items: Iterable[Any]) -> Iterator[str]:
+    """A JSON array with one compact item per line (``[]`` for none), in chunks made as
+    ``items`` are: the whole array never exists as one string."""
+    lines: list[str] = []
+    opening = "[\n"
+    for item in items:
+        lines.append(_ENCODE(item))
+        if len(lines) == BATCH:
+            yield opening + ",\n".join(lines)
+            opening, lines = ",\n", []
+    if lines:
+        yield opening + ",\n".join(lines)
+        opening = ",\n"
+    yield "[]\n" if opening == "[\n" else "\n]\n"
+
+
 def dumps_array(items: Iterable[Any]) -> str:
     """A JSON array with one compact item per line (``[]`` for none)."""
-    lines = [json.dumps(item, ensure_ascii=False, default=str) for item in items]
-    if not lines:
-        return "[]\n"
-    return "[\n" + ",\n".join(lines) + "\n]\n"
+    return "".join(array_chunks(items))
+
+
+def asff_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
+    """The ASFF array as it is made (see render_asff)."""
+    return array_chunks(asff_findings(report))
 
 
 def render_asff(report: Report, *, color: bool = False) -> str:
     """The report as a JSON array of ASFF findings. ``color`` is ignored."""
-    return dumps_array(asff_findings(report))
+    return "".join(asff_chunks(report))

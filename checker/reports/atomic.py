@@ -9,10 +9,13 @@ import select
 import stat
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # How often a FIFO with no reader yet is tried again.
 FIFO_POLL_SECONDS = 0.05
+# Streamed pieces are written in runs of about this many characters.
+WRITE_CHARS = 1 << 16
 
 class SymlinkTarget(OSError):
     """A report path that is a symbolic link onto a file (or onto nothing)."""
@@ -43,9 +46,28 @@ def symlink_problem(path: str | os.PathLike[str], *, follow_symlinks: bool = Fal
     return None
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, deadline: float | None = None, *,
-                 follow_symlinks: bool = False) -> None:
-    """Write ``text`` (UTF-8) to ``path``, creating parent folders.
+def pieces_of(text: str | Iterable[str]) -> Iterator[str]:
+    """``text``, or the pieces of a streamed report gathered into runs of at least
+    WRITE_CHARS characters (one write each)."""
+    if isinstance(text, str):
+        yield text
+        return
+    run: list[str] = []
+    size = 0
+    for piece in text:
+        run.append(piece)
+        size += len(piece)
+        if size >= WRITE_CHARS:
+            yield "".join(run)
+            run, size = [], 0
+    if run:
+        yield "".join(run)
+
+
+def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str],
+                 deadline: float | None = None, *, follow_symlinks: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path``, creating parent folders. ``text`` is a string or
+    an iterable of strings (a streamed report), written piece by piece as it is made.
 
     The text goes to a temporary file in the same folder, is flushed to disk, and then
     replaces ``path`` in one rename: readers see the old file or the new one, never part.
@@ -69,10 +91,11 @@ def write_atomic(path: str | os.PathLike[str], text: str, deadline: float | None
         # A terminal, a pipe, /dev/null, /dev/stdout: written to as it is. Renaming a file
         # over it would destroy what is not a report (as root, /dev/null for everyone).
         if stat.S_ISFIFO(info.st_mode) and deadline is not None:
-            _write_fifo(target, text.encode("utf-8"), deadline)
+            _write_fifo(target, (p.encode("utf-8") for p in pieces_of(text)), deadline)
             return
         with open(target, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            for piece in pieces_of(text):
+                handle.write(piece)
         return
     if target.is_symlink():
         # Replace the file the link points to, not the link.
@@ -81,7 +104,8 @@ def write_atomic(path: str | os.PathLike[str], text: str, deadline: float | None
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            for piece in pieces_of(text):
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, _mode_for(target))
@@ -97,10 +121,10 @@ def _fifo_timeout(path: Path) -> TimeoutError:
                                          "run's --timeout", str(path))
 
 
-def _write_fifo(path: Path, data: bytes, deadline: float) -> None:
-    """Write ``data`` to the FIFO ``path`` by ``deadline``. Opening a FIFO for writing blocks
-    until a reader opens it, and a write blocks while the reader does not read: both are
-    done without blocking, waiting at most until the deadline."""
+def _write_fifo(path: Path, blocks: Iterable[bytes], deadline: float) -> None:
+    """Write ``blocks`` to the FIFO ``path`` by ``deadline``. Opening a FIFO for writing
+    blocks until a reader opens it, and a write blocks while the reader does not read: both
+    are done without blocking, waiting at most until the deadline."""
     while True:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
@@ -112,19 +136,23 @@ def _write_fifo(path: Path, data: bytes, deadline: float) -> None:
             raise _fifo_timeout(path)
         time.sleep(FIFO_POLL_SECONDS)
     try:
-        view = memoryview(data)
-        while view:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _fifo_timeout(path)
-            _, writable, _ = select.select([], [fd], [], left)
-            if writable:
-                try:
-                    view = view[os.write(fd, view):]
-                except BlockingIOError:
-                    continue
+        for data in blocks:
+            _write_all(fd, memoryview(data), path, deadline)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, view: memoryview, path: Path, deadline: float) -> None:
+    while view:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _fifo_timeout(path)
+        _, writable, _ = select.select([], [fd], [], left)
+        if writable:
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                continue
 
 
 def _mode_for(target: Path) -> int:

@@ -220,6 +220,27 @@ def render_json(report: Report, *, color: bool = False) -> str:
             gc.enable()
 
 
+def json_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
+    """The text of render_json in pieces: the report around its four long lists (models,
+    violations, waived, errors), then each entry made and written in its place."""
+    from checker.reports.streamed import slots, spliced
+
+    places = slots(4)
+    lists: list[tuple[Callable[[Any], dict[str, Any]], Sequence[Any]]] = []
+
+    def slot(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> list[str]:
+        lists.append((make, items))
+        return [places[len(lists) - 1]]
+
+    text = dumps_indented(_report_data(report, slot)) + "\n"
+    return spliced(text, places, [_texts(make, items) for make, items in lists])
+
+
+def _texts(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> Iterator[str]:
+    for item in items:
+        yield dumps_indented(make(item))
+
+
 def dumps_indented(value: Any) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False)``, character for character.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from checker import TOOL_NAME
@@ -22,7 +22,15 @@ from checker.reports.wording import (
     models_read,
     relative_path,
 )
-from checker.results import SEVERITY_RANK, Finding, ModelRef, Report, ReportError, Status
+from checker.results import (
+    SEVERITY_RANK,
+    Finding,
+    ModelRef,
+    ModelResult,
+    Report,
+    ReportError,
+    Status,
+)
 
 # Characters XML 1.0 cannot carry at all, not even escaped.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -34,7 +42,13 @@ def xml_text(value: object) -> str:
 
 
 def render_junit(report: Report, *, color: bool = False) -> str:
-    """The report as JUnit XML (``testsuites`` root). ``color`` is ignored.
+    """The report as JUnit XML (``testsuites`` root). ``color`` is ignored."""
+    return "".join(junit_chunks(report))
+
+
+def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
+    """The JUnit XML in chunks: every case line is made first (the root's counts need them
+    all), then written suite by suite, never joined into one string.
 
     Written as text in one pass (what ElementTree with ``indent`` writes, byte for byte):
     building and serialising an element tree of 500,000 cases cost ten times the JSON report.
@@ -67,7 +81,7 @@ def render_junit(report: Report, *, color: bool = False) -> str:
 
     # One pass over the models: each case goes to its policy's suite, in model order. The
     # two commonest cases are one append each; the suites count their lines at the end.
-    for model in report.models:
+    for model in _folding(report.models, suites):
         ref = model.model
         classname = f'    <testcase classname="{_attr(classnames[ref])}"'
         for rule_id, status in model.results.items():
@@ -106,15 +120,30 @@ def render_junit(report: Report, *, color: bool = False) -> str:
 
     counts = [suite.totals() for suite in suites]
     totals = {name: sum(c[name] for c in counts) for name in _COUNTS}
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="'
-             f'{_attr(TOOL_NAME)}"{_count_attrs(totals)}>']
+    yield ('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="'
+           f'{_attr(TOOL_NAME)}"{_count_attrs(totals)}>\n')
     for suite, suite_counts in zip(suites, counts, strict=True):
-        parts.append(f'  <testsuite name="{_attr(suite.name)}" timestamp="{suite.timestamp}"'
-                     f"{_count_attrs(suite_counts)}>")
-        parts.extend(suite.lines)
-        parts.append("  </testsuite>")
-    parts.append("</testsuites>\n")
-    return "\n".join(parts)
+        yield (f'  <testsuite name="{_attr(suite.name)}" timestamp="{suite.timestamp}"'
+               f"{_count_attrs(suite_counts)}>\n")
+        # Each line, or each run of lines a fold joined, as a piece of its own.
+        for line in suite.lines:
+            yield line + "\n"
+        suite.lines.clear()
+        yield "  </testsuite>\n"
+    yield "</testsuites>\n"
+
+
+# Models between two folds of the suites' lines.
+_FOLD_EVERY = 500
+
+
+def _folding(models: Sequence[ModelResult], suites: list[_Suite]) -> Iterator[ModelResult]:
+    """The models, the suites' lines folded (``_Suite.fold``) every _FOLD_EVERY of them."""
+    for number, model in enumerate(models):
+        if number % _FOLD_EVERY == 0:
+            for suite in suites:
+                suite.fold()
+        yield model
 
 
 # A rule's route: its suite's append, the case's attributes, the not-applicable case's
@@ -223,12 +252,22 @@ class _Suite:
         self.counts = dict.fromkeys(_COUNTS, 0)
         self.fixed = 0  # lines that are not testcases (properties, system-out)
         self.not_applicable = [0]  # counted in place by render_junit's loop
+        self.folded = 0  # lines joined into others by fold
+        self.unfolded = 0  # lines[unfolded:] are single lines
+
+    def fold(self) -> None:
+        """Join the lines added since the last fold into one string (their text, joined by
+        line breaks, as they are written): one object instead of thousands."""
+        if len(self.lines) - self.unfolded > 1:
+            self.folded += len(self.lines) - self.unfolded - 1
+            self.lines[self.unfolded:] = ["\n".join(self.lines[self.unfolded:])]
+        self.unfolded = len(self.lines)
 
     def totals(self) -> dict[str, int]:
         """The counts, with the passed and not applicable cases (appended as bare lines)
         worked out from the lines: every line but the fixed ones is one case."""
         counts = dict(self.counts)
-        cases = len(self.lines) - self.fixed
+        cases = len(self.lines) + self.folded - self.fixed
         counts["tests"] = cases
         counts["skipped"] += self.not_applicable[0]
         return counts

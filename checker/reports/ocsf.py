@@ -19,7 +19,7 @@ from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
 from checker.policy.frameworks import requirement_ids
-from checker.reports.asff import dumps_array, finding_id
+from checker.reports.asff import array_chunks, finding_id
 from checker.reports.outcomes import RuleOutcome, partition_of, rule_outcomes
 from checker.reports.wording import format_value
 from checker.results import Report, Status
@@ -173,7 +173,12 @@ def ocsf_events(report: Report) -> Iterator[dict[str, Any]]:
         yield ocsf_event(outcome, report.generated_at, time, report.tool_version)
 
 
+def ocsf_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
+    """The OCSF array as it is made (see render_ocsf)."""
+    return array_chunks(ocsf_events(report))
+
+
 def render_ocsf(report: Report, *, color: bool = False) -> str:
     """The report as a JSON array of OCSF Compliance Finding events. ``color`` is ignored."""
-    return dumps_array(ocsf_events(report))
+    return "".join(ocsf_chunks(report))
 

@@ -17,9 +17,10 @@ and ``warn`` is called with the same sentence.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-from collections.abc import Callable, Sequence
+import secrets
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
@@ -67,6 +68,19 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
     ``include_waived`` keeps waived findings as suppressed results. ``warn`` receives one
     sentence when results had to be left out. ``color`` is ignored.
     """
+    return "".join(sarif_chunks(report, root=root, category=category,
+                                include_waived=include_waived, max_results=max_results,
+                                max_gzip_bytes=max_gzip_bytes, warn=warn))
+
+
+def sarif_chunks(report: Report, *, color: bool = False, root: str | None = None,
+                 category: str | None = None, include_waived: bool = False,
+                 max_results: int = SARIF_RESULTS_PER_RUN,
+                 max_gzip_bytes: int = SARIF_GZIP_BYTES,
+                 warn: Callable[[str], None] | None = None) -> Iterator[str]:
+    """The text of render_sarif, in pieces: the log around its results, and each result's
+    text, never joined into one string. Its compressed size is measured on the same
+    pieces, before the first is given out (the size decides which results are in)."""
     rules = report.rules
     index = {rule.qualified_id: i for i, rule in enumerate(rules)}
     baseline_used = any(finding.known for finding in report.violations)
@@ -78,39 +92,68 @@ def render_sarif(report: Report, *, color: bool = False, root: str | None = None
             uris[file] = file_uri(file, root)
         return uris[file]
 
+    def texts(findings: Sequence[Finding]) -> list[str]:
+        return [dumps_indented(_result(finding, index, uri, baseline_used=baseline_used))
+                for finding in findings]
+
+    # Stands for the results in the log written around them: a NUL and a random token
+    # are in no text of the report.
+    slot = f"\0{secrets.token_hex(16)}\0"
+
+    def pieces(results: list[str], over_limit: Sequence[Finding]) -> list[str]:
+        log = _log(report, rules, root, index, [slot], category,
+                   waived_left_out=waived_left_out, over_limit=over_limit)
+        return _around(dumps_indented(log) + "\n", dumps_indented(slot), results)
+
     candidates = [*report.violations, *(report.waived if include_waived else ())]
     ordered = len(candidates) > max_results
     if ordered:
         # GitHub rejects the whole run past the limit: keep the most severe.
         candidates = most_severe_first(candidates)
     waived_left_out = 0 if include_waived else len(report.waived)
-    results = [_result(finding, index, uri, baseline_used=baseline_used)
-               for finding in candidates[:max_results]]
-    log = _log(report, rules, root, index, results, category, waived_left_out=waived_left_out,
-               over_limit=candidates[len(results):])
-    # The JSON report's writer: the same text as json.dumps(indent=2), without the
-    # standard library's pure-Python indenting encoder.
-    text = dumps_indented(log) + "\n"
-    while results and (size := _gzip_size(text)) > max_gzip_bytes:
+    results = texts(candidates[:max_results])
+    parts = pieces(results, candidates[len(results):])
+    while results and (size := _gzip_size(parts)) > max_gzip_bytes:
         if not ordered:
             # A cut for size alone keeps the most severe too.
             candidates, ordered = most_severe_first(candidates), True
-            results = [_result(finding, index, uri, baseline_used=baseline_used)
-                       for finding in candidates[:len(results)]]
+            results = texts(candidates[:len(results)])
         # Too big even compressed: cut in proportion, with a margin, until it fits.
         keep = min(len(results) - 1, int(len(results) * max_gzip_bytes / size * 0.95))
         results = results[:keep]
-        log = _log(report, rules, root, index, results, category,
-                   waived_left_out=waived_left_out, over_limit=candidates[keep:])
-        text = dumps_indented(log) + "\n"
+        parts = pieces(results, candidates[keep:])
     left_out = len(candidates) - len(results)
     if left_out and warn is not None:
         warn(_left_out_sentence(len(candidates), left_out, candidates[len(results):]))
-    return text
+    return iter(parts)
 
 
-def _gzip_size(text: str) -> int:
-    return len(gzip.compress(text.encode("utf-8"), compresslevel=6))
+def _around(log: str, slot: str, results: list[str]) -> list[str]:
+    """The log's text with the results' texts in place of the slot: what dumps_indented
+    writes for the whole log (a nested value is its own text indented one level deeper)."""
+    head, tail = log.split(slot)
+    inner = head[head.rindex("\n") + 1:]
+    if not results:
+        # An empty list is written "[]".
+        return [head[:-len(inner) - 2] + "[]" + tail[tail.index("]") + 1:]]
+    deeper = "\n" + inner
+    between = "," + deeper
+    parts = [head]
+    for number, text in enumerate(results):
+        parts.append((between if number else "") + text.replace("\n", deeper))
+    parts.append(tail)
+    return parts
+
+
+def _gzip_size(parts: Sequence[str]) -> int:
+    """len(gzip.compress(text, compresslevel=6)) of the parts' concatenation: its header and
+    trailer, and the raw deflate stream, made piece by piece."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    size = sum(len(deflate.compress(part.encode("utf-8"))) for part in parts)
+    return _GZIP_FRAME + size + len(deflate.flush())
+
+
+_GZIP_FRAME = 18  # a gzip member's 10-byte header (no file name) and 8-byte trailer
 
 
 def _left_out_sentence(total: int, left_out: int, findings: Sequence[Finding]) -> str:
@@ -123,7 +166,7 @@ def _left_out_sentence(total: int, left_out: int, findings: Sequence[Finding]) -
 
 
 def _log(report: Report, rules: Sequence[RuleInfo], root: str | None, index: dict[str, int],
-         results: list[dict[str, Any]], category: str | None, *, waived_left_out: int,
+         results: Sequence[Any], category: str | None, *, waived_left_out: int,
          over_limit: Sequence[Finding]) -> dict[str, Any]:
     invocation = _invocation(report, index)
     if over_limit:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -368,28 +370,231 @@ def convert(data: Any, file: str) -> list[ModelInput]:
     raise InputError(f"{file}: not a model document.{hint} Accepted: {accepted}")
 
 
+# How much of a file the streaming reader decodes at a time.
+CHUNK_CHARS = 1 << 20
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _NotStreamed(Exception):
+    """The file is not a well-formed list of model documents that reads one by one: it is
+    read whole instead, which finds (and words) its problem as it always has."""
+
+
+def _chunks(file: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        with open(file, "rb") as handle:
+            while block := handle.read(CHUNK_CHARS):
+                yield decoder.decode(block)
+            yield decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        raise _NotStreamed from None
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_float=_json_number)
+
+
+class _Window:
+    """A sliding window over a file's text: what is parsed is dropped from the front, more
+    text is read at the back as an element needs it."""
+
+    def __init__(self, file: str) -> None:
+        self.chunks = _chunks(file)
+        self.text, self.pos, self.done = "", 0, False
+
+    def more(self) -> bool:
+        chunk = None if self.done else next(self.chunks, None)
+        if chunk is None:
+            self.done = True
+            return False
+        self.text = self.text[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def head(self) -> str:
+        """The next character that is not white space ("" at the end of the file)."""
+        while True:
+            self.pos = _SPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos:self.pos + 1]
+
+    def value(self) -> Any:
+        """Parse the value at the window's position, reading more text while it ends at the
+        window's edge (where it may go on: a number, or a value cut in two)."""
+        self.head()
+        while True:
+            text, start = self.text, self.pos
+            try:
+                item, stop = _DECODER.raw_decode(text, start)
+            except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+                if not isinstance(exc, DuplicateKeyError) and self.more():
+                    continue
+                raise _NotStreamed from None
+            if stop >= len(text) and self.more():
+                continue
+            if "\\u" in text[start:stop] and _SURROGATE_ESCAPE.search(text, start, stop) \
+                    and _has_surrogate(item):
+                raise _NotStreamed
+            self.pos = stop
+            return item
+
+
+def _list_items(file: str) -> Iterator[Any]:
+    """The elements of a file holding one JSON array, parsed one at a time from a sliding
+    window of the text, so that the whole text and the whole list are never in memory at
+    once. Every element is parsed as ``read_data`` parses it (exact numbers, duplicate keys
+    refused); anything else (not an array, a syntax error, a lone surrogate, a number past
+    the digit limit) raises _NotStreamed, for the whole-file read to report."""
+    window = _Window(file)
+    if window.head() != "[":
+        raise _NotStreamed
+    window.pos += 1
+    if window.head() == "]":
+        raise _NotStreamed  # an empty list: no model documents
+    while True:
+        yield window.value()
+        head = window.head()
+        window.pos += 1
+        if head == "]":
+            if window.head() != "":
+                raise _NotStreamed  # text after the array
+            return
+        if head != ",":
+            raise _NotStreamed
+
+
+def read_models(file: str) -> list[ModelInput]:
+    """The model inputs of one file (see convert)."""
+    return convert(read_data(file), file)
+
+
+def _starts_list(file: str) -> bool:
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(64).lstrip(b"\xef\xbb\xbf").lstrip()
+    except OSError:
+        return False
+    return head.startswith(b"[")
+
+
+class StoredModels(Sequence[ModelInput]):
+    """The models read from files, each kept as the compact JSON text of its document until
+    it is judged, and made into a :class:`ModelInput` again each time it is taken: a JSON
+    text takes a third of the memory of the parsed document (its dicts and strings), and an
+    estate of 100,000 models is judged one model at a time, never all of them parsed at
+    once. A model with facts beyond its document (a plan's unknown fields, say) is kept as
+    it is."""
+
+    def __init__(self) -> None:
+        self._items: list[ModelInput | tuple[str, ModelKind, str, Any]] = []
+
+    def append(self, model: ModelInput) -> None:
+        if model == ModelInput(model.document, model.kind, model.origin,
+                               model.enrichment_errors):
+            # Parsed JSON holds str keys, exact floats and no lone surrogates, so its text
+            # reads back as the same document.
+            self._items.append((json.dumps(model.document, ensure_ascii=False,
+                                           separators=(",", ":")),
+                                model.kind, model.origin, model.enrichment_errors or None))
+        else:
+            self._items.append(model)
+
+    def _model(self, item: ModelInput | tuple[str, ModelKind, str, Any]) -> ModelInput:
+        if isinstance(item, ModelInput):
+            return item
+        text, kind, origin, errors = item
+        return ModelInput(document=json.loads(text), kind=kind, origin=origin,
+                          enrichment_errors=errors or {})
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def extend(self, other: StoredModels) -> None:
+        self._items.extend(other._items)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._model(item) for item in self._items[index]]
+        return self._model(self._items[index])
+
+    def __iter__(self) -> Iterator[ModelInput]:
+        return map(self._model, self._items)
+
+
+class _Taken:
+    """What the files read so far hold: the models (kept compact), where each ARN was given,
+    the accounts and regions, and the refused models' errors."""
+
+    def __init__(self) -> None:
+        self.models = StoredModels()
+        self.errors: list[ReportError] = []
+        self.places: MutableMapping[str, str] = {}
+        self.accounts: set[str] = set()
+        self.regions: set[str] = set()
+
+    def take(self, model: ModelInput, place: str) -> None:
+        """Keep one model read at ``place``; InputError for a model given twice."""
+        arn = model.document.get("modelArn")
+        if isinstance(arn, str):
+            if arn in self.places:
+                raise InputError(f"{place}: model {arn} is also given in {self.places[arn]}: "
+                                 "give each model once, or one of the two is judged as the "
+                                 "other")
+            self.places[arn] = place
+        if model.refused is not None:
+            self.errors.append(_refused_error(model))
+            return
+        if isinstance(account := model.document.get("accountId"), str):
+            self.accounts.add(account)
+        if isinstance(region := model.document.get("region"), str):
+            self.regions.add(region)
+        self.models.append(model)
+
+    def take_file(self, found: list[ModelInput], file: str) -> None:
+        for index, model in enumerate(found):
+            self.take(model, file if len(found) == 1 else f"{file} (model {index + 1})")
+
+    def stream(self, file: str) -> bool:
+        """Take the models of a file holding a JSON list of documents element by element,
+        each parsed, checked and kept compact before the next is read: a 100,000-model file
+        is never one string, one list of data or one list of documents. False, with nothing
+        taken, when the file is not such a list or anything in it is wrong (a syntax error,
+        an element that is not a model, a model given twice): read whole, it reports its
+        problem exactly as any file does."""
+        local = _Taken()
+        local.places = ChainMap({}, self.places)  # a model of an earlier file is seen too
+        try:
+            for index, item in enumerate(_list_items(file)):
+                if not _is_model_document(item):
+                    raise _NotStreamed
+                local.take(_taken(item, file), f"{file} (model {index + 1})")
+        except (_NotStreamed, InputError):
+            return False
+        found = local.places.maps[0]
+        if len(local.models) + len(local.errors) == 1 and found:
+            # The file's only model is named by the file alone.
+            found = dict.fromkeys(found, file)
+        self.places.update(found)
+        self.models.extend(local.models)
+        self.errors.extend(local.errors)
+        self.accounts |= local.accounts
+        self.regions |= local.regions
+        return True
+
+
+def _streams(file: str) -> bool:
+    return file.endswith(".json") or _starts_list(file)
+
+
 def load_documents(paths: Sequence[str]) -> SourceResult:
     """Read every model document the paths name."""
-    models: list[ModelInput] = []
-    places: dict[str, str] = {}
+    taken = _Taken()
     for file in document_files(paths):
-        found = convert(read_data(file), file)
-        for index, model in enumerate(found):
-            arn = model.document.get("modelArn")
-            if not isinstance(arn, str):
-                continue
-            place = file if len(found) == 1 else f"{file} (model {index + 1})"
-            if arn in places:
-                raise InputError(f"{place}: model {arn} is also given in {places[arn]}: give "
-                                 "each model once, or one of the two is judged as the other")
-            places[arn] = place
-        models.extend(found)
-    errors = tuple(_refused_error(m) for m in models if m.refused is not None)
-    models = [m for m in models if m.refused is None]
-    accounts = sorted({a for m in models if isinstance(a := m.document.get("accountId"), str)})
-    regions = sorted({r for m in models if isinstance(r := m.document.get("region"), str)})
-    return SourceResult(models=tuple(models), sources=tuple(paths), accounts=tuple(accounts),
-                        regions=tuple(regions), errors=errors)
+        if not (_streams(file) and taken.stream(file)):
+            taken.take_file(read_models(file), file)
+    return SourceResult(models=taken.models, sources=tuple(paths),
+                        accounts=tuple(sorted(taken.accounts)),
+                        regions=tuple(sorted(taken.regions)), errors=tuple(taken.errors))
 
 
 def _refused_error(model: ModelInput) -> ReportError:

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,62 @@ def test_a_report_to_a_fifo_that_is_read_is_written_whole(tmp_path: Path) -> Non
     assert process.returncode == 1, err
     report = json.loads("".join(received))
     assert report["summary"]["models"] > 0 and report["summary"]["result"] == "fail"
+
+
+# --- a streamed report: pieces written as they are made ---------------------------------------
+
+def test_pieces_are_written_in_order_and_in_runs(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    made: list[int] = []
+
+    def pieces() -> Iterator[str]:
+        for number in range(3000):
+            made.append(number)
+            yield f"{number},模型\n"
+
+    write_atomic(target, pieces())
+    assert target.read_text(encoding="utf-8") == "".join(f"{n},模型\n" for n in range(3000))
+    assert made == list(range(3000))
+    runs = list(atomic.pieces_of(f"{n}\n" for n in range(40000)))
+    assert "".join(runs) == "".join(f"{n}\n" for n in range(40000))
+    assert len(runs) > 1 and all(len(run) >= atomic.WRITE_CHARS for run in runs[:-1])
+
+
+def test_a_stream_that_fails_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "report.xml"
+    target.write_text("old", encoding="utf-8")
+
+    def pieces() -> Iterator[str]:
+        yield "x" * (atomic.WRITE_CHARS * 3)
+        raise RuntimeError("writer failed")
+
+    with pytest.raises(RuntimeError, match="writer failed"):
+        write_atomic(target, pieces())
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xml"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_stream_to_a_fifo_arrives_whole_and_a_slow_reader_meets_the_deadline(
+        tmp_path: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+
+    def reader() -> None:
+        with open(fifo, encoding="utf-8") as handle:
+            while chunk := handle.read(65536):
+                received.append(chunk)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    write_atomic(fifo, (f"{n}\n" for n in range(100000)), time.monotonic() + 30)
+    thread.join(timeout=30)
+    assert "".join(received) == "".join(f"{n}\n" for n in range(100000))
+    # A reader that opens the FIFO and never reads: the write ends at the deadline.
+    holder = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with pytest.raises(TimeoutError):
+            write_atomic(fifo, ("y" * 65536 for _ in range(100)), time.monotonic() + 1)
+    finally:
+        os.close(holder)

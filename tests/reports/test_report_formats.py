@@ -112,3 +112,31 @@ def test_the_model_count_tables_list_every_run_format() -> None:
         ("count", test_models_read_is_said_in_every_format))}
     for cases in marks.values():
         assert {case.values[0] for case in cases} == set(RUN_FORMATS)
+
+
+@pytest.mark.parametrize("fmt", [name for name, fmt in TABLE.items() if fmt.chunks])
+def test_a_streamed_format_writes_the_text_it_renders_in_pieces(fmt: str) -> None:
+    from checker.reports import render_chunks
+
+    report = fx.rich_report()
+    warned: list[str] = []
+    pieces = list(render_chunks(report, fmt, warn=warned.append))
+    assert "".join(pieces) == render(report, fmt)
+    assert len(pieces) > 1
+    assert {"asff", "ocsf", "sarif", "junit"} <= {n for n, f in TABLE.items() if f.chunks}
+
+
+def test_sarif_measures_its_compressed_size_on_the_pieces() -> None:
+    import gzip
+    import random
+
+    from checker.reports.sarif import _gzip_size
+
+    rng = random.Random(7)
+    text = "".join(rng.choice('abc {}"\n\u00e9\u6a21') for _ in range(300_000))
+    pieces, start = [], 0
+    while start < len(text):
+        size = rng.randint(1, 30_000)
+        pieces.append(text[start:start + size])
+        start += size
+    assert _gzip_size(pieces) == len(gzip.compress(text.encode("utf-8"), compresslevel=6))

@@ -328,3 +328,15 @@ def test_what_each_reporter_reads_is_there() -> None:
         assert {"classname", "name", "time", "file", "line"} <= set(element.attrib)
         failure = element.find("failure")
         assert failure is not None and failure.get("message") and failure.text
+
+
+@pytest.mark.parametrize("every", [1, 2, 3])
+def test_folding_the_case_lines_changes_no_byte_and_no_count(
+        monkeypatch: pytest.MonkeyPatch, every: int) -> None:
+    from checker.reports import junit
+
+    for report in (fx.rich_report(), fx.hostile_report(), fx.empty_report()):
+        monkeypatch.setattr(junit, "_FOLD_EVERY", 10**9)
+        unfolded = junit.render_junit(report)
+        monkeypatch.setattr(junit, "_FOLD_EVERY", every)
+        assert junit.render_junit(report) == unfolded
