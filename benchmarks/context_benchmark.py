@@ -175,7 +175,9 @@ def main() -> None:
     total = args.models + args.imported
     stub = StubServer(args.models, args.latency, None,
                       extra=("--context", str(args.every), "--imported", str(args.imported)))
-    env = environment(stub.url, workdir)
+    # The calling account's id (GetCallerIdentity, one call the stub does not count) from
+    # the stub, never from AWS's STS.
+    env = environment(stub.url, workdir) | {"AWS_ENDPOINT_URL_STS": stub.url}
     variants = [Variant("bare", [sys.executable, __file__, "--bare"], False, False),
                 Variant("check", [*check_command(policy, ["--include-imported"],
                                                  args.check_command)], False, True)]

@@ -12,7 +12,7 @@ import random
 import threading
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -184,10 +184,11 @@ class Clients:
     def _make(self, session: Any, service: str, region: str,
               credentials: dict[str, str], shared: bool = False) -> Any:
         config = self.config
-        if shared and (config.retries or {}).get("mode") == "adaptive":
+        retries: dict[str, Any] = getattr(config, "retries", None) or {}
+        if shared and retries.get("mode") == "adaptive":
             # The adaptive rate limiter is each account's (account_limiter), not the
             # shared client's: botocore's standard retries, and the limiter per account.
-            config = config.merge(Config(retries={**config.retries, "mode": "standard"}))
+            config = config.merge(Config(retries=cast(Any, {**retries, "mode": "standard"})))
         client = session.client(service, region_name=region, config=config, **credentials)
         self.made += 1
         # After botocore's own retry handlers, which answer None when out of quota.
@@ -239,7 +240,8 @@ def account_limiter() -> Limiter:
     and region (botocore makes one per client and registers it on the client's events: it
     is made the same way, its handlers kept instead)."""
     events = _Events()
-    adaptive.register_retry_handler(SimpleNamespace(meta=SimpleNamespace(events=events)))
+    fake = cast(Any, SimpleNamespace(meta=SimpleNamespace(events=events)))
+    adaptive.register_retry_handler(fake)
     return Limiter(events.handlers["before-send"], events.handlers["needs-retry"])
 
 

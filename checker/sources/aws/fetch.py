@@ -21,6 +21,7 @@ region at all) raise :class:`SourceError`.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -87,7 +88,12 @@ def fetch(session_factory: SessionFactory, request: ReadRequest,
     """
     run_accounts, base = _open_accounts(session_factory, request, accounts)
     known_session = base.session if base is not None else run_accounts[0].session
-    known = frozenset(available_regions(known_session, "aws"))
+
+    @functools.cache
+    def known() -> frozenset[str]:
+        # Only for the hint on a region that cannot be reached: botocore's endpoint data
+        # is loaded then, not before every read.
+        return frozenset(available_regions(known_session, "aws"))
     config = client_config(request.max_attempts, connect_timeout=request.connect_timeout,
                            read_timeout=request.read_timeout, pool=max(request.workers, 10))
     deadlines = Deadlines.start(request.connect_timeout, request.read_timeout,

@@ -36,7 +36,7 @@ class Fetcher:
 
     def __init__(self, request: ReadRequest, *, accounts: list[Account],
                  base: Account | None, clients: Clients, executor: RankedPool,
-                 known_regions: frozenset[str],
+                 known_regions: Callable[[], frozenset[str]],
                  progress: Callable[[FetchProgress], None] | None) -> None:
         self.accounts = accounts
         self.base = base
@@ -151,11 +151,19 @@ class Fetcher:
             self.listing_failed(account, pos, stream, seq, region, api, exc)
         else:
             with self.out.lock:
+                first = not account.regions_read
                 account.regions_read.add(region)
+            if first and account.account_id is None:
+                # The result names the account each listing read (GetCallerIdentity, once):
+                # asked now, beside the reads, not after them.
+                self.scheduler.submit(self.learn_account, account, region)
         finally:
             with self.out.lock:
                 account.listings_left[region] -= 1
             self.scheduler.report_progress()
+
+    def learn_account(self, account: Account, region: str) -> None:
+        self.postures.account_of(account, region)
 
     def listing_failed(self, account: Account, pos: int, stream: int, seq: int, region: str,
                        api: str, exc: Exception) -> None:

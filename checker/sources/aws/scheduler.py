@@ -65,7 +65,7 @@ class Scheduler:
     """Runs the tasks of one read on the shared pool and keeps what they found."""
 
     def __init__(self, *, accounts: Sequence[Account], clients: Clients,
-                 executor: RankedPool, known_regions: frozenset[str],
+                 executor: RankedPool, known_regions: Callable[[], frozenset[str]],
                  strict_regions: bool,
                  progress: Callable[[FetchProgress], None] | None) -> None:
         self.accounts = accounts
@@ -170,7 +170,7 @@ class Scheduler:
             raise NoClient(error_code(exc), one_line(exc)) from None
 
     def region_hint(self, region: str, exc: Exception) -> str:
-        if isinstance(exc, EndpointConnectionError) and region not in self.known_regions:
+        if isinstance(exc, EndpointConnectionError) and region not in self.known_regions():
             return " (botocore does not list Bedrock in this region: is it offered there?)"
         return ""
 
