@@ -34,7 +34,8 @@ the body's ``__type`` otherwise).
 ``--accounts N`` serves a whole organization: Organizations ``ListAccounts`` lists this
 account (its management account) and N - 1 members (pages of 20, as AWS), STS
 ``AssumeRole`` hands out keys that name the role's account (``ASIABENCH<account>``) and
-``GetCallerIdentity`` reads them back, and every request signed with such a key is answered
+``GetCallerIdentity`` reads them back (without ``--accounts`` STS answers too, with this
+account, uncounted), and every request signed with such a key is answered
 with that account's own models in the region it was signed for (the same ``--models``
 count, ARNs of that account and region). Bedrock's ``GetModelInvocationLoggingConfiguration``
 and ``ListEnforcedGuardrailsConfiguration`` answer with logging on and one guardrail
@@ -391,9 +392,10 @@ class Stub:
         org = self.organization
         if org is not None and amz_target == "AWSOrganizationsV20161128.ListAccounts":
             return "ListAccounts", 200, org.list_accounts(json.loads(body or b"{}")), None
-        if org is not None and method == "POST" and target == "/" and b"Action=" in body:
-            operation, xml = org.sts(body, account)
-            return operation, 200, xml, None
+        if method == "POST" and target == "/" and b"Action=" in body:
+            operation, xml = Organization.sts(body, account)
+            # Counted for an organization; otherwise only the tool's own account's id.
+            return operation if org is not None else None, 200, xml, None
         if method == "GET" and target == "/logging/modelinvocations":
             return "GetModelInvocationLoggingConfiguration", 200, LOGGING, None
         if method == "GET" and target.startswith("/enforcedGuardrailsConfiguration"):

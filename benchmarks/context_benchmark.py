@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import statistics
 import sys
@@ -49,6 +50,8 @@ from scale_benchmark import (  # noqa: E402
 )
 
 FM = "amazon.titan-text-express-v1:0:8k"
+# The target: within this many times the latency floor.
+TARGET = 1.3
 POLICY = """\
 version: 1
 name: bench-context
@@ -175,7 +178,9 @@ def main() -> None:
     total = args.models + args.imported
     stub = StubServer(args.models, args.latency, None,
                       extra=("--context", str(args.every), "--imported", str(args.imported)))
-    env = environment(stub.url, workdir)
+    # The calling account's id (GetCallerIdentity, one call the stub does not count) from
+    # the stub, never from AWS's STS.
+    env = environment(stub.url, workdir) | {"AWS_ENDPOINT_URL_STS": stub.url}
     variants = [Variant("bare", [sys.executable, __file__, "--bare"], False, False),
                 Variant("check", [*check_command(policy, ["--include-imported"],
                                                  args.check_command)], False, True)]
@@ -224,6 +229,9 @@ def main() -> None:
           f" | {bare_wall:.2f} s | **{wall / bare_wall:.2f}** | {floor:.2f} s"
           f" | **{wall / floor:.2f}** | {round_floor:.2f} s ({wall / round_floor:.2f})"
           f" | {med.client_cpu:.1f} s / {median_run(bare.runs).client_cpu:.1f} s | {status} |")
+    print(f"load: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (uptime)")
+    verdict = "PASS" if wall / floor <= TARGET and status == "ok" else "MISSED"
+    print(f"{verdict}: check within {TARGET}x the latency floor ({wall / floor:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -141,6 +141,8 @@ def main() -> None:
     policy.write_text(POLICY + (TAG_RULE if args.tags else ""))
     env = {**os.environ,
            "AWS_ENDPOINT_URL_BEDROCK": url, "AWS_ACCESS_KEY_ID": "bench",
+           # The calling account's id from the stub (uncounted), never from AWS's STS.
+           "AWS_ENDPOINT_URL_STS": url,
            "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_CONFIG_FILE": str(workdir / "none"),
            "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),

@@ -74,6 +74,9 @@ class Account:
     # --model runs: the regions a model name is looked up in.
     name_regions: list[str] = field(default_factory=list)
     credentials: dict[str, str] = field(default_factory=dict)
+    # An assumed role's credentials (botocore's RefreshableCredentials): its requests go
+    # through the clients the run's assumed-role accounts share, signed with these.
+    signer: Any = None
     regions_read: set[str] = field(default_factory=set)
     regions_skipped: set[str] = field(default_factory=set)
     # --all-regions: each region's opt-in status as EC2 DescribeRegions gives it (None: not

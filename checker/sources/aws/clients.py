@@ -11,13 +11,15 @@ import os
 import random
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ProfileNotFound,
 )
+from botocore.retries import adaptive
 
 from checker.errors import SourceError
 from checker.sources.aws.deadlines import Deadlines, bound_client
@@ -104,9 +106,24 @@ def default_session_factory(profile: str | None) -> boto3.session.Session:
 
 
 class Clients:
-    """Every client of the run, made once per (account, service, region) with one Config;
-    each answer checked against botocore's output shape before it is read, each request
-    bounded by ``deadlines`` (the request's and the run's)."""
+    """Every client of the run, made once with one Config; each answer checked against
+    botocore's output shape before it is read, each request bounded by ``deadlines`` (the
+    request's and the run's).
+
+    An account read through an assumed role (``account.signer`` holds its renewing
+    credentials) shares one client per (service, region) with every other such account:
+    the client signs each request with the credentials of the account it is made for
+    (:class:`AccountClient`). Making a botocore client costs milliseconds of CPU and
+    hundreds of KB; one per account and region made an estate's read slower than its
+    requests. Throttling stays per account, as AWS's quotas are: each account has its own
+    adaptive rate limiter in each service and region (botocore's, :func:`account_limiter`),
+    so a throttled account slows only its own requests. The retry quota is the shared
+    client's, and a throttled request is retried past it (:func:`resend_throttled`);
+    ``--max-attempts`` bounds each request's calls, as for every client.
+
+    Any other account (the run's own credentials, a profile) has its own clients, made once
+    per (account, service, region) and dropped by :meth:`release` when its reads are done.
+    """
 
     def __init__(self, config: Config, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
                  deadlines: Deadlines | None = None) -> None:
@@ -115,8 +132,21 @@ class Clients:
         self.deadlines = deadlines
         self.lock = threading.Lock()
         self.cache: dict[tuple[int, str, str], Any] = {}
+        # (service, region) -> the client the assumed-role accounts share.
+        self.shared: dict[tuple[str, str], Any] = {}
+        # (account index, service, region) -> the account's rate limiter there.
+        self.limiters: dict[tuple[int, str, str], Limiter] = {}
+        self.made = 0  # clients made (for tests and benchmarks)
 
     def get(self, account: Account, service: str, region: str) -> Any:
+        if account.signer is not None:
+            client = self._shared(account, service, region)
+            key = (account.index, service, region)
+            limiter = self.limiters.get(key)
+            if limiter is None:
+                with self.lock:
+                    limiter = self.limiters.setdefault(key, account_limiter())
+            return AccountClient(client, Acting(account.signer, limiter))
         key = (account.index, service, region)
         client = self.cache.get(key)  # the common case, without waiting on a creation
         if client is not None:
@@ -126,16 +156,165 @@ class Clients:
         with self.lock:
             client = self.cache.get(key)
             if client is None:
-                client = account.session.client(service, region_name=region,
-                                                config=self.config, **account.credentials)
-                # After botocore's own retry handlers, which answer None when out of quota.
-                client.meta.events.register("needs-retry",
-                                            resend_throttled(self.max_attempts))
-                client.meta.events.register("before-parse", check_response)
-                if self.deadlines is not None:
-                    bound_client(client, self.deadlines)
+                client = self._make(account.session, service, region, account.credentials)
                 self.cache[key] = client
             return client
+
+    def _shared(self, account: Account, service: str, region: str) -> Any:
+        key = (service, region)
+        client = self.shared.get(key)
+        if client is not None:
+            return client
+        with self.lock:
+            client = self.shared.get(key)
+            if client is None:
+                # Keys that sign nothing: every request is signed with its account's
+                # credentials, or refused (sign_as_account).
+                client = self._make(account.session, service, region,
+                                    {"aws_access_key_id": "NO-ACCOUNT",
+                                     "aws_secret_access_key": "NO-ACCOUNT"},
+                                    shared=True)
+                client.meta.events.register("before-sign", sign_as_account)
+                client.meta.events.register("before-send", _limit_sending)
+                client.meta.events.register("needs-retry", _limit_receiving)
+                self.shared[key] = client
+            return client
+
+    def _make(self, session: Any, service: str, region: str,
+              credentials: dict[str, str], shared: bool = False) -> Any:
+        config = self.config
+        retries: dict[str, Any] = getattr(config, "retries", None) or {}
+        if shared and retries.get("mode") == "adaptive":
+            # The adaptive rate limiter is each account's (account_limiter), not the
+            # shared client's: botocore's standard retries, and the limiter per account.
+            config = config.merge(Config(retries=cast(Any, {**retries, "mode": "standard"})))
+        client = session.client(service, region_name=region, config=config, **credentials)
+        self.made += 1
+        # After botocore's own retry handlers, which answer None when out of quota.
+        client.meta.events.register("needs-retry", resend_throttled(self.max_attempts))
+        client.meta.events.register("before-parse", check_response)
+        if self.deadlines is not None:
+            bound_client(client, self.deadlines)
+        return client
+
+    def release(self, account: Account) -> None:
+        """Drop the account's own clients (its reads are done); an assumed role's
+        credentials go with the account (it holds them, nothing else does)."""
+        with self.lock:
+            for key in [k for k in self.cache if k[0] == account.index]:
+                del self.cache[key]
+            for key in [k for k in self.limiters if k[0] == account.index]:
+                del self.limiters[key]
+
+    def live(self) -> int:
+        """How many clients are held now."""
+        with self.lock:
+            return len(self.cache) + len(self.shared)
+
+
+_acting = threading.local()
+
+
+class NotSigned(RuntimeError):
+    """A request of a shared client made without the account it is for (a bug)."""
+
+
+class Limiter(NamedTuple):
+    """botocore's adaptive rate limiter: its ``before-send`` and ``needs-retry`` handlers."""
+
+    sending: Callable[..., Any]
+    receiving: Callable[..., Any]
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[..., Any]] = {}
+
+    def register(self, event: str, handler: Callable[..., Any], **_: Any) -> None:
+        self.handlers[event] = handler
+
+
+def account_limiter() -> Limiter:
+    """A rate limiter of botocore's adaptive retry mode, for one account in one service
+    and region (botocore makes one per client and registers it on the client's events: it
+    is made the same way, its handlers kept instead)."""
+    events = _Events()
+    fake = cast(Any, SimpleNamespace(meta=SimpleNamespace(events=events)))
+    adaptive.register_retry_handler(fake)
+    return Limiter(events.handlers["before-send"], events.handlers["needs-retry"])
+
+
+class Acting(NamedTuple):
+    """The account a request of a shared client is made for."""
+
+    credentials: Any
+    limiter: Limiter
+
+
+def _acting_for() -> Acting:
+    acting: Acting | None = getattr(_acting, "account", None)
+    if acting is None:
+        raise NotSigned("a request of a shared client was made for no account")
+    return acting
+
+
+def sign_as_account(request: Any, **_: Any) -> None:
+    """A ``before-sign`` handler of a shared client: sign with the credentials of the
+    account the request is made for (botocore's ``request_credentials`` of the signing
+    context), and refuse to sign one made for no account."""
+    request.context.setdefault("signing", {})["request_credentials"] = \
+        _acting_for().credentials
+
+
+def _limit_sending(**kwargs: Any) -> None:
+    _acting_for().limiter.sending(**kwargs)
+
+
+def _limit_receiving(**kwargs: Any) -> None:
+    _acting_for().limiter.receiving(**kwargs)
+
+
+class _Released:
+    """The credentials of an account whose reads are done: they sign nothing."""
+
+    def get_frozen_credentials(self) -> Any:
+        raise NotSigned("a request was made for an account whose reads were done")
+
+
+RELEASED = _Released()
+
+
+class AccountClient:
+    """One account's view of a shared client: each operation it calls is signed with the
+    account's credentials (retries included: they are made and signed in the calling
+    thread)."""
+
+    __slots__ = ("acting", "client")
+
+    def __init__(self, client: Any, acting: Acting) -> None:
+        self.client = client
+        self.acting = acting
+
+    @property
+    def meta(self) -> Any:
+        return self.client.meta
+
+    @property
+    def exceptions(self) -> Any:
+        return self.client.exceptions
+
+    def __getattr__(self, name: str) -> Any:
+        operation = getattr(self.client, name)
+        acting = self.acting
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            before = getattr(_acting, "account", None)
+            _acting.account = acting
+            try:
+                return operation(*args, **kwargs)
+            finally:
+                _acting.account = before
+        return call
 
 
 class NoClient(Exception):

@@ -1,18 +1,20 @@
 """Assumed-role credentials that renew themselves, so a run may outlast them.
 
 STS credentials of ``AssumeRole`` last an hour by default; a run across hundreds of accounts
-under a request quota can take longer. Each assumed account gets its own botocore session
-whose credentials are botocore's :class:`~botocore.credentials.RefreshableCredentials`:
+under a request quota can take longer. Each assumed account's credentials are botocore's
+:class:`~botocore.credentials.RefreshableCredentials` (:func:`assumed_credentials`):
 botocore calls ``AssumeRole`` again (with the base credentials) when fewer than 15 minutes
-are left, and every client of the account signs with the new keys. The first ``AssumeRole``
-is made at once by the caller, so a role that cannot be assumed fails its account before
-any of its requests, with one clear error.
+are left, and every request of the account is signed with the new keys (a run signs them
+through the clients its assumed-role accounts share: ``clients.py``). The first
+``AssumeRole`` is made at once by the caller, so a role that cannot be assumed fails its
+account before any of its requests, with one clear error.
 
-The account's session shares the base session's event hooks (call recording, test stubs)
-and its data loader (the service models are parsed once per run, not once per account). It
-is a bare botocore session behind :class:`AccountSession`, not a boto3 session: making a
-boto3 session adds its data path to the shared loader and its handlers to the shared hooks,
-once per account, and with hundreds of accounts every later client would pay for those.
+:func:`assumed_session` makes a session of such credentials. The account's session shares
+the base session's event hooks (call recording, test stubs) and its data loader (the
+service models are parsed once per run, not once per account). It is a bare botocore
+session behind :class:`AccountSession`, not a boto3 session: making a boto3 session adds
+its data path to the shared loader and its handlers to the shared hooks, once per account,
+and with hundreds of accounts every later client would pay for those.
 """
 
 from __future__ import annotations
@@ -69,12 +71,18 @@ class AccountSession:
         return self.core.get_credentials()
 
 
+def assumed_credentials(first: Mapping[str, Any],
+                        assume: Callable[[], Mapping[str, Any]]) -> RefreshableCredentials:
+    """The assumed account's credentials: ``first`` is the STS ``Credentials`` just
+    obtained, ``assume`` obtains fresh ones (it calls ``AssumeRole`` again)."""
+    return RefreshableCredentials.create_from_metadata(
+        metadata=metadata(first), refresh_using=lambda: metadata(assume()), method=METHOD)
+
+
 def assumed_session(base: Any, first: Mapping[str, Any],
                     assume: Callable[[], Mapping[str, Any]]) -> AccountSession:
-    """A session of the assumed account: ``first`` is the STS ``Credentials`` just
-    obtained, ``assume`` obtains fresh ones (it calls ``AssumeRole`` again)."""
-    credentials = RefreshableCredentials.create_from_metadata(
-        metadata=metadata(first), refresh_using=lambda: metadata(assume()), method=METHOD)
+    """A session of the assumed account (see :func:`assumed_credentials`)."""
+    credentials = assumed_credentials(first, assume)
     base_core = base._session if hasattr(base, "_session") else base
     core = botocore.session.Session(
         event_hooks=base_core.get_component("event_emitter"),

@@ -9,9 +9,11 @@ attempt starts, or outlives, the run's ``--timeout`` (:class:`RunTimedOut`). Bot
 of the model, region or enrichment it was reading.
 
 An attempt is sent from a sender thread, which the waiting worker gives up on at the
-deadline. Senders are reused (making a thread per request cost a tenth of a run's time at
-1,000 models); an abandoned sender is never reused: it ends when the server closes the
-connection or the process exits, and never holds the worker or the run.
+deadline. The senders are one pool per run, shared by all its clients (:class:`SenderPool`:
+at most ``workers + SPARE_SENDERS`` threads, however many accounts and regions), and
+reused (making a thread per request cost a tenth of a run's time at 1,000 models); an
+abandoned sender is never reused: it ends when the server closes the connection or the
+process exits, and never holds the worker or the run.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError
 
@@ -31,6 +33,8 @@ from checker.sources.aws.defaults import DEFAULT_RUN_TIMEOUT as DEFAULT_RUN_TIME
 REQUEST_FACTOR = 2
 # An idle sender thread ends after this long, so runs in a warm process leave none behind.
 SENDER_IDLE_SECONDS = 5.0
+# Sender threads a run may have beyond its workers: those given up on, still waiting.
+SPARE_SENDERS = 4
 
 
 class RequestTimedOut(BotoCoreError):  # type: ignore[misc,unused-ignore]
@@ -53,13 +57,15 @@ class Deadlines:
     request: float
     run_seconds: float | None = None
     run_until: float | None = None
+    # The run's sender threads, shared by every client it bounds.
+    senders: SenderPool = field(default_factory=lambda: SenderPool(), compare=False)
 
     @classmethod
     def start(cls, connect_timeout: float, read_timeout: float,
-              run_seconds: float | None) -> Deadlines:
+              run_seconds: float | None, workers: int = 1) -> Deadlines:
         until = time.monotonic() + run_seconds if run_seconds is not None else None
         return cls(request=connect_timeout + REQUEST_FACTOR * read_timeout,
-                   run_seconds=run_seconds, run_until=until)
+                   run_seconds=run_seconds, run_until=until, senders=SenderPool(workers))
 
     def run_left(self) -> float | None:
         """Seconds left of the run (never below 0); None without a run deadline."""
@@ -74,36 +80,87 @@ class Deadlines:
             raise RunTimedOut(seconds=self.run_seconds)
 
 
+class SenderPool:
+    """The sender threads of a run, shared by all its clients: at most ``limit`` of them
+    alive at once, whatever the estate's size.
+
+    Each worker has at most one attempt in flight, so ``workers`` senders keep every worker
+    busy; the :data:`SPARE_SENDERS` above that cover senders given up on (still waiting for
+    a slow server). When all ``limit`` are taken, a worker waits for one to come free,
+    within its request's deadline: a run that cannot keep up slows down, it never
+    multiplies threads.
+    """
+
+    def __init__(self, workers: int = 0) -> None:
+        self.limit = max(workers, 1) + SPARE_SENDERS
+        self.cond = threading.Condition()
+        self.idle: list[_Sender] = []
+        self.alive = 0
+        self.started = 0  # threads ever started (for tests and benchmarks)
+
+    def take(self, wait: float) -> _Sender | None:
+        """An idle sender, a new one while under the limit, or None after ``wait``
+        seconds."""
+        until = time.monotonic() + wait
+        with self.cond:
+            while True:
+                if self.idle:
+                    return self.idle.pop()
+                if self.alive < self.limit:
+                    self.alive += 1
+                    self.started += 1
+                    break
+                left = until - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+        return _Sender(self)
+
+    def ended(self) -> None:
+        with self.cond:
+            self.alive -= 1
+            self.cond.notify()
+
+
 class _Sender:
     """A daemon thread that sends one attempt at a time for whichever worker hands it one."""
 
-    def __init__(self, idle: list[_Sender], lock: threading.Lock) -> None:
-        self.idle = idle
-        self.lock = lock
+    def __init__(self, pool: SenderPool) -> None:
+        self.pool = pool
         self.work: queue.SimpleQueue[tuple[Any, Any, _Outcome]] = queue.SimpleQueue()
         threading.Thread(target=self.run, name="bedrock-request", daemon=True).start()
 
     def run(self) -> None:
+        try:
+            self.serve()
+        finally:
+            self.pool.ended()
+
+    def serve(self) -> None:
+        pool = self.pool
         while True:
             try:
                 session, request, outcome = self.work.get(timeout=SENDER_IDLE_SECONDS)
             except queue.Empty:
-                with self.lock:
-                    if self in self.idle:  # not just taken by a worker: end
-                        self.idle.remove(self)
+                with pool.cond:
+                    if self in pool.idle:  # not just taken by a worker: end
+                        pool.idle.remove(self)
                         return
                 continue  # a worker took this sender just now: its attempt is on the way
             try:
                 outcome.response = session.send(request)
             except BaseException as exc:  # handed to the waiting worker, raised there
                 outcome.error = exc
-            with self.lock:
+            del session, request  # hold no answer while idle
+            with pool.cond:
                 # Ready for another attempt, unless its worker gave up on this one: an
                 # abandoned sender ends here, so a slow endpoint never queues new work.
                 outcome.done.set()
                 if outcome.abandoned:
                     return
-                self.idle.append(self)
+                pool.idle.append(self)
+                pool.cond.notify()
+            del outcome
 
 
 class _Outcome:
@@ -122,36 +179,39 @@ class DeadlineSession:
     def __init__(self, inner: Any, deadlines: Deadlines) -> None:
         self.inner = inner
         self.deadlines = deadlines
-        self._lock = threading.Lock()
-        self._idle: list[_Sender] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
     def send(self, request: Any) -> Any:
-        self.deadlines.check_run()
-        limit = self.deadlines.request
-        left = self.deadlines.run_left()
+        deadlines = self.deadlines
+        deadlines.check_run()
+        limit = deadlines.request
+        left = deadlines.run_left()
         run_first = left is not None and left < limit
         if left is not None:
             limit = min(limit, left)
+        started = time.monotonic()
+        pool = deadlines.senders
+        sender = pool.take(limit)
+        if sender is None:  # every sender busy for the whole deadline: nothing was sent
+            self._timed_out(run_first)
         outcome = _Outcome()
-        with self._lock:
-            sender = self._idle.pop() if self._idle else None
-        if sender is None:
-            sender = _Sender(self._idle, self._lock)
         sender.work.put((self.inner, request, outcome))
-        if not outcome.done.wait(limit):
-            with self._lock:
+        if not outcome.done.wait(max(0.0, limit - (time.monotonic() - started))):
+            with pool.cond:
                 finished = outcome.done.is_set()
                 outcome.abandoned = not finished
             if not finished:
-                if run_first:
-                    raise RunTimedOut(seconds=self.deadlines.run_seconds)
-                raise RequestTimedOut(seconds=self.deadlines.request, factor=REQUEST_FACTOR)
+                self._timed_out(run_first)
         if outcome.error is not None:
             raise outcome.error
         return outcome.response
+
+    def _timed_out(self, run_first: bool) -> NoReturn:
+        if run_first:
+            raise RunTimedOut(seconds=self.deadlines.run_seconds)
+        raise RequestTimedOut(seconds=self.deadlines.request, factor=REQUEST_FACTOR)
 
 
 def bound_client(client: Any, deadlines: Deadlines) -> None:

@@ -4,7 +4,6 @@ the read (``named``, ``context``, ``posture``, ``enrich``)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,11 +12,12 @@ from checker.documents import normalize_document, parse_arn
 from checker.results import ModelInput, ModelKind, ReportError
 from checker.sources.aws.clients import GET_API, LIST_API, SERVICE, Clients, NoClient
 from checker.sources.aws.context import ModelContext
-from checker.sources.aws.credentials import assumed_session
+from checker.sources.aws.credentials import assumed_credentials
 from checker.sources.aws.enrich import Enricher
 from checker.sources.aws.errors import error_code, error_message, failure
 from checker.sources.aws.named import NamedModels
 from checker.sources.aws.paging import list_pages
+from checker.sources.aws.pool import RankedPool
 from checker.sources.aws.posture import Postures
 from checker.sources.aws.regions import Account, sts_region
 from checker.sources.aws.request import ReadRequest
@@ -35,8 +35,8 @@ class Fetcher:
     scheduler with the parts that read what the rules need beside the models."""
 
     def __init__(self, request: ReadRequest, *, accounts: list[Account],
-                 base: Account | None, clients: Clients, executor: ThreadPoolExecutor,
-                 known_regions: frozenset[str],
+                 base: Account | None, clients: Clients, executor: RankedPool,
+                 known_regions: Callable[[], frozenset[str]],
                  progress: Callable[[FetchProgress], None] | None) -> None:
         self.accounts = accounts
         self.base = base
@@ -68,7 +68,8 @@ class Fetcher:
         """Open every account (concurrently) and start reading its regions."""
         for account in self.accounts:
             if account.opener == "session":
-                self.start_account(account)
+                with self.scheduler.hold(account):
+                    self.start_account(account)
             else:
                 self.scheduler.submit(self.open_account, account)
 
@@ -88,7 +89,7 @@ class Fetcher:
                     return sts.assume_role(**params)["Credentials"]
 
                 # Renewed by botocore before they expire: a run may outlast them.
-                account.session = assumed_session(self.base.session, assume(), assume)
+                account.signer = assumed_credentials(assume(), assume)
             except (ClientError, BotoCoreError, ValueError) as exc:
                 self.account_failed(account, account.account_id or spec.role_arn, api, exc)
                 return
@@ -150,11 +151,19 @@ class Fetcher:
             self.listing_failed(account, pos, stream, seq, region, api, exc)
         else:
             with self.out.lock:
+                first = not account.regions_read
                 account.regions_read.add(region)
+            if first and account.account_id is None:
+                # The result names the account each listing read (GetCallerIdentity, once):
+                # asked now, beside the reads, not after them.
+                self.scheduler.submit(self.learn_account, account, region)
         finally:
             with self.out.lock:
                 account.listings_left[region] -= 1
             self.scheduler.report_progress()
+
+    def learn_account(self, account: Account, region: str) -> None:
+        self.postures.account_of(account, region)
 
     def listing_failed(self, account: Account, pos: int, stream: int, seq: int, region: str,
                        api: str, exc: Exception) -> None:

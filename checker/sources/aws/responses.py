@@ -10,8 +10,10 @@ which every caller already turns into an error of that model, region or enrichme
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
@@ -151,11 +153,34 @@ def _check_timestamp(value: Any, path: str) -> None:
         raise MalformedResponse(f"{path} is {_json_type(value)}, not a timestamp")
     if isinstance(value, float) and not math.isfinite(value):
         raise MalformedResponse(f"{path} is not a timestamp")
+    if isinstance(value, str) and _is_iso_timestamp(value):
+        return  # what AWS sends, checked without parsing it twice (botocore parses it next)
     try:
         # botocore's parser takes epoch seconds too, whatever its stubs say.
         parse_timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError, OverflowError, OSError):
         raise MalformedResponse(f"{path} is not a timestamp: {value!r:.60}") from None
+
+
+# An ISO 8601 date and time as the JSON protocols send them (2026-01-01T00:00:00.123Z,
+# with an offset or without a zone); any other form goes to botocore's own parser.
+_ISO_TIMESTAMP = re.compile(
+    r"\A(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?"
+    r"(?:Z|[+-](\d{2}):?(\d{2}))?\Z", re.ASCII)
+
+
+def _is_iso_timestamp(value: str) -> bool:
+    """Whether ``value`` is an ISO 8601 timestamp whose fields are all in range (what
+    botocore's parser then takes): a cheap check instead of a second full parse."""
+    match = _ISO_TIMESTAMP.match(value)
+    if match is None:
+        return False
+    year, month, day, hour, minute, second, zone_h, zone_m = (
+        int(g) if g is not None else 0 for g in match.groups())
+    if not (1 <= month <= 12 and hour <= 23 and minute <= 59 and second <= 59
+            and zone_h <= 23 and zone_m <= 59 and year >= 1):
+        return False
+    return 1 <= day <= calendar.monthrange(year, month)[1]
 
 
 def _is_number(value: Any) -> bool:

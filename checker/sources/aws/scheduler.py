@@ -9,17 +9,23 @@ their clients and record their errors; none of them knows the others.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, EndpointConnectionError
 
 from checker.results import ModelInput, ReportError, ReportWarning
-from checker.sources.aws.clients import REGION_NOT_ENABLED, Clients, NoClient
+from checker.sources.aws.clients import REGION_NOT_ENABLED, RELEASED, Clients, NoClient
 from checker.sources.aws.errors import error_code, error_message, one_line
+from checker.sources.aws.pool import RankedPool, current_rank
 from checker.sources.aws.regions import Account, sts_region
+
+# The progress line is redrawn at most this often.
+PROGRESS_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -59,42 +65,89 @@ class Scheduler:
     """Runs the tasks of one read on the shared pool and keeps what they found."""
 
     def __init__(self, *, accounts: Sequence[Account], clients: Clients,
-                 executor: ThreadPoolExecutor, known_regions: frozenset[str],
+                 executor: RankedPool, known_regions: Callable[[], frozenset[str]],
                  strict_regions: bool,
                  progress: Callable[[FetchProgress], None] | None) -> None:
         self.accounts = accounts
+        self.by_index = {account.index: account for account in accounts}
         self.clients = clients
         self.executor = executor
         self.known_regions = known_regions
         self.strict_regions = strict_regions
         self.progress = progress
         self.out = Collected()
+        # account index -> its tasks queued or running (and holds): at 0 its reads are done.
+        self.pending: dict[int, int] = {}
+        self.released = 0
+        self.progress_at = -PROGRESS_SECONDS
 
     def submit(self, fn: Callable[..., None], *args: Any) -> None:
-        future = self.executor.submit(fn, *args)
+        """Queue a task of an account: the account is the first argument, else the task
+        that queues it is of that account. The workers take the tasks of the account that
+        comes first in the run before any of the next's (:mod:`pool`)."""
+        first = args[0] if args else None
+        rank = first.index if isinstance(first, Account) else current_rank()
+        with self.out.lock:
+            self.pending[rank] = self.pending.get(rank, 0) + 1
+        future = self.executor.submit(rank, self._run, rank, fn, args)
         with self.out.lock:
             self.out.futures.append(future)
 
+    def _run(self, rank: int, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+        try:
+            fn(*args)
+        finally:
+            self._done(rank)
+
+    @contextmanager
+    def hold(self, account: Account) -> Iterator[None]:
+        """Keep the account's clients while the caller queues its first tasks."""
+        with self.out.lock:
+            self.pending[account.index] = self.pending.get(account.index, 0) + 1
+        try:
+            yield
+        finally:
+            self._done(account.index)
+
+    def _done(self, rank: int) -> None:
+        with self.out.lock:
+            left = self.pending[rank] = self.pending[rank] - 1
+            if left:
+                return
+            del self.pending[rank]
+            account = self.by_index.get(rank)
+            self.released += 1
+        if account is not None:
+            # Nothing more will be read for it: its own clients and its credentials go.
+            self.clients.release(account)
+            if account.signer is not None:
+                account.signer = RELEASED
+
     def wait(self) -> None:
         """Wait for every task, including the ones tasks submitted while running."""
-        done = 0
         while True:
             with self.out.lock:
-                pending = self.out.futures[done:]
+                pending, self.out.futures = self.out.futures, []
             if not pending:
                 return
             for future in pending:
                 future.result()  # re-raises a bug in a worker instead of hiding it
-            done += len(pending)
 
     def add_error(self, key: tuple[int, ...], error: ReportError) -> None:
         with self.out.lock:
             self.out.errors.append((key, error))
         self.report_progress()
 
-    def report_progress(self) -> None:
+    def report_progress(self, *, last: bool = False) -> None:
+        """Tell the progress line how far the run is: at most every
+        :data:`PROGRESS_SECONDS` (counting costs a pass over every account and region), and
+        once more at the end (``last``)."""
         if self.progress is None:
             return
+        now = time.monotonic()
+        if not last and now - self.progress_at < PROGRESS_SECONDS:
+            return
+        self.progress_at = now
         with self.out.lock:
             regions = sum(len(a.regions) for a in self.accounts)
             regions_done = sum(1 for a in self.accounts for r in a.regions
@@ -117,7 +170,7 @@ class Scheduler:
             raise NoClient(error_code(exc), one_line(exc)) from None
 
     def region_hint(self, region: str, exc: Exception) -> str:
-        if isinstance(exc, EndpointConnectionError) and region not in self.known_regions:
+        if isinstance(exc, EndpointConnectionError) and region not in self.known_regions():
             return " (botocore does not list Bedrock in this region: is it offered there?)"
         return ""
 

@@ -18,6 +18,7 @@ from checker.sources.aws.deadlines import (
     DeadlineSession,
     RequestTimedOut,
     RunTimedOut,
+    SenderPool,
     bound_client,
 )
 from checker.sources.aws.paging import EndlessListing, list_pages
@@ -135,7 +136,31 @@ def test_senders_are_reused_but_never_one_that_was_given_up_on(
     busy, last = inner.senders[-2], inner.senders[-1]
     assert last != busy
     time.sleep(0.8)
-    assert session._idle == []  # the idle sender ended
+    assert session.deadlines.senders.idle == []  # the idle sender ended
+
+
+def test_senders_given_up_on_never_multiply_threads() -> None:
+    """An endpoint that never answers: each attempt is given up on at its deadline, and once
+    the run's senders are all waiting on it, the next attempts wait for one (and time out)
+    instead of starting more threads. The run slows down; its threads stay bounded."""
+    pool = SenderPool(workers=2)
+    session = DeadlineSession(Slow(3), Deadlines(request=0.1, senders=pool))
+    before = threading.active_count()
+    for _ in range(3 * pool.limit):
+        with pytest.raises(RequestTimedOut):
+            session.send(object())
+    assert pool.started == pool.limit == 2 + deadlines_module.SPARE_SENDERS
+    assert threading.active_count() - before <= pool.limit
+
+
+def test_one_pool_of_senders_serves_every_client_of_a_run() -> None:
+    deadlines = Deadlines.start(connect_timeout=1, read_timeout=1, run_seconds=None,
+                                workers=3)
+    inner = Threads()
+    first, second = DeadlineSession(inner, deadlines), DeadlineSession(Threads(), deadlines)
+    assert first.send(0) == second.send(0) == "answer"
+    assert deadlines.senders.started == 1  # the second client reused the first's sender
+    assert deadlines.senders.limit == 3 + deadlines_module.SPARE_SENDERS
 
 
 def test_real_clients_can_be_bounded() -> None:

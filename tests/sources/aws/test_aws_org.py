@@ -339,7 +339,11 @@ def test_every_client_shares_one_config() -> None:
     services = {op.split(":")[0] for op in read_only_operations_seen()}
     assert services == {"sts", "bedrock", "kms"}
     retries = {json.dumps(config.retries, sort_keys=True) for config in recorder.configs}
-    assert retries == {json.dumps({"mode": "adaptive", "total_max_attempts": 4})}
+    # Adaptive retries everywhere: the clients the assumed-role accounts share have
+    # botocore's standard retries and, per account, botocore's adaptive rate limiter
+    # (clients.py; test_aws_retry_quota.py checks that each account has its own).
+    assert retries == {json.dumps({"mode": "adaptive", "total_max_attempts": 4}),
+                       json.dumps({"mode": "standard", "total_max_attempts": 4})}
     assert {(c.connect_timeout, c.read_timeout) for c in recorder.configs} == {(5, 30)}
 
 

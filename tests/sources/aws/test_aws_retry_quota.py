@@ -78,3 +78,43 @@ def test_every_client_counts_max_attempts_the_same_way() -> None:
     assert publisher.config.retries == {"mode": "adaptive", "total_max_attempts": 3}
     assert client_config(7, pool=40).retries == {"mode": "adaptive", "total_max_attempts": 7}
     assert client_config(7, pool=40).max_pool_connections == 40
+
+
+def test_assumed_role_accounts_share_a_client_but_each_has_its_own_rate_limiter(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts read through a role share one client per service and region; each keeps its
+    own adaptive rate limiter (AWS throttles per account), and the shared client's requests
+    are signed with the account's own credentials, never with the client's."""
+    from botocore.credentials import Credentials
+
+    from checker.sources.aws.clients import AccountClient, NotSigned
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    session = boto3.session.Session(region_name="us-east-1")
+    clients = _Clients(Config(retries={"mode": "adaptive", "total_max_attempts": 4}), 4)
+    first, second = (_Account(index=i, spec=AccountSpec(role_arn=f"arn:aws:iam::{i:012d}:role/r"),
+                              session=session, regions=[], all_regions=False,
+                              account_id=f"{i:012d}", label=None,
+                              signer=Credentials(f"KEY{i}", "secret"))
+                     for i in (1, 2))
+    a, b = clients.get(first, "bedrock", "us-east-1"), clients.get(second, "bedrock", "us-east-1")
+    assert isinstance(a, AccountClient) and isinstance(b, AccountClient)
+    assert a.client is b.client
+    assert clients.made == 1
+    assert a.client.meta.config.retries["mode"] == "standard"  # the limiter is per account
+    assert a.acting.limiter is not b.acting.limiter
+    assert clients.get(first, "bedrock", "us-east-1").acting.limiter is a.acting.limiter
+    signed: list[str] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        signed.append(str(request.headers.get("Authorization", "")))
+        raise RuntimeError("not sent")
+
+    a.client.meta.events.register("before-send", capture)
+    for client in (a, b):
+        with pytest.raises(RuntimeError, match="not sent"):
+            client.list_custom_models()
+    assert "Credential=KEY1/" in signed[0] and "Credential=KEY2/" in signed[1]
+    with pytest.raises(NotSigned):  # the shared client itself signs for no account
+        a.client.list_custom_models()
