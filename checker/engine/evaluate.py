@@ -191,6 +191,8 @@ class _Judge:
         self.shown = ref if not self.secrets else replace(
             ref, name=hide_value(ref.name, self.secrets, SENSITIVE))
         results: dict[str, Status] = {}
+        if item.refused is not None:
+            return self._refused(item)
         # A plain document (no value known only after apply, not an imported model) goes the
         # quick way; the others, rule by rule, the careful way.
         plain = not item.unknown_fields and not item.withheld_fields and \
@@ -207,6 +209,17 @@ class _Judge:
         worst = (_ERROR if _ERROR in statuses else _FAIL if _FAIL in statuses
                  else _NA if statuses <= {_NA} else _PASS)
         return ModelResult(model=self.shown, result=_MODEL_RESULTS[worst], results=results)
+
+    def _refused(self, item: ModelInput) -> ModelResult:
+        """A model its source refused (a malformed ARN): that model's error on every rule,
+        never judged on what is left of its document. Sources report such a model
+        themselves and never hand it here; this keeps the engine fail-closed if one does."""
+        assert item.refused is not None
+        code, message = item.refused
+        self.errors.append(error_for(self.shown, None, code, message))
+        kind = "account" if item.kind == "account" else "model"
+        results = {ready.rule_id: _ERROR for _, rules, _ in self.plans[kind] for ready in rules}
+        return ModelResult(model=self.shown, result=_MODEL_RESULTS[_ERROR], results=results)
 
     def _judge_quickly(self, policy: Policy, rules: Sequence[_Ready],
                        scope_needs: frozenset[str], item: ModelInput, ref: ModelRef,

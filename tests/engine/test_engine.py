@@ -13,7 +13,7 @@ from checker.checks.base import Check, Outcome
 from checker.engine.evaluate import evaluate, select_rules
 from checker.errors import UsageError
 from checker.results import ModelInput, Scanned, Status
-from tests.support import FIXED_NOW, judge, policy_from
+from tests.support import FIXED_NOW, judge, policy_from, single_rule_policy
 
 ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/{}"
 
@@ -215,3 +215,17 @@ def test_rules_not_judged_for_want_of_fetched_keys_are_summed_up_in_a_warning() 
                                                origin="file")],
                          scanned=Scanned(("file",), (), ()), now=FIXED_NOW)
     assert with_keys.errors == () and with_keys.warnings == ()
+
+
+def test_a_refused_model_is_never_judged_even_when_handed_to_the_engine() -> None:
+    """A source marks a model it refused (a malformed ARN) and reports it as an error; were
+    such a model ever handed to the engine, it is that model's error on every rule, never a
+    pass on what little of its document is left."""
+    policy = single_rule_policy({"hyperparameter": {"name": "learningRate", "max": 0.1}})
+    refused = ModelInput(document={"modelName": "summarizer"}, kind="planned", origin="plan",
+                         refused=("MalformedArn", "plan.json: baseModelArn: '' is not an ARN"))
+    report = evaluate([policy], [refused], scanned=Scanned(("plan",), (), ()), now=FIXED_NOW)
+    assert report.models[0].result == "error"
+    assert report.models[0].results == {"t/r": Status.ERROR}
+    assert [(e.code, e.model_name) for e in report.errors] == [("MalformedArn", "summarizer")]
+    assert report.summary.result == "error"

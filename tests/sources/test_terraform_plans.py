@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from checker.engine.evaluate import evaluate
@@ -454,6 +454,8 @@ PLAN_PATHS = [p for p in _paths(load(MODULES)) if p and p[0] != "configuration"]
 
 @settings(max_examples=int(os.environ.get('FUZZ_EXAMPLES', '150')), deadline=None)
 @given(st.sampled_from(PLAN_PATHS), JSON_VALUES)
+# An empty base model makes that model's ARN malformed: its error, never judged.
+@example(("resource_changes", 1, "change", "after", "base_model_identifier"), "")
 def test_a_damaged_plan_is_refused_or_judged_never_a_crash(path: tuple[Any, ...],
                                                            value: Any) -> None:
     plan = load(MODULES)
@@ -468,7 +470,10 @@ def test_a_damaged_plan_is_refused_or_judged_never_a_crash(path: tuple[Any, ...]
         return
     report = judge(None, *items)
     assert {e.code for e in report.errors} <= {"UnknownUntilApply", "SensitiveNotRecorded",
-                                               "EvaluationError"}
+                                               "EvaluationError", "MalformedArn"}
+    for item, model in zip(items, report.models, strict=True):
+        if item.refused is not None:
+            assert set(model.results.values()) == {Status.ERROR}
     if "after_sensitive" in path:
         return  # the damage may have unmarked a sensitive value: it may then be shown
     for secret in SECRETS:
