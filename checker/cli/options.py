@@ -16,6 +16,7 @@ from checker.cli.basics import debug_option as debug_option
 from checker.cli.basics import debug_requested as debug_requested
 from checker.cli.basics import fail as fail
 from checker.cli.basics import silence_stdout as silence_stdout
+from checker.engine.evaluate import collector_paused
 from checker.errors import CheckerError, InputError, UsageError
 from checker.reports import RENDERERS
 from checker.reports.atomic import SymlinkTarget, pieces_of, symlink_problem, write_atomic
@@ -40,7 +41,15 @@ def write_output(text: str | Iterable[str], output: str | None,
     to ``output``, or to stdout; a stdout that is closed or broken is an
     error (exit 2), never a run that looks as if it printed its report. A symbolic link at
     ``output`` is refused unless ``follow_symlinks``. A FIFO ``output`` nobody reads is an
-    error at ``deadline`` (the run's ``--timeout``), not a hang."""
+    error at ``deadline`` (the run's ``--timeout``), not a hang. The cycle collector is
+    paused meanwhile: a streamed report is made while it is written, many small objects and
+    no cycles, and each collection would walk the whole report again."""
+    with collector_paused():
+        _write_output(text, output, deadline, follow_symlinks=follow_symlinks)
+
+
+def _write_output(text: str | Iterable[str], output: str | None, deadline: float | None, *,
+                  follow_symlinks: bool) -> None:
     if output is None:
         if sys.stdout is None:
             raise CheckerError("stdout is closed, so the report cannot be written there "
