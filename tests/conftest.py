@@ -32,6 +32,11 @@ settings.register_profile("ci", settings.get_profile("ci"), deadline=None, deran
 
 settings.load_profile(hypothesis_profile(os.environ))
 
+# moto's EC2 loads its catalogue of default AMIs into every EC2 backend it makes (one per
+# account and region); no test reads an AMI. MOTO_EC2_LOAD_DEFAULT_AMIS is moto's documented
+# setting for it, read when a backend is made (4 s of CPU over the AWS tests).
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """With PYTHONDONTWRITEBYTECODE set, no import writes checker's bytecode, so every run
