@@ -327,6 +327,8 @@ def environment(url: str, workdir: Path) -> dict[str, str]:
     """Only the stub: fake credentials, no profile, no instance metadata."""
     env = {**os.environ,
            "AWS_ENDPOINT_URL_BEDROCK": url, "AWS_ENDPOINT_URL_KMS": url,
+           # The stub answers GetCallerIdentity too (uncounted): a run never reaches AWS's STS.
+           "AWS_ENDPOINT_URL_STS": url,
            "AWS_ACCESS_KEY_ID": "bench",
            "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_CONFIG_FILE": str(workdir / "none"),
