@@ -11,7 +11,7 @@ import fnmatch
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -279,13 +279,11 @@ def compile_globs(patterns: list[str]) -> Callable[[str], bool]:
     return re.compile(joined, re.DOTALL).match  # type: ignore[return-value]
 
 
-def arn_glob_regex(pattern: str) -> str:
-    """The regex (for a whole-value match) of a glob on an ARN: ``*`` and ``?`` never cross
-    ``:``, so each ARN part (partition, service, region, account, resource type and id) is
-    matched on its own; only a ``*`` that ends the pattern matches the rest of the value,
-    colons included (``arn:aws:kms:*``, ``amazon.nova-*``). Brackets as fnmatch reads them;
-    a negated one never matches ``:`` either."""
-    out: list[str] = []
+def glob_tokens(pattern: str) -> Iterator[tuple[str, str]]:
+    """A glob read as fnmatch reads it, piece by piece: ``("*", "final")`` for a run of
+    ``*`` that ends the pattern, ``("*", "")`` for another; ``("?", "")``; ``("[", body)``
+    and ``("[!", body)`` for a bracket (its body without the ``!``); ``("", c)`` for a
+    literal character (an unclosed ``[`` is one, as fnmatch reads it)."""
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
@@ -293,9 +291,9 @@ def arn_glob_regex(pattern: str) -> str:
         if c == "*":
             while i < n and pattern[i] == "*":
                 i += 1
-            out.append(".*" if i == n else "[^:]*")
+            yield "*", "final" if i == n else ""
         elif c == "?":
-            out.append("[^:]")
+            yield "?", ""
         elif c == "[":
             j = i
             if j < n and pattern[j] == "!":
@@ -303,20 +301,35 @@ def arn_glob_regex(pattern: str) -> str:
             if j < n and pattern[j] == "]":
                 j += 1
             close = pattern.find("]", j)
-            if close < 0:  # fnmatch: an unclosed '[' is a literal
-                out.append(re.escape("["))
+            if close < 0:
+                yield "", "["
                 continue
             body = pattern[i:close]
             i = close + 1
-            negate = body.startswith("!")
-            if negate:
-                body = body[1:]
-            # fnmatch's own reading of the class (ranges, a leading ']', escapes).
-            translated = fnmatch.translate(f"[{body}]")
-            klass = translated[translated.index("["):translated.rindex("]") + 1]
-            out.append(f"[^:{klass[1:-1]}]" if negate else klass)
+            yield ("[!", body[1:]) if body.startswith("!") else ("[", body)
         else:
-            out.append(re.escape(c))
+            yield "", c
+
+
+def arn_glob_regex(pattern: str) -> str:
+    """The regex (for a whole-value match) of a glob on an ARN: ``*`` and ``?`` never cross
+    ``:``, so each ARN part (partition, service, region, account, resource type and id) is
+    matched on its own; only a ``*`` that ends the pattern matches the rest of the value,
+    colons included (``arn:aws:kms:*``, ``amazon.nova-*``). Brackets as fnmatch reads them;
+    a negated one never matches ``:`` either."""
+    out: list[str] = []
+    for kind, text in glob_tokens(pattern):
+        if kind == "*":
+            out.append(".*" if text == "final" else "[^:]*")
+        elif kind == "?":
+            out.append("[^:]")
+        elif kind in ("[", "[!"):
+            # fnmatch's own reading of the class (ranges, a leading ']', escapes).
+            translated = fnmatch.translate(f"[{text}]")
+            klass = translated[translated.index("["):translated.rindex("]") + 1]
+            out.append(f"[^:{klass[1:-1]}]" if kind == "[!" else klass)
+        else:
+            out.append(re.escape(text))
     return "".join(out)
 
 

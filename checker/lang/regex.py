@@ -24,6 +24,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from checker.values import glob_tokens
+
 _PRINTABLE = frozenset(chr(c) for c in range(0x20, 0x7F))
 OTHER = "\x00"  # stands for every character outside printable ASCII
 UNIVERSE = _PRINTABLE | {OTHER}
@@ -320,6 +322,21 @@ def regex_nfa(pattern: str) -> Nfa:
 
 # --- globs --------------------------------------------------------------------------------
 
+def _bracket_members(body: str) -> frozenset[str]:
+    """The characters a bracket's body names (ranges and single characters)."""
+    members: set[str] = set()
+    k = 0
+    while k < len(body):
+        if k + 2 < len(body) and body[k + 1] == "-":
+            low, high = body[k], body[k + 2]
+            members |= {_char(chr(o)) for o in range(ord(low), ord(high) + 1)}
+            k += 3
+        else:
+            members.add(_char(body[k]))
+            k += 1
+    return frozenset(members)
+
+
 def glob_nfa(pattern: str, *, arn: bool = False) -> Nfa:
     """An NFA for the strings a case-sensitive fnmatch glob matches in full; ``arn``: as a
     glob on an ARN, whose ``*`` and ``?`` never cross ``:`` but a final ``*`` matches the
@@ -327,44 +344,17 @@ def glob_nfa(pattern: str, *, arn: bool = False) -> Nfa:
     builder = _Builder()
     parts: list[Fragment] = []
     within = UNIVERSE - {":"} if arn else UNIVERSE
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        i += 1
-        if c == "*":
-            final = arn and pattern[i:].strip("*") == ""
+    for kind, text in glob_tokens(pattern):
+        if kind == "*":
+            final = arn and text == "final"
             parts.append(builder.star(builder.chars(UNIVERSE if final else within)))
-        elif c == "?":
+        elif kind == "?":
             parts.append(builder.chars(within))
-        elif c == "[":
-            j = i
-            if j < n and pattern[j] == "!":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            close = pattern.find("]", j)
-            if close < 0:  # fnmatch: an unclosed '[' is a literal
-                parts.append(builder.chars(frozenset("[")))
-                continue
-            body = pattern[i:close]
-            i = close + 1
-            negate = body.startswith("!")
-            if negate:
-                body = body[1:]
-            members: set[str] = set()
-            k = 0
-            while k < len(body):
-                if k + 2 < len(body) and body[k + 1] == "-":
-                    low, high = body[k], body[k + 2]
-                    members |= {_char(chr(o)) for o in range(ord(low), ord(high) + 1)}
-                    k += 3
-                else:
-                    members.add(_char(body[k]))
-                    k += 1
-            charset = frozenset(members)
-            parts.append(builder.chars(within - charset if negate else charset))
+        elif kind in ("[", "[!"):
+            charset = _bracket_members(text)
+            parts.append(builder.chars(within - charset if kind == "[!" else charset))
         else:
-            parts.append(builder.chars(frozenset({_char(c)})))
+            parts.append(builder.chars(frozenset({_char(text)})))
     return builder.finish(builder.concat(parts))
 
 
