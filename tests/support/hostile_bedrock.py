@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -337,22 +338,27 @@ class Handler(BaseHTTPRequestHandler):
 class HostileServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, fault: str) -> None:
+    def __init__(self, fault: str, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.fault = fault
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str]] = []
+        self.scheme = "http"
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self.scheme}://{host!s}:{port}"
 
 
 @contextmanager
-def hostile_bedrock(fault: str) -> Iterator[HostileServer]:
-    """The stand-in, serving ``fault``, on a free port for the ``with`` block."""
-    server = HostileServer(fault)
+def hostile_bedrock(fault: str, tls: ssl.SSLContext | None = None) -> Iterator[HostileServer]:
+    """The stand-in, serving ``fault``, on a free port for the ``with`` block (over TLS with
+    ``tls``, a server-side context)."""
+    server = HostileServer(fault, tls)
     thread = threading.Thread(target=server.serve_forever,
                               kwargs={"poll_interval": SERVER_POLL_INTERVAL}, daemon=True)
     thread.start()

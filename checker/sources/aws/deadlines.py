@@ -8,12 +8,19 @@ attempt starts, or outlives, the run's ``--timeout`` (:class:`RunTimedOut`). Bot
 ``BotoCoreError``\\ s that botocore does not retry, so every caller reports them as the error
 of the model, region or enrichment it was reading.
 
-An attempt is sent from a sender thread, which the waiting worker gives up on at the
-deadline. The senders are one pool per run, shared by all its clients (:class:`SenderPool`:
-at most ``workers + SPARE_SENDERS`` threads, however many accounts and regions), and
-reused (making a thread per request cost a tenth of a run's time at 1,000 models); an
-abandoned sender is never reused: it ends when the server closes the connection or the
-process exits, and never holds the worker or the run.
+An attempt is sent from the worker's own thread. The run has one watchdog thread
+(:mod:`checker.sources.aws.watchdog`) that shuts down the socket of an attempt past its
+deadline, so the worker's blocked read returns at once; whatever urllib3 or botocore then
+raised (or the short answer it returned) becomes :class:`RequestTimedOut` or
+:class:`RunTimedOut`, never an error botocore retries and never an answer. A run's threads
+are its workers and that one watchdog, however many accounts and regions.
+
+A session that is not botocore's ``URLLib3Session`` as :func:`~checker.sources.aws.watchdog.watch`
+knows it (another botocore, or another HTTP session) falls back to sender threads that the
+waiting worker gives up on at the deadline: one pool per run, shared by all its clients
+(:class:`SenderPool`: at most ``workers + SPARE_SENDERS`` threads), and reused; an abandoned
+sender is never reused: it ends when the server closes the connection or the process exits,
+and never holds the worker or the run.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from botocore.exceptions import BotoCoreError
 
 from checker.sources.aws.defaults import DEFAULT_READ_TIMEOUT as DEFAULT_READ_TIMEOUT
 from checker.sources.aws.defaults import DEFAULT_RUN_TIMEOUT as DEFAULT_RUN_TIMEOUT
+from checker.sources.aws.watchdog import Watchdog, watch
 
 # A whole answer may take this many read timeouts (plus the connect timeout).
 REQUEST_FACTOR = 2
@@ -57,8 +65,10 @@ class Deadlines:
     request: float
     run_seconds: float | None = None
     run_until: float | None = None
-    # The run's sender threads, shared by every client it bounds.
+    # The run's sender threads, shared by every client it bounds (sessions not watched).
     senders: SenderPool = field(default_factory=lambda: SenderPool(), compare=False)
+    # The run's one thread that cuts the attempts sent from the workers' own threads.
+    watchdog: Watchdog = field(default_factory=Watchdog, compare=False)
 
     @classmethod
     def start(cls, connect_timeout: float, read_timeout: float,
@@ -179,6 +189,8 @@ class DeadlineSession:
     def __init__(self, inner: Any, deadlines: Deadlines) -> None:
         self.inner = inner
         self.deadlines = deadlines
+        # Sent from the worker's thread under the run's watchdog, or else from a sender.
+        self.watched = watch(inner)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -191,6 +203,8 @@ class DeadlineSession:
         run_first = left is not None and left < limit
         if left is not None:
             limit = min(limit, left)
+        if self.watched:
+            return self._send_watched(request, limit, run_first)
         started = time.monotonic()
         pool = deadlines.senders
         sender = pool.take(limit)
@@ -208,10 +222,25 @@ class DeadlineSession:
             raise outcome.error
         return outcome.response
 
-    def _timed_out(self, run_first: bool) -> NoReturn:
+    def _send_watched(self, request: Any, limit: float, run_first: bool) -> Any:
+        watchdog = self.deadlines.watchdog
+        attempt = watchdog.begin(limit)
+        try:
+            response = self.inner.send(request)
+        except Exception as exc:
+            if attempt.past():  # the watchdog's cut, or a connect given only the time left
+                self._timed_out(run_first, exc)
+            raise
+        finally:
+            watchdog.end(attempt)
+        if attempt.expired:  # cut: what was read may be short of the answer
+            self._timed_out(run_first)
+        return response
+
+    def _timed_out(self, run_first: bool, cause: BaseException | None = None) -> NoReturn:
         if run_first:
-            raise RunTimedOut(seconds=self.deadlines.run_seconds)
-        raise RequestTimedOut(seconds=self.deadlines.request, factor=REQUEST_FACTOR)
+            raise RunTimedOut(seconds=self.deadlines.run_seconds) from cause
+        raise RequestTimedOut(seconds=self.deadlines.request, factor=REQUEST_FACTOR) from cause
 
 
 def bound_client(client: Any, deadlines: Deadlines) -> None:

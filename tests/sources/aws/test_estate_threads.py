@@ -1,7 +1,6 @@
 """A thousand accounts read in bounded threads and clients: the run's threads never exceed
-its workers, one pool of senders and a small constant, whatever the estate's size; the
-accounts' clients are shared, and each account's credentials are let go when its reads are
-done."""
+its workers and its one watchdog of deadlines, whatever the estate's size; the accounts'
+clients are shared, and each account's credentials are let go when its reads are done."""
 
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ import pytest
 from checker.sources.aws import fetch as fetch_module
 from checker.sources.aws.accounts import AccountSpec
 from checker.sources.aws.clients import RELEASED, Clients
-from checker.sources.aws.deadlines import SPARE_SENDERS
 from checker.sources.aws.fetch import fetch_models
 from checker.sources.aws.scheduler import Scheduler
 from tests.support import ROOT
@@ -102,8 +100,9 @@ def test_a_thousand_accounts_are_read_in_bounded_threads_and_clients(
     # models of the account that signed the request).
     assert all(str(m.document["modelArn"]).split(":")[4] == m.document["accountId"]
                for m in result.models)
-    # The workers, at most WORKERS + SPARE_SENDERS senders, and the sampler itself.
-    assert sampler.most - before <= WORKERS + WORKERS + SPARE_SENDERS + 1
+    # The workers, the run's one watchdog of deadlines and the sampler itself: no thread
+    # per request, none per account or region.
+    assert sampler.most - before <= WORKERS + 1 + 1, sampler.most - before
     # One client per service and region, shared by every account; not one per account.
     (clients,) = made
     assert clients.made <= 1 + len(REGIONS)
