@@ -20,7 +20,8 @@ round trips that must follow each other (``GetCallerIdentity``, then ``ListAccou
 of 20), then every other call spread over the workers: for N accounts, R regions and M
 models, ``(1 + ceil(N / 20) + ceil((N - 1 + N x R + N x R x M) / workers)) x latency``. The
 stub counts every call it answers, so the table also shows that nothing was read twice;
-the peak memory (RSS) of each process is measured too. Run from the repository root:
+the peak memory (RSS) of each process, and the most threads it had at once (sampled from
+``/proc`` every 20 ms, on Linux), are measured too. Run from the repository root:
 
     .venv/bin/python benchmarks/org_benchmark.py --accounts 1000 --regions 4 --models 1
 """
@@ -76,6 +77,8 @@ ALL_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1", "eu-cent
 RUN_TIMEOUT = 1800.0
 TARGET = 1.3
 MEMORY_TARGET_MB = 1024
+# A run's threads: its workers, the watchdog of deadlines, the main thread (and this slack).
+THREAD_SLACK = 3
 
 
 def expected_calls(accounts: int, models: int, regions: int,
@@ -166,6 +169,19 @@ class Run:
     models: int = 0
     errors: int = 0
     failure: str = ""
+    threads: int = 0  # the most alive at once (0: not measurable here)
+
+
+def thread_count(pid: int) -> int:
+    """The threads of process ``pid`` now (0 where /proc does not say)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def timed(cmd: list[str], env: dict[str, str], stub: StubServer, is_check: bool) -> Run:
@@ -176,7 +192,9 @@ def timed(cmd: list[str], env: dict[str, str], stub: StubServer, is_check: bool)
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
         deadline = start + RUN_TIMEOUT
+        threads = 0
         while True:
+            threads = max(threads, thread_count(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -192,7 +210,8 @@ def timed(cmd: list[str], env: dict[str, str], stub: StubServer, is_check: bool)
         stdout, stderr = out.read().decode(), err.read().decode()
     scale = 1024 if sys.platform != "darwin" else 1024 * 1024
     run = Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime,
-              peak_mb=usage.ru_maxrss * 1024 / scale / 1024, calls=stub.stats()["calls"])
+              peak_mb=usage.ru_maxrss * 1024 / scale / 1024, calls=stub.stats()["calls"],
+              threads=threads)
     if is_check:
         try:
             report: Any = json.loads(stdout)
@@ -218,7 +237,7 @@ def series(name: str, cmd: list[str], env: dict[str, str], stub: StubServer, rep
         runs.append(run)
         print(f"  {name}: {run.wall:.2f} s, {run.models:,} models, "
               f"{sum(run.calls.values()):,} calls, CPU {run.cpu:.1f} s, peak RSS "
-              f"{run.peak_mb:,.0f} MB {run.failure}", flush=True)
+              f"{run.peak_mb:,.0f} MB, threads {run.threads or '-'} {run.failure}", flush=True)
     return runs
 
 
@@ -283,14 +302,15 @@ def report(args: argparse.Namespace, workers: int, regions: list[str], check_run
                           args.account_policy)
     wall = statistics.median(r.wall for r in check_runs)
     peak = max(r.peak_mb for r in check_runs)
+    threads = max(r.threads for r in check_runs)
     exact = all(r.calls == needed and not r.failure for r in check_runs)
     bare = statistics.median(r.wall for r in bare_runs) if bare_runs else None
     bare_peak = max(r.peak_mb for r in bare_runs) if bare_runs else None
     print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (uptime)")
     print("| accounts x regions x models | latency | workers | API calls | calls as needed"
           " | check (median) | peak RSS | bare boto3 loop | bare peak RSS | latency floor"
-          " | check / floor | bare / floor |")
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+          " | check / floor | bare / floor | check's threads (most) |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     bare_text = f"{bare:.2f} s" if bare is not None else "-"
     bare_peak_text = f"{bare_peak:,.0f} MB" if bare_peak is not None else "-"
     bare_ratio = f"{bare / floor:.2f}" if bare is not None else "-"
@@ -299,7 +319,7 @@ def report(args: argparse.Namespace, workers: int, regions: list[str], check_run
           f"{args.latency * 1000:.0f} ms | {workers} | {sum(needed.values()):,} | "
           f"{'yes' if exact else 'NO: ' + str(check_runs[0].calls)} | {wall:.2f} s | "
           f"{peak:,.0f} MB | {bare_text} | {bare_peak_text} | {floor:.2f} s | "
-          f"**{wall / floor:.2f}** | {bare_ratio} |")
+          f"**{wall / floor:.2f}** | {bare_ratio} | {threads or '-'} |")
     verdict = "PASS" if wall / floor <= TARGET and exact else "MISSED"
     print(f"{verdict}: check within {TARGET}x the latency floor ({wall / floor:.2f}x)")
     if bare is not None:
@@ -307,6 +327,10 @@ def report(args: argparse.Namespace, workers: int, regions: list[str], check_run
         print(f"{verdict}: check never slower than the bare boto3 loop ({wall / bare:.2f}x)")
     verdict = "PASS" if peak < MEMORY_TARGET_MB else "MISSED"
     print(f"{verdict}: check's peak memory under 1 GB ({peak:,.0f} MB)")
+    if threads:
+        verdict = "PASS" if threads <= workers + THREAD_SLACK else "MISSED"
+        print(f"{verdict}: check's threads within the workers + {THREAD_SLACK} "
+              f"({threads} for {workers} workers)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ attempt starts, or outlives, the run's ``--timeout`` (:class:`RunTimedOut`). Bot
 ``BotoCoreError``\\ s that botocore does not retry, so every caller reports them as the error
 of the model, region or enrichment it was reading.
 
-An attempt is sent from the worker's own thread. The run has one watchdog thread
+An attempt is sent from the worker's own thread. The process has one watchdog thread
 (:mod:`checker.sources.aws.watchdog`) that shuts down the socket of an attempt past its
 deadline, so the worker's blocked read returns at once; whatever urllib3 or botocore then
 raised (or the short answer it returned) becomes :class:`RequestTimedOut` or
@@ -35,7 +35,7 @@ from botocore.exceptions import BotoCoreError
 
 from checker.sources.aws.defaults import DEFAULT_READ_TIMEOUT as DEFAULT_READ_TIMEOUT
 from checker.sources.aws.defaults import DEFAULT_RUN_TIMEOUT as DEFAULT_RUN_TIMEOUT
-from checker.sources.aws.watchdog import Watchdog, watch
+from checker.sources.aws.watchdog import WATCHDOG, Watchdog, watch
 
 # A whole answer may take this many read timeouts (plus the connect timeout).
 REQUEST_FACTOR = 2
@@ -67,7 +67,8 @@ class Deadlines:
     run_until: float | None = None
     # The run's sender threads, shared by every client it bounds (sessions not watched).
     senders: SenderPool = field(default_factory=lambda: SenderPool(), compare=False)
-    # The run's one thread that cuts the attempts sent from the workers' own threads.
+    # The thread that cuts the attempts sent from the workers' own threads: the process's
+    # one (Deadlines.start), or one of these deadlines' own.
     watchdog: Watchdog = field(default_factory=Watchdog, compare=False)
 
     @classmethod
@@ -75,7 +76,8 @@ class Deadlines:
               run_seconds: float | None, workers: int = 1) -> Deadlines:
         until = time.monotonic() + run_seconds if run_seconds is not None else None
         return cls(request=connect_timeout + REQUEST_FACTOR * read_timeout,
-                   run_seconds=run_seconds, run_until=until, senders=SenderPool(workers))
+                   run_seconds=run_seconds, run_until=until, senders=SenderPool(workers),
+                   watchdog=WATCHDOG)
 
     def run_left(self) -> float | None:
         """Seconds left of the run (never below 0); None without a run deadline."""

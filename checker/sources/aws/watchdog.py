@@ -1,4 +1,4 @@
-"""The deadlines of attempts sent from the workers' own threads: one watchdog thread per run.
+"""The deadlines of attempts sent from the workers' own threads: one watchdog thread.
 
 A worker sends its attempt itself, through botocore's ``URLLib3Session`` as usual; the
 session's connection pools are botocore's own, subclassed (:func:`watch`) so that the
@@ -12,14 +12,17 @@ A connection being opened when its deadline nears is given no more than the time
 connect timeout (which also bounds each read of a TLS handshake); the name lookup before it
 is the system resolver's, which no socket can cut.
 
-The watchdog starts with a run's first attempt and ends once no attempt has been in flight
-for :data:`WATCHDOG_IDLE_SECONDS`, so a warm process (a Lambda sandbox) keeps none.
+The process has one watchdog (:data:`WATCHDOG`), shared by every run's deadlines (the
+organization's listing, the read, the jobs): its thread starts with the first attempt and
+ends once no attempt has been in flight for :data:`WATCHDOG_IDLE_SECONDS`, so a warm process
+(a Lambda sandbox) keeps none.
 """
 
 from __future__ import annotations
 
 import _socket
-import collections
+import heapq
+import itertools
 import math
 import socket
 import threading
@@ -61,19 +64,20 @@ class Attempt:
 
 
 class Watchdog:
-    """The one thread of a run that ends the attempts past their deadlines.
+    """The one thread that ends the attempts past their deadlines.
 
-    The attempts are kept in the order they started, which is the order of their deadlines
-    (each is the start plus the run's one request limit, or the run's end if sooner): the
-    watchdog sleeps until the first one's deadline, and an attempt that ends takes itself,
-    and the ended ones after it, off the front. It is woken only for an attempt due before
-    it would wake anyway, or when none is left in flight (then it ends after
+    The attempts in flight are a heap by deadline: the watchdog sleeps until the first one's,
+    and an attempt that ends takes itself, and the ended ones due after it, off the top (the
+    attempts of one run come due in about the order they started, so the heap holds about
+    as many as are in flight). The thread is woken only for an attempt due before it would
+    wake anyway, or when none is left in flight (then it ends after
     :data:`WATCHDOG_IDLE_SECONDS` without one). A run's threads are its workers and this one.
     """
 
     def __init__(self) -> None:
         self.cond = threading.Condition()
-        self.attempts: collections.deque[Attempt] = collections.deque()
+        self.attempts: list[tuple[float, int, Attempt]] = []  # a heap
+        self.order = itertools.count()
         self.thread: threading.Thread | None = None
         self.idle = False  # the thread waits for an attempt, not for a deadline
         self.wake_at = math.inf  # when it wakes next, unless notified
@@ -84,7 +88,7 @@ class Watchdog:
         """An attempt of this thread that must end within ``seconds``."""
         with self.cond:
             attempt = Attempt(self, time.monotonic() + seconds)
-            self.attempts.append(attempt)
+            heapq.heappush(self.attempts, (attempt.until, next(self.order), attempt))
             if self.thread is None:
                 self.started += 1
                 self.wake_at = math.inf  # it looks at the attempts first
@@ -104,8 +108,8 @@ class Watchdog:
             if conn is not None and getattr(conn, "bedrock_attempt", None) is attempt:
                 conn.bedrock_attempt = None
             attempts = self.attempts
-            while attempts and not attempts[0].live:
-                attempts.popleft()
+            while attempts and not attempts[0][2].live:
+                heapq.heappop(attempts)
             if not attempts and not self.idle:
                 self.cond.notify()  # none in flight: the watchdog's idle time starts now
 
@@ -113,8 +117,8 @@ class Watchdog:
         attempts = self.attempts
         with self.cond:
             while True:
-                while attempts and not attempts[0].live:
-                    attempts.popleft()
+                while attempts and not attempts[0][2].live:
+                    heapq.heappop(attempts)
                 now = time.monotonic()
                 if not attempts:
                     self.idle, self.wake_at = True, now + WATCHDOG_IDLE_SECONDS
@@ -124,10 +128,10 @@ class Watchdog:
                         self.thread = None
                         return
                     continue
-                while attempts and attempts[0].until <= now:
-                    self._expire(attempts.popleft())
+                while attempts and attempts[0][0] <= now:
+                    self._expire(heapq.heappop(attempts)[2])
                 if attempts:
-                    self.wake_at = attempts[0].until
+                    self.wake_at = attempts[0][0]
                     self.cond.wait(self.wake_at - now)
 
     def _expire(self, attempt: Attempt) -> None:
@@ -182,6 +186,10 @@ def shut_down(conn: Any) -> int:
             continue
         return 1
     return 0
+
+
+# The process's watchdog, which every run's deadlines share (Deadlines.start).
+WATCHDOG = Watchdog()
 
 
 class _Watched:

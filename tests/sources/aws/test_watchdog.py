@@ -280,3 +280,12 @@ def test_a_session_is_watched_once_and_other_sessions_never() -> None:
                                                "https": WatchedHTTPSConnectionPool}
     assert not watch(object())
     assert not DeadlineSession(object(), Deadlines(request=1)).watched
+
+
+def test_every_run_shares_the_process_watchdog() -> None:
+    """The organization's listing, the read and the jobs each start their deadlines: one
+    watchdog thread serves them all (and tests' own deadlines have their own)."""
+    listing = Deadlines.start(connect_timeout=5, read_timeout=30, run_seconds=None)
+    read = Deadlines.start(connect_timeout=1, read_timeout=2, run_seconds=60, workers=32)
+    assert listing.watchdog is read.watchdog is watchdog_module.WATCHDOG
+    assert Deadlines(request=1).watchdog is not watchdog_module.WATCHDOG
