@@ -109,8 +109,7 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str],
     replaces ``path`` in one rename: readers see the old file or the new one, never part.
     A ``path`` that is not a regular file (a character device such as ``/dev/null``, a FIFO,
     ``/dev/stdout``) is written to directly. A symbolic link onto a file is refused
-    (SymlinkTarget) unless ``follow_symlinks``, and one onto nothing always is.
-    ``/dev/stdout``) A FIFO is
+    (SymlinkTarget) unless ``follow_symlinks``, and one onto nothing always is. A FIFO is
     written to by ``deadline`` (a ``time.monotonic()`` instant; None: no limit) or not at
     all: :class:`TimeoutError` when no reader takes the report in time.
     """
