@@ -12,8 +12,13 @@ runs each): the 50-rule run takes at most 3 times a ``json.load`` of the input m
 trivial one (judging at the speed of parsing, issue 25), and at most 1.5 s more (the older
 target). It prints a markdown table for docs/speed.md and a PASS/MISSED line per target.
 
+Then one phase alone, in-process: writing the JSON report. Each command's own Python runs the
+check as the command does and, where the command writes its report, writes it ``--writes``
+times (to the same file, as repeated runs do); the median of each policy's writes is printed.
+Target: the 50-rule report (55 MB) written within 0.08 s of the 1-rule one (3.5 MB).
+
     python benchmarks/engine_benchmark.py [--models 10000] [--repeat 3] [--profile] [--keep]
-                                          [--rates] [--command PATH]
+                                          [--rates] [--command PATH] [--writes 5]
 
 Standard library only (plus the installed ``bedrock-drift`` command, or the project itself
 for ``--profile``).
@@ -39,6 +44,7 @@ from typing import Any
 
 TARGET_SECONDS = 1.5
 TARGET_LOADS = 3  # the 50 rules' cost, in json.loads of the input
+TARGET_WRITE_SECONDS = 0.08  # the 50-rule report's writing beyond the 1-rule one's
 SEED = 20261127
 POLICY_NAME = "bench"
 
@@ -569,6 +575,49 @@ def profile(command_args: list[str], top: int) -> None:
     stats.sort_stats("cumulative").print_stats(top)
 
 
+# Run in the Python beside a command: its ``check``, with the report written ``writes`` times
+# where the command writes it, each write timed (render_chunks and write_output, as ``check``
+# calls them: the entries are made while they are written). Prints the seconds, one a line.
+WRITE_PHASE = """\
+import contextlib, sys, time
+import checker.cli.check as check
+writes = int(sys.argv[1])
+write_output, render_chunks = check.write_output, check.render_chunks
+def timed(text, output, *args, **kwargs):
+    made = text
+    for _ in range(writes):
+        started = time.perf_counter()
+        write_output(made, output, *args, **kwargs)
+        print(f"write-seconds {time.perf_counter() - started:.6f}", file=sys.stderr)
+        made = render_chunks(*rendered[-1][0], **rendered[-1][1])
+def render(*args, **kwargs):
+    rendered.append((args, kwargs))
+    return render_chunks(*args, **kwargs)
+rendered = []
+check.write_output, check.render_chunks = timed, render
+from checker.cli import main
+with contextlib.suppress(SystemExit):
+    main(sys.argv[2:])
+"""
+
+
+def time_writing(command: str, args: list[str], writes: int) -> list[float]:
+    """The seconds of each of ``writes`` writes of the report of ``check ARGS``, run by the
+    Python beside ``command`` (so a checkout's command times its own writer)."""
+    python = Path(command).parent / Path(sys.executable).name
+    if not python.is_file():
+        python = Path(command).parent / "python"
+    # Not from this checkout's folder: ``python -c`` would import the package found there.
+    done = subprocess.run([str(python), "-c", WRITE_PHASE, str(writes), "check", *args],
+                          capture_output=True, text=True, check=False, cwd=tempfile.gettempdir(),
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    seconds = [float(line.split()[1]) for line in done.stderr.splitlines()
+               if line.startswith("write-seconds ")]
+    if len(seconds) != writes:
+        sys.exit(f"the write phase of {command} failed:\n{done.stderr[-2000:]}")
+    return seconds
+
+
 def print_table(commands: list[str], medians: dict[tuple[int, str], float],
                 differences: list[float], loaded: float, repeat: int,
                 summary: dict[str, Any]) -> None:
@@ -589,6 +638,53 @@ def print_table(commands: list[str], medians: dict[tuple[int, str], float],
     print(f"\nload average (1, 5, 15 min) at the end: {load}")
 
 
+def print_write_table(commands: list[str], writing: dict[tuple[int, str], list[float]],
+                      sizes: dict[str, int]) -> None:
+    """The write phase as a markdown table, ready for docs/speed.md."""
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") \
+        else "unknown"
+    count = len(writing[(0, "full")])
+    heading = " | ".join(f"[{i + 1}] {label(c)}" for i, c in enumerate(commands))
+    print(f"| writing the JSON report, seconds (median of {count}) | {heading} |")
+    print("|---|" + "---:|" * len(commands))
+    for title, key in ((f"one trivial rule ({sizes['trivial'] / 1e6:.1f} MB)", "trivial"),
+                       (f"50 rules ({sizes['full'] / 1e6:.1f} MB)", "full")):
+        print(f"| {title} | " + " | ".join(
+            f"{statistics.median(writing[(i, key)]):.3f}" for i in range(len(commands))) + " |")
+    differences = [statistics.median(writing[(i, "full")])
+                   - statistics.median(writing[(i, "trivial")]) for i in range(len(commands))]
+    print(f"| **difference** (target: at most {TARGET_WRITE_SECONDS}) | " + " | ".join(
+        f"**{d:.3f}**" for d in differences) + " |")
+    print(f"\nload average (1, 5, 15 min) at the end: {load}")
+
+
+def write_phase(commands: list[str], policies: dict[str, Path], models: Path, workdir: Path,
+                writes: int) -> None:
+    """Time writing the JSON report alone, per command and policy, and print the verdicts."""
+    writing: dict[tuple[int, str], list[float]] = {}
+    sizes: dict[str, int] = {}
+    for index, command in enumerate(commands):
+        for name, policy in policies.items():
+            output = workdir / f"write-{index}-{name}.json"
+            writing[(index, name)] = time_writing(
+                command, ["--from", str(models), "-p", str(policy), "-f", "json", "-o",
+                          str(output)], writes)
+            sizes[name] = output.stat().st_size
+    print()
+    print(f"writing the JSON report in-process, {writes} writes each (the file replaced each "
+          "time, as repeated runs do):")
+    print()
+    print_write_table(commands, writing, sizes)
+    print()
+    for index in range(len(commands)):
+        full = statistics.median(writing[(index, "full")])
+        trivial = statistics.median(writing[(index, "trivial")])
+        verdict = "PASS" if full - trivial <= TARGET_WRITE_SECONDS else "MISSED"
+        print(f"target [{index + 1}] (the 50-rule report written within "
+              f"{TARGET_WRITE_SECONDS} s of the 1-rule one): {verdict} ({full:.3f} s against "
+              f"{trivial:.3f} s: {full - trivial:.3f} s more)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, default=10_000, help="models to generate")
@@ -602,6 +698,8 @@ def main() -> None:
     parser.add_argument("--command", metavar="PATH", action="append",
                         help="a bedrock-drift to time (default: the one beside this Python); "
                              "repeat it to compare versions, e.g. another checkout's")
+    parser.add_argument("--writes", type=int, default=5,
+                        help="writes of each report in the write phase (median; 0: no phase)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bedrock-drift-bench-"))
@@ -685,6 +783,9 @@ def main() -> None:
             verdict = "PASS" if difference <= TARGET_SECONDS else "MISSED"
             print(f"target [{index + 1}] (50 rules at most {TARGET_SECONDS} s more than 1): "
                   f"{verdict} ({difference:.3f} s)")
+
+        if args.writes:
+            write_phase(commands, policies, models, workdir, args.writes)
 
         if args.profile:
             print()

@@ -9,13 +9,40 @@ import select
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 # How often a FIFO with no reader yet is tried again.
 FIFO_POLL_SECONDS = 0.05
 # Streamed pieces are written in runs of about this many characters.
 WRITE_CHARS = 1 << 16
+
+
+# A piece of a streamed text: UTF-8 bytes, or text to encode when it is written.
+Piece = bytes | memoryview | str
+
+
+class Utf8Pieces:
+    """A streamed text made mostly as UTF-8 bytes (the JSON report: orjson writes bytes).
+
+    Iterated, it gives its pieces as ``str``, as any streamed report does; written to a file
+    (``write_atomic``), its bytes go out as they are made, never decoded and encoded again,
+    which for a report of tens of megabytes is most of what writing it costs. A piece may
+    also be a ``str`` (text made by a writer that works in text), encoded when written.
+    """
+
+    def __init__(self, make: Callable[[], Iterable[Piece]]) -> None:
+        self._make = make
+
+    def utf8(self) -> Iterator[bytes | memoryview]:
+        """The text's UTF-8 bytes, piece by piece."""
+        for piece in self._make():
+            yield piece.encode("utf-8") if isinstance(piece, str) else piece
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self._make():
+            yield piece if isinstance(piece, str) else str(piece, "utf-8")
+
 
 class SymlinkTarget(OSError):
     """A report path that is a symbolic link onto a file (or onto nothing)."""
@@ -64,17 +91,25 @@ def pieces_of(text: str | Iterable[str]) -> Iterator[str]:
         yield "".join(run)
 
 
+def blocks_of(text: str | Iterable[str]) -> Iterator[bytes | memoryview]:
+    """``text`` as UTF-8 bytes, in the runs ``pieces_of`` makes (a ``Utf8Pieces`` in its own
+    pieces, as made)."""
+    if isinstance(text, Utf8Pieces):
+        return text.utf8()
+    return (piece.encode("utf-8") for piece in pieces_of(text))
+
+
 def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str],
                  deadline: float | None = None, *, follow_symlinks: bool = False) -> None:
     """Write ``text`` (UTF-8) to ``path``, creating parent folders. ``text`` is a string or
-    an iterable of strings (a streamed report), written piece by piece as it is made.
+    an iterable of strings (a streamed report, maybe ``Utf8Pieces``), written piece by piece
+    as it is made.
 
     The text goes to a temporary file in the same folder, is flushed to disk, and then
     replaces ``path`` in one rename: readers see the old file or the new one, never part.
     A ``path`` that is not a regular file (a character device such as ``/dev/null``, a FIFO,
     ``/dev/stdout``) is written to directly. A symbolic link onto a file is refused
-    (SymlinkTarget) unless ``follow_symlinks``, and one onto nothing always is.
-    ``/dev/stdout``) A FIFO is
+    (SymlinkTarget) unless ``follow_symlinks``, and one onto nothing always is. A FIFO is
     written to by ``deadline`` (a ``time.monotonic()`` instant; None: no limit) or not at
     all: :class:`TimeoutError` when no reader takes the report in time.
     """
@@ -91,11 +126,11 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str],
         # A terminal, a pipe, /dev/null, /dev/stdout: written to as it is. Renaming a file
         # over it would destroy what is not a report (as root, /dev/null for everyone).
         if stat.S_ISFIFO(info.st_mode) and deadline is not None:
-            _write_fifo(target, (p.encode("utf-8") for p in pieces_of(text)), deadline)
+            _write_fifo(target, blocks_of(text), deadline)
             return
-        with open(target, "w", encoding="utf-8", newline="") as handle:
-            for piece in pieces_of(text):
-                handle.write(piece)
+        with open(target, "wb") as handle:
+            for block in blocks_of(text):
+                handle.write(block)
         return
     if target.is_symlink():
         # Replace the file the link points to, not the link.
@@ -103,9 +138,9 @@ def write_atomic(path: str | os.PathLike[str], text: str | Iterable[str],
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            for piece in pieces_of(text):
-                handle.write(piece)
+        with os.fdopen(fd, "wb") as handle:
+            for block in blocks_of(text):
+                handle.write(block)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, _mode_for(target))
@@ -121,7 +156,7 @@ def _fifo_timeout(path: Path) -> TimeoutError:
                                          "run's --timeout", str(path))
 
 
-def _write_fifo(path: Path, blocks: Iterable[bytes], deadline: float) -> None:
+def _write_fifo(path: Path, blocks: Iterable[bytes | memoryview], deadline: float) -> None:
     """Write ``blocks`` to the FIFO ``path`` by ``deadline``. Opening a FIFO for writing
     blocks until a reader opens it, and a write blocks while the reader does not read: both
     are done without blocking, waiting at most until the deadline."""

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from checker import TOOL_NAME
+from checker.reports.atomic import Piece, Utf8Pieces
 from checker.reports.compliance import compliance_dict
 from checker.results import (
     SCHEMA_VERSION,
@@ -43,6 +44,37 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "actual": finding.actual,
         "message": finding.message,
     }
+    return _finding_rest(finding, data)
+
+
+def _finding_entry(finding: Finding) -> dict[str, Any]:
+    """finding_dict for orjson, made quicker: the labels given as they are (a tuple, which
+    orjson writes as a list, as json does) and ``actual``, the one field that may hold a
+    float, as orjson writes exactly what json does (_exact)."""
+    model, rule = finding.model, finding.rule
+    actual = finding.actual
+    data: dict[str, Any] = {
+        "model_arn": model.arn,
+        "model_name": model.name,
+        "account_id": model.account_id,
+        "region": model.region,
+        "kind": model.kind,
+        "policy": rule.policy,
+        "rule": rule.id,
+        "severity": finding.severity,
+        "title": rule.title,
+        "labels": rule.labels,
+        "field": finding.field,
+        "expected": finding.expected,
+        "actual": actual if actual is None or type(actual) is str else _exact(actual),
+        "message": finding.message,
+    }
+    return _finding_rest(finding, data)
+
+
+def _finding_rest(finding: Finding, data: dict[str, Any]) -> dict[str, Any]:
+    # The keys a finding has only sometimes, after the others.
+    model, rule = finding.model, finding.rule
     if model.address:
         data["address"] = model.address
     if finding.exposure is not None:
@@ -112,30 +144,12 @@ def _model_entry(result: ModelResult) -> dict[str, Any]:
     return data
 
 
-class _Each:
-    """A list of report entries made one at a time as the writer reaches them.
-
-    A report of 10,000 models holds some 100,000 small dicts and lists; building them all
-    before writing costs memory and a full garbage collection over everything in the
-    process. Made, written and dropped one by one, they cost neither.
-    """
-
-    def __init__(self, make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> None:
-        self.make = make
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return map(self.make, self.items)
-
-
 def _eager(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> list[dict[str, Any]]:
     return [make(item) for item in items]
 
 
-# How a long list of entries is given: built now (_eager) or while written (_Each).
+# How a long list of entries is given: built now (_eager), or left as a slot for
+# entries written in its place (json_chunks).
 Entries = Callable[[Callable[[Any], dict[str, Any]], Sequence[Any]], Any]
 
 
@@ -208,37 +222,84 @@ def _report_data(report: Report, entries: Entries, *, with_compliance: bool = Tr
 
 
 def render_json(report: Report, *, color: bool = False) -> str:
-    # The same data as report_dict, with the long lists made entry by entry while written.
-    # The entries make no reference cycles: the cycle collector, which would walk every
-    # one made so far again and again, is off meanwhile.
+    # The pieces json_chunks writes, put together. The entries make no reference cycles:
+    # the cycle collector, which would walk every one made so far again and again, is off
+    # meanwhile (write_output pauses it the same way while a report is streamed).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _dumps(_report_data(report, _Each, model_entry=_model_entry), newline=True)
+        return "".join(json_chunks(report))
     finally:
         if was_enabled:
             gc.enable()
 
 
-def json_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
-    """The text of render_json in pieces: the report around its four long lists (models,
-    violations, waived, errors), then each entry made and written in its place."""
-    from checker.reports.streamed import slots, spliced
+def json_chunks(report: Report, *, color: bool = False) -> Utf8Pieces:
+    """The text of render_json in pieces (UTF-8 as made; ``str`` when iterated): the report
+    around its four long lists (models, violations, waived, errors), then their entries
+    made and written in their place, a batch at a time."""
+    return Utf8Pieces(lambda: _json_blocks(report))
+
+
+def _json_blocks(report: Report) -> Iterator[Piece]:
+    from checker.reports.streamed import Batches, slots, spliced
 
     places = slots(4)
-    lists: list[tuple[Callable[[Any], dict[str, Any]], Sequence[Any]]] = []
+    lists: list[Batches] = []
 
     def slot(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> list[str]:
-        lists.append((make, items))
+        lists.append(lambda indent: _batches(make, items, indent))
         return [places[len(lists) - 1]]
 
     text = dumps_indented(_report_data(report, slot)) + "\n"
-    return spliced(text, places, [_texts(make, items) for make, items in lists])
+    return spliced(text, places, lists)
 
 
-def _texts(make: Callable[[Any], dict[str, Any]], items: Sequence[Any]) -> Iterator[str]:
-    for item in items:
-        yield dumps_indented(make(item))
+# The entry makers whose entries orjson writes as json writes report_dict's: a model's
+# statuses given as they are (str enums, which orjson writes as their text).
+_QUICK: dict[Callable[[Any], dict[str, Any]], Callable[[Any], dict[str, Any]]] = {
+    model_dict: _model_entry, finding_dict: _finding_entry}
+# Entries per batch: one orjson call each.
+BATCH = 500
+# orjson's text of {"": [entries]}: the entries stand as they do in a report's top-level
+# list, after these bytes and before the last ones.
+_OPEN = len(b'{\n  "": [')
+_CLOSE = len(b'\n  ]\n}')
+_INDENT = 4
+
+
+def _batches(make: Callable[[Any], dict[str, Any]], items: Sequence[Any],
+             indent: int) -> Iterator[Piece]:
+    """The entries made of ``items``, BATCH at a time, as they stand in their list (items
+    indented by ``indent``: streamed.Batches), each batch written by one orjson call.
+
+    The entries are made by ``make``'s quicker twin (_QUICK), for orjson: strings, None,
+    booleans, integers that count, a model's statuses (str enums, which orjson writes as
+    their text, as json does) and a finding's ``actual`` made exact (_exact); the text is
+    json's. A batch orjson refuses (a lone surrogate, an integer past 64 bits, an unusual
+    ``actual``) is written entry by entry by dumps_indented, the entries made by ``make``
+    itself, as report_dict makes them: as text (a lone surrogate is text, but no UTF-8)."""
+    if indent < _INDENT:
+        raise ValueError("the entries of a list inside an object or a list only")
+    quick = _QUICK.get(make, make)
+    deeper = "\n" + " " * (indent - _INDENT) if indent > _INDENT else ""
+    for start in range(0, len(items), BATCH):
+        part = items[start:start + BATCH]
+        block: Piece
+        try:
+            # A view of the entries in orjson's text: not a copy.
+            block = memoryview(orjson.dumps({"": [quick(item) for item in part]},
+                                            option=_ORJSON))[_OPEN:-_CLOSE]
+        except (TypeError, _Unusual):
+            block = ",".join([
+                "\n    " + dumps_indented(make(item)).replace("\n", "\n    ")
+                for item in part])
+        if not deeper:
+            yield block
+        elif isinstance(block, str):
+            yield block.replace("\n", deeper)
+        else:
+            yield bytes(block).replace(b"\n", deeper.encode())
 
 
 def dumps_indented(value: Any) -> str:
@@ -251,55 +312,27 @@ def dumps_indented(value: Any) -> str:
     ``float.__repr__`` does, so every number reads back as exactly the value it was. What
     orjson refuses (integers past 64 bits, lone surrogates, non-string keys, types json
     does not know) goes to the pure-Python writer below, which refuses what json refuses.
-    It also writes the report's lazily made lists (``_Each``) as lists.
     """
-    return _dumps(value, newline=False)
-
-
-def _dumps(value: Any, *, newline: bool) -> str:
-    # With ``newline``, the text ends with one (written by orjson: no copy of a long text).
     try:
-        return orjson.dumps(_exact(value), default=_each_list,
-                            option=_ORJSON_LINE if newline else _ORJSON).decode()
+        return orjson.dumps(_exact(value), option=_ORJSON).decode()
     except (TypeError, _Unusual):  # orjson.JSONEncodeError is a TypeError
         parts: list[str] = []
         _write(value, parts.append, "")
-        if newline:
-            parts.append("\n")
         return "".join(parts)
 
 
 # What json refuses (datetimes, dataclasses) must not be written by orjson either.
 _ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
            | orjson.OPT_PASSTHROUGH_DATACLASS)
-_ORJSON_LINE = _ORJSON | orjson.OPT_APPEND_NEWLINE
 
 
 class _Unusual(Exception):
     """A value orjson could write differently from json: the pure-Python writer writes it."""
 
 
-def _each_list(value: Any) -> list[Any]:
-    # orjson's hook for a type it does not know: only the report's lazy lists are written.
-    if isinstance(value, _Each):
-        # Entries are made of strings, numbers and None but for a finding's ``actual``.
-        return [_exact_actual(entry) for entry in value]
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _exact_actual(entry: dict[str, Any]) -> dict[str, Any]:
-    actual = entry.get("actual")
-    if actual is None or type(actual) is str:
-        return entry
-    exact = _exact(actual)
-    if exact is not actual:
-        entry["actual"] = exact
-    return entry
-
-
 def _exact(value: Any) -> Any:
     """``value`` as orjson writes exactly as json does: floats become their text; a value that
-    needs nothing is returned as it is (not copied). _Each stays for the hook. Raises
+    needs nothing is returned as it is (not copied). Raises
     _Unusual where only the pure-Python writer can be exact (or refuse as json does)."""
     kind = type(value)
     if kind is str or value is None or kind is bool or kind is int:
@@ -318,8 +351,6 @@ def _exact(value: Any) -> Any:
     if kind is list or kind is tuple:
         items = [_exact(item) for item in value]
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    if kind is _Each:
-        return value
     if isinstance(value, float):
         return orjson.Fragment(_float(value))
     if isinstance(value, (str, int, dict, list, tuple)):
@@ -373,7 +404,7 @@ def _write(value: Any, out: Callable[[str], None], indent: str) -> None:
         out(int.__repr__(value))
     elif isinstance(value, float):
         out(_float(value))
-    elif isinstance(value, (list, tuple, _Each)):
+    elif isinstance(value, (list, tuple)):
         _write_list(value, out, indent)
     elif isinstance(value, dict):
         _write_dict(value, out, indent)

@@ -1,20 +1,25 @@
-"""Writing a JSON document whose long lists are written entry by entry.
+"""Writing a JSON document whose long lists are written a batch of entries at a time.
 
 ``dumps_indented`` writes a whole value at once. A report's long lists (a model per model
 read, a finding per violation) are left out of the value as slots, the rest written as one
-text, and each entry written on its own, in its place: the text of a nested value is its own
-text with every line break indented one level deeper, as ``json.dumps(indent=2)`` writes it.
+text, and the entries written in their place, a batch at a time, as UTF-8: the text of a
+nested value is its own text with every line break indented one level deeper, as
+``json.dumps(indent=2)`` writes it.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from checker.reports.atomic import Piece
 from checker.reports.json_report import dumps_indented
 
-# Entries per piece written.
-BATCH = 500
+# The entries of one list, given the indentation of its items (a number of spaces): texts
+# (UTF-8 bytes, or str) that, put one after the other, are the items as they stand in the
+# list between its brackets, each after a line break, separated by commas (each text starts
+# with a line break; none ends with a comma).
+Batches = Callable[[int], Iterable[Piece]]
 
 
 def slots(count: int) -> list[str]:
@@ -25,27 +30,22 @@ def slots(count: int) -> list[str]:
 
 
 def spliced(text: str, slot_strings: Sequence[str],
-            entries: Sequence[Iterable[str]]) -> Iterator[str]:
+            batches: Sequence[Batches]) -> Iterator[Piece]:
     """``text`` (dumps_indented of a value in which each slot string is the one element of a
-    list) with each slot's list replaced by the texts of ``entries`` (each entry as
-    dumps_indented writes it alone), in pieces: what dumps_indented writes for the value with
-    those lists in it."""
+    list) with each slot's list replaced by the texts of its ``batches``, in pieces: what
+    dumps_indented writes for the value with those lists in it."""
     rest = text
-    for slot, texts in zip(slot_strings, entries, strict=True):
+    for slot, entries in zip(slot_strings, batches, strict=True):
         head, rest = rest.split(dumps_indented(slot), 1)
         inner = head[head.rindex("\n") + 1:]
         close = rest.index("]") + 1
-        deeper = "\n" + inner
-        pending = [head[:-len(inner) - 2]]  # up to the list's "[\n" + indent
-        separator = "[" + deeper
-        for entry in texts:
-            pending.append(separator + entry.replace("\n", deeper))
-            separator = "," + deeper
-            if len(pending) >= BATCH:
-                yield "".join(pending)
-                pending = []
+        yield head[:-len(inner) - 2]  # up to the list's "[\n" + indent
+        separator = "["
+        for block in entries(len(inner)):
+            yield separator
+            yield block
+            separator = ","
         # An empty list is written "[]"; else the list's own closing line.
-        pending.append("[]" if separator[0] == "[" else rest[:close])
-        yield "".join(pending)
+        yield "[]" if separator == "[" else rest[:close]
         rest = rest[close:]
     yield rest
