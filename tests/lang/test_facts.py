@@ -190,3 +190,10 @@ def test_cache_facts_without_a_cache_folder_or_one_it_cannot_write_is_an_error(
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"{blocked / 'cache'}/botocore-facts-" in done.stderr
     assert ": cannot write the facts: " in done.stderr, done.stderr
+
+
+def test_every_request_the_function_judges_is_among_those_whose_facts_are_kept() -> None:
+    from checker.aws_lambda.events import CREATE_CALLS
+    from checker.lang.arns import REQUEST_OPERATIONS
+
+    assert set(CREATE_CALLS) == set(REQUEST_OPERATIONS)
