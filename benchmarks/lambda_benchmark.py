@@ -240,9 +240,12 @@ def main() -> None:
            "AWS_EC2_METADATA_DISABLED": "true", "LAMBDA_TASK_ROOT": str(task),
            "PYTHONPATH": str(task), "PYTHONDONTWRITEBYTECODE": "1",
            "BEDROCK_DRIFT_POLICIES": "policies/baseline.yaml,policies/documented-limits.yaml"}
+    # No home (Lambda gives none) and no cache of this machine's: a sandbox has only what
+    # the package carries (its bytecode, and the facts of botocore's models).
     for name in ("AWS_PROFILE", "PYTHONHOME", "VIRTUAL_ENV", "BEDROCK_DRIFT_REGIONS",
                  "BEDROCK_DRIFT_PUBLISH", "BEDROCK_DRIFT_REPORT_S3",
-                 "BEDROCK_DRIFT_INCLUDE_JOBS"):
+                 "BEDROCK_DRIFT_INCLUDE_JOBS", "BEDROCK_DRIFT_CACHE_DIR", "HOME",
+                 "XDG_CACHE_HOME"):
         env.pop(name, None)
     runs: list[dict[str, Any]] = []
     bare: list[float] = []  # the interpreter alone: start, run nothing, exit
