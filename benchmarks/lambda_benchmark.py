@@ -71,10 +71,13 @@ def events(models: int) -> dict[str, dict[str, Any]]:
     sample = json.loads((ROOT / "tests" / "events" / "job_state_change.json").read_text())
     completed = json.loads(json.dumps(sample))
     completed["detail"].update(jobStatus="Completed", jobArn=model["jobArn"],
-                               outputModelArn=model["modelArn"])
+                               outputModelArn=model["modelArn"],
+                               outputModelName=model["modelName"])
+    # The function reads the job, as GetModelCustomizationJob names it; the stub knows jobs
+    # by ARN, not by name.
+    del completed["detail"]["jobName"]
     via_job = json.loads(json.dumps(completed))
     via_job["detail"].update(outputModelArn="not-an-arn")
-    del via_job["detail"]["jobName"]  # the stub knows jobs by ARN
     request = json.loads((ROOT / "tests" / "events" /
                           "cloudtrail_create_model_customization_job.json").read_text())
     scheduled = json.loads((ROOT / "tests" / "events" / "scheduled_event.json").read_text())
@@ -227,7 +230,9 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     task = folders["zip as built"]
+    # The stub answers STS too: no request may wait on a name lookup of AWS's endpoints.
     env = {**os.environ, "AWS_ENDPOINT_URL_BEDROCK": line.split()[-1],
+           "AWS_ENDPOINT_URL_STS": line.split()[-1],
            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
            "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_CONFIG_FILE": str(workdir / "none"),
@@ -235,9 +240,12 @@ def main() -> None:
            "AWS_EC2_METADATA_DISABLED": "true", "LAMBDA_TASK_ROOT": str(task),
            "PYTHONPATH": str(task), "PYTHONDONTWRITEBYTECODE": "1",
            "BEDROCK_DRIFT_POLICIES": "policies/baseline.yaml,policies/documented-limits.yaml"}
+    # No home (Lambda gives none) and no cache of this machine's: a sandbox has only what
+    # the package carries (its bytecode, and the facts of botocore's models).
     for name in ("AWS_PROFILE", "PYTHONHOME", "VIRTUAL_ENV", "BEDROCK_DRIFT_REGIONS",
                  "BEDROCK_DRIFT_PUBLISH", "BEDROCK_DRIFT_REPORT_S3",
-                 "BEDROCK_DRIFT_INCLUDE_JOBS"):
+                 "BEDROCK_DRIFT_INCLUDE_JOBS", "BEDROCK_DRIFT_CACHE_DIR", "HOME",
+                 "XDG_CACHE_HOME"):
         env.pop(name, None)
     runs: list[dict[str, Any]] = []
     bare: list[float] = []  # the interpreter alone: start, run nothing, exit

@@ -13,9 +13,20 @@ A layer-7 edge: may import boto3 and everything below it, never click.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from checker.aws_lambda.run import handle
+# The facts of botocore's service models that the package carries (``validate
+# --cache-facts`` at build time, examples/aws/build-lambda-zip.sh): a cold start reads them
+# rather than parsing the models (checker.lang.facts). The folder is read-only: a fact not
+# in it is computed, never written.
+CACHE_FOLDER = "bedrock-drift-cache"
+_carried = os.path.join(os.environ.get("LAMBDA_TASK_ROOT") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), CACHE_FOLDER)
+if os.path.isdir(_carried):
+    os.environ.setdefault("BEDROCK_DRIFT_CACHE_DIR", _carried)
+
+from checker.aws_lambda.run import handle  # noqa: E402  (after the cache folder is set)
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:

@@ -40,10 +40,14 @@ from checker.policytest import exit_code as test_exit_code
 @click.option("--waiver-horizon", type=click.IntRange(min=0),
               default=DEFAULT_WAIVER_HORIZON_DAYS, show_default=True, metavar="DAYS",
               help="Warn about a waiver that expires more than DAYS days from today.")
+@click.option("--cache-facts", is_flag=True,
+              help="Also work out every fact a run reads from botocore's service models and "
+                   "keep them in the cache folder ($BEDROCK_DRIFT_CACHE_DIR): for an image "
+                   "or a Lambda package whose cache is read-only where it runs.")
 @with_var_options
 @debug_option
-def validate(paths: tuple[str, ...], waiver_horizon: int, var_items: tuple[str, ...],
-             var_files: tuple[str, ...], debug: bool) -> None:
+def validate(paths: tuple[str, ...], waiver_horizon: int, cache_facts: bool,
+             var_items: tuple[str, ...], var_files: tuple[str, ...], debug: bool) -> None:
     """Check policy files without reading any model: exit 0 if they are valid, else 2.
 
     PATHS are policy files, directories, or builtin:NAME for a shipped policy (builtin:all
@@ -63,6 +67,28 @@ def validate(paths: tuple[str, ...], waiver_horizon: int, var_items: tuple[str, 
     extra = f"; fetches {', '.join(needs)}" if needs else ""
     click.echo(f"{len(policies)} {'policy' if len(policies) == 1 else 'policies'} valid "
                f"({rules} rules{extra})")
+    if cache_facts:
+        click.echo(f"facts kept in {keep_every_fact()}")
+
+
+def keep_every_fact() -> str:
+    """Work out every fact of botocore's service models a run reads and write them to the
+    cache file; its path. A usage error without a cache folder, an error when it cannot be
+    written."""
+    from checker.lang.facts import CACHE_DIR_VARIABLE, facts
+    from checker.lang.warmup import ask_every_fact
+
+    kept = facts()
+    if kept.path is None:
+        raise UsageError(f"--cache-facts: no cache folder to keep them in (set "
+                         f"{CACHE_DIR_VARIABLE} to a folder)")
+    ask_every_fact()
+    try:
+        kept.write(strict=True)
+    except OSError as exc:
+        raise CheckerError(f"{kept.path}: cannot write the facts: {exc.strerror or exc}") \
+            from None
+    return str(kept.path)
 
 
 @cli.command("test")

@@ -153,6 +153,19 @@ def document_arn_problem(doc: Mapping[str, Any], kind: str) -> str | None:
     return found
 
 
+# The documents and requests whose ARN-typed members are checked.
+DOCUMENT_OPERATIONS = ("GetCustomModel", "GetImportedModel", "GetModelCustomizationJob")
+REQUEST_OPERATIONS = ("CreateModelCustomizationJob", "CreateModelCopyJob",
+                      "CreateModelImportJob", "CreateCustomModel")
+IDENTIFIER_SHAPES = tuple(sorted(set(_IDENTIFIERS.values())))
+
+
+def walked_shapes() -> list[Shape]:
+    """The shapes the ARN checks walk (checker.lang.warmup asks for every fact in them)."""
+    return [*(operation_shape("bedrock", o) for o in DOCUMENT_OPERATIONS),
+            *(operation_shape("bedrock", o, "input") for o in REQUEST_OPERATIONS)]
+
+
 def request_arn_problem(operation: str, data: Mapping[str, Any]) -> str | None:
     """The first ARN-typed member of a Bedrock request (``CreateModelCustomizationJob``, ...)
     that is not well-formed, in words; None when every one is."""

@@ -8,11 +8,11 @@ KMS, S3, CloudWatch Logs, EC2 and IAM models (EC2's alone takes 0.1 s). What the
 takes from them is small and changes only with botocore: the shapes of some operations'
 inputs and outputs (as :class:`~checker.lang.shapes.Shape` trees), and the ``pattern`` and
 ``max`` of some string shapes. Each fact is computed from botocore the first time it is asked
-for and kept in one JSON file per botocore version, package version and version of this
-code, in ``$BEDROCK_DRIFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/bedrock-drift``, else
-``~/.cache/bedrock-drift``; a later run reads the file instead of botocore. An empty
-``BEDROCK_DRIFT_CACHE_DIR`` turns the file off. A file that cannot be read or written is
-ignored: the facts are computed again, never wrong.
+for and kept in one JSON file per botocore version (and place: its folder, or "beside" this
+package), package version and version of this code, in ``$BEDROCK_DRIFT_CACHE_DIR``, else
+``$XDG_CACHE_HOME/bedrock-drift``, else ``~/.cache/bedrock-drift``; a later run reads the
+file instead of botocore. An empty ``BEDROCK_DRIFT_CACHE_DIR`` turns the file off. A file
+that cannot be read or written is ignored: the facts are computed again, never wrong.
 
 Importing jsonschema (0.05 s) is the other large cost of loading a policy; a kind's options
 that its JSON Schema accepted are recorded by a digest of the schema and the options (plain
@@ -43,8 +43,9 @@ _VERSION = re.compile(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", re.MULTILINE)
 
 
 def botocore_version() -> str | None:
-    """The installed botocore's version, read from its ``__init__.py`` without importing it
-    (importing botocore is what the cache saves); None when it cannot be found."""
+    """The installed botocore's version and where it is, read from its ``__init__.py``
+    without importing it (importing botocore is what the cache saves); None when it cannot
+    be found."""
     spec = importlib.util.find_spec("botocore")
     if spec is None or spec.origin is None:
         return None
@@ -53,7 +54,20 @@ def botocore_version() -> str | None:
     except OSError:
         return None
     found = _VERSION.search(text)
-    return f"{found.group(1)}@{Path(spec.origin).parent}" if found else None
+    if not found:
+        return None
+    return f"{found.group(1)}@{botocore_place(Path(spec.origin).parent, Path(__file__))}"
+
+
+def botocore_place(botocore: Path, facts_module: Path) -> str:
+    """Where a botocore is, as the cache's key says it: "beside" when it is installed in
+    the same folder as this package (a venv's site-packages, a Lambda package, an image), so
+    facts computed where a package is built are read where it runs; else its folder."""
+    try:
+        beside = botocore.resolve().parent == facts_module.resolve().parents[2]
+    except (OSError, IndexError):
+        beside = False
+    return "beside" if beside else str(botocore)
 
 
 def cache_dir(environ: os._Environ[str] | dict[str, str] | None = None) -> Path | None:
@@ -88,6 +102,7 @@ class Facts:
         self._facts: dict[str, JSON] | None = None
         self._added = False
         self._lock = threading.Lock()
+        self.computed = 0  # facts this process computed (not read from the file)
 
     def _read(self) -> dict[str, JSON]:
         if self._facts is None:
@@ -107,6 +122,7 @@ class Facts:
                 return facts[key]
         value = compute()
         with self._lock:
+            self.computed += 1
             facts[key] = value
             if not self._added:
                 self._added = True
@@ -122,23 +138,29 @@ class Facts:
         """Record the fact ``key`` (kept for the next run)."""
         self.get(key, lambda: value)
 
-    def write(self) -> None:
-        """Write the facts to the file (atomically); nothing when it cannot be written."""
+    def write(self, *, strict: bool = False) -> None:
+        """Write the facts to the file (atomically) if new ones were computed; nothing when
+        it cannot be written (``strict``: raise OSError then)."""
         with self._lock:
             if self.path is None or not self._added or self._facts is None:
                 return
             text = json.dumps(self._facts, separators=(",", ":"), sort_keys=True)
             self._added = False
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(*(() if strict else (OSError,))):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".facts-")
             try:
+                # Readable by all, as a file open() makes: an image's facts are written at
+                # build time by one user and read by another (nothing in them is secret).
+                os.fchmod(fd, 0o644)
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
                     out.write(text)
                 os.replace(temporary, self.path)
             except OSError:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+                if strict:
+                    raise
 
 
 _FACTS: Facts | None = None

@@ -14,6 +14,8 @@
 # CPython uses without checking the source: the function's folder is read-only, so a package
 # without them compiles every module again at each cold start). The Python that builds must
 # therefore be the runtime's version: LAMBDA_PYTHON, read from examples/aws/template.yaml.
+# The package also carries the facts of botocore's service models that a run reads
+# (bedrock-drift-cache/, from `bedrock-drift validate --cache-facts` on the bundled policies).
 # Environment:
 #   PYTHON           the Python that runs pip and compiles the modules: the runtime's version,
 #                    3.11 or later (default python3)
@@ -92,6 +94,28 @@ if ! "$python" -m compileall -q -j 0 --invalidation-mode unchecked-hash \
     -s "$stage/package" -p /var/task "$stage/package" >&2; then
   echo "build-lambda-zip.sh: a module does not compile with Python $building (above)" >&2
   exit 2
+fi
+
+# The facts of botocore's service models that a run reads (checker/lang/facts.py), worked out
+# now by the package itself with the runtime's Python: a cold start reads them from
+# bedrock-drift-cache/ (checker.aws_lambda points BEDROCK_DRIFT_CACHE_DIR there) instead of
+# parsing botocore's models. This validates the bundled policies too. Where the package's
+# binary wheels do not run on this machine (another LAMBDA_PLATFORM), it carries none and
+# each cold start works them out, as before.
+if PYTHONPATH="$stage/package" PYTHONDONTWRITEBYTECODE=1 "$python" -c \
+    'import checker.cli.authoring, checker.lang.warmup' 2>/dev/null; then
+  if ! BEDROCK_DRIFT_CACHE_DIR="$stage/package/bedrock-drift-cache" \
+      PYTHONPATH="$stage/package" PYTHONDONTWRITEBYTECODE=1 \
+      "$python" -m checker validate --cache-facts "$stage/package/policies" \
+      > "$stage/validate.log" 2>&1; then
+    echo "build-lambda-zip.sh: the bundled policies are not valid:" >&2
+    cat "$stage/validate.log" >&2
+    exit 2
+  fi
+else
+  echo "build-lambda-zip.sh: the package does not run on this machine (LAMBDA_PLATFORM" \
+    "${LAMBDA_PLATFORM:-manylinux2014_x86_64}): it carries no facts of botocore's models," \
+    "so each cold start works them out" >&2
 fi
 
 # A zip with sorted entries.

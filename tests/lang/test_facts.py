@@ -116,3 +116,84 @@ def test_only_plain_json_options_are_recorded() -> None:
 
 def test_one_facts_object_per_process() -> None:
     assert facts_module.facts() is facts_module.facts()
+
+
+def test_a_botocore_beside_the_package_is_keyed_by_that_not_by_its_folder(
+        tmp_path: Path) -> None:
+    """A package built in one folder and run from another (a Lambda package built in a
+    temporary folder, run from /var/task) reads the facts it was built with."""
+    from checker.lang.facts import botocore_place
+
+    for root in (tmp_path / "build" / "package", tmp_path / "var" / "task"):
+        (root / "botocore").mkdir(parents=True)
+        (root / "checker" / "lang").mkdir(parents=True)
+        module = root / "checker" / "lang" / "facts.py"
+        assert botocore_place(root / "botocore", module) == "beside"
+    elsewhere = tmp_path / "venv" / "botocore"
+    elsewhere.mkdir(parents=True)
+    module = tmp_path / "var" / "task" / "checker" / "lang" / "facts.py"
+    assert botocore_place(elsewhere, module) == str(elsewhere)
+
+
+ASK_EVERY_FACT = """
+from checker.lang.facts import facts
+from checker.lang.warmup import ask_every_fact
+ask_every_fact()
+print(facts().computed)
+"""
+
+
+def test_cache_facts_keeps_every_fact_a_run_reads(tmp_path: Path) -> None:
+    """``validate --cache-facts``: the file it writes holds every fact the package asks
+    botocore for (the policies', and those of reading documents, requests and regions), so
+    a process with a read-only cache computes none; readable by another user (an image's
+    run-time user)."""
+    cache = tmp_path / "cache"
+    code, out, _ = run_and_list_imports(tmp_path, "validate", "--cache-facts", BASELINE,
+                                        cache=cache)
+    (written,) = cache.iterdir()
+    assert code == 0 and out.splitlines()[-1] == f"facts kept in {written}", out
+    assert written.stat().st_mode & 0o777 == 0o644
+    kept = json.loads(written.read_text())
+    assert "regions" in kept and "input bedrock CreateModelCustomizationJob" in kept
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BEDROCK_DRIFT_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-c", ASK_EVERY_FACT], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "0"
+    # The same without the file: every fact is computed (the probe sees computing).
+    env["BEDROCK_DRIFT_CACHE_DIR"] = str(tmp_path / "empty")
+    done = subprocess.run([sys.executable, "-c", ASK_EVERY_FACT], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert int(done.stdout) == len([k for k in kept if not k.startswith("accepts ")])
+    # A run of the policy that read the kept facts computes nothing either.
+    code, _, imported = run_and_list_imports(tmp_path, "check", "-p", BASELINE, "--from",
+                                             EXAMPLES, "-f", "json", cache=cache)
+    assert code == 1 and "botocore" not in imported
+    assert json.loads(written.read_text()) == kept
+
+
+def test_cache_facts_without_a_cache_folder_or_one_it_cannot_write_is_an_error(
+        tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BEDROCK_DRIFT_CACHE_DIR": ""}
+    done = subprocess.run([sys.executable, "-m", "checker", "validate", "--cache-facts",
+                           BASELINE], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("--cache-facts: no cache folder to keep them in (set "
+                                        "BEDROCK_DRIFT_CACHE_DIR to a folder)"), done.stderr
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    env["BEDROCK_DRIFT_CACHE_DIR"] = str(blocked / "cache")
+    done = subprocess.run([sys.executable, "-m", "checker", "validate", "--cache-facts",
+                           BASELINE], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{blocked / 'cache'}/botocore-facts-" in done.stderr
+    assert ": cannot write the facts: " in done.stderr, done.stderr
+
+
+def test_every_request_the_function_judges_is_among_those_whose_facts_are_kept() -> None:
+    from checker.aws_lambda.events import CREATE_CALLS
+    from checker.lang.arns import REQUEST_OPERATIONS
+
+    assert set(CREATE_CALLS) == set(REQUEST_OPERATIONS)

@@ -92,6 +92,18 @@ def test_copied_files_exist_and_the_bundled_policies_are_found() -> None:
         f"{w} {a}" for w, a in instructions()]
 
 
+def test_the_image_carries_the_facts_of_botocores_models() -> None:
+    """Worked out at build time into the folder the run-time user reads them from (it
+    cannot write a cache of its own), after the policies are copied."""
+    env = last("ENV")
+    assert "BEDROCK_DRIFT_CACHE_DIR=/opt/bedrock-drift/cache" in env.split()
+    steps = [f"{w} {a}" for w, a in instructions()]
+    run = next(i for i, step in enumerate(steps)
+               if "bedrock-drift validate --cache-facts /opt/bedrock-drift/policies" in step)
+    assert steps[run].startswith("RUN pip install")
+    assert steps.index("COPY policies /opt/bedrock-drift/policies") < run
+
+
 def test_the_package_the_image_installs() -> None:
     """What the build stage's wheel holds, by pyproject's own package rules applied to the
     copied checker/ and policies/ folders: the command line, the Lambda entry point, the
