@@ -15,7 +15,9 @@ target). It prints a markdown table for docs/speed.md and a PASS/MISSED line per
 Then one phase alone, in-process: writing the JSON report. Each command's own Python runs the
 check as the command does and, where the command writes its report, writes it ``--writes``
 times (to the same file, as repeated runs do); the median of each policy's writes is printed.
-Target: the 50-rule report (55 MB) written within 0.08 s of the 1-rule one (3.5 MB).
+Its budget (not a target of the issue's own: the part of the whole run's 3x-``json.load``
+target, about 0.3 s, that writing could take if judging took the rest): the 50-rule report
+(55 MB) written within 0.08 s of the 1-rule one (3.5 MB).
 
     python benchmarks/engine_benchmark.py [--models 10000] [--repeat 3] [--profile] [--keep]
                                           [--rates] [--command PATH] [--writes 5]
@@ -44,7 +46,9 @@ from typing import Any
 
 TARGET_SECONDS = 1.5
 TARGET_LOADS = 3  # the 50 rules' cost, in json.loads of the input
-TARGET_WRITE_SECONDS = 0.08  # the 50-rule report's writing beyond the 1-rule one's
+# The 50-rule report's writing beyond the 1-rule one's: a budget, the share of the 3x
+# json.load target (about 0.3 s for the whole difference) left to writing.
+WRITE_BUDGET_SECONDS = 0.08
 SEED = 20261127
 POLICY_NAME = "bench"
 
@@ -653,7 +657,7 @@ def print_write_table(commands: list[str], writing: dict[tuple[int, str], list[f
             f"{statistics.median(writing[(i, key)]):.3f}" for i in range(len(commands))) + " |")
     differences = [statistics.median(writing[(i, "full")])
                    - statistics.median(writing[(i, "trivial")]) for i in range(len(commands))]
-    print(f"| **difference** (target: at most {TARGET_WRITE_SECONDS}) | " + " | ".join(
+    print(f"| **difference** (budget: at most {WRITE_BUDGET_SECONDS}) | " + " | ".join(
         f"**{d:.3f}**" for d in differences) + " |")
     print(f"\nload average (1, 5, 15 min) at the end: {load}")
 
@@ -679,9 +683,9 @@ def write_phase(commands: list[str], policies: dict[str, Path], models: Path, wo
     for index in range(len(commands)):
         full = statistics.median(writing[(index, "full")])
         trivial = statistics.median(writing[(index, "trivial")])
-        verdict = "PASS" if full - trivial <= TARGET_WRITE_SECONDS else "MISSED"
-        print(f"target [{index + 1}] (the 50-rule report written within "
-              f"{TARGET_WRITE_SECONDS} s of the 1-rule one): {verdict} ({full:.3f} s against "
+        verdict = "within" if full - trivial <= WRITE_BUDGET_SECONDS else "OVER"
+        print(f"budget [{index + 1}] (the 50-rule report written within "
+              f"{WRITE_BUDGET_SECONDS} s of the 1-rule one): {verdict} ({full:.3f} s against "
               f"{trivial:.3f} s: {full - trivial:.3f} s more)")
 
 
