@@ -289,3 +289,46 @@ def test_every_run_shares_the_process_watchdog() -> None:
     read = Deadlines.start(connect_timeout=1, read_timeout=2, run_seconds=60, workers=32)
     assert listing.watchdog is read.watchdog is watchdog_module.WATCHDOG
     assert Deadlines(request=1).watchdog is not watchdog_module.WATCHDOG
+
+
+def test_a_connection_back_in_the_pool_is_not_cut_at_its_last_attempts_deadline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib3 puts a kept-alive connection back in the pool as soon as an answer's body is
+    read, before the attempt that read it has ended. Another thread's attempt may take it
+    (and find it alive) just before the first attempt's deadline passes: the watchdog must
+    not shut down the socket that attempt is about to send on."""
+    watchdog = Watchdog()
+    pool = WatchedHTTPConnectionPool("127.0.0.1", 9, maxsize=1)
+    mine, peer = socket.socketpair()
+    first = watchdog.begin(0.3)
+    conn = pool._get_conn()
+    conn.sock = mine  # the kept-alive connection's socket
+    pool._put_conn(conn)  # the answer read: back in the pool, the attempt not yet ended
+    real_get = watchdog_module.AWSHTTPConnectionPool._get_conn
+
+    def get_then_lose_the_cpu(self: Any, timeout: float | None = None) -> Any:
+        got = real_get(self, timeout=timeout)  # taken, and checked alive
+        time.sleep(0.5)  # the first attempt's deadline passes before it is given
+        return got
+
+    monkeypatch.setattr(watchdog_module.AWSHTTPConnectionPool, "_get_conn",
+                        get_then_lose_the_cpu)
+    given: list[Any] = []
+
+    def later_attempt() -> None:
+        attempt = watchdog.begin(30)
+        given.append((attempt, pool._get_conn()))
+
+    taker = threading.Thread(target=later_attempt)
+    taker.start()
+    taker.join()
+    (later, got), = given
+    assert got is conn and got.bedrock_attempt is later
+    peer.sendall(b"x")
+    assert mine.recv(1) == b"x"  # not shut down: the later attempt's socket
+    assert watchdog.cut == 0
+    watchdog.end(first)
+    watchdog.end(later)
+    conn.sock = None
+    for sock in (mine, peer):
+        sock.close()
