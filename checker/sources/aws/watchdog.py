@@ -145,7 +145,8 @@ class Watchdog:
 
     def given(self, conn: Any) -> None:
         """The pool gave ``conn`` to this thread's attempt (kept-alive or new): it is the
-        attempt's until it ends, and is shut down at once if the deadline already passed."""
+        attempt's until it ends or goes back to the pool (:meth:`released`), and is shut
+        down at once if the deadline already passed."""
         attempt: Attempt | None = getattr(_current, "attempt", None)
         if attempt is None or attempt.watchdog is not self:
             return
@@ -156,6 +157,16 @@ class Watchdog:
             conn.bedrock_attempt = attempt
             if attempt.expired:
                 self.cut += shut_down(conn)
+
+    def released(self, conn: Any) -> None:
+        """``conn`` is back in its pool (its answer read, or closed): no attempt's any more,
+        so another thread's attempt may take it and is not cut at this one's deadline."""
+        with self.cond:
+            attempt = getattr(conn, "bedrock_attempt", None)
+            if attempt is not None:
+                if attempt.conn is conn:
+                    attempt.conn = None
+                conn.bedrock_attempt = None
 
     def opened(self, conn: Any, sock: socket.socket) -> None:
         """``conn`` opened ``sock`` for the attempt it was given."""
@@ -231,11 +242,21 @@ def _give(conn: Any) -> Any:
     return conn
 
 
+def _take_back(conn: Any) -> None:
+    attempt: Attempt | None = getattr(conn, "bedrock_attempt", None)
+    if attempt is not None:
+        attempt.watchdog.released(conn)
+
+
 class WatchedHTTPConnectionPool(AWSHTTPConnectionPool):
     ConnectionCls = WatchedHTTPConnection
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _give(super()._get_conn(timeout=timeout))
+
+    def _put_conn(self, conn: Any) -> None:
+        _take_back(conn)
+        super()._put_conn(conn)
 
 
 class WatchedHTTPSConnectionPool(AWSHTTPSConnectionPool):
@@ -243,6 +264,10 @@ class WatchedHTTPSConnectionPool(AWSHTTPSConnectionPool):
 
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _give(super()._get_conn(timeout=timeout))
+
+    def _put_conn(self, conn: Any) -> None:
+        _take_back(conn)
+        super()._put_conn(conn)
 
 
 WATCHED = {"http": (AWSHTTPConnectionPool, WatchedHTTPConnectionPool),
@@ -279,4 +304,5 @@ def watch(session: Any) -> bool:
 # What the subclasses above override must be there to override (urllib3 1.26 and 2.x).
 _HOOKS = all(callable(getattr(cls, name, None)) for cls, name in (
     (AWSHTTPConnectionPool, "_get_conn"), (AWSHTTPSConnectionPool, "_get_conn"),
+    (AWSHTTPConnectionPool, "_put_conn"), (AWSHTTPSConnectionPool, "_put_conn"),
     (AWSHTTPConnection, "_new_conn"), (AWSHTTPSConnection, "_new_conn")))
