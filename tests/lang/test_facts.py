@@ -197,3 +197,37 @@ def test_every_request_the_function_judges_is_among_those_whose_facts_are_kept()
     from checker.lang.arns import REQUEST_OPERATIONS
 
     assert set(CREATE_CALLS) == set(REQUEST_OPERATIONS)
+
+
+SHOW_RFT_MEMBERS = """
+from checker.lang.shapes import shape_metadata
+print(" ".join(shape_metadata("bedrock", "RFTHyperParameters")["members"]))
+"""
+
+
+def test_facts_are_never_read_for_service_models_botocore_no_longer_loads(
+        tmp_path: Path) -> None:
+    """botocore loads a service's model from ~/.aws/models before its own (a preview of a
+    newer API, say): the same botocore then has other shapes, and facts computed without
+    that model must not be read with it."""
+    import gzip
+
+    import botocore
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "BEDROCK_DRIFT_CACHE_DIR": str(tmp_path / "cache")}
+
+    def members() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", SHOW_RFT_MEMBERS], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout.split()
+
+    before = members()
+    assert "previewKnob" not in before and list((tmp_path / "cache").iterdir())
+    (shipped,) = (Path(botocore.__file__).parent / "data" / "bedrock").iterdir()
+    model = json.loads(gzip.decompress((shipped / "service-2.json.gz").read_bytes()))
+    model["shapes"]["RFTHyperParameters"]["members"]["previewKnob"] = {"shape": "String"}
+    preview = tmp_path / ".aws" / "models" / "bedrock" / shipped.name
+    preview.mkdir(parents=True)
+    (preview / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
+    assert members() == [*before, "previewKnob"]
