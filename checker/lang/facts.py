@@ -9,7 +9,8 @@ takes from them is small and changes only with botocore: the shapes of some oper
 inputs and outputs (as :class:`~checker.lang.shapes.Shape` trees), and the ``pattern`` and
 ``max`` of some string shapes. Each fact is computed from botocore the first time it is asked
 for and kept in one JSON file per botocore version (and place: its folder, or "beside" this
-package), package version and version of this code, in ``$BEDROCK_DRIFT_CACHE_DIR``, else
+package), the models a user added in ``~/.aws/models`` (which botocore loads before its
+own), package version and version of this code, in ``$BEDROCK_DRIFT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/bedrock-drift``, else ``~/.cache/bedrock-drift``; a later run reads the
 file instead of botocore. An empty ``BEDROCK_DRIFT_CACHE_DIR`` turns the file off. A file
 that cannot be read or written is ignored: the facts are computed again, never wrong.
@@ -68,6 +69,23 @@ def botocore_place(botocore: Path, facts_module: Path) -> str:
     except (OSError, IndexError):
         beside = False
     return "beside" if beside else str(botocore)
+
+
+def customer_models() -> str:
+    """What botocore's loader reads before its own service models, from the folder of the
+    models a user adds (``~/.aws/models``, a preview of a newer API, say): a digest of their
+    names and contents, or "" when there are none (the usual case: one look at the folder)."""
+    root = Path(os.path.expanduser("~")) / ".aws" / "models"
+    digest = hashlib.sha256()
+    found = False
+    try:
+        for file in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(f"{file.relative_to(root)}\0".encode())
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+            found = True
+    except OSError:
+        return "unreadable"  # a key of its own, never that of the models alone
+    return digest.hexdigest() if found else ""
 
 
 def cache_dir(environ: os._Environ[str] | dict[str, str] | None = None) -> Path | None:
@@ -173,7 +191,8 @@ def facts() -> Facts:
         folder, version = cache_dir(), botocore_version()
         path = None
         if folder is not None and version is not None:
-            key = hashlib.sha256(f"{version} {_code_digest()}".encode()).hexdigest()[:24]
+            key = hashlib.sha256(f"{version} {_code_digest()}{customer_models()}".encode()
+                                 ).hexdigest()[:24]
             path = folder / f"botocore-facts-{key}.json"
         _FACTS = Facts(path)
     return _FACTS
