@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -231,10 +232,18 @@ def render_json(report: Report, *, color: bool = False) -> str:
     # The pieces json_chunks writes, put together. The entries make no reference cycles:
     # the cycle collector, which would walk every one made so far again and again, is off
     # meanwhile (write_output pauses it the same way while a report is streamed).
+    with collector_off():
+        return "".join(json_chunks(report))
+
+
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """The cycle collector off while a report is made (on again after, if it was): its many
+    entries make no reference cycles, and each collection would walk them all again."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return "".join(json_chunks(report))
+        yield
     finally:
         if was_enabled:
             gc.enable()

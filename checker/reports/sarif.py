@@ -24,7 +24,7 @@ from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
 from checker.reports.atomic import Piece, Utf8Pieces
-from checker.reports.json_report import _batches, dumps_indented, exact_actual
+from checker.reports.json_report import _batches, collector_off, dumps_indented, exact_actual
 from checker.reports.limits import (
     SARIF_DESCRIPTION_CHARS,
     SARIF_GZIP_BYTES,
@@ -79,9 +79,24 @@ def sarif_chunks(report: Report, *, color: bool = False, root: str | None = None
                  max_results: int = SARIF_RESULTS_PER_RUN,
                  max_gzip_bytes: int = SARIF_GZIP_BYTES,
                  warn: Callable[[str], None] | None = None) -> Iterable[str]:
-    """The text of render_sarif, in pieces: the log around its results, and each result's
-    text, never joined into one string. Its compressed size is measured on the same
-    pieces, before the first is given out (the size decides which results are in)."""
+    """The text of render_sarif, in pieces (UTF-8 as made; ``str`` when iterated): the log
+    around its results, and the results a batch at a time, written as the JSON report's
+    entries are (one orjson call a batch), never joined into one string. Its compressed
+    size is measured on the same pieces, before the first is given out (the size decides
+    which results are in)."""
+    # Made now (a log that is too big is cut before any of it is given out), with the
+    # collector off: the results' entries would make it walk the whole report again and
+    # again, as writing does not (write_output pauses it too).
+    with collector_off():
+        return _sarif_parts(report, root=root, category=category,
+                            include_waived=include_waived, max_results=max_results,
+                            max_gzip_bytes=max_gzip_bytes, warn=warn)
+
+
+def _sarif_parts(report: Report, *, root: str | None, category: str | None,
+                 include_waived: bool, max_results: int, max_gzip_bytes: int,
+                 warn: Callable[[str], None] | None) -> Utf8Pieces:
+    """sarif_chunks' pieces, made."""
     rules = report.rules
     index = {rule.qualified_id: i for i, rule in enumerate(rules)}
     baseline_used = any(finding.known for finding in report.violations)
