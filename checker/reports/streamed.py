@@ -5,6 +5,11 @@ read, a finding per violation) are left out of the value as slots, the rest writ
 text, and the entries written in their place, a batch at a time, as UTF-8: the text of a
 nested value is its own text with every line break indented one level deeper, as
 ``json.dumps(indent=2)`` writes it.
+
+A long array of records most of which differ in a few leaves only (ASFF's findings and
+OCSF's events, one per model and rule) is written from templates: ``Template`` is the text
+of a value with holes, written once and filled many times, and ``Records`` writes the
+records of (model, rule) outcomes with one template per rule.
 """
 
 from __future__ import annotations
