@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring
 from typing import Any
 
 from checker import TOOL_NAME
 from checker.policy.frameworks import requirement_ids
 from checker.reports.outcomes import RuleOutcome, partition_of, rule_outcomes
+from checker.reports.streamed import Records, hole
 from checker.reports.wording import format_value
 from checker.results import ModelRef, Report, RuleInfo, Status
 
@@ -247,20 +249,78 @@ def asff_findings(report: Report) -> Iterator[dict[str, Any]]:
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 # Items per chunk a streamed array is written in.
 BATCH = 500
+# The fields of a passed finding that differ from model to model, by the name of the text
+# that fills them in its rule's template (all else is the rule's): top-level keys, then
+# ProductFields' keys.
+_MODEL_KEYS = ("Id", "ProductArn", "Region", "AwsAccountId", "Title", "Resources")
+_MODEL_FIELDS = {KIND_FIELD: "Kind", f"{TOOL_NAME}/ModelName": "ModelName",
+                 f"{TOOL_NAME}/TerraformAddress": "TerraformAddress"}
+
+
+class _Texts(Records):
+    """The text of each finding, as _ENCODE writes asff_finding's dict: a passed finding's
+    from its rule's template (streamed.Records)."""
+
+    def __init__(self, report: Report) -> None:
+        self.parts = FindingParts()
+        super().__init__(lambda outcome: asff_finding(outcome, report.generated_at,
+                                                      report.tool_version, self.parts),
+                         _ENCODE)
+        self.keys = ("", "", "")  # the model's account, region and key
+        self.rule_ids: dict[int, str] = {}
+
+    def shape(self, model: ModelRef) -> Any:
+        # ProductFields has a model's name and Terraform address only when it has them.
+        return (bool(model.name), bool(model.address))
+
+    def holed(self, record: dict[str, Any]) -> dict[str, Any]:
+        record.update({key: hole(key) for key in _MODEL_KEYS})
+        fields = record["ProductFields"]
+        for key, name in _MODEL_FIELDS.items():
+            if key in fields:
+                fields[key] = hole(name)
+        return record
+
+    def model_texts(self, model: ModelRef) -> dict[str, str]:
+        account, region, partition, model_key, resource = self.parts.model(model)
+        self.keys = (account, region, model_key)
+        text = encode_basestring
+        texts = {"ProductArn": text(product_arn(partition, region, account)),
+                 "Region": text(region), "AwsAccountId": text(account),
+                 "Resources": _ENCODE([resource]), "Kind": text(model.kind)}
+        if model.name:
+            texts["ModelName"] = text(cut(model.name, MAX_FIELD_VALUE))
+        if model.address:
+            texts["TerraformAddress"] = text(cut(model.address, MAX_FIELD_VALUE))
+        return texts
+
+    def record_texts(self, outcome: RuleOutcome, texts: dict[str, str]) -> None:
+        rule = outcome.rule
+        rule_id = self.rule_ids.get(id(rule))
+        if rule_id is None:
+            rule_id = self.rule_ids[id(rule)] = self.parts.rule(rule)[0]
+        texts["Id"] = encode_basestring(finding_id(*self.keys, rule_id))
+        texts["Title"] = encode_basestring(
+            cut(f"{rule.title or rule_id} ({outcome.model.name or self.keys[2]})", MAX_TITLE))
 
 
 def array_chunks(items: Iterable[Any]) -> Iterator[str]:
     """A JSON array with one compact item per line (``[]`` for none), in chunks made as
     ``items`` are: the whole array never exists as one string."""
-    lines: list[str] = []
+    return lines_chunks(map(_ENCODE, items))
+
+
+def lines_chunks(lines: Iterable[str]) -> Iterator[str]:
+    """array_chunks of items already written, one text each."""
+    batch: list[str] = []
     opening = "[\n"
-    for item in items:
-        lines.append(_ENCODE(item))
-        if len(lines) == BATCH:
-            yield opening + ",\n".join(lines)
-            opening, lines = ",\n", []
-    if lines:
-        yield opening + ",\n".join(lines)
+    for line in lines:
+        batch.append(line)
+        if len(batch) == BATCH:
+            yield opening + ",\n".join(batch)
+            opening, batch = ",\n", []
+    if batch:
+        yield opening + ",\n".join(batch)
         opening = ",\n"
     yield "[]\n" if opening == "[\n" else "\n]\n"
 
@@ -272,7 +332,7 @@ def dumps_array(items: Iterable[Any]) -> str:
 
 def asff_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
     """The ASFF array as it is made (see render_asff)."""
-    return array_chunks(asff_findings(report))
+    return _Texts(report).chunks(rule_outcomes(report))
 
 
 def render_asff(report: Report, *, color: bool = False) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -66,10 +67,16 @@ def _finding_entry(finding: Finding) -> dict[str, Any]:
         "labels": rule.labels,
         "field": finding.field,
         "expected": finding.expected,
-        "actual": actual if actual is None or type(actual) is str else _exact(actual),
+        "actual": exact_actual(actual),
         "message": finding.message,
     }
     return _finding_rest(finding, data)
+
+
+def exact_actual(actual: Any) -> Any:
+    """A finding's ``actual`` (a string or None, mostly) as orjson writes exactly what json
+    does (_exact)."""
+    return actual if actual is None or type(actual) is str else _exact(actual)
 
 
 def _finding_rest(finding: Finding, data: dict[str, Any]) -> dict[str, Any]:
@@ -225,10 +232,18 @@ def render_json(report: Report, *, color: bool = False) -> str:
     # The pieces json_chunks writes, put together. The entries make no reference cycles:
     # the cycle collector, which would walk every one made so far again and again, is off
     # meanwhile (write_output pauses it the same way while a report is streamed).
+    with collector_off():
+        return "".join(json_chunks(report))
+
+
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """The cycle collector off while a report is made (on again after, if it was): its many
+    entries make no reference cycles, and each collection would walk them all again."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return "".join(json_chunks(report))
+        yield
     finally:
         if was_enabled:
             gc.enable()
@@ -269,7 +284,8 @@ _INDENT = 4
 
 
 def _batches(make: Callable[[Any], dict[str, Any]], items: Sequence[Any],
-             indent: int) -> Iterator[Piece]:
+             indent: int, quick: Callable[[Any], dict[str, Any]] | None = None
+             ) -> Iterator[Piece]:
     """The entries made of ``items``, BATCH at a time, as they stand in their list (items
     indented by ``indent``: streamed.Batches), each batch written by one orjson call.
 
@@ -278,10 +294,12 @@ def _batches(make: Callable[[Any], dict[str, Any]], items: Sequence[Any],
     their text, as json does) and a finding's ``actual`` made exact (_exact); the text is
     json's. A batch orjson refuses (a lone surrogate, an integer past 64 bits, an unusual
     ``actual``) is written entry by entry by dumps_indented, the entries made by ``make``
-    itself, as report_dict makes them: as text (a lone surrogate is text, but no UTF-8)."""
+    itself, as report_dict makes them: as text (a lone surrogate is text, but no UTF-8).
+    Another writer's ``quick`` (SARIF's results) makes its entries for orjson the same way,
+    raising _Unusual (or TypeError) where ``make``'s must be written by dumps_indented."""
     if indent < _INDENT:
         raise ValueError("the entries of a list inside an object or a list only")
-    quick = _QUICK.get(make, make)
+    quick = quick or _QUICK.get(make, make)
     deeper = "\n" + " " * (indent - _INDENT) if indent > _INDENT else ""
     for start in range(0, len(items), BATCH):
         part = items[start:start + BATCH]

@@ -60,7 +60,6 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
     placed: set[int] = set()  # indexes into errors already shown on a case
     timestamp = report.generated_at.removesuffix("Z")
 
-    classnames = _classnames(report)
     suites: list[_Suite] = []
     # Each rule's suite, its file and line attributes, and the whole tail of the two
     # commonest cases (passed, not applicable), worked out once, not once per model.
@@ -75,27 +74,29 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
             attrs = (f' name="{_attr(rule.qualified_id)}" file="'
                      f'{_attr(relative_path(rule.file))}" line="{rule.line}" time="0"')
             routes.setdefault(rule.qualified_id, (
-                suite.lines.append, attrs + " />", attrs + _NA_TAIL, suite,
+                suite.tails.append, attrs + " />", attrs + _NA_TAIL, suite,
                 suite.not_applicable))
     passed, not_applicable = Status.PASS, Status.NOT_APPLICABLE
 
-    # One pass over the models: each case goes to its policy's suite, in model order. The
-    # two commonest cases are one append each; the suites count their lines at the end.
-    for model in _folding(report.models, suites):
+    # One pass over the models: each case goes to its policy's suite, in model order. Every
+    # case's line is its model's start (``classname``) and a tail: the two commonest tails
+    # are the rule's own, one append each, and a model's lines in a suite are one join.
+    for model, classname in _folding(report.models, _classnames(report), suites):
         ref = model.model
-        classname = f'    <testcase classname="{_attr(classnames[ref])}"'
         for rule_id, status in model.results.items():
             route = routes.get(rule_id)
             if route is None:
                 continue
             if status is passed:
-                route[0](classname + route[1])
+                route[0](route[1])
             elif status is not_applicable:
-                route[0](classname + route[2])
+                route[0](route[2])
                 route[4][0] += 1
             else:
-                _other_case(route[3], classname + route[1][:-3], ref, rule_id, status,
-                            _Found(violations, waived, errors, index, placed))
+                route[0](_other_case(route[3], route[1][:-3], ref, rule_id, status,
+                                     _Found(violations, waived, errors, index, placed)))
+        for suite in suites:
+            suite.model_cases(f'    <testcase classname="{classname}"')
 
     # Findings about models that were not read (an inventory's missing required model).
     _unread_findings(report, routes)
@@ -137,17 +138,20 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
 _FOLD_EVERY = 500
 
 
-def _folding(models: Sequence[ModelResult], suites: list[_Suite]) -> Iterator[ModelResult]:
-    """The models, the suites' lines folded (``_Suite.fold``) every _FOLD_EVERY of them."""
-    for number, model in enumerate(models):
+def _folding(models: Sequence[ModelResult], classnames: Iterable[str],
+             suites: list[_Suite]) -> Iterator[tuple[ModelResult, str]]:
+    """The models and their classnames, the suites' lines folded (``_Suite.fold``) every
+    _FOLD_EVERY of them."""
+    for number, (model, classname) in enumerate(zip(models, classnames, strict=True)):
         if number % _FOLD_EVERY == 0:
             for suite in suites:
                 suite.fold()
-        yield model
+        yield model, classname
 
 
-# A rule's route: its suite's append, the case's attributes, the not-applicable case's
-# tail, the suite, and the suite's count of not-applicable cases.
+# A rule's route: its suite's append of a case's tail (its line after the classname), the
+# case's attributes, the not-applicable case's tail, the suite, and the suite's count of
+# not-applicable cases.
 _Route = tuple[Callable[[str], None], str, str, "_Suite", list[int]]
 
 
@@ -188,48 +192,55 @@ class _Found:
     placed: set[int]
 
 
-def _other_case(suite: _Suite, head: str, ref: ModelRef, rule_id: str, status: Status,
-                found_in: _Found) -> None:
-    """A failed, waived or unjudged case, with its child element."""
+def _other_case(suite: _Suite, attrs: str, ref: ModelRef, rule_id: str, status: Status,
+                found_in: _Found) -> str:
+    """A failed, waived or unjudged case's tail (its line after the classname: ``attrs``
+    and its child element), counted in ``suite``."""
     violations, waived, errors = found_in.violations, found_in.waived, found_in.errors
     index, placed = found_in.index, found_in.placed
     if status is Status.FAIL:
-        suite.case(head, _failure(violations.get((ref.fingerprint_key, rule_id), ()),
-                                  rule_id), "failures")
+        child = _failure(violations.get((ref.fingerprint_key, rule_id), ()), rule_id)
+        counted = "failures"
     elif status is Status.WAIVED:
-        suite.case(head, _skip_waived(waived.get((ref.fingerprint_key, rule_id), ())),
-                   "skipped")
+        child = _skip_waived(waived.get((ref.fingerprint_key, rule_id), ()))
+        counted = "skipped"
     else:  # Status.ERROR
         found = index.about(ref, rule_id) or index.about(ref, None)
         placed.update(found)
-        suite.case(head, _error([errors[i] for i in found], f"{rule_id} could not be judged"),
-                   "errors")
+        child = _error([errors[i] for i in found], f"{rule_id} could not be judged")
+        counted = "errors"
+    suite.counts[counted] += 1
+    return f"{attrs}>\n{child}\n    </testcase>"
 
 
 _COUNTS = ("tests", "failures", "errors", "skipped")
 _NOT_APPLICABLE = '      <skipped message="not applicable" />'
 _NA_TAIL = f">\n{_NOT_APPLICABLE}\n    </testcase>"
-_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                               "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-# What needs work: a character to escape, or one XML cannot carry at all (see xml_text).
-_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]|' + _XML_FORBIDDEN.pattern)
-_TEXT_SPECIAL = re.compile("[&<>]|" + _XML_FORBIDDEN.pattern)
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"),
+                 ("\t", "&#09;"))
 
 
 def _attr(value: object) -> str:
     """An attribute value as ElementTree writes it, after xml_text."""
-    text = value if type(value) is str else str(value)
-    if _ATTR_SPECIAL.search(text) is None:  # one scan for the common, plain value
-        return text
-    return xml_text(text).translate(_ATTR_ESCAPES)
+    return _escaped(value if type(value) is str else str(value), _ATTR_ESCAPES)
 
 
 def _text(value: object) -> str:
-    text = value if type(value) is str else str(value)
-    if _TEXT_SPECIAL.search(text) is None:
-        return text
-    return xml_text(text).translate(_TEXT_ESCAPES)
+    return _escaped(value if type(value) is str else str(value), _TEXT_ESCAPES)
+
+
+def _escaped(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    """``text`` after xml_text, with ``escapes`` made. A search for one class of characters
+    and a search for each character to escape are each one quick scan (a pattern for both
+    at once is many times slower); str.replace, one character after the other ("&" first),
+    many times quicker than str.translate with a table of strings."""
+    if _XML_FORBIDDEN.search(text) is not None:
+        text = xml_text(text)
+    for character, escape in escapes:
+        if character in text:
+            text = text.replace(character, escape)
+    return text
 
 
 def _element(indent: str, tag: str, attrs: dict[str, str], text: str = "") -> str:
@@ -254,6 +265,7 @@ class _Suite:
         self.not_applicable = [0]  # counted in place by render_junit's loop
         self.folded = 0  # lines joined into others by fold
         self.unfolded = 0  # lines[unfolded:] are single lines
+        self.tails: list[str] = []  # the cases of the model at hand, after its classname
 
     def fold(self) -> None:
         """Join the lines added since the last fold into one string (their text, joined by
@@ -262,6 +274,15 @@ class _Suite:
             self.folded += len(self.lines) - self.unfolded - 1
             self.lines[self.unfolded:] = ["\n".join(self.lines[self.unfolded:])]
         self.unfolded = len(self.lines)
+
+    def model_cases(self, head: str) -> None:
+        """The lines of the cases whose tails were added for one model, whose cases start
+        with ``head``: one string (the lines joined), as a fold makes."""
+        tails = self.tails
+        if tails:
+            self.lines.append(head + ("\n" + head).join(tails))
+            self.folded += len(tails) - 1
+            tails.clear()
 
     def totals(self) -> dict[str, int]:
         """The counts, with the passed and not applicable cases (appended as bare lines)
@@ -296,16 +317,19 @@ class _Suite:
         self.fixed += 1
 
 
-def _classnames(report: Report) -> dict[ModelRef, str]:
-    """Reports group cases by classname: the model's name, made unique with its ARN (or
-    kind) only where two models share a name (the same name in two regions, say)."""
-    counts = Counter(model.model.display_name for model in report.models)
-    classnames = {}
-    for model in report.models:
-        ref = model.model
-        name = ref.display_name
-        classnames[ref] = f"{name} ({ref.fingerprint_key})" if counts[name] > 1 else name
-    return classnames
+def _classnames(report: Report) -> list[str]:
+    """Each model's classname, as an attribute value. Reports group cases by classname: the
+    model's name, made unique with its ARN (or kind) only where two models share a name (the
+    same name in two regions, say)."""
+    names = [model.model.display_name for model in report.models]
+    counts = Counter(names)
+    classnames = [name if counts[name] == 1 else f"{name} ({model.model.fingerprint_key})"
+                  for name, model in zip(names, report.models, strict=True)]
+    # One look at them all for the common case: none needs escaping.
+    joined = "".join(classnames)
+    if _attr(joined) == joined:
+        return classnames
+    return [_attr(classname) for classname in classnames]
 
 
 def _failure(findings: Iterable[Finding], rule_id: str) -> str:

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
 from checker.policy.frameworks import requirement_ids
-from checker.reports.asff import array_chunks, finding_id
+from checker.reports.asff import _ENCODE, finding_id
 from checker.reports.outcomes import RuleOutcome, partition_of, rule_outcomes
+from checker.reports.streamed import Records, hole
 from checker.reports.wording import format_value
-from checker.results import Report, Status
+from checker.results import ModelRef, Report, Status
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003  # Compliance Finding
@@ -82,6 +84,28 @@ def _unmapped(outcome: RuleOutcome) -> dict[str, Any]:
     return unmapped
 
 
+def _resource(model: ModelRef, model_key: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": model.kind}
+    if model.address:
+        data["terraform_address"] = model.address
+    resource: dict[str, Any] = {"uid": model.arn or model.address or model.name or model_key,
+                                "type": "AWS::::Account" if model.is_account
+                                else "AWS::Bedrock::CustomModel",
+                                "cloud_partition": partition_of(model.arn),
+                                "data": data}
+    if model.name:
+        resource["name"] = model.name
+    if model.region:
+        resource["region"] = model.region
+    return resource
+
+
+def _cloud(account: str, region: str) -> dict[str, Any]:
+    return {"provider": "AWS", "region": region,
+            "account": {"uid": account, "name": account, "type_id": AWS_ACCOUNT_TYPE,
+                        "type": "AWS Account"}}
+
+
 def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
                tool_version: str) -> dict[str, Any]:
     """One Compliance Finding event for one (model, rule) outcome."""
@@ -105,18 +129,6 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
         compliance["desc"] = rule.description
     unmapped = _unmapped(outcome)
     finding = outcome.finding
-    data: dict[str, Any] = {"kind": model.kind}
-    if model.address:
-        data["terraform_address"] = model.address
-    resource: dict[str, Any] = {"uid": model.arn or model.address or model.name or model_key,
-                                "type": "AWS::::Account" if model.is_account
-                                else "AWS::Bedrock::CustomModel",
-                                "cloud_partition": partition_of(model.arn),
-                                "data": data}
-    if model.name:
-        resource["name"] = model.name
-    if model.region:
-        resource["region"] = model.region
     event: dict[str, Any] = {
         "activity_id": ACTIVITY_CREATE,
         "activity_name": "Create",
@@ -148,10 +160,8 @@ def ocsf_event(outcome: RuleOutcome, generated_at: str, time: int,
             "created_time_dt": generated_at,
         },
         "compliance": compliance,
-        "resources": [resource],
-        "cloud": {"provider": "AWS", "region": region,
-                  "account": {"uid": account, "name": account, "type_id": AWS_ACCOUNT_TYPE,
-                              "type": "AWS Account"}},
+        "resources": [_resource(model, model_key)],
+        "cloud": _cloud(account, region),
         "unmapped": unmapped,
     }
     if status is Status.WAIVED and finding is not None and finding.waiver is not None:
@@ -173,9 +183,37 @@ def ocsf_events(report: Report) -> Iterator[dict[str, Any]]:
         yield ocsf_event(outcome, report.generated_at, time, report.tool_version)
 
 
+class _Texts(Records):
+    """The text of each event, as asff's _ENCODE writes ocsf_event's dict: a passed
+    outcome's from its rule's template (streamed.Records)."""
+
+    def __init__(self, report: Report) -> None:
+        time = epoch_ms(report.generated_at)
+        super().__init__(lambda outcome: ocsf_event(outcome, report.generated_at, time,
+                                                    report.tool_version), _ENCODE)
+        self.keys = ("", "", "")  # the model's account, region and key
+
+    def holed(self, record: dict[str, Any]) -> dict[str, Any]:
+        record["finding_info"]["uid"] = hole("uid")
+        record["unmapped"]["kind"] = hole("kind")
+        record.update(resources=hole("resources"), cloud=hole("cloud"))
+        return record
+
+    def model_texts(self, model: ModelRef) -> dict[str, str]:
+        account = model.account_id or "unknown"
+        region = model.region or "unknown"
+        self.keys = (account, region, model.fingerprint_key)
+        return {"resources": _ENCODE([_resource(model, self.keys[2])]),
+                "cloud": _ENCODE(_cloud(account, region)),
+                "kind": encode_basestring(model.kind)}
+
+    def record_texts(self, outcome: RuleOutcome, texts: dict[str, str]) -> None:
+        texts["uid"] = encode_basestring(finding_id(*self.keys, outcome.rule.qualified_id))
+
+
 def ocsf_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
     """The OCSF array as it is made (see render_ocsf)."""
-    return array_chunks(ocsf_events(report))
+    return _Texts(report).chunks(rule_outcomes(report))
 
 
 def render_ocsf(report: Report, *, color: bool = False) -> str:

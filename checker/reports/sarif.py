@@ -18,13 +18,13 @@ and ``warn`` is called with the same sentence.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
-from checker.reports.json_report import dumps_indented
+from checker.reports.atomic import Piece, Utf8Pieces
+from checker.reports.json_report import _batches, collector_off, dumps_indented, exact_actual
 from checker.reports.limits import (
     SARIF_DESCRIPTION_CHARS,
     SARIF_GZIP_BYTES,
@@ -35,6 +35,7 @@ from checker.reports.limits import (
     most_severe_first,
 )
 from checker.reports.markdown import md_text
+from checker.reports.streamed import slots, spliced
 from checker.reports.wording import (
     NO_MODELS,
     error_sentence,
@@ -77,10 +78,25 @@ def sarif_chunks(report: Report, *, color: bool = False, root: str | None = None
                  category: str | None = None, include_waived: bool = False,
                  max_results: int = SARIF_RESULTS_PER_RUN,
                  max_gzip_bytes: int = SARIF_GZIP_BYTES,
-                 warn: Callable[[str], None] | None = None) -> Iterator[str]:
-    """The text of render_sarif, in pieces: the log around its results, and each result's
-    text, never joined into one string. Its compressed size is measured on the same
-    pieces, before the first is given out (the size decides which results are in)."""
+                 warn: Callable[[str], None] | None = None) -> Iterable[str]:
+    """The text of render_sarif, in pieces (UTF-8 as made; ``str`` when iterated): the log
+    around its results, and the results a batch at a time, written as the JSON report's
+    entries are (one orjson call a batch), never joined into one string. Its compressed
+    size is measured on the same pieces, before the first is given out (the size decides
+    which results are in)."""
+    # Made now (a log that is too big is cut before any of it is given out), with the
+    # collector off: the results' entries would make it walk the whole report again and
+    # again, as writing does not (write_output pauses it too).
+    with collector_off():
+        return _sarif_parts(report, root=root, category=category,
+                            include_waived=include_waived, max_results=max_results,
+                            max_gzip_bytes=max_gzip_bytes, warn=warn)
+
+
+def _sarif_parts(report: Report, *, root: str | None, category: str | None,
+                 include_waived: bool, max_results: int, max_gzip_bytes: int,
+                 warn: Callable[[str], None] | None) -> Utf8Pieces:
+    """sarif_chunks' pieces, made."""
     rules = report.rules
     index = {rule.qualified_id: i for i, rule in enumerate(rules)}
     baseline_used = any(finding.known for finding in report.violations)
@@ -92,18 +108,26 @@ def sarif_chunks(report: Report, *, color: bool = False, root: str | None = None
             uris[file] = file_uri(file, root)
         return uris[file]
 
-    def texts(findings: Sequence[Finding]) -> list[str]:
-        return [dumps_indented(_result(finding, index, uri, baseline_used=baseline_used))
-                for finding in findings]
+    def make(finding: Finding) -> dict[str, Any]:
+        return _result(finding, index, uri, baseline_used=baseline_used)
+
+    def quick(finding: Finding) -> dict[str, Any]:
+        # For orjson (json_report._batches): ``actual`` made exact, as the JSON report's.
+        result = make(finding)
+        properties = result["properties"]
+        properties["actual"] = exact_actual(properties["actual"])
+        return result
 
     # Stands for the results in the log written around them: a NUL and a random token
     # are in no text of the report.
-    slot = f"\0{secrets.token_hex(16)}\0"
+    places = slots(1)
 
-    def pieces(results: list[str], over_limit: Sequence[Finding]) -> list[str]:
-        log = _log(report, rules, root, index, [slot], category,
+    def pieces(results: Sequence[Finding], over_limit: Sequence[Finding]) -> list[Piece]:
+        # The results' list as the JSON report's are written: a batch per orjson call.
+        log = _log(report, rules, root, index, places, category,
                    waived_left_out=waived_left_out, over_limit=over_limit)
-        return _around(dumps_indented(log) + "\n", dumps_indented(slot), results)
+        return list(spliced(dumps_indented(log) + "\n", places, [
+            lambda indent: _batches(make, results, indent, quick)]))
 
     candidates = [*report.violations, *(report.waived if include_waived else ())]
     ordered = len(candidates) > max_results
@@ -111,13 +135,13 @@ def sarif_chunks(report: Report, *, color: bool = False, root: str | None = None
         # GitHub rejects the whole run past the limit: keep the most severe.
         candidates = most_severe_first(candidates)
     waived_left_out = 0 if include_waived else len(report.waived)
-    results = texts(candidates[:max_results])
+    results = candidates[:max_results]
     parts = pieces(results, candidates[len(results):])
     while results and (size := _gzip_size(parts)) > max_gzip_bytes:
         if not ordered:
             # A cut for size alone keeps the most severe too.
             candidates, ordered = most_severe_first(candidates), True
-            results = texts(candidates[:len(results)])
+            results = candidates[:len(results)]
         # Too big even compressed: cut in proportion, with a margin, until it fits.
         keep = min(len(results) - 1, int(len(results) * max_gzip_bytes / size * 0.95))
         results = results[:keep]
@@ -125,31 +149,15 @@ def sarif_chunks(report: Report, *, color: bool = False, root: str | None = None
     left_out = len(candidates) - len(results)
     if left_out and warn is not None:
         warn(_left_out_sentence(len(candidates), left_out, candidates[len(results):]))
-    return iter(parts)
+    return Utf8Pieces(lambda: parts)
 
 
-def _around(log: str, slot: str, results: list[str]) -> list[str]:
-    """The log's text with the results' texts in place of the slot: what dumps_indented
-    writes for the whole log (a nested value is its own text indented one level deeper)."""
-    head, tail = log.split(slot)
-    inner = head[head.rindex("\n") + 1:]
-    if not results:
-        # An empty list is written "[]".
-        return [head[:-len(inner) - 2] + "[]" + tail[tail.index("]") + 1:]]
-    deeper = "\n" + inner
-    between = "," + deeper
-    parts = [head]
-    for number, text in enumerate(results):
-        parts.append((between if number else "") + text.replace("\n", deeper))
-    parts.append(tail)
-    return parts
-
-
-def _gzip_size(parts: Sequence[str]) -> int:
-    """len(gzip.compress(text, compresslevel=6)) of the parts' concatenation: its header and
-    trailer, and the raw deflate stream, made piece by piece."""
+def _gzip_size(parts: Sequence[Piece]) -> int:
+    """len(gzip.compress(text, compresslevel=6)) of the parts' concatenation (UTF-8 bytes, or
+    text): its header and trailer, and the raw deflate stream, made piece by piece."""
     deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
-    size = sum(len(deflate.compress(part.encode("utf-8"))) for part in parts)
+    size = sum(len(deflate.compress(part.encode("utf-8") if isinstance(part, str) else part))
+               for part in parts)
     return _GZIP_FRAME + size + len(deflate.flush())
 
 
