@@ -98,8 +98,11 @@ def test_sarif_says_how_to_shard(estate: Report, estate_sarif: tuple[str, list[s
     assert f"left out {left}" in warning
     assert "--sarif-category" in warning and "--region" in warning
     notes = json.loads(text)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
-    assert any(n["descriptor"]["id"] == "results-left-out" and n["level"] == "warning"
-               for n in notes)
+    (note,) = [n for n in notes if n["descriptor"]["id"] == "results-left-out"]
+    # The log says what the warning says: how many results there were, kept and left out.
+    assert note["level"] == "warning" and note["message"]["text"] == warning
+    assert f"SARIF: {len(estate.violations)} results are more than" in warning
+    assert f"kept the {SARIF_RESULTS_PER_RUN} most severe" in warning
 
 
 def test_sarif_compressed_size_is_within_the_upload_limit(
