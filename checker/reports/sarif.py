@@ -124,7 +124,7 @@ def _sarif_parts(report: Report, *, root: str | None, category: str | None,
 
     def pieces(results: Sequence[Finding], over_limit: Sequence[Finding]) -> list[Piece]:
         # The results' list as the JSON report's are written: a batch per orjson call.
-        log = _log(report, rules, root, index, places, category,
+        log = _log(report, rules, root, index, places, category, kept=len(results),
                    waived_left_out=waived_left_out, over_limit=over_limit)
         return list(spliced(dumps_indented(log) + "\n", places, [
             lambda indent: _batches(make, results, indent, quick)]))
@@ -174,14 +174,16 @@ def _left_out_sentence(total: int, left_out: int, findings: Sequence[Finding]) -
 
 
 def _log(report: Report, rules: Sequence[RuleInfo], root: str | None, index: dict[str, int],
-         results: Sequence[Any], category: str | None, *, waived_left_out: int,
+         results: Sequence[Any], category: str | None, *, kept: int, waived_left_out: int,
          over_limit: Sequence[Finding]) -> dict[str, Any]:
+    """The log around ``results`` (which may stand for the ``kept`` results written in
+    their place)."""
     invocation = _invocation(report, index)
     if over_limit:
         invocation["toolExecutionNotifications"].append({
             "level": "warning",
             "descriptor": {"id": "results-left-out"},
-            "message": {"text": _left_out_sentence(len(results) + len(over_limit),
+            "message": {"text": _left_out_sentence(kept + len(over_limit),
                                                    len(over_limit), over_limit)},
         })
     run: dict[str, Any] = {
