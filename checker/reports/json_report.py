@@ -28,32 +28,18 @@ _STATUS_TEXT = {status: status.value for status in Status}
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
-    model, rule = finding.model, finding.rule
-    data: dict[str, Any] = {
-        "model_arn": model.arn,
-        "model_name": model.name,
-        "account_id": model.account_id,
-        "region": model.region,
-        "kind": model.kind,
-        "policy": rule.policy,
-        "rule": rule.id,
-        "severity": finding.severity,
-        "title": rule.title,
-        "labels": list(rule.labels),
-        "field": finding.field,
-        "expected": finding.expected,
-        "actual": finding.actual,
-        "message": finding.message,
-    }
-    return _finding_rest(finding, data)
+    return _finding_data(finding, list(finding.rule.labels), finding.actual)
 
 
 def _finding_entry(finding: Finding) -> dict[str, Any]:
     """finding_dict for orjson, made quicker: the labels given as they are (a tuple, which
     orjson writes as a list, as json does) and ``actual``, the one field that may hold a
     float, as orjson writes exactly what json does (_exact)."""
+    return _finding_data(finding, finding.rule.labels, exact_actual(finding.actual))
+
+
+def _finding_data(finding: Finding, labels: Sequence[str], actual: Any) -> dict[str, Any]:
     model, rule = finding.model, finding.rule
-    actual = finding.actual
     data: dict[str, Any] = {
         "model_arn": model.arn,
         "model_name": model.name,
@@ -64,24 +50,13 @@ def _finding_entry(finding: Finding) -> dict[str, Any]:
         "rule": rule.id,
         "severity": finding.severity,
         "title": rule.title,
-        "labels": rule.labels,
+        "labels": labels,
         "field": finding.field,
         "expected": finding.expected,
-        "actual": exact_actual(actual),
+        "actual": actual,
         "message": finding.message,
     }
-    return _finding_rest(finding, data)
-
-
-def exact_actual(actual: Any) -> Any:
-    """A finding's ``actual`` (a string or None, mostly) as orjson writes exactly what json
-    does (_exact)."""
-    return actual if actual is None or type(actual) is str else _exact(actual)
-
-
-def _finding_rest(finding: Finding, data: dict[str, Any]) -> dict[str, Any]:
     # The keys a finding has only sometimes, after the others.
-    model, rule = finding.model, finding.rule
     if model.address:
         data["address"] = model.address
     if finding.exposure is not None:
@@ -96,6 +71,14 @@ def _finding_rest(finding: Finding, data: dict[str, Any]) -> dict[str, Any]:
         data["waiver"] = {"reason": finding.waiver.reason,
                           "expires": finding.waiver.expires.isoformat()}
     return data
+
+
+def exact_actual(actual: Any) -> Any:
+    """A finding's ``actual`` (a string or None, mostly) as orjson writes exactly what json
+    does (_exact)."""
+    return actual if actual is None or type(actual) is str else _exact(actual)
+
+
 
 
 def rule_dict(rule: RuleInfo) -> dict[str, Any]:
