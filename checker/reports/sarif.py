@@ -124,7 +124,7 @@ def _sarif_parts(report: Report, *, root: str | None, category: str | None,
 
     def pieces(results: Sequence[Finding], over_limit: Sequence[Finding]) -> list[Piece]:
         # The results' list as the JSON report's are written: a batch per orjson call.
-        log = _log(report, rules, root, index, places, category, kept=len(results),
+        log = _log(report, root, index, places, category, kept=len(results),
                    waived_left_out=waived_left_out, over_limit=over_limit)
         return list(spliced(dumps_indented(log) + "\n", places, [
             lambda indent: _batches(make, results, indent, quick)]))
@@ -173,11 +173,11 @@ def _left_out_sentence(total: int, left_out: int, findings: Sequence[Finding]) -
             "shard with its own --sarif-category, so the uploads do not overwrite each other")
 
 
-def _log(report: Report, rules: Sequence[RuleInfo], root: str | None, index: dict[str, int],
-         results: Sequence[Any], category: str | None, *, kept: int, waived_left_out: int,
+def _log(report: Report, root: str | None, index: dict[str, int], results: Sequence[Any],
+         category: str | None, *, kept: int, waived_left_out: int,
          over_limit: Sequence[Finding]) -> dict[str, Any]:
     """The log around ``results`` (which may stand for the ``kept`` results written in
-    their place)."""
+    their place); ``index``: each of the report's rules' position."""
     invocation = _invocation(report, index)
     if over_limit:
         invocation["toolExecutionNotifications"].append({
@@ -193,7 +193,7 @@ def _log(report: Report, rules: Sequence[RuleInfo], root: str | None, index: dic
                 "version": report.tool_version,
                 "semanticVersion": report.tool_version,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(rule, root) for rule in rules],
+                "rules": [_rule(rule, root) for rule in report.rules],
             }
         },
     }
