@@ -248,26 +248,24 @@ def _take_back(conn: Any) -> None:
         attempt.watchdog.released(conn)
 
 
-class WatchedHTTPConnectionPool(AWSHTTPConnectionPool):
+class _WatchedPool:
+    """What a pool of a watched session adds: a connection it gives is the attempt's that
+    takes it, until it is put back."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        return _give(super()._get_conn(timeout=timeout))  # type: ignore[misc]
+
+    def _put_conn(self, conn: Any) -> None:
+        _take_back(conn)
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class WatchedHTTPConnectionPool(_WatchedPool, AWSHTTPConnectionPool):
     ConnectionCls = WatchedHTTPConnection
 
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        return _give(super()._get_conn(timeout=timeout))
 
-    def _put_conn(self, conn: Any) -> None:
-        _take_back(conn)
-        super()._put_conn(conn)
-
-
-class WatchedHTTPSConnectionPool(AWSHTTPSConnectionPool):
+class WatchedHTTPSConnectionPool(_WatchedPool, AWSHTTPSConnectionPool):
     ConnectionCls = WatchedHTTPSConnection
-
-    def _get_conn(self, timeout: float | None = None) -> Any:
-        return _give(super()._get_conn(timeout=timeout))
-
-    def _put_conn(self, conn: Any) -> None:
-        _take_back(conn)
-        super()._put_conn(conn)
 
 
 WATCHED = {"http": (AWSHTTPConnectionPool, WatchedHTTPConnectionPool),

@@ -53,9 +53,9 @@ def client(endpoint: str, deadlines: Deadlines, **options: Any) -> Any:
 
 
 def test_a_trickle_is_cut_at_its_deadline_from_the_workers_own_thread() -> None:
-    """One byte every 0.2 s, a deadline of 0.5 s: the watchdog shuts the socket down at the deadline, the worker's
-    read returns at once, and the attempt is RequestTimedOut (not a short answer, nor an
-    error botocore would retry). No thread but the watchdog is started, and the
+    """One byte every 0.2 s, a deadline of 0.5 s: the watchdog shuts the socket down at the
+    deadline, the worker's read returns at once, and the attempt is RequestTimedOut (not a
+    short answer, nor an error botocore would retry). No thread but the watchdog is started, and the
     client's next read, on a new connection, is answered."""
     deadlines = Deadlines(request=0.5)
     before = set(threading.enumerate())
