@@ -207,3 +207,18 @@ def test_the_script_reads_the_runtime_the_template_declares() -> None:
     assert done.returncode == 2
     assert done.stderr == "build-lambda-zip.sh: /no/such/python: not a Python that runs " \
                           "(set PYTHON)\n"
+
+
+def test_a_bundled_policy_that_is_not_valid_stops_the_build(tmp_path: Path) -> None:
+    """The build validates the bundled policies as it works out the facts they read: a
+    package whose policies would fail every event is not made."""
+    policies = tmp_path / "our-policies"
+    policies.mkdir()
+    (policies / "broken.yaml").write_text(
+        "version: 1\nname: broken\nrules:\n  - id: r\n    kms_key: {allowed: 5}\n",
+        encoding="utf-8")
+    done = build(tmp_path, policies)
+    assert done.returncode == 2
+    assert "build-lambda-zip.sh: the bundled policies are not valid:" in done.stderr
+    assert "broken.yaml:5:" in done.stderr and "allowed: must be array" in done.stderr
+    assert not (tmp_path / "function.zip").exists()
