@@ -16,7 +16,7 @@ from checker.cli.basics import debug_option as debug_option
 from checker.cli.basics import debug_requested as debug_requested
 from checker.cli.basics import fail as fail
 from checker.cli.basics import silence_stdout as silence_stdout
-from checker.engine.evaluate import collector_paused
+from checker.collector import collector_paused
 from checker.errors import CheckerError, InputError, UsageError
 from checker.reports import RENDERERS
 from checker.reports.atomic import SymlinkTarget, pieces_of, symlink_problem, write_atomic

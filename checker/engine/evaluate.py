@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -15,6 +13,7 @@ from checker.checks import CHECKS
 from checker.checks.base import Outcome
 from checker.checks.inventory import EXISTING_KINDS, RequiredCheck, missing_required
 from checker.checks.require import RequireCheck
+from checker.collector import collector_paused
 from checker.documents import FETCH_HINTS
 from checker.engine.applicability import (
     error_for,
@@ -528,21 +527,6 @@ def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],
         not_evaluated=sum(1 for m in models if m.result == "not_applicable"),
         result=result,
     )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for a while. Judging makes many small objects (results,
-    findings) and no reference cycles; each full collection walks every one made so far,
-    again and again. Reference counting still frees them; the collector is on again
-    afterwards, if it was before."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def utc_now() -> datetime:

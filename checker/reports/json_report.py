@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from json.encoder import encode_basestring
 from typing import Any
 
 import orjson
 
 from checker import TOOL_NAME
+from checker.collector import collector_paused
 from checker.reports.atomic import Piece, Utf8Pieces
 from checker.reports.compliance import compliance_dict
 from checker.results import (
@@ -215,21 +214,8 @@ def render_json(report: Report, *, color: bool = False) -> str:
     # The pieces json_chunks writes, put together. The entries make no reference cycles:
     # the cycle collector, which would walk every one made so far again and again, is off
     # meanwhile (write_output pauses it the same way while a report is streamed).
-    with collector_off():
+    with collector_paused():
         return "".join(json_chunks(report))
-
-
-@contextmanager
-def collector_off() -> Iterator[None]:
-    """The cycle collector off while a report is made (on again after, if it was): its many
-    entries make no reference cycles, and each collection would walk them all again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def json_chunks(report: Report, *, color: bool = False) -> Utf8Pieces:

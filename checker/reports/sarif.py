@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
+from checker.collector import collector_paused
 from checker.reports.atomic import Piece, Utf8Pieces
-from checker.reports.json_report import _batches, collector_off, dumps_indented, exact_actual
+from checker.reports.json_report import _batches, dumps_indented, exact_actual
 from checker.reports.limits import (
     SARIF_DESCRIPTION_CHARS,
     SARIF_GZIP_BYTES,
@@ -87,7 +88,7 @@ def sarif_chunks(report: Report, *, color: bool = False, root: str | None = None
     # Made now (a log that is too big is cut before any of it is given out), with the
     # collector off: the results' entries would make it walk the whole report again and
     # again, as writing does not (write_output pauses it too).
-    with collector_off():
+    with collector_paused():
         return _sarif_parts(report, root=root, category=category,
                             include_waived=include_waived, max_results=max_results,
                             max_gzip_bytes=max_gzip_bytes, warn=warn)
