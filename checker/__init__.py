@@ -3,7 +3,8 @@
 The package is layered; a layer imports only from the layers below it, and
 ``tests/product/test_layering.py`` enforces that on every run:
 
-- L0, shared types: ``errors``, ``results``, ``documents``, ``values``, ``paths``.
+- L0, shared types: ``errors``, ``results``, ``documents``, ``values``, ``paths``,
+  ``collector``.
 - L1, ``lang``: the policy language (positioned YAML, field paths, conditions, variables).
 - L2, ``checks``: one module per check kind, the ``CHECKS`` table, inventory rules.
 - L3, ``policy``: policy and waiver files into ``Policy`` objects; lints, schema, reference.

@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "checker.documents": 0,
     "checker.values": 0,
     "checker.paths": 0,
+    "checker.collector": 0,
     "checker.enrichments": 0,
     "checker.builtins": 0,
     "checker.lang": 1,
