@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checker.lang import arns, glob_lints, hyperparameters, regions, shapes
+from checker.lang import arns, hyperparameters, regions, shapes
 
 
 def ask_every_fact() -> None:
@@ -21,13 +21,13 @@ def ask_every_fact() -> None:
     shapes.model_shape()
     shapes.account_shape()
     shapes.imported_model_fields()
-    for walked in arns.walked_shapes():
-        for name in _arn_shapes(walked):
-            arns.arn_value_problem("", name, "")  # asks for the shape's pattern
-    for name in arns.IDENTIFIER_SHAPES:
-        arns.arn_value_problem("", name, "")
-    for name in ("KmsKeyArn", "LambdaArn", "TeacherModelIdentifier"):
-        glob_lints.botocore_pattern(name, "")
+    # The patterns of the ARNs the documents and requests hold, of the identifiers they may
+    # give instead, and of those the glob lints read.
+    names = {name for walked in arns.walked_shapes() for name in _arn_shapes(walked)}
+    names.update(arns.IDENTIFIER_SHAPES)
+    names.update(("KmsKeyArn", "LambdaArn", "TeacherModelIdentifier"))
+    for name in sorted(names):
+        shapes.shape_metadata("bedrock", name)
 
 
 def _arn_shapes(shape: shapes.Shape, depth: int = 0) -> Iterator[str]:
