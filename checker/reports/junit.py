@@ -8,12 +8,16 @@ policy owns: models that could not be read at all, and the run's warnings.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, cast
 
 from checker import TOOL_NAME
+from checker.reports.atomic import Piece, Utf8Pieces
 from checker.reports.wording import (
     error_sentence,
     finding_detail,
@@ -46,13 +50,19 @@ def render_junit(report: Report, *, color: bool = False) -> str:
     return "".join(junit_chunks(report))
 
 
-def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
-    """The JUnit XML in chunks: every case line is made first (the root's counts need them
-    all), then written suite by suite, never joined into one string.
+def junit_chunks(report: Report, *, color: bool = False) -> Utf8Pieces:
+    """The JUnit XML in chunks (UTF-8 as made; ``str`` when iterated): every case line is
+    made first (the root's counts need them all), then written suite by suite, never joined
+    into one string.
 
     Written as text in one pass (what ElementTree with ``indent`` writes, byte for byte):
     building and serialising an element tree of 500,000 cases cost ten times the JSON report.
     """
+    return Utf8Pieces(lambda: _junit_pieces(report))
+
+
+def _junit_pieces(report: Report) -> Iterator[Piece]:
+    """junit_chunks' pieces: the lines a fold joined are UTF-8 bytes already."""
     violations = _by_case(report.violations)
     waived = _by_case(report.waived)
     errors = list(report.errors)
@@ -60,46 +70,12 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
     placed: set[int] = set()  # indexes into errors already shown on a case
     timestamp = report.generated_at.removesuffix("Z")
 
-    suites: list[_Suite] = []
-    # Each rule's suite, its file and line attributes, and the whole tail of the two
-    # commonest cases (passed, not applicable), worked out once, not once per model.
-    routes: dict[str, _Route] = {}
-    for policy in report.policies:
-        suite = _Suite(policy.name, timestamp)
-        suite.properties(report, {"policy.file": policy.file, "policy.sha256": policy.sha256})
-        suites.append(suite)
-        for rule in policy.rules:
-            # time="0": judging one rule is not timed, and a reporter reads a missing time
-            # as NaN (dorny/test-reporter parses it with parseFloat).
-            attrs = (f' name="{_attr(rule.qualified_id)}" file="'
-                     f'{_attr(relative_path(rule.file))}" line="{rule.line}" time="0"')
-            routes.setdefault(rule.qualified_id, (
-                suite.tails.append, attrs + " />", attrs + _NA_TAIL, suite,
-                suite.not_applicable))
-    passed, not_applicable = Status.PASS, Status.NOT_APPLICABLE
-
-    # One pass over the models: each case goes to its policy's suite, in model order. Every
-    # case's line is its model's start (``classname``) and a tail: the two commonest tails
-    # are the rule's own, one append each, and a model's lines in a suite are one join.
-    for model, classname in _folding(report.models, _classnames(report), suites):
-        ref = model.model
-        for rule_id, status in model.results.items():
-            route = routes.get(rule_id)
-            if route is None:
-                continue
-            if status is passed:
-                route[0](route[1])
-            elif status is not_applicable:
-                route[0](route[2])
-                route[4][0] += 1
-            else:
-                route[0](_other_case(route[3], route[1][:-3], ref, rule_id, status,
-                                     _Found(violations, waived, errors, index, placed)))
-        for suite in suites:
-            suite.model_cases(f'    <testcase classname="{classname}"')
+    suites, routes = _suites_and_routes(report, timestamp)
+    shown = _model_cases(report, suites, routes, _Found(violations, waived, errors, index,
+                                                        placed))
 
     # Findings about models that were not read (an inventory's missing required model).
-    _unread_findings(report, routes)
+    _unread_findings(report, routes, shown)
     for suite in suites:
         suite.text("system-out", [models_read(report)])
 
@@ -128,25 +104,166 @@ def junit_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
                f"{_count_attrs(suite_counts)}>\n")
         # Each line, or each run of lines a fold joined, as a piece of its own.
         for line in suite.lines:
-            yield line + "\n"
+            yield line
+            yield _NEWLINE
         suite.lines.clear()
         yield "  </testsuite>\n"
     yield "</testsuites>\n"
 
 
+def _suites_and_routes(report: Report, timestamp: str) -> tuple[list[_Suite],
+                                                                   dict[str, _Route]]:
+    """A suite per policy (its properties written), and each rule's route."""
+    suites: list[_Suite] = []
+    # Each rule's suite, its file and line attributes, and the whole tail of the two
+    # commonest cases (passed, not applicable), worked out once, not once per model.
+    routes: dict[str, _Route] = {}
+    for policy in report.policies:
+        suite = _Suite(policy.name, timestamp)
+        suite.properties(report, {"policy.file": policy.file, "policy.sha256": policy.sha256})
+        suites.append(suite)
+        for rule in policy.rules:
+            # time="0": judging one rule is not timed, and a reporter reads a missing time
+            # as NaN (dorny/test-reporter parses it with parseFloat).
+            attrs = (f' name="{_attr(rule.qualified_id)}" file="'
+                     f'{_attr(relative_path(rule.file))}" line="{rule.line}" time="0"')
+            routes.setdefault(rule.qualified_id, (
+                suite.tails.append, attrs + " />", attrs + _NA_TAIL, suite,
+                suite.not_applicable))
+    return suites, routes
+
+
+def _model_cases(report: Report, suites: list[_Suite], routes: dict[str, _Route],
+                 found: _Found) -> set[int]:
+    """Every model's cases, on its policies' suites; returns the ids of the ModelRefs of the
+    models with a case other than passed or not applicable.
+
+    One pass over the models: each case goes to its policy's suite, in model order. Every
+    case's line is its model's start (``classname``) and a tail: the two commonest tails
+    are the rule's own, one append each, and a model's lines in a suite are one join.
+    Models with the same rules and statuses, all passed or not applicable (most models),
+    have the same lines but for their classname: those are worked out once (a _Plan), and
+    such a model's lines in a suite are one join of the plan's texts with its name."""
+    shown: set[int] = set()
+    plans = _Plans(routes)
+    models, classnames = report.models, _classnames(report)
+    for start in range(0, len(models), _FOLD_EVERY):
+        for suite in suites:
+            suite.fold()
+        block = models[start:start + _FOLD_EVERY]
+        for model, classname, plan in zip(block, classnames[start:start + _FOLD_EVERY],
+                                          plans.of_block(block), strict=True):
+            if plan is not None:
+                plan.uses += 1
+                for append, texts in plan.lines:
+                    append(classname.join(texts))
+            else:
+                shown.add(id(model.model))
+                _cases_one_by_one(model, classname, suites, routes, found)
+    plans.count()
+    return shown
+
+
+def _cases_one_by_one(model: ModelResult, classname: str, suites: list[_Suite],
+                      routes: dict[str, _Route], found: _Found) -> None:
+    """A model's cases, each on its own (a failed, waived or unjudged one is its
+    finding's, or error's)."""
+    ref = model.model
+    for rule_id, status in model.results.items():
+        route = routes.get(rule_id)
+        if route is None:
+            continue
+        if status is Status.PASS:
+            route[0](route[1])
+        elif status is Status.NOT_APPLICABLE:
+            route[0](route[2])
+            route[4][0] += 1
+        else:
+            route[0](_other_case(route[3], route[1][:-3], ref, rule_id, status, found))
+    for suite in suites:
+        suite.model_cases(f'    <testcase classname="{classname}"')
+
+
 # Models between two folds of the suites' lines.
 _FOLD_EVERY = 500
+# Distinct sets of rules and statuses whose _Plan is kept (beyond it, worked out each time).
+_PLANS = 4096
+_UNSEEN: Any = object()
+_RESULTS = attrgetter("results")
 
 
-def _folding(models: Sequence[ModelResult], classnames: Iterable[str],
-             suites: list[_Suite]) -> Iterator[tuple[ModelResult, str]]:
-    """The models and their classnames, the suites' lines folded (``_Suite.fold``) every
-    _FOLD_EVERY of them."""
-    for number, (model, classname) in enumerate(zip(models, classnames, strict=True)):
-        if number % _FOLD_EVERY == 0:
-            for suite in suites:
-                suite.fold()
-        yield model, classname
+class _Plan:
+    """The lines of the models whose cases all passed or were not applicable, with one set
+    of rules and statuses: per suite, its lines' append and the texts between which the
+    model's classname stands (``classname.join(texts)`` is its lines, joined as
+    ``_Suite.model_cases`` joins them); and how many models it has written (their counts
+    are added to the suites' at the end, ``count``)."""
+
+    def __init__(self, suites: list[tuple[_Suite, list[str], int]]) -> None:
+        self.uses = 0
+        self.suites = suites
+        head = '    <testcase classname="'
+        self.lines = [(suite.lines.append,
+                       [head, *[f'"{tail}\n{head}' for tail in tails[:-1]], f'"{tails[-1]}'])
+                      for suite, tails, _ in suites]
+
+    @classmethod
+    def of(cls, results: Mapping[str, Status], routes: dict[str, _Route]) -> _Plan | None:
+        """The plan of a model's cases, or None if one of them is neither passed nor not
+        applicable (its line needs the model's findings or errors)."""
+        by_suite: dict[int, tuple[_Suite, list[str], list[int]]] = {}
+        for rule_id, status in results.items():
+            route = routes.get(rule_id)
+            if route is None:
+                continue
+            if status is Status.PASS:
+                tail = route[1]
+            elif status is Status.NOT_APPLICABLE:
+                tail = route[2]
+            else:
+                return None
+            suite = route[3]
+            _, tails, skipped = by_suite.setdefault(id(suite), (suite, [], [0]))
+            tails.append(tail)
+            skipped[0] += status is Status.NOT_APPLICABLE
+        return cls([(suite, tails, skipped[0]) for suite, tails, skipped in by_suite.values()])
+
+    def count(self) -> None:
+        """Add what the models written by this plan count to their suites."""
+        for suite, tails, not_applicable in self.suites:
+            suite.folded += self.uses * (len(tails) - 1)
+            suite.not_applicable[0] += self.uses * not_applicable
+
+
+class _Plans:
+    """The _Plan of each set of rules and statuses seen (None: not all passed or not
+    applicable), at most _PLANS of them (past it, a model's cases are made one by one)."""
+
+    def __init__(self, routes: dict[str, _Route]) -> None:
+        self.routes = routes
+        self.made: dict[tuple[tuple[str, ...], str], _Plan | None] = {}
+
+    def of_block(self, block: Sequence[ModelResult]) -> list[_Plan | None]:
+        """Each model's plan, or None."""
+        made, routes = self.made, self.routes
+        keys = [(tuple(results), "\0".join(results.values()))
+                for results in map(_RESULTS, block)]
+        plans = [made.get(key, _UNSEEN) for key in keys]
+        for i, plan in enumerate(plans):
+            if plan is _UNSEEN:
+                plan = made.get(keys[i], _UNSEEN)  # made for a model before, in this block
+                if plan is _UNSEEN:
+                    plan = None
+                    if len(made) < _PLANS:
+                        plan = made[keys[i]] = _Plan.of(block[i].results, routes)
+                plans[i] = plan
+        return plans
+
+    def count(self) -> None:
+        """Add what the models written by the plans count to their suites."""
+        for plan in self.made.values():
+            if plan is not None:
+                plan.count()
 
 
 # A rule's route: its suite's append of a case's tail (its line after the classname), the
@@ -155,13 +272,23 @@ def _folding(models: Sequence[ModelResult], classnames: Iterable[str],
 _Route = tuple[Callable[[str], None], str, str, "_Suite", list[int]]
 
 
-def _unread_findings(report: Report, routes: dict[str, _Route]) -> None:
+def _unread_findings(report: Report, routes: dict[str, _Route], shown: set[int]) -> None:
     """Findings about models that were not read (an inventory's missing required model),
-    each on its rule's suite."""
-    listed = {model.model.fingerprint_key for model in report.models}
+    each on its rule's suite. ``shown``: the ids of the ModelRefs of models that had a case
+    other than passed or not applicable."""
+    # A finding names its model with the very ModelRef of the model's result, as the engine
+    # makes them, and that model had a failed or waived case: a look by identity settles
+    # most; the others are looked up by key.
+    listed: set[str] | None = None
     for finding in (*report.violations, *report.waived):
+        if id(finding.model) in shown:
+            continue
         route = routes.get(finding.rule.qualified_id)
-        if route is None or finding.model.fingerprint_key in listed:
+        if route is None:
+            continue
+        if listed is None:
+            listed = {model.model.fingerprint_key for model in report.models}
+        if finding.model.fingerprint_key in listed:
             continue
         suite, attrs = route[3], route[1][:-3]
         head = f'    <testcase classname="{_attr(finding.model.display_name)}"' + attrs
@@ -213,6 +340,7 @@ def _other_case(suite: _Suite, attrs: str, ref: ModelRef, rule_id: str, status: 
     return f"{attrs}>\n{child}\n    </testcase>"
 
 
+_NEWLINE = b"\n"
 _COUNTS = ("tests", "failures", "errors", "skipped")
 _NOT_APPLICABLE = '      <skipped message="not applicable" />'
 _NA_TAIL = f">\n{_NOT_APPLICABLE}\n    </testcase>"
@@ -232,10 +360,12 @@ def _text(value: object) -> str:
 
 def _escaped(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
     """``text`` after xml_text, with ``escapes`` made. A search for one class of characters
-    and a search for each character to escape are each one quick scan (a pattern for both
-    at once is many times slower); str.replace, one character after the other ("&" first),
-    many times quicker than str.translate with a table of strings."""
-    if _XML_FORBIDDEN.search(text) is not None:
+    (after the quicker test for printable ASCII) and a search for each character to escape
+    are each one quick scan (a pattern for both at once is many times slower); str.replace,
+    one character after the other ("&" first), many times quicker than str.translate with a
+    table of strings."""
+    # Printable ASCII (a quick look at a flag, then one scan) has no character to replace.
+    if not (text.isascii() and text.isprintable()) and _XML_FORBIDDEN.search(text) is not None:
         text = xml_text(text)
     for character, escape in escapes:
         if character in text:
@@ -259,7 +389,8 @@ class _Suite:
     def __init__(self, name: str, timestamp: str) -> None:
         self.name = name
         self.timestamp = timestamp
-        self.lines: list[str] = []
+        # Its lines: text, or UTF-8 bytes for the lines a fold joined (never joined again).
+        self.lines: list[str | bytes] = []
         self.counts = dict.fromkeys(_COUNTS, 0)
         self.fixed = 0  # lines that are not testcases (properties, system-out)
         self.not_applicable = [0]  # counted in place by render_junit's loop
@@ -268,11 +399,13 @@ class _Suite:
         self.tails: list[str] = []  # the cases of the model at hand, after its classname
 
     def fold(self) -> None:
-        """Join the lines added since the last fold into one string (their text, joined by
-        line breaks, as they are written): one object instead of thousands."""
+        """Join the lines added since the last fold into one (their text, joined by line
+        breaks, as they are written, in UTF-8: what is written to the file): one object
+        instead of thousands, never encoded again."""
         if len(self.lines) - self.unfolded > 1:
             self.folded += len(self.lines) - self.unfolded - 1
-            self.lines[self.unfolded:] = ["\n".join(self.lines[self.unfolded:])]
+            added = cast(list[str], self.lines[self.unfolded:])  # a fold's bytes are before
+            self.lines[self.unfolded:] = ["\n".join(added).encode("utf-8")]
         self.unfolded = len(self.lines)
 
     def model_cases(self, head: str) -> None:
@@ -322,9 +455,12 @@ def _classnames(report: Report) -> list[str]:
     model's name, made unique with its ARN (or kind) only where two models share a name (the
     same name in two regions, say)."""
     names = [model.model.display_name for model in report.models]
-    counts = Counter(names)
-    classnames = [name if counts[name] == 1 else f"{name} ({model.model.fingerprint_key})"
-                  for name, model in zip(names, report.models, strict=True)]
+    if len(set(names)) == len(names):
+        classnames = names  # no two alike, as is usual: no counting needed
+    else:
+        counts = Counter(names)
+        classnames = [name if counts[name] == 1 else f"{name} ({model.model.fingerprint_key})"
+                      for name, model in zip(names, report.models, strict=True)]
     # One look at them all for the common case: none needs escaping.
     joined = "".join(classnames)
     if _attr(joined) == joined:
@@ -339,15 +475,41 @@ def _failure(findings: Iterable[Finding], rule_id: str) -> str:
         return _element("      ", "failure", {"message": f"{rule_id} failed",
                                                "type": "violation"})
     first = findings[0]
+    if len(findings) == 1:
+        return _one_failure(first)
     prefix = "[known] " if all(f.known for f in findings) else ""
-    message = prefix + "; ".join(finding_detail(f) for f in findings)
-    lines = [finding_sentence(f) for f in findings]
+    details = [finding_detail(f) for f in findings]
+    message = prefix + "; ".join(details)
+    lines = [finding_sentence(f, detail) for f, detail in zip(findings, details, strict=True)]
     if first.rule.remediation:
         lines.append(f"Remediation: {first.rule.remediation}")
     text = _text("\n".join(lines))
     severity = max((f.severity for f in findings), key=SEVERITY_RANK.__getitem__)
     head = f'      <failure message="{_attr(message)}" type="{_attr(severity)}"'
     return f"{head}>{text}</failure>" if text else head + " />"
+
+
+_SEVERITY_ATTRS = {severity: _attr(severity) for severity in SEVERITY_RANK}
+
+
+def _one_failure(finding: Finding) -> str:
+    """_failure of one finding (most cases): its lines escaped one by one (a line break is
+    never escaped), a rule's remediation line once per rule."""
+    detail = finding_detail(finding)
+    message = "[known] " + detail if finding.known else detail
+    text = _text(finding_sentence(finding, detail))
+    rule = finding.rule
+    if rule.remediation:
+        text += _remediation_line(rule.remediation)
+    return (f'      <failure message="{_attr(message)}" type="'
+            f'{_SEVERITY_ATTRS.get(finding.severity) or _attr(finding.severity)}">'
+            f"{text}</failure>")
+
+
+@functools.lru_cache(maxsize=1024)
+def _remediation_line(remediation: str) -> str:
+    """A failure's last line, after a line break, escaped."""
+    return "\n" + _text(f"Remediation: {remediation}")
 
 
 def _skip_waived(findings: Iterable[Finding]) -> str:

@@ -88,16 +88,23 @@ def finding_detail(finding: Finding) -> str:
     return f"{field}: expected {expected}, actual {format_value(finding.actual)}"
 
 
-def finding_sentence(finding: Finding) -> str:
-    """The whole story of one finding in one line: model, rule, field, expected, actual."""
+def finding_sentence(finding: Finding, detail: str | None = None) -> str:
+    """The whole story of one finding in one line: model, rule, field, expected, actual.
+    ``detail``: its finding_detail, if it is at hand."""
     rule = finding.rule
-    subject = model_label(finding) if finding.model.is_account \
-        else f"Model {model_label(finding)}"
+    ref = finding.model
+    if ref.kind == "account":
+        subject = ref.display_name  # "account <id> <region>"
+    elif ref.name and ref.arn:
+        subject = f"Model '{ref.name}' ({ref.arn})"  # model_label's commonest, inline
+    else:
+        subject = f"Model {model_label(finding)}"
     text = (f"{subject} violates {rule.qualified_id} "
             f"({finding.severity}{finding.exposure_note})")
     if rule.title:
         text += f": {rule.title}"
-    detail = finding_detail(finding)
+    if detail is None:
+        detail = finding_detail(finding)
     text += f". {detail}"
     if finding.message and finding.message != detail:
         text += f" ({finding.message})"

@@ -340,3 +340,77 @@ def test_folding_the_case_lines_changes_no_byte_and_no_count(
         unfolded = junit.render_junit(report)
         monkeypatch.setattr(junit, "_FOLD_EVERY", every)
         assert junit.render_junit(report) == unfolded
+
+
+def _many_models_report() -> Report:
+    """1,300 models over two policies, their statuses drawn from a few sets (so most repeat),
+    some in another rule order, with names shared and in other scripts, failures, waivers,
+    errors, a finding about a model that was not read and findings that name their model
+    with a copy of its ModelRef (as a merged report's do)."""
+    import random
+
+    rng = random.Random(7)
+    p, f, n, w, e = (Status.PASS, Status.FAIL, Status.NOT_APPLICABLE, Status.WAIVED,
+                     Status.ERROR)
+    rules = (fx.KMS, fx.BASE, fx.LR, fx.TAGS)
+    shapes = [(p, p, p, p), (p, n, p, p), (n, n, n, n), (p, p, n, p), (f, p, p, p),
+              (p, w, p, e), (p, p, p, n)]
+    models: dict[ModelRef, dict[str, Status]] = {}
+    violations, waived, errors = [], [], []
+    for i in range(1300):
+        name = rng.choice([f"model-{i}", f"模型-{i}", f"shared-name-{i % 3}"])
+        ref = replace(fx.model(name), arn=f"{fx.model(name).arn}-{i}")  # one ARN a model
+        statuses = list(zip((r.qualified_id for r in rules), rng.choice(shapes), strict=True))
+        if i % 11 == 0:
+            statuses.reverse()
+        models[ref] = dict(statuses)
+        for rule_id, status in statuses:
+            info = next(r for r in rules if r.qualified_id == rule_id)
+            named = replace(ref) if i % 2 else ref
+            if status is f:
+                violations.append(fx.finding(named, info, actual=f"key-{i}"))
+            elif status is w:
+                waived.append(fx.finding(named, info, waiver=fx.WAIVER))
+            elif status is e:
+                errors.append(ReportError(code="AccessDeniedException", message="denied",
+                                          model_arn=ref.arn, model_name=ref.name,
+                                          region=fx.REGION, rule=rule_id))
+    violations.append(fx.finding(fx.model("never-read"), fx.KMS))
+    return fx.build_report(rules=rules, models=models, violations=violations, waived=waived,
+                           errors=errors)
+
+
+@pytest.mark.parametrize("every", [1, 7, 500])
+def test_models_with_the_same_statuses_are_written_as_one_by_one(
+        monkeypatch: pytest.MonkeyPatch, every: int) -> None:
+    """The lines of models whose cases all passed or were not applicable are made once per
+    set of rules and statuses (a plan): the same bytes and counts as making every case,
+    with any number of plans kept (0: none, every model one by one), at any fold."""
+    from checker.reports import junit
+
+    monkeypatch.setattr(junit, "_FOLD_EVERY", every)
+    reports = (_many_models_report(), fx.rich_report(), fx.hostile_report(), fx.empty_report())
+    for report in reports:
+        monkeypatch.setattr(junit, "_PLANS", 0)
+        one_by_one = junit.render_junit(report)
+        for kept in (1, 2, 4096):
+            monkeypatch.setattr(junit, "_PLANS", kept)
+            assert junit.render_junit(report) == one_by_one
+
+
+def test_many_models_counts_and_cases() -> None:
+    report = _many_models_report()
+    root = parse(report)
+    cases = list(root.iter("testcase"))
+    # Every (model, rule) judged, plus the finding about the model never read.
+    assert len(cases) == 1300 * 4 + 1
+    assert int(root.get("tests", "-1")) == len(cases)
+    outcomes = [outcome(c) for c in cases]
+    assert int(root.get("failures", "-1")) == outcomes.count("failure") == len(report.violations)
+    assert int(root.get("errors", "-1")) == outcomes.count("error") == len(report.errors)
+    not_applicable = sum(1 for m in report.models for s in m.results.values()
+                         if s is Status.NOT_APPLICABLE)
+    assert outcomes.count("skipped") == not_applicable + len(report.waived)
+    # A finding naming its model with a copy of the ModelRef is on the model's own case.
+    assert [c.get("classname") for c in cases if c.get("classname") == "never-read"] == [
+        "never-read"]
