@@ -18,8 +18,10 @@ and ``warn`` is called with the same sentence.
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from queue import SimpleQueue
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
@@ -45,7 +47,7 @@ from checker.reports.wording import (
     headline,
     models_read,
 )
-from checker.results import Finding, Report, ReportError, ReportWarning, RuleInfo
+from checker.results import Finding, Report, ReportError, ReportWarning, RuleInfo, WaiverInfo
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -109,8 +111,7 @@ def _sarif_parts(report: Report, *, root: str | None, category: str | None,
             uris[file] = file_uri(file, root)
         return uris[file]
 
-    def make(finding: Finding) -> dict[str, Any]:
-        return _result(finding, index, uri, baseline_used=baseline_used)
+    make = _Results(index, uri, baseline_used=baseline_used)
 
     def quick(finding: Finding) -> dict[str, Any]:
         # For orjson (json_report._batches): ``actual`` made exact, as the JSON report's.
@@ -123,12 +124,12 @@ def _sarif_parts(report: Report, *, root: str | None, category: str | None,
     # are in no text of the report.
     places = slots(1)
 
-    def pieces(results: Sequence[Finding], over_limit: Sequence[Finding]) -> list[Piece]:
+    def pieces(results: Sequence[Finding], over_limit: Sequence[Finding]) -> Iterator[Piece]:
         # The results' list as the JSON report's are written: a batch per orjson call.
         log = _log(report, root, index, places, category, kept=len(results),
                    waived_left_out=waived_left_out, over_limit=over_limit)
-        return list(spliced(dumps_indented(log) + "\n", places, [
-            lambda indent: _batches(make, results, indent, quick)]))
+        return spliced(dumps_indented(log) + "\n", places, [
+            lambda indent: _batches(make, results, indent, quick)])
 
     candidates = [*report.violations, *(report.waived if include_waived else ())]
     ordered = len(candidates) > max_results
@@ -137,8 +138,10 @@ def _sarif_parts(report: Report, *, root: str | None, category: str | None,
         candidates = most_severe_first(candidates)
     waived_left_out = 0 if include_waived else len(report.waived)
     results = candidates[:max_results]
-    parts = pieces(results, candidates[len(results):])
-    while results and (size := _gzip_size(parts)) > max_gzip_bytes:
+    parts, estimate = _sized(pieces(results, candidates[len(results):]))
+    # Within the bound by the quick measure: within it by the exact one (_QUICK_MARGIN).
+    size = estimate if estimate <= max_gzip_bytes * _QUICK_MARGIN else _gzip_size(parts)
+    while results and size > max_gzip_bytes:
         if not ordered:
             # A cut for size alone keeps the most severe too.
             candidates, ordered = most_severe_first(candidates), True
@@ -146,17 +149,72 @@ def _sarif_parts(report: Report, *, root: str | None, category: str | None,
         # Too big even compressed: cut in proportion, with a margin, until it fits.
         keep = min(len(results) - 1, int(len(results) * max_gzip_bytes / size * 0.95))
         results = results[:keep]
-        parts = pieces(results, candidates[keep:])
+        parts = list(pieces(results, candidates[keep:]))
+        size = _gzip_size(parts)
     left_out = len(candidates) - len(results)
     if left_out and warn is not None:
         warn(_left_out_sentence(len(candidates), left_out, candidates[len(results):]))
     return Utf8Pieces(lambda: parts)
 
 
-def _gzip_size(parts: Sequence[Piece]) -> int:
-    """len(gzip.compress(text, compresslevel=6)) of the parts' concatenation (UTF-8 bytes, or
-    text): its header and trailer, and the raw deflate stream, made piece by piece."""
-    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+def _sized(parts: Iterable[Piece]) -> tuple[list[Piece], int]:
+    """The parts, made, and the size of their text compressed at level 1 (_gzip_size),
+    worked out on a thread of its own while the parts are made: zlib lets go of the
+    interpreter while it compresses, so with a second core free the size costs next to
+    nothing. The thread is handed the parts a few megabytes at a time, as one string of
+    bytes: each time it takes the interpreter back (after each call to compress), it may
+    wait for the thread making the parts to let go of it (up to a switch interval, 5 ms)."""
+    queue: SimpleQueue[bytes | None] = SimpleQueue()
+    sizes: list[int] = []
+    failures: list[BaseException] = []
+
+    def measure() -> None:
+        try:
+            sizes.append(_gzip_size(iter(queue.get, None), level=1))
+        except BaseException as error:  # given to the thread that waits for it
+            failures.append(error)
+
+    thread = threading.Thread(target=measure, name="sarif-gzip-size", daemon=True)
+    thread.start()
+    made: list[Piece] = []
+    run: list[Piece] = []
+    size = 0
+    try:
+        for part in parts:
+            made.append(part)
+            run.append(part)
+            size += len(part)
+            if size >= _SIZED_RUN:
+                queue.put(_utf8(run))
+                run, size = [], 0
+        queue.put(_utf8(run))
+    finally:
+        queue.put(None)
+        thread.join()
+    if failures:
+        raise failures[0]
+    return made, sizes[0]
+
+
+_SIZED_RUN = 4 << 20  # bytes (or characters) of parts handed to the measuring thread at once
+# GitHub's upload compresses at zlib's default level (6); level 1 is two to three times
+# quicker, and its size is larger but for a few bytes on text that does not compress at all
+# (random bytes: level 6 is 5 bytes larger in 2 MB; on SARIF logs it is 15-20% smaller).
+# A log within this share of the bound at level 1 is within the bound at level 6; one
+# closer to it is measured at level 6.
+_QUICK_MARGIN = 0.99
+
+
+def _utf8(parts: list[Piece]) -> bytes:
+    """The parts' text as one run of UTF-8 bytes (compressed in one call)."""
+    return b"".join(part.encode("utf-8") if isinstance(part, str) else part for part in parts)
+
+
+def _gzip_size(parts: Iterable[Piece], level: int = 6) -> int:
+    """len(gzip.compress(text, compresslevel=level)) of the parts' concatenation (UTF-8
+    bytes, or text): its header and trailer, and the raw deflate stream, made piece by
+    piece."""
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
     size = sum(len(deflate.compress(part.encode("utf-8") if isinstance(part, str) else part))
                for part in parts)
     return _GZIP_FRAME + size + len(deflate.flush())
@@ -230,8 +288,11 @@ def _log(report: Report, root: str | None, index: dict[str, int], results: Seque
 
 def fingerprint(finding: Finding) -> str:
     """A hash that stays the same across runs for one rule and one model."""
-    key = f"{finding.rule.qualified_id}\0{finding.model.fingerprint_key}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return _fingerprint(finding.rule.qualified_id, finding.model.fingerprint_key)
+
+
+def _fingerprint(rule_id: str, model_key: str) -> str:
+    return hashlib.sha256(f"{rule_id}\0{model_key}".encode()).hexdigest()
 
 
 def _rule(rule: RuleInfo, root: str | None) -> dict[str, Any]:
@@ -272,77 +333,87 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _result(
-    finding: Finding, index: dict[str, int], uri: Callable[[str], str], *, baseline_used: bool
-) -> dict[str, Any]:
-    rule = finding.rule
-    model = finding.model
-    hashed = fingerprint(finding)
-    logical: dict[str, Any] = {
-        "fullyQualifiedName": model.fingerprint_key,
-        "kind": "resource",
-    }
-    if model.name:
-        logical["name"] = model.name
-    result: dict[str, Any] = {"ruleId": rule.qualified_id}
-    if rule.qualified_id in index:
-        result["ruleIndex"] = index[rule.qualified_id]
-    result |= {
-        "level": LEVELS[finding.severity],
-        "message": {"text": finding_sentence(finding)},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri(rule.file)},
-                    "region": {"startLine": max(rule.line, 1)},
-                },
-                "logicalLocations": [logical],
+class _Results:
+    """Makes each finding's result; what a rule's results share (its id, index and
+    location) is made once per rule, and shared by its results' dicts."""
+
+    def __init__(self, index: dict[str, int], uri: Callable[[str], str], *,
+                 baseline_used: bool) -> None:
+        self.index, self.uri, self.baseline_used = index, uri, baseline_used
+        # By id(): the rules are the report's, alive while its results are made.
+        self.rules: dict[int, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+
+    def rule_parts(self, rule: RuleInfo) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """The rule's id, its results' first keys, and their physical location."""
+        parts = self.rules.get(id(rule))
+        if parts is None:
+            head: dict[str, Any] = {"ruleId": rule.qualified_id}
+            if rule.qualified_id in self.index:
+                head["ruleIndex"] = self.index[rule.qualified_id]
+            physical = {"artifactLocation": {"uri": self.uri(rule.file)},
+                        "region": {"startLine": max(rule.line, 1)}}
+            parts = self.rules[id(rule)] = (rule.qualified_id, head, physical)
+        return parts
+
+    def __call__(self, finding: Finding) -> dict[str, Any]:
+        model = finding.model
+        rule_id, head, physical = self.rule_parts(finding.rule)
+        key = model.fingerprint_key
+        hashed = _fingerprint(rule_id, key)
+        logical: dict[str, Any] = {"fullyQualifiedName": key, "kind": "resource"}
+        if model.name:
+            logical["name"] = model.name
+        result: dict[str, Any] = {
+            **head,
+            "level": LEVELS[finding.severity],
+            "message": {"text": finding_sentence(finding)},
+            "locations": [{"physicalLocation": physical, "logicalLocations": [logical]}],
+            # GitHub's upload action computes primaryLocationLineHash from the policy line
+            # when it is absent; every model broken by one rule shares that line, so their
+            # alerts would merge. Give it the per-(rule, model) hash instead.
+            "partialFingerprints": {
+                FINGERPRINT_KEY: hashed,
+                "primaryLocationLineHash": hashed,
+            },
+            "properties": {
+                "severity": finding.severity,
+                "modelArn": model.arn,
+                "modelName": model.name,
+                "modelKind": model.kind,
+                "accountId": model.account_id,
+                "region": model.region,
+                "field": finding.field,
+                "expected": finding.expected,
+                "actual": finding.actual,
+            },
+        }
+        if model.address:
+            result["properties"]["address"] = model.address
+        if finding.known:
+            result["properties"]["known"] = True
+        if finding.exposure is not None:
+            result["properties"]["exposure"] = finding.exposure
+        if self.baseline_used:
+            # SARIF's own marker for "already present in the baseline run".
+            result["baselineState"] = "unchanged" if finding.known else "new"
+        if finding.waiver is not None:
+            result["suppressions"] = [_suppression(finding.waiver, self.uri)]
+        return result
+
+
+def _suppression(waiver: WaiverInfo, uri: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        "kind": "external",
+        "status": "accepted",
+        "justification": waiver.reason,
+        "location": {
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri(waiver.file)},
+                "region": {"startLine": max(waiver.line, 1)},
             }
-        ],
-        # GitHub's upload action computes primaryLocationLineHash from the policy line when
-        # it is absent; every model broken by one rule shares that line, so their alerts
-        # would merge. Give it the per-(rule, model) hash instead.
-        "partialFingerprints": {
-            FINGERPRINT_KEY: hashed,
-            "primaryLocationLineHash": hashed,
         },
-        "properties": {
-            "severity": finding.severity,
-            "modelArn": model.arn,
-            "modelName": model.name,
-            "modelKind": model.kind,
-            "accountId": model.account_id,
-            "region": model.region,
-            "field": finding.field,
-            "expected": finding.expected,
-            "actual": finding.actual,
-        },
+        "properties": {"expires": waiver.expires.isoformat()},
     }
-    if model.address:
-        result["properties"]["address"] = model.address
-    if finding.known:
-        result["properties"]["known"] = True
-    if finding.exposure is not None:
-        result["properties"]["exposure"] = finding.exposure
-    if baseline_used:
-        # SARIF's own marker for "already present in the baseline run".
-        result["baselineState"] = "unchanged" if finding.known else "new"
-    if finding.waiver is not None:
-        result["suppressions"] = [
-            {
-                "kind": "external",
-                "status": "accepted",
-                "justification": finding.waiver.reason,
-                "location": {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(finding.waiver.file)},
-                        "region": {"startLine": max(finding.waiver.line, 1)},
-                    }
-                },
-                "properties": {"expires": finding.waiver.expires.isoformat()},
-            }
-        ]
-    return result
 
 
 def _invocation(report: Report, index: dict[str, int]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import gzip
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -380,3 +381,51 @@ def test_summary_counts_bytes_not_characters() -> None:
     text = render_markdown(report, max_bytes=180_000)
     assert len(text.encode("utf-8")) <= 180_000
     assert "Trimmed to fit 180,000 bytes" in text
+
+
+def _bulky_report() -> Report:
+    info = fx.rule("p", "r", "high")
+    refs = [fx.model(f"model-{i:04d}") for i in range(400)]
+    return fx.build_report(rules=[info], models={ref: {info.qualified_id: Status.FAIL}
+                                                 for ref in refs},
+                           violations=[fx.finding(ref, info, actual=f"key-{i}")
+                                       for i, ref in enumerate(refs)])
+
+
+def test_sarif_measured_quickly_is_held_to_the_exact_size_near_the_limit() -> None:
+    """The size is first measured at level 1 (quicker, larger): a log that fits by that
+    measure with a margin fits; one that does not is measured at level 6, GitHub's, so a
+    log that fits at level 6 alone is still kept whole."""
+    report = _bulky_report()
+    whole = render_sarif(report)
+    data = whole.encode("utf-8")
+    exact = len(gzip.compress(data, compresslevel=6))
+    quick = len(gzip.compress(data, compresslevel=1))
+    assert quick > exact / 0.99  # the quick measure alone would cut this log at `exact`
+    kept = json.loads(render_sarif(report, max_gzip_bytes=exact))["runs"][0]
+    assert len(kept["results"]) == 400 and kept["properties"]["leftOut"]["overLimits"] == 0
+    cut = json.loads(render_sarif(report, max_gzip_bytes=exact - 1))["runs"][0]
+    assert 0 < len(cut["results"]) < 400
+    assert cut["properties"]["leftOut"]["overLimits"] == 400 - len(cut["results"])
+
+
+def test_sarif_size_is_measured_alongside_and_a_failure_is_not_lost() -> None:
+    import threading
+
+    from checker.reports.sarif import _SIZED_RUN, _sized
+
+    pieces: list[str | bytes] = ["x" * 1000, "é" * (_SIZED_RUN // 3), b"{}" * _SIZED_RUN, "\n"]
+    made, size = _sized(iter(pieces))
+    assert made == pieces
+    text = b"".join(p.encode("utf-8") if isinstance(p, str) else p for p in pieces)
+    assert size == len(gzip.compress(text, compresslevel=1))
+
+    before = threading.active_count()
+
+    def broken() -> Iterator[str]:
+        yield "a" * _SIZED_RUN
+        raise RuntimeError("no more pieces")
+
+    with pytest.raises(RuntimeError, match="no more pieces"):
+        _sized(broken())
+    assert threading.active_count() == before  # the measuring thread has ended
