@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from json.encoder import encode_basestring
 from typing import Any
@@ -245,10 +246,7 @@ _QUICK: dict[Callable[[Any], dict[str, Any]], Callable[[Any], dict[str, Any]]] =
     model_dict: _model_entry, finding_dict: _finding_entry}
 # Entries per batch: one orjson call each.
 BATCH = 500
-# orjson's text of {"": [entries]}: the entries stand as they do in a report's top-level
-# list, after these bytes and before the last ones.
-_OPEN = len(b'{\n  "": [')
-_CLOSE = len(b'\n  ]\n}')
+# The indentation of a report's top-level list's entries.
 _INDENT = 4
 
 
@@ -266,27 +264,42 @@ def _batches(make: Callable[[Any], dict[str, Any]], items: Sequence[Any],
     itself, as report_dict makes them: as text (a lone surrogate is text, but no UTF-8).
     Another writer's ``quick`` (SARIF's results) makes its entries for orjson the same way,
     raising _Unusual (or TypeError) where ``make``'s must be written by dumps_indented."""
-    if indent < _INDENT:
-        raise ValueError("the entries of a list inside an object or a list only")
+    if indent < _INDENT or indent % 2:
+        raise ValueError("the entries of a list inside an object or a list only, "
+                         "indented as json.dumps(indent=2) indents")
     quick = quick or _QUICK.get(make, make)
-    deeper = "\n" + " " * (indent - _INDENT) if indent > _INDENT else ""
+    deeper = "\n" + " " * (indent - _INDENT)
+    # The entries' list in as many objects as put its entries at ``indent`` in orjson's text
+    # (two spaces a level): written where they stand, never indented again.
+    depth = indent // 2 - 1
+    opened, closed = _frame(depth)
     for start in range(0, len(items), BATCH):
         part = items[start:start + BATCH]
-        block: Piece
         try:
             # A view of the entries in orjson's text: not a copy.
-            block = memoryview(orjson.dumps({"": [quick(item) for item in part]},
-                                            option=_ORJSON))[_OPEN:-_CLOSE]
+            yield memoryview(orjson.dumps(_wrapped([quick(item) for item in part], depth),
+                                          option=_ORJSON))[opened:-closed]
         except (TypeError, _Unusual):
             block = ",".join([
                 "\n    " + dumps_indented(make(item)).replace("\n", "\n    ")
                 for item in part])
-        if not deeper:
-            yield block
-        elif isinstance(block, str):
-            yield block.replace("\n", deeper)
-        else:
-            yield bytes(block).replace(b"\n", deeper.encode())
+            yield block.replace("\n", deeper) if depth > 1 else block
+
+
+def _wrapped(entries: list[Any], depth: int) -> Any:
+    """``entries`` in ``depth`` objects, each under the key ""."""
+    value: Any = entries
+    for _ in range(depth):
+        value = {"": value}
+    return value
+
+
+@functools.lru_cache(maxsize=16)
+def _frame(depth: int) -> tuple[int, int]:
+    """How many bytes of orjson's text of _wrapped(entries, depth) are before the first
+    entry's line break, and after the last entry."""
+    text = orjson.dumps(_wrapped([0], depth), option=_ORJSON)
+    return text.index(b"[") + 1, len(text) - text.index(b"0") - 1
 
 
 def dumps_indented(value: Any) -> str:
