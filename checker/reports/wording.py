@@ -99,13 +99,11 @@ def finding_sentence(finding: Finding, detail: str | None = None) -> str:
         subject = f"Model '{ref.name}' ({ref.arn})"  # model_label's commonest, inline
     else:
         subject = f"Model {model_label(finding)}"
-    text = (f"{subject} violates {rule.qualified_id} "
-            f"({finding.severity}{finding.exposure_note})")
-    if rule.title:
-        text += f": {rule.title}"
     if detail is None:
         detail = finding_detail(finding)
-    text += f". {detail}"
+    title = f": {rule.title}" if rule.title else ""
+    text = (f"{subject} violates {rule.qualified_id} "
+            f"({finding.severity}{finding.exposure_note}){title}. {detail}")
     if finding.message and finding.message != detail:
         text += f" ({finding.message})"
     if finding.known:
