@@ -21,7 +21,7 @@ import hashlib
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from queue import SimpleQueue
+from queue import Queue
 from typing import Any
 
 from checker import INFORMATION_URI, TOOL_NAME
@@ -164,15 +164,25 @@ def _sized(parts: Iterable[Piece]) -> tuple[list[Piece], int]:
     nothing. The thread is handed the parts a few megabytes at a time, as one string of
     bytes: each time it takes the interpreter back (after each call to compress), it may
     wait for the thread making the parts to let go of it (up to a switch interval, 5 ms)."""
-    queue: SimpleQueue[bytes | None] = SimpleQueue()
+    # At most two runs wait (their bytes are copies of parts): a making that outruns the
+    # measuring waits for it.
+    queue: Queue[bytes | None] = Queue(maxsize=2)
     sizes: list[int] = []
     failures: list[BaseException] = []
+    ended: list[bool] = []  # the last run taken
+
+    def runs() -> Iterator[bytes]:
+        while (run := queue.get()) is not None:
+            yield run
+        ended.append(True)
 
     def measure() -> None:
         try:
-            sizes.append(_gzip_size(iter(queue.get, None), level=1))
+            sizes.append(_gzip_size(runs(), level=1))
         except BaseException as error:  # given to the thread that waits for it
             failures.append(error)
+            while not ended and queue.get() is not None:
+                pass  # the maker must never wait for a measure that has stopped
 
     thread = threading.Thread(target=measure, name="sarif-gzip-size", daemon=True)
     thread.start()

@@ -429,3 +429,29 @@ def test_sarif_size_is_measured_alongside_and_a_failure_is_not_lost() -> None:
     with pytest.raises(RuntimeError, match="no more pieces"):
         _sized(broken())
     assert threading.active_count() == before  # the measuring thread has ended
+
+
+def test_sarif_size_measure_that_fails_never_leaves_the_maker_waiting(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from checker.reports import sarif
+
+    def failing(parts: Iterator[bytes], level: int = 6) -> int:
+        next(parts)
+        raise MemoryError("compressor")
+
+    monkeypatch.setattr(sarif, "_gzip_size", failing)
+    outcome: list[BaseException] = []
+
+    def make() -> None:
+        try:
+            sarif._sized(iter([b"x" * sarif._SIZED_RUN] * 8))  # more runs than may wait
+        except BaseException as error:
+            outcome.append(error)
+
+    maker = threading.Thread(target=make, daemon=True)
+    maker.start()
+    maker.join(timeout=30)
+    assert not maker.is_alive(), "the maker waited for a measure that had stopped"
+    assert len(outcome) == 1 and isinstance(outcome[0], MemoryError)
