@@ -149,7 +149,7 @@ def _sarif_parts(report: Report, *, root: str | None, category: str | None,
         # Too big even compressed: cut in proportion, with a margin, until it fits.
         keep = min(len(results) - 1, int(len(results) * max_gzip_bytes / size * 0.95))
         results = results[:keep]
-        parts = list(pieces(results, candidates[keep:]))
+        parts = list(map(_kept, pieces(results, candidates[keep:])))
         size = _gzip_size(parts)
     left_out = len(candidates) - len(results)
     if left_out and warn is not None:
@@ -190,7 +190,7 @@ def _sized(parts: Iterable[Piece]) -> tuple[list[Piece], int]:
     run: list[Piece] = []
     size = 0
     try:
-        for part in parts:
+        for part in map(_kept, parts):
             made.append(part)
             run.append(part)
             size += len(part)
@@ -213,6 +213,12 @@ _SIZED_RUN = 4 << 20  # bytes (or characters) of parts handed to the measuring t
 # A log within this share of the bound at level 1 is within the bound at level 6; one
 # closer to it is measured at level 6.
 _QUICK_MARGIN = 0.99
+
+
+def _kept(part: Piece) -> Piece:
+    """A part kept until the log is written: a view of orjson's text made a copy of its
+    bytes alone (the view would keep the whole of orjson's buffer, larger than its text)."""
+    return bytes(part) if isinstance(part, memoryview) else part
 
 
 def _utf8(parts: list[Piece]) -> bytes:
