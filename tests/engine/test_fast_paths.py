@@ -313,3 +313,63 @@ def test_re2_without_a_program_to_ask_is_asked_through_its_wrapper() -> None:
 
     wrapper = Wrapper()
     assert _whole_match(wrapper) == wrapper.fullmatch
+
+
+# --- what each check remembers, against working it out each time ---------------------------
+
+_hyperparameter_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 20), st.floats(allow_nan=True),
+    st.sampled_from([-0.0, 0.0, 1.0, 1e-05, 5e-05]),
+    st.sampled_from(["0.00001", "1e-5", "5e-6", "0.0001", "1", "1.0", "8", "16", "auto",
+                     "fast", "NaN", "true", "", " 8", "١٢"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([{"min": 1, "max": 5}, {"max": "1e-4"}, {"min": "1e-7"},
+                        {"allowed": [1, 2, "8", "auto", True]},
+                        {"required": True, "max": 10}]),
+       st.lists(st.tuples(st.sampled_from(["hyperParameters", "rft", "both"]),
+                          _hyperparameter_values, _hyperparameter_values),
+                min_size=1, max_size=12))
+def test_a_remembered_hyperparameter_outcome_is_the_one_worked_out(
+        options: dict[str, Any], models: list[tuple[str, Any, Any]]) -> None:
+    # The check remembers each string's and integer's outcome; a fresh check per model
+    # remembers nothing: both judge every model alike (True is not 1, "1.0" is not "1").
+    def check() -> Any:
+        return single_rule_policy({"hyperparameter": {"name": "epochCount", **options}}) \
+            .rules[0].check
+
+    remembering = check()
+    for where, plain, numeric in models:
+        doc: dict[str, Any] = {}
+        if where in ("hyperParameters", "both"):
+            doc["hyperParameters"] = {"epochCount": plain}
+        if where in ("rft", "both"):
+            doc["customizationConfig"] = {"rftConfig": {"hyperParameters": {
+                "epochCount": numeric}}}
+        assert remembering.evaluate(doc) == check().evaluate(doc)
+
+
+def test_a_rule_stops_looking_at_models_once_every_key_is_seen() -> None:
+    # Once a model sets the tag, no warning can come: later models are not looked at.
+    policy = single_rule_policy({"require": {"field": "tags.owner", "exists": True}})
+    seen = judge(policy, {"modelName": "a", "tags": {"owner": "x"}},
+                 *({"modelName": f"m{i}", "tags": {}} for i in range(5)))
+    assert not [w for w in seen.warnings if w.code == "rule-matched-nothing"]
+    misspelt = single_rule_policy({"require": {"field": "tags.ownr", "matches": ".+"}})
+    unseen = judge(misspelt, *({"modelName": f"m{i}", "tags": {"owner": "x"}}
+                               for i in range(6)))
+    assert [w.message.split(": ", 1)[1] for w in unseen.warnings
+            if w.code == "rule-matched-nothing"] == [
+        "tag ownr is set in none of the 6 models it judged; check the name"]
+
+
+def test_a_require_failure_is_explained_as_evaluate_explains_it() -> None:
+    policy = single_rule_policy({"require": {"any_of": [
+        {"field": "modelName", "matches": "prod-.*"},
+        {"field": "validationDataConfig.validators[].s3Uri", "glob": "s3://a/*"}]}})
+    check = policy.rules[0].check
+    doc = {"modelName": "dev-x", "validationDataConfig": {"validators": [
+        {"s3Uri": "s3://a/1"}, {"s3Uri": "s3://b/2"}]}}
+    assert check.evaluate(doc) == check.explain(doc)  # type: ignore[attr-defined]
+    assert check.evaluate(doc).status is Status.FAIL
