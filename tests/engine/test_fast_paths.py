@@ -373,3 +373,33 @@ def test_a_require_failure_is_explained_as_evaluate_explains_it() -> None:
         {"s3Uri": "s3://a/1"}, {"s3Uri": "s3://b/2"}]}}
     assert check.evaluate(doc) == check.explain(doc)  # type: ignore[attr-defined]
     assert check.evaluate(doc).status is Status.FAIL
+
+
+@pytest.mark.parametrize("kind", ["Finding", "Outcome"])
+def test_written_out_constructors_take_the_fields_as_a_dataclass_would(kind: str) -> None:
+    # Finding's and Outcome's __init__ are written out for speed: the same parameters, in
+    # the same order, with the same defaults as the fields, and every field set.
+    import dataclasses
+    import inspect
+
+    from checker.checks.base import Outcome
+    from checker.results import Finding, ModelRef, RuleInfo
+
+    cls: Any = {"Finding": Finding, "Outcome": Outcome}[kind]
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(cls)
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    assert [p.default for p in parameters] == [
+        inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
+        for f in fields]
+    rule = RuleInfo(policy="p", id="r", severity="high", title="T", labels=(),
+                    kind="require", file="p.yaml", line=1)
+    args = {"Finding": (ModelRef(None, "m", None, None), rule, "f", "e", 1, "msg"),
+            "Outcome": (Status.FAIL, "f", "e", 1, "msg")}[kind]
+    made = cls(*args)
+    assert vars(made).keys() == {f.name for f in fields}
+    assert dataclasses.replace(made) == made and hash(dataclasses.replace(made)) == hash(made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.field = "other"
+    if kind == "Finding":
+        assert made.severity == "high" and cls(*args, severity="low").severity == "low"
