@@ -128,8 +128,8 @@ def main() -> None:
     print()
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"{len(items):,} models; the loop with no rule {empty:.3f} s, the 50 rules together "
-          f"{everything:.3f} s ({everything - empty:.3f} s beyond it); the sum of the rules "
-          f"one at a time {total:.3f} s; best of {args.repeat}, load average {load}")
+          f"{everything:.3f} s ({everything - empty:.3f} s beyond it); the rules' own costs "
+          f"add up to {total:.3f} s; best of {args.repeat}, load average {load}")
 
 
 if __name__ == "__main__":
