@@ -170,14 +170,9 @@ class WaiverInfo:
     line: int
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Finding:
-    """A rule that failed (a violation) or a failure a waiver covers.
-
-    Its ``__init__`` is written out: a frozen dataclass's own sets each of the ten fields
-    through ``object.__setattr__``, twice the time, and a run makes one per failure (tens
-    of thousands). A test holds its parameters to the fields.
-    """
+    """A rule that failed (a violation) or a failure a waiver covers."""
 
     model: ModelRef
     rule: RuleInfo
@@ -198,21 +193,9 @@ class Finding:
     # assumed); None when the rule's own severity applies.
     exposure: str | None = None
 
-    def __init__(self, model: ModelRef, rule: RuleInfo, field: str | None,
-                 expected: str | None, actual: Any, message: str,
-                 waiver: WaiverInfo | None = None, known: bool = False,
-                 severity: Severity = "", exposure: str | None = None) -> None:  # type: ignore[assignment]
-        values = self.__dict__
-        values["model"] = model
-        values["rule"] = rule
-        values["field"] = field
-        values["expected"] = expected
-        values["actual"] = actual
-        values["message"] = message
-        values["waiver"] = waiver
-        values["known"] = known
-        values["severity"] = severity or rule.severity
-        values["exposure"] = exposure
+    def __post_init__(self) -> None:
+        if not self.severity:
+            object.__setattr__(self, "severity", self.rule.severity)
 
     @property
     def exposure_note(self) -> str:

@@ -375,31 +375,69 @@ def test_a_require_failure_is_explained_as_evaluate_explains_it() -> None:
     assert check.evaluate(doc).status is Status.FAIL
 
 
-@pytest.mark.parametrize("kind", ["Finding", "Outcome"])
-def test_written_out_constructors_take_the_fields_as_a_dataclass_would(kind: str) -> None:
-    # Finding's and Outcome's __init__ are written out for speed: the same parameters, in
-    # the same order, with the same defaults as the fields, and every field set.
+def test_the_written_out_outcome_constructor_takes_the_fields_as_a_dataclass_would() -> None:
+    # Outcome's __init__ is written out for speed: the same parameters, in the same order,
+    # with the same defaults as the fields, and every field set.
     import dataclasses
     import inspect
 
     from checker.checks.base import Outcome
-    from checker.results import Finding, ModelRef, RuleInfo
 
-    cls: Any = {"Finding": Finding, "Outcome": Outcome}[kind]
-    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    fields = dataclasses.fields(cls)
+    parameters = list(inspect.signature(Outcome.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(Outcome)
     assert [p.name for p in parameters] == [f.name for f in fields]
     assert [p.default for p in parameters] == [
         inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
         for f in fields]
-    rule = RuleInfo(policy="p", id="r", severity="high", title="T", labels=(),
-                    kind="require", file="p.yaml", line=1)
-    args = {"Finding": (ModelRef(None, "m", None, None), rule, "f", "e", 1, "msg"),
-            "Outcome": (Status.FAIL, "f", "e", 1, "msg")}[kind]
-    made = cls(*args)
-    assert vars(made).keys() == {f.name for f in fields}
+    made = Outcome(Status.FAIL, "f", "e", 1, "msg")
+    assert vars(made) == {"status": Status.FAIL, "field": "f", "expected": "e", "actual": 1,
+                          "message": "msg"}
+    assert Outcome(Status.PASS) == Outcome(Status.PASS, None, None, None, "")
     assert dataclasses.replace(made) == made and hash(dataclasses.replace(made)) == hash(made)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        made.field = "other"
-    if kind == "Finding":
-        assert made.severity == "high" and cls(*args, severity="low").severity == "low"
+        made.field = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("served", [None, "critical"], ids=["severity", "served-severity"])
+@pytest.mark.parametrize("doc", [{}, {"served": True}, {"served": False}],
+                         ids=["exposure-unknown", "served", "not-served"])
+@pytest.mark.parametrize("secrets", [(), ("s3://secret",)], ids=["plain", "sensitive"])
+@pytest.mark.parametrize("waived", [False, True], ids=["violation", "waived"])
+def test_the_engine_makes_a_finding_as_its_constructor_does(
+        served: str | None, doc: dict[str, Any], secrets: tuple[str, ...],
+        waived: bool) -> None:
+    # The engine makes each finding with its fields set at once (a frozen dataclass's
+    # __init__ sets them one by one): the same finding, every field set, none added.
+    import dataclasses
+
+    from checker.checks.base import failed
+    from checker.engine.evaluate import _finding, exposure_of
+    from checker.lang.unknowns import hide, hide_value
+    from checker.results import SENSITIVE, Finding, ModelRef
+
+    policy = policy_from({"version": 1, "name": "t", "rules": [
+        {"id": "r", "severity": "low", "labels": ["a"],
+         **({"served_severity": served} if served else {}),
+         "require": {"field": "outputDataConfig.s3Uri", "glob": "s3://ok/*"}}],
+        "waivers": [{"rules": ["r"], "models": ["*"], "reason": "Why.",
+                     "expires": "2099-01-31"}]})
+    rule = policy.rules[0]
+    waiver = policy.waivers[0] if waived else None
+    ref = ModelRef("arn:aws:bedrock:us-east-1:111122223333:custom-model/m", "m",
+                   "111122223333", "us-east-1")
+    outcome = failed("outputDataConfig.s3Uri", "like \"s3://ok/*\"", "s3://secret",
+                     'outputDataConfig.s3Uri is "s3://secret"; expected like "s3://ok/*"')
+    made = _finding(ref, rule, outcome, waiver, doc, secrets)
+    exposure = exposure_of(doc) if served else None
+    expected = Finding(
+        model=ref, rule=rule.info, field=outcome.field,
+        expected=hide_value(outcome.expected, secrets, SENSITIVE),
+        actual=hide_value(outcome.actual, secrets, SENSITIVE),
+        message=hide(outcome.message, secrets, SENSITIVE),
+        waiver=waiver.info if waiver is not None else None,
+        severity=served if served and exposure is not None else "low", exposure=exposure)
+    assert vars(made) == vars(expected)
+    assert made == expected and hash(made) == hash(expected)
+    assert [f.name for f in dataclasses.fields(Finding)] == list(vars(made))
+    if secrets:
+        assert "s3://secret" not in made.message and made.actual != "s3://secret"
