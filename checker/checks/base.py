@@ -16,15 +16,28 @@ from checker.values import show
 JSON = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Outcome:
-    """What a check says about one document."""
+    """What a check says about one document.
+
+    Its ``__init__`` is written out, as :class:`checker.results.Finding`'s is: each failure
+    makes one.
+    """
 
     status: Status
     field: str | None = None
     expected: str | None = None
     actual: Any = None
     message: str = ""
+
+    def __init__(self, status: Status, field: str | None = None, expected: str | None = None,
+                 actual: Any = None, message: str = "") -> None:
+        values = self.__dict__
+        values["status"] = status
+        values["field"] = field
+        values["expected"] = expected
+        values["actual"] = actual
+        values["message"] = message
 
 
 PASSED = Outcome(Status.PASS)

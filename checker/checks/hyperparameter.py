@@ -22,6 +22,8 @@ from checker.values import Literal, as_number, show
 
 # Fine-tuning style jobs keep hyperparameters as strings; RFT keeps them as numbers.
 MAPS = (("hyperParameters",), ("customizationConfig", "rftConfig", "hyperParameters"))
+# How many different values a check remembers the outcome of, per map.
+_MEMO_SIZE = 4096
 
 
 def _mapping(value: Any) -> bool:
@@ -52,6 +54,10 @@ class HyperparameterCheck(Check):
         self.fields = tuple(".".join((*keys, name)) for keys in MAPS)
         self.named = (NamedKey(f"hyperparameter {name}",
                                tuple((*keys, name) for keys in MAPS)),)
+        # Per map, each value's outcome, worked out once: the same few strings ("0.00001",
+        # "8") and integers recur across thousands of models. Only strings and integers
+        # (never bools, floats or subclasses): equal ones are the same value, shown alike.
+        self._memos: tuple[dict[Any, Outcome], ...] = ({}, {})
 
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         # Written out rather than looped over MAPS: this runs once per model and rule.
@@ -64,7 +70,7 @@ class HyperparameterCheck(Check):
             value = plain.get(self.name)
             if value is not None:
                 found = True
-                outcome = self._judge(self.fields[0], value)
+                outcome = self._remembered(0, value)
                 if outcome is not PASSED:
                     return outcome
         config = doc.get("customizationConfig")
@@ -82,13 +88,27 @@ class HyperparameterCheck(Check):
             value = numeric.get(self.name)
             if value is not None:
                 found = True
-                outcome = self._judge(self.fields[1], value)
+                outcome = self._remembered(1, value)
                 if outcome is not PASSED:
                     return outcome
         if not found and self.required:
             return failed(self.fields[0], self.expected, None,
                           f"hyperparameter {self.name} is not set (AWS would apply its default)")
         return PASSED
+
+    def _remembered(self, which: int, value: Any) -> Outcome:
+        """:meth:`_judge` of ``value`` in map ``which``, remembered for strings and ints."""
+        kind = type(value)
+        if kind is not str and kind is not int:
+            return self._judge(self.fields[which], value)
+        memo = self._memos[which]
+        outcome = memo.get(value)
+        if outcome is None:
+            outcome = self._judge(self.fields[which], value)
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[value] = outcome
+        return outcome
 
     def _judge(self, field: str, value: Any) -> Outcome:
         if self.min is not None or self.max is not None:

@@ -20,6 +20,11 @@ class RequireCheck(Check):
     def evaluate(self, doc: Mapping[str, Any]) -> Outcome:
         if self.test(doc) is True:
             return PASSED
+        return self.explain(doc)
+
+    def explain(self, doc: Mapping[str, Any]) -> Outcome:
+        """The failure of a document whose condition was tested and is not true (the
+        engine's quick way has just tested it: not tested again)."""
         why = self.condition.why(doc)
         return failed(why.field, why.expected, why.actual, why.message)
 

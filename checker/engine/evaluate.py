@@ -130,6 +130,7 @@ class _Ready(NamedTuple):
     when: Test | None
     # A require check's condition: the rule passes when it is true (no Outcome made).
     passes: Test | None
+    # The check's outcome; for a require check, the failure of a condition not true.
     evaluate: Callable[[Mapping[str, Any]], Outcome]
     named: bool
     # By the model's kind: the check judges no model of this kind (not_applicable).
@@ -139,9 +140,12 @@ class _Ready(NamedTuple):
 
 def _ready(rule: Rule) -> _Ready:
     check = rule.check
+    passes: Test | None = None
+    evaluate: Callable[[Mapping[str, Any]], Outcome] = check.evaluate
+    if isinstance(check, RequireCheck):
+        passes, evaluate = check.test, check.explain
     return _Ready(rule.qualified_id, rule.when.tri if rule.when is not None else None,
-                  check.test if isinstance(check, RequireCheck) else None,
-                  check.evaluate, bool(rule.named), check.kinds, rule)
+                  passes, evaluate, bool(rule.named), check.kinds, rule)
 
 
 class _Judge:
@@ -179,6 +183,11 @@ class _Judge:
         # labels of the keys some judged model set.
         self.named_judged: dict[str, int] = {}
         self.named_seen: dict[str, set[str]] = {}
+        # The rules still looking for a key: once every label of a rule is seen, it can
+        # never be warned about, and its models are no longer looked at (nor counted).
+        self.labels = {r.qualified_id: len({k.label for k in r.named})
+                       for p in policies for r in p.rules if r.named}
+        self.noting = set(self.labels)
 
     def judge(self, item: ModelInput) -> ModelResult:
         doc = item.document
@@ -235,6 +244,7 @@ class _Judge:
                 results[ready.rule_id] = _NA
             return True
         kind = item.kind
+        noting = self.noting
         for rule_id, when, passes, evaluate, named, kinds, rule in rules:
             if kinds is not None and kind not in kinds:
                 results[rule_id] = _NA
@@ -249,11 +259,11 @@ class _Judge:
                 else:
                     if passes is not None and passes(doc) is True:
                         status = _PASS
-                        if named:
+                        if named and rule_id in noting:
                             self._note_named(rule, rule_id, doc)
                     else:
                         outcome = evaluate(doc)
-                        if named:
+                        if named and rule_id in noting:
                             self._note_named(rule, rule_id, doc)
                         status = outcome.status
                         if status is _FAIL:
@@ -353,15 +363,17 @@ class _Judge:
         return _FAIL
 
     def _note_named(self, rule: Rule, rule_id: str, doc: Mapping[str, Any]) -> None:
+        if rule_id not in self.noting:
+            return  # every label seen: no warning can come of it
         self.named_judged[rule_id] = self.named_judged.get(rule_id, 0) + 1
         seen = self.named_seen.get(rule_id)
         if seen is None:
             seen = self.named_seen[rule_id] = set()
-        elif len(seen) == len(rule.named):
-            return  # every key seen already (labels may repeat: then it keeps looking)
         for key in rule.named:
             if key.label not in seen and key.present(doc):
                 seen.add(key.label)
+        if len(seen) == self.labels[rule_id]:
+            self.noting.discard(rule_id)
 
     def named_warnings(self) -> list[ReportWarning]:
         """A rule whose tag or hyperparameter key no model it judged sets: most likely a
@@ -503,10 +515,19 @@ def _finding(ref: ModelRef, rule: Rule, outcome: Outcome, waiver: Waiver | None,
         outcome = replace(outcome, expected=hide_value(outcome.expected, secrets, SENSITIVE),
                           actual=hide_value(outcome.actual, secrets, SENSITIVE),
                           message=hide(outcome.message, secrets, SENSITIVE))
-    return Finding(model=ref, rule=rule.info, field=outcome.field, expected=outcome.expected,
-                   actual=outcome.actual, message=outcome.message,
-                   waiver=waiver.info if waiver is not None else None,
-                   severity=severity, exposure=exposure)
+    # Made as Finding(...) makes it, its fields set at once: a frozen dataclass's __init__
+    # sets each of them through object.__setattr__, twice the time, once per failure.
+    # A test holds the two ways to the same finding, every field set.
+    finding: Finding = _new(Finding)
+    finding.__dict__.update(
+        model=ref, rule=rule.info, field=outcome.field, expected=outcome.expected,
+        actual=outcome.actual, message=outcome.message,
+        waiver=waiver.info if waiver is not None else None, known=False, severity=severity,
+        exposure=exposure)
+    return finding
+
+
+_new = object.__new__
 
 
 def summarize(models: Sequence[ModelResult], violations: Sequence[Finding],

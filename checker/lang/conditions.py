@@ -203,8 +203,9 @@ class FieldCondition(Condition):
         return f"{self.path.text} {self.describe()}"
 
     def why(self, doc: Mapping[str, Any]) -> Why:
-        values = self.resolve(doc)
-        if len(values) == 1:
+        if self.resolve_one is not None:  # one value: no list made for it
+            culprit = self.resolve_one(doc)
+        elif len(values := self.resolve(doc)) == 1:
             culprit = values[0]
         else:
             culprit = next((v for v in values if self._one(v) is False),

@@ -5,7 +5,7 @@ project's own indent-2 writer) and values are shown by a shortcut for strings; b
 match ``json.dumps`` character for character. Conditions are compiled into plain functions
 (a plain path's keys walked inline, common operators on strings compared inline); plain
 documents are judged the quick way, the same as the careful way; numbers parsed from
-strings are cached.
+strings are cached, and so are a hyperparameter check's outcomes per value.
 """
 
 from __future__ import annotations
@@ -313,3 +313,131 @@ def test_re2_without_a_program_to_ask_is_asked_through_its_wrapper() -> None:
 
     wrapper = Wrapper()
     assert _whole_match(wrapper) == wrapper.fullmatch
+
+
+# --- what each check remembers, against working it out each time ---------------------------
+
+_hyperparameter_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 20), st.floats(allow_nan=True),
+    st.sampled_from([-0.0, 0.0, 1.0, 1e-05, 5e-05]),
+    st.sampled_from(["0.00001", "1e-5", "5e-6", "0.0001", "1", "1.0", "8", "16", "auto",
+                     "fast", "NaN", "true", "", " 8", "١٢"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([{"min": 1, "max": 5}, {"max": "1e-4"}, {"min": "1e-7"},
+                        {"allowed": [1, 2, "8", "auto", True]},
+                        {"required": True, "max": 10}]),
+       st.lists(st.tuples(st.sampled_from(["hyperParameters", "rft", "both"]),
+                          _hyperparameter_values, _hyperparameter_values),
+                min_size=1, max_size=12))
+def test_a_remembered_hyperparameter_outcome_is_the_one_worked_out(
+        options: dict[str, Any], models: list[tuple[str, Any, Any]]) -> None:
+    # The check remembers each string's and integer's outcome; a fresh check per model
+    # remembers nothing: both judge every model alike (True is not 1, "1.0" is not "1").
+    def check() -> Any:
+        return single_rule_policy({"hyperparameter": {"name": "epochCount", **options}}) \
+            .rules[0].check
+
+    remembering = check()
+    for where, plain, numeric in models:
+        doc: dict[str, Any] = {}
+        if where in ("hyperParameters", "both"):
+            doc["hyperParameters"] = {"epochCount": plain}
+        if where in ("rft", "both"):
+            doc["customizationConfig"] = {"rftConfig": {"hyperParameters": {
+                "epochCount": numeric}}}
+        assert remembering.evaluate(doc) == check().evaluate(doc)
+
+
+def test_a_rule_stops_looking_at_models_once_every_key_is_seen() -> None:
+    # Once a model sets the tag, no warning can come: later models are not looked at.
+    policy = single_rule_policy({"require": {"field": "tags.owner", "exists": True}})
+    seen = judge(policy, {"modelName": "a", "tags": {"owner": "x"}},
+                 *({"modelName": f"m{i}", "tags": {}} for i in range(5)))
+    assert not [w for w in seen.warnings if w.code == "rule-matched-nothing"]
+    misspelt = single_rule_policy({"require": {"field": "tags.ownr", "matches": ".+"}})
+    unseen = judge(misspelt, *({"modelName": f"m{i}", "tags": {"owner": "x"}}
+                               for i in range(6)))
+    assert [w.message.split(": ", 1)[1] for w in unseen.warnings
+            if w.code == "rule-matched-nothing"] == [
+        "tag ownr is set in none of the 6 models it judged; check the name"]
+
+
+def test_a_require_failure_is_explained_as_evaluate_explains_it() -> None:
+    policy = single_rule_policy({"require": {"any_of": [
+        {"field": "modelName", "matches": "prod-.*"},
+        {"field": "validationDataConfig.validators[].s3Uri", "glob": "s3://a/*"}]}})
+    check = policy.rules[0].check
+    doc = {"modelName": "dev-x", "validationDataConfig": {"validators": [
+        {"s3Uri": "s3://a/1"}, {"s3Uri": "s3://b/2"}]}}
+    assert check.evaluate(doc) == check.explain(doc)  # type: ignore[attr-defined]
+    assert check.evaluate(doc).status is Status.FAIL
+
+
+def test_the_written_out_outcome_constructor_takes_the_fields_as_a_dataclass_would() -> None:
+    # Outcome's __init__ is written out for speed: the same parameters, in the same order,
+    # with the same defaults as the fields, and every field set.
+    import dataclasses
+    import inspect
+
+    from checker.checks.base import Outcome
+
+    parameters = list(inspect.signature(Outcome.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(Outcome)
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    assert [p.default for p in parameters] == [
+        inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default
+        for f in fields]
+    made = Outcome(Status.FAIL, "f", "e", 1, "msg")
+    assert vars(made) == {"status": Status.FAIL, "field": "f", "expected": "e", "actual": 1,
+                          "message": "msg"}
+    assert Outcome(Status.PASS) == Outcome(Status.PASS, None, None, None, "")
+    assert dataclasses.replace(made) == made and hash(dataclasses.replace(made)) == hash(made)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.field = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("served", [None, "critical"], ids=["severity", "served-severity"])
+@pytest.mark.parametrize("doc", [{}, {"served": True}, {"served": False}],
+                         ids=["exposure-unknown", "served", "not-served"])
+@pytest.mark.parametrize("secrets", [(), ("s3://secret",)], ids=["plain", "sensitive"])
+@pytest.mark.parametrize("waived", [False, True], ids=["violation", "waived"])
+def test_the_engine_makes_a_finding_as_its_constructor_does(
+        served: str | None, doc: dict[str, Any], secrets: tuple[str, ...],
+        waived: bool) -> None:
+    # The engine makes each finding with its fields set at once (a frozen dataclass's
+    # __init__ sets them one by one): the same finding, every field set, none added.
+    import dataclasses
+
+    from checker.checks.base import failed
+    from checker.engine.evaluate import _finding, exposure_of
+    from checker.lang.unknowns import hide, hide_value
+    from checker.results import SENSITIVE, Finding, ModelRef
+
+    policy = policy_from({"version": 1, "name": "t", "rules": [
+        {"id": "r", "severity": "low", "labels": ["a"],
+         **({"served_severity": served} if served else {}),
+         "require": {"field": "outputDataConfig.s3Uri", "glob": "s3://ok/*"}}],
+        "waivers": [{"rules": ["r"], "models": ["*"], "reason": "Why.",
+                     "expires": "2099-01-31"}]})
+    rule = policy.rules[0]
+    waiver = policy.waivers[0] if waived else None
+    ref = ModelRef("arn:aws:bedrock:us-east-1:111122223333:custom-model/m", "m",
+                   "111122223333", "us-east-1")
+    outcome = failed("outputDataConfig.s3Uri", "like \"s3://ok/*\"", "s3://secret",
+                     'outputDataConfig.s3Uri is "s3://secret"; expected like "s3://ok/*"')
+    made = _finding(ref, rule, outcome, waiver, doc, secrets)
+    exposure = exposure_of(doc) if served else None
+    expected = Finding(
+        model=ref, rule=rule.info, field=outcome.field,
+        expected=hide_value(outcome.expected, secrets, SENSITIVE),
+        actual=hide_value(outcome.actual, secrets, SENSITIVE),
+        message=hide(outcome.message, secrets, SENSITIVE),
+        waiver=waiver.info if waiver is not None else None,
+        severity=served if served and exposure is not None else "low", exposure=exposure)
+    assert vars(made) == vars(expected)
+    assert made == expected and hash(made) == hash(expected)
+    assert [f.name for f in dataclasses.fields(Finding)] == list(vars(made))
+    if secrets:
+        assert "s3://secret" not in made.message and made.actual != "s3://secret"
