@@ -2,7 +2,8 @@
 and of merging the JSON reports of many shards.
 
     python benchmarks/memory_benchmark.py [--models 100000] [--formats json asff ...]
-                                          [--shards 100] [--no-merge] [--workdir DIR]
+                                          [--repeat 1] [--shards 100] [--no-merge]
+                                          [--workdir DIR]
 
 Writes one JSON file holding a list of ``--models`` GetCustomModel documents (about 1 KB
 each: 100,000 make about 95 MB) and a four-rule policy that most models pass (one in seven
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -164,24 +166,32 @@ def verdicts(report: dict[str, Any]) -> tuple[Any, ...]:
 
 def run_formats(args: argparse.Namespace, work: Path, models: Path,
                 policy: Path) -> dict[str, dict[str, float]]:
+    """Each format's figures: the medians of ``--repeat`` runs, the formats taking turns
+    (JSON, then each other, then JSON again...), so that a change in the machine's load
+    weighs on every format alike; the peak is the largest of the runs."""
     peak, seconds, _, _ = measured([sys.executable, "-c", LOAD, str(models)])
     print(f"json.load of the whole file: {peak:.0f} MB peak, {seconds:.1f} s")
-    figures: dict[str, dict[str, float]] = {}
-    for fmt in args.formats:
-        out = work / f"report.{fmt}"
-        command = [sys.executable, "-c", CHECK, "check", "--from", str(models), "-p",
-                   str(policy), "-f", fmt, "-o", str(out)]
-        peak, seconds, stderr, code = measured(command)
-        if code not in (0, 1):
-            raise SystemExit(f"{fmt}: exit {code}\n{stderr[-2000:]}")
-        figures[fmt] = {"peak": peak, "seconds": seconds, "bytes": out.stat().st_size,
-                        "write": write_seconds(stderr)}
-        print(f"{fmt:<6} peak {peak:7.0f} MB  wall {seconds:6.1f} s  writing "
-              f"{figures[fmt]['write']:6.2f} s  {figures[fmt]['bytes'] / 1e6:8.1f} MB out",
-              flush=True)
-        if fmt != "json":
-            out.unlink()
-    return figures
+    runs: dict[str, list[dict[str, float]]] = {fmt: [] for fmt in args.formats}
+    for _ in range(args.repeat):
+        for fmt in args.formats:
+            out = work / f"report.{fmt}"
+            command = [sys.executable, "-c", CHECK, "check", "--from", str(models), "-p",
+                       str(policy), "-f", fmt, "-o", str(out)]
+            peak, seconds, stderr, code = measured(command)
+            if code not in (0, 1):
+                raise SystemExit(f"{fmt}: exit {code}\n{stderr[-2000:]}")
+            run = {"peak": peak, "seconds": seconds, "bytes": out.stat().st_size,
+                   "write": write_seconds(stderr)}
+            runs[fmt].append(run)
+            print(f"{fmt:<6} peak {peak:7.0f} MB  wall {seconds:6.1f} s  writing "
+                  f"{run['write']:6.2f} s  {run['bytes'] / 1e6:8.1f} MB out", flush=True)
+            if fmt != "json":
+                out.unlink()
+    return {fmt: {"peak": max(run["peak"] for run in done),
+                  "seconds": statistics.median(run["seconds"] for run in done),
+                  "bytes": done[-1]["bytes"],
+                  "write": statistics.median(run["write"] for run in done)}
+            for fmt, done in runs.items()}
 
 
 def format_table(figures: dict[str, dict[str, float]], models: int) -> list[str]:
@@ -258,6 +268,8 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=100_000)
     parser.add_argument("--formats", nargs="*", default=["json", "asff", "ocsf", "sarif",
                                                           "junit"])
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per format, in turns; the medians are reported")
     parser.add_argument("--shards", type=int, default=100)
     parser.add_argument("--no-merge", action="store_true")
     parser.add_argument("--workdir", help="keep the files here (default: a temporary folder)")
