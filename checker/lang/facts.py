@@ -9,11 +9,12 @@ takes from them is small and changes only with botocore: the shapes of some oper
 inputs and outputs (as :class:`~checker.lang.shapes.Shape` trees), and the ``pattern`` and
 ``max`` of some string shapes. Each fact is computed from botocore the first time it is asked
 for and kept in one JSON file per botocore version (and place: its folder, or "beside" this
-package), the models a user added in ``~/.aws/models`` (which botocore loads before its
-own), package version and version of this code, in ``$BEDROCK_DRIFT_CACHE_DIR``, else
-``$XDG_CACHE_HOME/bedrock-drift``, else ``~/.cache/bedrock-drift``; a later run reads the
-file instead of botocore. An empty ``BEDROCK_DRIFT_CACHE_DIR`` turns the file off. A file
-that cannot be read or written is ignored: the facts are computed again, never wrong.
+package), the models a user added in ``AWS_DATA_PATH``'s folders or ``~/.aws/models``
+(which botocore loads before its own), package version and version of this code, in
+``$BEDROCK_DRIFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/bedrock-drift``, else
+``~/.cache/bedrock-drift``; a later run reads the file instead of botocore. An empty
+``BEDROCK_DRIFT_CACHE_DIR`` turns the file off. A file that cannot be read or written is
+ignored: the facts are computed again, never wrong.
 
 Importing jsonschema (0.05 s) is the other large cost of loading a policy; a kind's options
 that its JSON Schema accepted are recorded by a digest of the schema and the options (plain
@@ -71,20 +72,41 @@ def botocore_place(botocore: Path, facts_module: Path) -> str:
     return "beside" if beside else str(botocore)
 
 
+def service_loader() -> Any:
+    """botocore's loader of service models and data, reading the folders that
+    ``AWS_DATA_PATH`` names before its own, as a boto3 session's clients do."""
+    from botocore.loaders import create_loader
+
+    return create_loader(os.environ.get(DATA_PATH_VARIABLE))
+
+
+DATA_PATH_VARIABLE = "AWS_DATA_PATH"
+
+
+def _model_folders() -> list[Path]:
+    """The folders botocore's loader reads before its own service models: those
+    ``AWS_DATA_PATH`` names (in order), then ``~/.aws/models``."""
+    named = os.environ.get(DATA_PATH_VARIABLE)
+    extra = [Path(os.path.expanduser(os.path.expandvars(path)))
+             for path in named.split(os.pathsep)] if named else []
+    return [*extra, Path(os.path.expanduser("~")) / ".aws" / "models"]
+
+
 def customer_models() -> str:
-    """What botocore's loader reads before its own service models, from the folder of the
-    models a user adds (``~/.aws/models``, a preview of a newer API, say): a digest of their
-    names and contents, or "" when there are none (the usual case: one look at the folder)."""
-    root = Path(os.path.expanduser("~")) / ".aws" / "models"
+    """What botocore's loader reads before its own service models, from the folders of the
+    models a user adds (``AWS_DATA_PATH``'s, ``~/.aws/models``: a preview of a newer API,
+    say): a digest of their names and contents, or "" when there are none (the usual case:
+    one look at the folder)."""
     digest = hashlib.sha256()
     found = False
-    try:
-        for file in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(f"{file.relative_to(root)}\0".encode())
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
-            found = True
-    except OSError:
-        return "unreadable"  # a key of its own, never that of the models alone
+    for number, root in enumerate(_model_folders()):
+        try:
+            for file in sorted(p for p in root.rglob("*") if p.is_file()):
+                digest.update(f"{number}\0{file.relative_to(root)}\0".encode())
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+                found = True
+        except OSError:
+            return "unreadable"  # a key of its own, never that of the models alone
     return digest.hexdigest() if found else ""
 
 

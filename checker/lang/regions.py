@@ -29,9 +29,9 @@ def known_regions() -> frozenset[str]:
 
 
 def _botocore_regions() -> list[str]:
-    from botocore.loaders import create_loader
+    from checker.lang.facts import service_loader
 
-    loader = create_loader()
+    loader = service_loader()
     names: set[str] = set()
     for partition in loader.load_data("endpoints").get("partitions", []):
         names.update(partition.get("regions", {}))

@@ -103,10 +103,11 @@ def leaf_at(segments: list[str], root: Shape | None = None) -> Shape | None:
 def _service_model(service: str) -> Any:
     # botocore's loader reads the service model from its data files; no client, no network.
     # Parsed once per service: the Bedrock model alone takes some 25 ms to load.
-    from botocore.loaders import create_loader
     from botocore.model import ServiceModel
 
-    return ServiceModel(create_loader().load_service_model(service, "service-2"), service)
+    from checker.lang.facts import service_loader
+
+    return ServiceModel(service_loader().load_service_model(service, "service-2"), service)
 
 
 @cache

@@ -5,6 +5,7 @@ jsonschema to load a policy, and judges exactly as a run that computed them."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +232,39 @@ def test_facts_are_never_read_for_service_models_botocore_no_longer_loads(
     preview.mkdir(parents=True)
     (preview / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
     assert members() == [*before, "previewKnob"]
+
+
+def test_service_models_on_aws_data_path_are_read_as_the_clients_read_them(
+        tmp_path: Path) -> None:
+    """AWS_DATA_PATH names more folders of service models, read before botocore's own (as
+    ~/.aws/models is): the shapes a policy is checked against are the ones the clients
+    parse with, and facts computed without those models are not read with them."""
+    import gzip
+
+    import botocore
+
+    data = tmp_path / "data"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"),
+           "BEDROCK_DRIFT_CACHE_DIR": str(tmp_path / "cache"),
+           "AWS_DATA_PATH": f"{tmp_path / 'nowhere'}{os.pathsep}{data}"}
+
+    def members() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", SHOW_RFT_MEMBERS], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout.split()
+
+    before = members()
+    assert "previewKnob" not in before and list((tmp_path / "cache").iterdir())
+    (shipped,) = (Path(botocore.__file__).parent / "data" / "bedrock").iterdir()
+    model = json.loads(gzip.decompress((shipped / "service-2.json.gz").read_bytes()))
+    model["shapes"]["RFTHyperParameters"]["members"]["previewKnob"] = {"shape": "String"}
+    preview = data / "bedrock" / shipped.name
+    preview.mkdir(parents=True)
+    (preview / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
+    assert members() == [*before, "previewKnob"]
+    # The clients read the same folders: botocore's own session, given the same variable.
+    session = subprocess.run(
+        [sys.executable, "-c", "import boto3; print(' '.join(boto3.session.Session()"
+         "._session.get_service_model('bedrock').shape_for('RFTHyperParameters').members))"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    assert session.stdout.split() == [*before, "previewKnob"]
