@@ -127,9 +127,14 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> int:
     return RETRY_TIME_FACTOR
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    """moto's server in a thread on a free port, one per test module; its base URL."""
+    """moto's server in a thread on a free port, one per test process (each worker); its
+    base URL. Not one per test module: every moto server in a process serves the same
+    backends (moto's state is the process's), so a module's own server kept nothing apart
+    (the tests empty it through ``reset_moto``), and stopping one waits up to half a second
+    (its ``serve_forever`` looks for the shutdown request that seldom), once per module
+    and worker."""
     from moto.server import ThreadedMotoServer
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
