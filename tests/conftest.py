@@ -7,7 +7,7 @@ import compileall
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,23 @@ def pytest_configure(config: pytest.Config) -> None:
     if sys.flags.dont_write_bytecode and not hasattr(config, "workerinput"):
         compileall.compile_dir(ROOT / "checker", quiet=1)
     share_botocore_loaders()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection() -> Generator[None, object, object]:
+    """With PYTHONDONTWRITEBYTECODE set, each test process (each worker) also rewrote every
+    test module's asserts and compiled every module of tests/ again (half of its 4.5 s of
+    collecting): while the tests are collected, their bytecode, with pytest's rewritten
+    asserts, is kept in `__pycache__/` and read from there by the next run. pytest and
+    Python write each file whole, under a temporary name, so two workers writing the same one
+    is harmless."""
+    if not sys.dont_write_bytecode:
+        return (yield)
+    sys.dont_write_bytecode = False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = True
 
 
 def share_botocore_loaders() -> None:
@@ -110,9 +127,14 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> int:
     return RETRY_TIME_FACTOR
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    """moto's server in a thread on a free port, one per test module; its base URL."""
+    """moto's server in a thread on a free port, one per test process (each worker); its
+    base URL. Not one per test module: every moto server in a process serves the same
+    backends (moto's state is the process's), so a module's own server kept nothing apart
+    (the tests empty it through ``reset_moto``), and stopping one waits up to half a second
+    (its ``serve_forever`` looks for the shutdown request that seldom), once per module
+    and worker."""
     from moto.server import ThreadedMotoServer
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -25,7 +25,7 @@ from checker.reports import render
 from checker.reports.json_report import report_dict
 from checker.results import ModelRef, Report, ReportError, Status
 from checker.sources.aws.accounts import AccountSpec
-from tests.support import ROOT, fake_aws_env, run_cli
+from tests.support import ROOT, fake_aws_env, reset_moto, run_cli
 from tests.support import report_fixtures as fx
 
 ACCOUNT = fx.ACCOUNT
@@ -263,7 +263,7 @@ def test_failed_findings_are_errors_naming_the_finding() -> None:
 def test_publish_command_end_to_end(server: str, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     fake_aws_env(monkeypatch, tmp_path)
-    env = {**os.environ, "AWS_ENDPOINT_URL": server}
+    env = {**os.environ, "AWS_ENDPOINT_URL": reset_moto(server)}  # emptied: shared by every test
     command = [sys.executable, "-m", "checker"]
     report = tmp_path / "report.json"
     check = subprocess.run([*command, "check", "--from", str(ROOT / "examples" / "models"),

@@ -254,17 +254,28 @@ def test_moto_server_one_unparseable_model_is_that_models_error(
         "trainingMetrics.trainingLoss is a string, not a number")
 
 
-@pytest.mark.parametrize("fault", ["list-html", "cycle", "html"])
-def test_snapshot_and_diff_are_never_made_from_what_could_not_be_read(tmp_path: Path,
-                                                                      fault: str) -> None:
-    env = command_env(tmp_path)
-    regions = ["--region", FAULT_REGION, "--region", OTHER_REGION, "--max-attempts", "2"]
-    baseline = tmp_path / "baseline.json"
+SNAPSHOT_REGIONS = ["--region", FAULT_REGION, "--region", OTHER_REGION, "--max-attempts", "2"]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of the stand-in with nothing wrong, taken once for the tests that only
+    read it (``diff``'s baseline)."""
+    folder = tmp_path_factory.mktemp("baseline")
+    made = folder / "baseline.json"
     with hostile_bedrock("none") as server:
-        done = subprocess.run([str(COMMAND), "snapshot", *regions, "-o", str(baseline)],
-                              env=env | {"AWS_ENDPOINT_URL_BEDROCK": server.url},
+        done = subprocess.run([str(COMMAND), "snapshot", *SNAPSHOT_REGIONS, "-o", str(made)],
+                              env=command_env(folder, AWS_ENDPOINT_URL_BEDROCK=server.url),
                               capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
+    return made
+
+
+@pytest.mark.parametrize("fault", ["list-html", "cycle", "html"])
+def test_snapshot_and_diff_are_never_made_from_what_could_not_be_read(
+        tmp_path: Path, baseline: Path, fault: str) -> None:
+    env = command_env(tmp_path)
+    regions = SNAPSHOT_REGIONS
     with hostile_bedrock(fault) as server:
         env["AWS_ENDPOINT_URL_BEDROCK"] = server.url
         snap = subprocess.run([str(COMMAND), "snapshot", *regions, "-o",
