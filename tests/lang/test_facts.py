@@ -206,32 +206,39 @@ print(" ".join(shape_metadata("bedrock", "RFTHyperParameters")["members"]))
 """
 
 
+def _rft_members(env: dict[str, str], code: str = SHOW_RFT_MEMBERS) -> list[str]:
+    """The members of RFTHyperParameters as a fresh process reads them, in ``env``."""
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout.split()
+
+
+def _add_preview_member(models: Path) -> None:
+    """Put in ``models`` (a folder botocore reads service models from) the Bedrock model
+    with one more member of RFTHyperParameters, ``previewKnob``: a preview of a newer API."""
+    import gzip
+
+    import botocore
+
+    (shipped,) = (Path(botocore.__file__).parent / "data" / "bedrock").iterdir()
+    model = json.loads(gzip.decompress((shipped / "service-2.json.gz").read_bytes()))
+    model["shapes"]["RFTHyperParameters"]["members"]["previewKnob"] = {"shape": "String"}
+    preview = models / "bedrock" / shipped.name
+    preview.mkdir(parents=True)
+    (preview / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
+
+
 def test_facts_are_never_read_for_service_models_botocore_no_longer_loads(
         tmp_path: Path) -> None:
     """botocore loads a service's model from ~/.aws/models before its own (a preview of a
     newer API, say): the same botocore then has other shapes, and facts computed without
     that model must not be read with it."""
-    import gzip
-
-    import botocore
-
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
            "BEDROCK_DRIFT_CACHE_DIR": str(tmp_path / "cache")}
-
-    def members() -> list[str]:
-        done = subprocess.run([sys.executable, "-c", SHOW_RFT_MEMBERS], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=120, check=True)
-        return done.stdout.split()
-
-    before = members()
+    before = _rft_members(env)
     assert "previewKnob" not in before and list((tmp_path / "cache").iterdir())
-    (shipped,) = (Path(botocore.__file__).parent / "data" / "bedrock").iterdir()
-    model = json.loads(gzip.decompress((shipped / "service-2.json.gz").read_bytes()))
-    model["shapes"]["RFTHyperParameters"]["members"]["previewKnob"] = {"shape": "String"}
-    preview = tmp_path / ".aws" / "models" / "bedrock" / shipped.name
-    preview.mkdir(parents=True)
-    (preview / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
-    assert members() == [*before, "previewKnob"]
+    _add_preview_member(tmp_path / ".aws" / "models")
+    assert _rft_members(env) == [*before, "previewKnob"]
 
 
 def test_service_models_on_aws_data_path_are_read_as_the_clients_read_them(
@@ -239,32 +246,15 @@ def test_service_models_on_aws_data_path_are_read_as_the_clients_read_them(
     """AWS_DATA_PATH names more folders of service models, read before botocore's own (as
     ~/.aws/models is): the shapes a policy is checked against are the ones the clients
     parse with, and facts computed without those models are not read with them."""
-    import gzip
-
-    import botocore
-
     data = tmp_path / "data"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"),
            "BEDROCK_DRIFT_CACHE_DIR": str(tmp_path / "cache"),
            "AWS_DATA_PATH": f"{tmp_path / 'nowhere'}{os.pathsep}{data}"}
-
-    def members() -> list[str]:
-        done = subprocess.run([sys.executable, "-c", SHOW_RFT_MEMBERS], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=120, check=True)
-        return done.stdout.split()
-
-    before = members()
+    before = _rft_members(env)
     assert "previewKnob" not in before and list((tmp_path / "cache").iterdir())
-    (shipped,) = (Path(botocore.__file__).parent / "data" / "bedrock").iterdir()
-    model = json.loads(gzip.decompress((shipped / "service-2.json.gz").read_bytes()))
-    model["shapes"]["RFTHyperParameters"]["members"]["previewKnob"] = {"shape": "String"}
-    preview = data / "bedrock" / shipped.name
-    preview.mkdir(parents=True)
-    (preview / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
-    assert members() == [*before, "previewKnob"]
+    _add_preview_member(data)
+    assert _rft_members(env) == [*before, "previewKnob"]
     # The clients read the same folders: botocore's own session, given the same variable.
-    session = subprocess.run(
-        [sys.executable, "-c", "import boto3; print(' '.join(boto3.session.Session()"
-         "._session.get_service_model('bedrock').shape_for('RFTHyperParameters').members))"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
-    assert session.stdout.split() == [*before, "previewKnob"]
+    clients = ("import boto3; print(' '.join(boto3.session.Session()._session"
+               ".get_service_model('bedrock').shape_for('RFTHyperParameters').members))")
+    assert _rft_members(env, clients) == [*before, "previewKnob"]
