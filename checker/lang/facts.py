@@ -73,8 +73,9 @@ def botocore_place(botocore: Path, facts_module: Path) -> str:
 
 
 def service_loader() -> Any:
-    """botocore's loader of service models and data, reading the folders that
-    ``AWS_DATA_PATH`` names before its own, as a boto3 session's clients do."""
+    """botocore's loader of service models and data, reading the folders that the
+    ``AWS_DATA_PATH`` variable names before its own, as a boto3 session's clients do (they
+    also read a profile's ``data_path`` in ``~/.aws/config``, which this does not)."""
     from botocore.loaders import create_loader
 
     return create_loader(os.environ.get(DATA_PATH_VARIABLE))
