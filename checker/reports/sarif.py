@@ -161,7 +161,7 @@ def _sized(parts: Iterable[Piece]) -> tuple[list[Piece], int]:
     """The parts, made, and the size of their text compressed at level 1 (_gzip_size),
     worked out on a thread of its own while the parts are made: zlib lets go of the
     interpreter while it compresses, so with a second core free the size costs next to
-    nothing. The thread is handed the parts a few megabytes at a time, as one string of
+    nothing. The thread is handed the parts a megabyte at a time, as one string of
     bytes: each time it takes the interpreter back (after each call to compress), it may
     wait for the thread making the parts to let go of it (up to a switch interval, 5 ms)."""
     # At most two runs wait (their bytes are copies of parts): a making that outruns the
@@ -206,7 +206,10 @@ def _sized(parts: Iterable[Piece]) -> tuple[list[Piece], int]:
     return made, sizes[0]
 
 
-_SIZED_RUN = 4 << 20  # bytes (or characters) of parts handed to the measuring thread at once
+# Bytes (or characters) of parts handed to the measuring thread at once: a megabyte left
+# the least to measure after the last part (4 MB: 0.10-0.11 s for the log of 30 MB here,
+# 1 MB and 512 KB: 0.09 s; the making alone 0.08 s).
+_SIZED_RUN = 1 << 20
 # GitHub's upload compresses at zlib's default level (6); level 1 is two to three times
 # quicker, and its size is larger but for a few bytes on text that does not compress at all
 # (random bytes: level 6 is 5 bytes larger in 2 MB; on SARIF logs it is 15-20% smaller).
