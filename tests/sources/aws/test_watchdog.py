@@ -52,6 +52,15 @@ def client(endpoint: str, deadlines: Deadlines, **options: Any) -> Any:
     return made
 
 
+def seconds_to_fail(bedrock: Any, error: type[Exception] = RequestTimedOut,
+                    match: str | None = None) -> float:
+    """How long asking the stand-in for the model it trickles takes to end in ``error``."""
+    started = time.monotonic()
+    with pytest.raises(error, match=match):
+        bedrock.get_custom_model(modelIdentifier="bad")
+    return time.monotonic() - started
+
+
 def test_a_trickle_is_cut_at_its_deadline_from_the_workers_own_thread() -> None:
     """One byte every 0.2 s, a deadline of 0.5 s: the watchdog shuts the socket down at the
     deadline, the worker's read returns at once, and the attempt is RequestTimedOut (not a
@@ -84,10 +93,7 @@ def test_the_run_deadline_cuts_a_trickle_short() -> None:
     deadlines = Deadlines.start(connect_timeout=5, read_timeout=30, run_seconds=0.5)
     with hostile_bedrock("trickle") as server:
         bedrock = client(server.url, deadlines)
-        started = time.monotonic()
-        with pytest.raises(RunTimedOut, match=r"--timeout of 0.5 s expired"):
-            bedrock.get_custom_model(modelIdentifier="bad")
-        elapsed = time.monotonic() - started
+        elapsed = seconds_to_fail(bedrock, RunTimedOut, r"--timeout of 0.5 s expired")
         with pytest.raises(RunTimedOut):  # the next is never sent
             bedrock.get_custom_model(modelIdentifier="good-1")
         asked = [path for _, path in server.requests]
@@ -142,10 +148,7 @@ def test_a_trickle_over_tls_is_cut_at_its_deadline(tmp_path: Path) -> None:
     with hostile_bedrock("trickle", tls=tls) as server:
         assert server.url.startswith("https://")
         bedrock = client(server.url, deadlines, verify=str(cert))
-        started = time.monotonic()
-        with pytest.raises(RequestTimedOut):
-            bedrock.get_custom_model(modelIdentifier="bad")
-        elapsed = time.monotonic() - started
+        elapsed = seconds_to_fail(bedrock)
         assert bedrock.get_custom_model(modelIdentifier="good-2")["modelName"] == "good-2"
     assert 0.5 <= elapsed < 1.5, elapsed
     assert deadlines.watchdog.cut == 1 and deadlines.senders.started == 0
@@ -159,10 +162,7 @@ def test_a_trickle_through_an_http_proxy_is_cut_at_its_deadline() -> None:
         bedrock = client("http://bedrock.proxied.test", deadlines,
                          proxies={"http": server.url})
         session = bedrock._endpoint.http_session.inner
-        started = time.monotonic()
-        with pytest.raises(RequestTimedOut):
-            bedrock.get_custom_model(modelIdentifier="bad")
-        elapsed = time.monotonic() - started
+        elapsed = seconds_to_fail(bedrock)
         assert bedrock.get_custom_model(modelIdentifier="good-1")["modelName"] == "good-1"
     assert 0.5 <= elapsed < 1.5, elapsed
     (proxy_manager,) = session._proxy_managers.values()
@@ -265,10 +265,7 @@ def test_without_what_the_watchdog_relies_on_the_sender_threads_bound_the_attemp
         session = bedrock._endpoint.http_session
         assert not session.watched
         assert session.inner._pool_classes_by_scheme["http"] is not WatchedHTTPConnectionPool
-        started = time.monotonic()
-        with pytest.raises(RequestTimedOut):
-            bedrock.get_custom_model(modelIdentifier="bad")
-        elapsed = time.monotonic() - started
+        elapsed = seconds_to_fail(bedrock)
     assert 0.5 <= elapsed < 1.5, elapsed
     assert deadlines.senders.started == 1 and deadlines.watchdog.started == 0
 
